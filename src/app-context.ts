@@ -1,0 +1,14 @@
+// What every module and route receives: the database, the wall clock, configuration and shared services.
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Clock } from './domain/clock.js';
+import type { Database } from './store/database.js';
+import type { RateLimiter } from './http/rate-limit.js';
+
+export interface AppContext {
+  db: Database;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  rateLimiter: RateLimiter;
+}

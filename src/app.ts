@@ -1,0 +1,61 @@
+// Builds a running cardrail from configuration: store (migrated), clock, logger, rate limiter, HTTP server and
+// background sweepers. `npm start`, the CLI and the tests all come through here.
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppContext } from './app-context.js';
+import { systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { Clock } from './domain/clock.js';
+import { createLogger } from './http/logger.js';
+import { RateLimiter } from './http/rate-limit.js';
+import { buildServer, type ServerOptions } from './http/server.js';
+import type { Database } from './store/database.js';
+import { migrate } from './store/migrate.js';
+import { openDatabase } from './store/open.js';
+import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
+
+export interface CreateAppOptions extends ServerOptions {
+  config: Config;
+  db?: Database;
+  clock?: Clock;
+  logger?: Logger;
+  /** Run background sweepers (off in most tests, which drive them directly). */
+  workers?: boolean;
+}
+
+export interface RunningApp {
+  context: AppContext;
+  server: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function createApp(options: CreateAppOptions): Promise<RunningApp> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const ownsDatabase = options.db === undefined;
+  const db = options.db ?? (await openDatabase(config));
+  await migrate(db, clock.nowMs());
+
+  let redis: Redis | undefined;
+  if (config.redisUrl !== undefined) {
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  }
+  const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
+  const context: AppContext = { db, clock, config, logger, rateLimiter };
+  const server = await buildServer(context, options);
+  const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
+
+  return {
+    context,
+    server,
+    async close() {
+      stopSweeper();
+      await server.close();
+      redis?.disconnect();
+      if (ownsDatabase) await db.close();
+    },
+  };
+}

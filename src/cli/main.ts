@@ -1,0 +1,210 @@
+// The `cardrail` command line: serve, init, keys, migrate. Later issues add mcp, demo, simulate, verify-ledger.
+import { Command, Option } from 'commander';
+import { createApp } from '../app.js';
+import { systemClock } from '../clock.js';
+import { loadConfig, type Config } from '../config.js';
+import type { Environment } from '../domain/clock.js';
+import { normalizeCidr } from '../domain/ip-allowlist.js';
+import { createApiKey, listApiKeys, presentApiKey, revokeApiKey } from '../modules/keys/service.js';
+import { initializeIfEmpty, initializeOrganization } from '../modules/organizations/bootstrap.js';
+import { listOrganizations } from '../modules/organizations/service.js';
+import type { Database } from '../store/database.js';
+import { migrate } from '../store/migrate.js';
+import { openDatabase } from '../store/open.js';
+import { isAppError } from '../domain/errors.js';
+
+class CliError extends Error {}
+
+async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config);
+  try {
+    await migrate(db, systemClock.nowMs());
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function resolveOrganizationId(db: Database, requested: string | undefined): Promise<string> {
+  const organizations = await listOrganizations(db);
+  if (requested !== undefined) {
+    if (!organizations.some((organization) => organization.id === requested)) throw new CliError(`No organization ${requested}`);
+    return requested;
+  }
+  if (organizations.length === 0) throw new CliError('No organization yet: run `cardrail init` first');
+  if (organizations.length > 1) throw new CliError(`Several organizations exist; pass --org (one of ${organizations.map((organization) => organization.id).join(', ')})`);
+  return organizations[0]!.id;
+}
+
+function environmentOption(options: { live?: boolean; env?: string }): Environment {
+  if (options.live === true) return 'live';
+  if (options.env === undefined || options.env === 'sandbox') return 'sandbox';
+  if (options.env === 'live') return 'live';
+  throw new CliError(`--env must be sandbox or live, not ${options.env}`);
+}
+
+export function urlsOf(config: Config, address: string): Record<string, string> {
+  const base = config.publicUrl ?? address;
+  return {
+    api: `${base}/v1`,
+    docs: `${base}/docs`,
+    openapi: `${base}/openapi.json`,
+    dashboard: 'not yet available',
+    mcp: 'not yet available',
+  };
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp({ config, workers: true });
+  const created = await initializeIfEmpty(app.context.db, app.context.clock.nowMs());
+  await app.server.listen({ port: config.port, host: config.host });
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const urls = urlsOf(config, address);
+  const lines = [
+    '',
+    `cardrail is running (${app.context.db.dialect}: ${app.context.db.location})`,
+    `  API        ${urls.api}`,
+    `  API docs   ${urls.docs}`,
+    `  OpenAPI    ${urls.openapi}`,
+    `  Dashboard  ${urls.dashboard}`,
+    `  MCP        ${urls.mcp}`,
+  ];
+  if (created !== undefined) {
+    lines.push(
+      '',
+      `Created organization ${created.organization.id}. Its API keys are shown this once; store them now:`,
+      `  sandbox key  ${created.sandboxKey}`,
+      `  live key     ${created.liveKey}`,
+      '',
+      'Try:',
+      `  curl ${urls.api}/api-keys -H "Api-Key: ${created.sandboxKey}"`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  const shutdown = async (signal: string) => {
+    app.context.logger.info({ signal }, 'shutting down');
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('cardrail').description('Payment cards for AI agents: server and administration').showHelpAfterError();
+
+  program.command('serve').description('Run the API server (PORT, HOST, CARDRAIL_DATA_DIR, DATABASE_URL, REDIS_URL)').action(serve);
+
+  program
+    .command('init')
+    .description('Create an organization with a sandbox and a live API key (printed once)')
+    .option('--name <name>', 'organization name', 'Default organization')
+    .option('--json', 'print {"organizationId", "sandboxKey", "liveKey"} as JSON')
+    .action(async (options: { name: string; json?: boolean }) => {
+      const created = await withDatabase(loadConfig(), (db) => initializeOrganization(db, options.name, systemClock.nowMs()));
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify({ organizationId: created.organization.id, sandboxKey: created.sandboxKey, liveKey: created.liveKey })}\n`);
+      } else {
+        process.stdout.write(`Organization ${created.organization.id}\n  sandbox key  ${created.sandboxKey}\n  live key     ${created.liveKey}\nThese keys are shown only now.\n`);
+      }
+    });
+
+  const keys = program.command('keys').description('Create, list and revoke API keys');
+  keys
+    .command('create')
+    .description('Create an API key (shown once)')
+    .option('--org <id>', 'organization (default: the only one)')
+    .addOption(new Option('--env <environment>', 'sandbox or live').choices(['sandbox', 'live']).default('sandbox'))
+    .option('--live', 'shorthand for --env live')
+    .option('--name <name>', 'label')
+    .option('--allowed-ips <cidrs>', 'comma-separated CIDR ranges allowed to use the key')
+    .option('--json', 'print the key record as JSON')
+    .action(async (options: { org?: string; env?: string; live?: boolean; name?: string; allowedIps?: string; json?: boolean }) => {
+      const allowedIps = options.allowedIps
+        ?.split(',')
+        .map((value) => value.trim())
+        .filter((value) => value !== '')
+        .map((value) => {
+          const normalized = normalizeCidr(value);
+          if (normalized === undefined) throw new CliError(`${value} is not an IP address or CIDR range`);
+          return normalized;
+        });
+      const { apiKey, secret } = await withDatabase(loadConfig(), async (db) => {
+        const organizationId = await resolveOrganizationId(db, options.org);
+        return db.transaction((tx) => createApiKey(tx, { organizationId, environment: environmentOption(options) }, { name: options.name, allowedIps }, systemClock.nowMs()));
+      });
+      if (options.json === true) process.stdout.write(`${JSON.stringify({ ...presentApiKey(apiKey), key: secret })}\n`);
+      else process.stdout.write(`${apiKey.id} (${apiKey.environment})\n  key  ${secret}\nThis key is shown only now.\n`);
+    });
+  keys
+    .command('list')
+    .description('List API keys of an environment')
+    .option('--org <id>', 'organization (default: the only one)')
+    .addOption(new Option('--env <environment>', 'sandbox or live').choices(['sandbox', 'live']).default('sandbox'))
+    .option('--live', 'shorthand for --env live')
+    .option('--json', 'print JSON')
+    .action(async (options: { org?: string; env?: string; live?: boolean; json?: boolean }) => {
+      const keysOfScope = await withDatabase(loadConfig(), async (db) => {
+        const organizationId = await resolveOrganizationId(db, options.org);
+        const scope = { organizationId, environment: environmentOption(options) };
+        const all = [];
+        let cursor: string | undefined;
+        do {
+          const page = await listApiKeys(db, scope, { limit: 100, cursor });
+          all.push(...page.data);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        return all;
+      });
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(keysOfScope)}\n`);
+        return;
+      }
+      for (const key of keysOfScope) {
+        process.stdout.write(`${key.id}  ${key.redactedKey}  ${key.revokedAt === null ? 'active ' : 'revoked'}  last used ${key.lastUsedAt ?? 'never'}  ${key.name ?? ''}\n`);
+      }
+    });
+  keys
+    .command('revoke <id>')
+    .description('Revoke an API key; it answers 401 from then on')
+    .option('--org <id>', 'organization (default: the only one)')
+    .action(async (id: string, options: { org?: string }) => {
+      const revoked = await withDatabase(loadConfig(), async (db) => {
+        const organizationId = await resolveOrganizationId(db, options.org);
+        // The id names one key; find its environment so the caller need not say it.
+        for (const candidate of ['sandbox', 'live'] as Environment[]) {
+          try {
+            return await db.transaction((tx) => revokeApiKey(tx, { organizationId, environment: candidate }, id, systemClock.nowMs()));
+          } catch (error) {
+            if (!(isAppError(error) && error.code === 'resource_not_found')) throw error;
+          }
+        }
+        throw new CliError(`No API key ${id}`);
+      });
+      process.stdout.write(`Revoked ${revoked.id}\n`);
+    });
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations')
+    .action(async () => {
+      const result = await withDatabase(loadConfig(), async (db) => migrate(db, systemClock.nowMs()));
+      process.stdout.write(`Schema at version ${result.currentVersion}${result.applied.length > 0 ? ` (applied ${result.applied.map((migration) => migration.version).join(', ')})` : ' (nothing to apply)'}\n`);
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CliError || isAppError(error)) {
+      process.stderr.write(`cardrail: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

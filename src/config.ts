@@ -1,0 +1,75 @@
+// Configuration from the environment, read once at start. README's configuration table lists every variable.
+import { resolve } from 'node:path';
+
+export interface RateLimitRule {
+  perMinute: number;
+  burst: number;
+}
+
+export type RateLimitClass = 'read' | 'write' | 'cardCreate';
+
+export interface RateLimitConfig {
+  read: RateLimitRule;
+  write: RateLimitRule;
+  cardCreate: RateLimitRule;
+  /** Sandbox credentials get this many times the live limits (tests and load scripts create many resources). */
+  sandboxMultiplier: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: string;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  rateLimits: RateLimitConfig;
+  idempotencyRetentionMs: number;
+  /** Public base URL printed at start and used in links (verification pages later). */
+  publicUrl: string | undefined;
+}
+
+export const defaultRateLimits: RateLimitConfig = {
+  read: { perMinute: 100, burst: 20 },
+  write: { perMinute: 30, burst: 10 },
+  cardCreate: { perMinute: 10, burst: 5 },
+  sandboxMultiplier: 100,
+};
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+/** `CARDRAIL_RATE_LIMIT_WRITE=30/10` means 30 a minute with a burst of 10. */
+function rateRule(name: string, value: string | undefined, fallback: RateLimitRule): RateLimitRule {
+  if (value === undefined || value === '') return fallback;
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  if (match === null) throw new Error(`${name} must look like PER_MINUTE/BURST (e.g. 30/10), got "${value}"`);
+  return { perMinute: Number(match[1]), burst: Number(match[2]) };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: integer('PORT', env.PORT, 4010),
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.CARDRAIL_DATA_DIR || './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    bodyLimitBytes: integer('CARDRAIL_BODY_LIMIT_BYTES', env.CARDRAIL_BODY_LIMIT_BYTES, 1_048_576),
+    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    rateLimits: {
+      read: rateRule('CARDRAIL_RATE_LIMIT_READ', env.CARDRAIL_RATE_LIMIT_READ, defaultRateLimits.read),
+      write: rateRule('CARDRAIL_RATE_LIMIT_WRITE', env.CARDRAIL_RATE_LIMIT_WRITE, defaultRateLimits.write),
+      cardCreate: rateRule('CARDRAIL_RATE_LIMIT_CARD_CREATE', env.CARDRAIL_RATE_LIMIT_CARD_CREATE, defaultRateLimits.cardCreate),
+      sandboxMultiplier: integer('CARDRAIL_RATE_LIMIT_SANDBOX_MULTIPLIER', env.CARDRAIL_RATE_LIMIT_SANDBOX_MULTIPLIER, defaultRateLimits.sandboxMultiplier),
+    },
+    idempotencyRetentionMs: integer('CARDRAIL_IDEMPOTENCY_RETENTION_HOURS', env.CARDRAIL_IDEMPOTENCY_RETENTION_HOURS, 24) * 3_600_000,
+    publicUrl: env.CARDRAIL_PUBLIC_URL || undefined,
+  };
+}

@@ -1,0 +1,43 @@
+// Credential formats: API keys `lk_dev_…` / `lk_live_…`, agent tokens `at_dev_…` / `at_live_…`, each carrying
+// 32 random bytes. Only a SHA-256 hash is stored; with 256 bits of entropy a slow hash adds nothing.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Environment } from './clock.js';
+
+export type CredentialKind = 'apiKey' | 'agentToken';
+
+const kindPrefix: Record<CredentialKind, string> = { apiKey: 'lk', agentToken: 'at' };
+const environmentPrefix: Record<Environment, string> = { sandbox: 'dev', live: 'live' };
+
+export const secretRandomBytes = 32;
+
+export function credentialPrefix(kind: CredentialKind, environment: Environment): string {
+  return `${kindPrefix[kind]}_${environmentPrefix[environment]}_`;
+}
+
+export function generateCredential(kind: CredentialKind, environment: Environment): string {
+  return credentialPrefix(kind, environment) + randomBytes(secretRandomBytes).toString('base64url');
+}
+
+export function hashCredential(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export interface ParsedCredential {
+  kind: CredentialKind;
+  environment: Environment;
+}
+
+const credentialPattern = /^(lk|at)_(dev|live)_[A-Za-z0-9_-]{20,}$/;
+
+/** Reads the kind and environment a credential claims; its validity is decided by looking up its hash. */
+export function parseCredential(secret: string): ParsedCredential | undefined {
+  const match = credentialPattern.exec(secret);
+  if (match === null) return undefined;
+  return {
+    kind: match[1] === 'lk' ? 'apiKey' : 'agentToken',
+    environment: match[2] === 'dev' ? 'sandbox' : 'live',
+  };
+}
+
+/** Patterns of every secret this product issues, for log scrubbing. */
+export const secretPatterns: readonly RegExp[] = [/\b(?:lk|at)_(?:dev|live)_[A-Za-z0-9_-]{8,}/g, /\bwhsec_[A-Za-z0-9+/=]{8,}/g];

@@ -1,0 +1,219 @@
+// The one catalogue of errors a caller can see: type, stable code, HTTP status and message template.
+// docs/errors.md is generated from it (npm run docs:errors) and a test fails when the two differ.
+
+export type ErrorType =
+  | 'authentication_error'
+  | 'authorization_error'
+  | 'invalid_request_error'
+  | 'validation_error'
+  | 'not_found_error'
+  | 'conflict_error'
+  | 'idempotency_error'
+  | 'rate_limit_error'
+  | 'service_error';
+
+export interface ErrorDefinition {
+  readonly type: ErrorType;
+  readonly status: number;
+  /** Message template; `{name}` placeholders are filled from the details passed to AppError. */
+  readonly message: string;
+  /** One sentence for docs/errors.md: when it happens and what to do. */
+  readonly description: string;
+}
+
+export const errorCatalogue = {
+  // 401
+  missing_api_key: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'Missing Api-Key header',
+    description: 'No credential was sent. Send the API key or agent token in the `Api-Key` header.',
+  },
+  invalid_api_key: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'Invalid API key',
+    description: 'The credential is unknown. Check for typos, whitespace and the environment prefix (`lk_dev_` sandbox, `lk_live_` live).',
+  },
+  api_key_revoked: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'This API key has been revoked',
+    description: 'The key was revoked with `DELETE /v1/api-keys/{id}` or `cardrail keys revoke`. Create a new key.',
+  },
+  api_key_in_authorization_header: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'API keys go in the Api-Key header, not Authorization: Bearer. Send: Api-Key: {prefix}…',
+    description: 'An API key (`lk_…`) was sent as `Authorization: Bearer`. Only agent tokens (`at_…`) may use Bearer; send API keys in `Api-Key`.',
+  },
+  // 403
+  insufficient_permissions: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'This credential may not call {method} {route}',
+    description: 'The credential type is not allowed on this endpoint (for example an agent token on an admin endpoint). Use an API key.',
+  },
+  ip_not_allowed: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'Requests from {ip} are not allowed for this API key',
+    description: "The calling IP is outside the key's `allowedIps`. Call from an allowed address or update the key's list.",
+  },
+  no_authorized_ips: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'No authorized IPs configured: this organization requires an IP allowlist on every API key',
+    description: 'The organization has `requireIpAllowlist` on and this key has no `allowedIps`. Create a key with an allowlist.',
+  },
+  sandbox_only: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'This endpoint is only available with a sandbox credential',
+    description: 'Sandbox endpoints (simulator, clock) refuse live credentials. Use an `lk_dev_` key.',
+  },
+  // 400
+  invalid_json: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'The request body is not valid JSON: {reason}',
+    description: 'The body could not be parsed as JSON. Send a JSON object.',
+  },
+  missing_parameter: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'Missing required parameter: {param}',
+    description: 'A required field is absent. `param` names it.',
+  },
+  invalid_parameter_type: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'Invalid type for {param}: {reason}',
+    description: 'A field has the wrong JSON type (for example a string where an integer is expected). `param` names it.',
+  },
+  invalid_idempotency_key: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'Idempotency-Key must be 1 to 255 printable characters',
+    description: 'The `Idempotency-Key` header is empty or longer than 255 characters.',
+  },
+  invalid_cursor: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'The cursor is not valid for this list',
+    description: 'Pass back the `nextCursor` value of the previous page unchanged.',
+  },
+  payload_too_large: {
+    type: 'invalid_request_error',
+    status: 413,
+    message: 'The request body exceeds {limitBytes} bytes',
+    description: 'Bodies are limited in size; send less data.',
+  },
+  unsupported_media_type: {
+    type: 'invalid_request_error',
+    status: 415,
+    message: 'Unsupported Content-Type: {contentType}',
+    description: 'Send JSON (`application/json`); bodies without a JSON content type are read as JSON too.',
+  },
+  // 422
+  invalid_parameter_value: {
+    type: 'validation_error',
+    status: 422,
+    message: 'Invalid value for {param}: {reason}',
+    description: 'The field is well-formed but fails a constraint (length, pattern, enum, range). `param` names it.',
+  },
+  // 404
+  route_not_found: {
+    type: 'not_found_error',
+    status: 404,
+    message: 'No such endpoint: {method} {path}',
+    description: 'The path or method does not exist. Check the API reference at `/docs`.',
+  },
+  resource_not_found: {
+    type: 'not_found_error',
+    status: 404,
+    message: 'No such {resource}: {id}',
+    description: "The id does not exist in this organization and environment (another tenant's ids also answer 404).",
+  },
+  // 409
+  api_key_already_revoked: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'API key {id} is already revoked',
+    description: 'The key was revoked earlier; revocation is final.',
+  },
+  ip_allowlist_required_for_caller: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Turning on requireIpAllowlist would lock out the key making this request: give it allowedIps first',
+    description: 'Requiring IP allowlists while the calling key has none would lock that key out. Create a key with `allowedIps` and use it.',
+  },
+  // idempotency
+  idempotency_key_reused: {
+    type: 'idempotency_error',
+    status: 422,
+    message: 'This Idempotency-Key was used with a different request ({method} {path}); use a new key',
+    description: 'The same key was sent with a different method, path or body. Each distinct request needs its own key.',
+  },
+  idempotency_key_in_use: {
+    type: 'idempotency_error',
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed; retry later',
+    description: 'A twin request with the same key has not finished. Retry after it completes to receive its stored answer.',
+  },
+  // 429
+  rate_limited: {
+    type: 'rate_limit_error',
+    status: 429,
+    message: 'Too many requests: retry after {retryAfterSeconds} s',
+    description: 'The credential exceeded its rate limit. Wait for `Retry-After` seconds; see the `RateLimit` headers.',
+  },
+  // 5xx
+  internal_error: {
+    type: 'service_error',
+    status: 500,
+    message: 'An unexpected error occurred; it has been logged with this request id',
+    description: 'An unexpected failure. Retry with back-off, quoting the `requestId` if it persists.',
+  },
+  service_unavailable: {
+    type: 'service_error',
+    status: 503,
+    message: 'The service is temporarily unavailable',
+    description: 'A dependency (database, Redis) is unreachable. Retry with back-off.',
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export type ErrorDetails = Record<string, string | number | boolean | undefined>;
+
+/** An error a caller may see. Anything thrown that is not an AppError becomes `internal_error`. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly type: ErrorType;
+  readonly status: number;
+  readonly param: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, details: ErrorDetails & { param?: string } = {}, headers: Record<string, string> = {}) {
+    const definition: ErrorDefinition = errorCatalogue[code];
+    super(fillTemplate(definition.message, details));
+    this.name = 'AppError';
+    this.code = code;
+    this.type = definition.type;
+    this.status = definition.status;
+    this.param = details.param;
+    this.headers = headers;
+  }
+}
+
+function fillTemplate(template: string, details: ErrorDetails): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = details[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

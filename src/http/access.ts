@@ -1,0 +1,27 @@
+// The one place that says which credentials may call which route (SPEC §3, §4 agent-token scope).
+// Every /v1 route must appear here; registering one that does not fails at start.
+import type { PrincipalKind } from '../modules/principal.js';
+
+export type RouteAccess =
+  | { readonly principals: readonly PrincipalKind[]; readonly sandboxOnly?: boolean }
+  | 'public';
+
+const apiKeyOnly = { principals: ['apiKey'] } as const;
+const sandboxApiKeyOnly = { principals: ['apiKey'], sandboxOnly: true } as const;
+
+export const routeAccess: Readonly<Record<string, RouteAccess>> = {
+  'GET /v1/organization': apiKeyOnly,
+  'PATCH /v1/organization': apiKeyOnly,
+  'POST /v1/api-keys': apiKeyOnly,
+  'GET /v1/api-keys': apiKeyOnly,
+  'GET /v1/api-keys/{id}': apiKeyOnly,
+  'DELETE /v1/api-keys/{id}': apiKeyOnly,
+  'GET /v1/sandbox/clock': sandboxApiKeyOnly,
+  'POST /v1/sandbox/clock/advance': sandboxApiKeyOnly,
+};
+
+export function accessFor(method: string, url: string): RouteAccess {
+  const access = routeAccess[`${method} ${url}`];
+  if (access === undefined) throw new Error(`route ${method} ${url} has no entry in src/http/access.ts`);
+  return access;
+}

@@ -1,0 +1,104 @@
+// Idempotency-Key (SPEC §3). A request claims its key in a short transaction of its own (state `processing`), so a
+// twin arriving meanwhile answers 409; the response is then stored in the same transaction as the effect. A failed
+// request releases its claim so that a retry runs again. A claim left by a crashed process lapses after a minute.
+import { createHash } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import type { Database, Sql } from '../store/database.js';
+import type { Scope } from '../modules/scope.js';
+
+export const idempotencyLockMs = 60_000;
+const maxKeyLength = 255;
+
+export interface IdempotencyRequest {
+  scope: Scope;
+  key: string;
+  method: string;
+  path: string;
+  fingerprint: string;
+}
+
+export type ClaimOutcome = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: string };
+
+interface IdempotencyRow {
+  fingerprint: string;
+  method: string;
+  path: string;
+  state: 'processing' | 'completed';
+  status_code: number | null;
+  response_body: string | null;
+  locked_until: number;
+}
+
+export function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  if (value.length === 0 || value.length > maxKeyLength || !/^[\x21-\x7e]+$/.test(value)) throw new AppError('invalid_idempotency_key', { param: 'Idempotency-Key' });
+  return value;
+}
+
+/** Same method, path and (canonically ordered) body give the same fingerprint. */
+export function requestFingerprint(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export async function claimIdempotencyKey(db: Database, request: IdempotencyRequest, wallClockMs: number): Promise<ClaimOutcome> {
+  const { scope, key } = request;
+  return db.transaction(async (tx) => {
+    const inserted = await tx.run(
+      `INSERT INTO idempotency_keys (organization_id, environment, idempotency_key, fingerprint, method, path, state, created_at, locked_until)
+       VALUES (?, ?, ?, ?, ?, ?, 'processing', ?, ?) ON CONFLICT DO NOTHING`,
+      [scope.organizationId, scope.environment, key, request.fingerprint, request.method, request.path, wallClockMs, wallClockMs + idempotencyLockMs],
+    );
+    if (inserted.changes === 1) return { kind: 'claimed' } as const;
+    const existing = await tx.get<IdempotencyRow>(
+      `SELECT fingerprint, method, path, state, status_code, response_body, locked_until FROM idempotency_keys
+       WHERE organization_id = ? AND environment = ? AND idempotency_key = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+      [scope.organizationId, scope.environment, key],
+    );
+    if (existing === undefined) throw new AppError('idempotency_key_in_use'); // swept between the two statements
+    if (existing.fingerprint !== request.fingerprint) throw new AppError('idempotency_key_reused', { method: existing.method, path: existing.path });
+    if (existing.state === 'completed') return { kind: 'replay', statusCode: existing.status_code ?? 200, body: existing.response_body ?? '' } as const;
+    if (existing.locked_until > wallClockMs) throw new AppError('idempotency_key_in_use');
+    // The previous holder died mid-request without committing an effect: take the claim over.
+    await tx.run('UPDATE idempotency_keys SET locked_until = ? WHERE organization_id = ? AND environment = ? AND idempotency_key = ?', [
+      wallClockMs + idempotencyLockMs,
+      scope.organizationId,
+      scope.environment,
+      key,
+    ]);
+    return { kind: 'claimed' } as const;
+  });
+}
+
+/** Called inside the effect's transaction. */
+export async function completeIdempotencyKey(tx: Sql, request: IdempotencyRequest, statusCode: number, body: string): Promise<void> {
+  await tx.run(
+    `UPDATE idempotency_keys SET state = 'completed', status_code = ?, response_body = ? WHERE organization_id = ? AND environment = ? AND idempotency_key = ?`,
+    [statusCode, body, request.scope.organizationId, request.scope.environment, request.key],
+  );
+}
+
+export async function releaseIdempotencyKey(db: Database, request: IdempotencyRequest): Promise<void> {
+  await db.run(`DELETE FROM idempotency_keys WHERE organization_id = ? AND environment = ? AND idempotency_key = ? AND state = 'processing'`, [
+    request.scope.organizationId,
+    request.scope.environment,
+    request.key,
+  ]);
+}
+
+/** Deletes stored responses older than the retention (≥ 24 h). Returns how many were removed. */
+export async function sweepIdempotencyKeys(db: Database, wallClockMs: number, retentionMs: number): Promise<number> {
+  const result = await db.run('DELETE FROM idempotency_keys WHERE created_at < ?', [wallClockMs - retentionMs]);
+  return result.changes;
+}

@@ -1,0 +1,52 @@
+// Structured JSON logs (pino) with secrets removed twice: by field path (headers, pan, cvv, key, token, secret)
+// and by pattern on every written line, so a secret that lands in a message or URL is still scrubbed.
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { secretPatterns } from '../domain/credentials.js';
+
+export const redactedPaths = [
+  'req.headers["api-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.pan',
+  '*.cvv',
+  '*.key',
+  '*.token',
+  '*.secret',
+  '*.sandboxKey',
+  '*.liveKey',
+  'pan',
+  'cvv',
+  'key',
+  'token',
+  'secret',
+];
+
+export function scrubSecrets(line: string): string {
+  let scrubbed = line;
+  for (const pattern of secretPatterns) scrubbed = scrubbed.replace(pattern, '[REDACTED]');
+  return scrubbed;
+}
+
+/** Paths that carry a token in the URL (hosted verification pages, OTP listeners) are logged without it. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\/(?:verify|v1\/otp)\/)[^/?#]+/, '$1[REDACTED]');
+}
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: redactedPaths, censor: '[REDACTED]' },
+    hooks: {
+      streamWrite: scrubSecrets,
+    },
+    serializers: {
+      req(request: { method: string; url: string; ip?: string; id?: string }) {
+        return { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip };
+      },
+    },
+  };
+}
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return destination === undefined ? pino(loggerOptions(level)) : pino(loggerOptions(level), destination);
+}

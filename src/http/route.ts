@@ -1,0 +1,139 @@
+// The request pipeline every /v1 route runs through, in order: authenticate (access table), rate limit, parse and
+// validate, claim the Idempotency-Key, run the use case (in one transaction for writes, with the stored idempotent
+// response committed in it), answer. Routes themselves are thin: a definition with schemas and one handler.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import type { RateLimitClass } from '../config.js';
+import { environmentTimeMs } from '../domain/clock.js';
+import { scopeOf, type Principal } from '../modules/principal.js';
+import type { Scope } from '../modules/scope.js';
+import type { Sql } from '../store/database.js';
+import { accessFor } from './access.js';
+import { authenticate } from './auth.js';
+import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, releaseIdempotencyKey, requestFingerprint, type IdempotencyRequest } from './idempotency.js';
+import { parseInput } from './validation.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteContext<Body, Query, Params> {
+  body: Body;
+  query: Query;
+  params: Params;
+  principal: Principal;
+  scope: Scope;
+  /** The environment's time: wall clock plus the sandbox offset. */
+  nowMs: number;
+  wallClockMs: number;
+  /** The write transaction for POST/PATCH/DELETE, the read connection for GET. */
+  sql: Sql;
+  app: AppContext;
+  requestId: string;
+}
+
+export interface RouteDefinition<
+  BodySchema extends z.ZodType | undefined = undefined,
+  QuerySchema extends z.ZodType | undefined = undefined,
+  ParamsSchema extends z.ZodType | undefined = undefined,
+  ResponseSchema extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** OpenAPI-style path, e.g. `/v1/api-keys/{id}`. */
+  url: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  body?: BodySchema;
+  query?: QuerySchema;
+  params?: ParamsSchema;
+  response: ResponseSchema;
+  /** Defaults: GET → read, others → write. Card-network routes say 'none'. */
+  rateLimit?: RateLimitClass | 'none';
+  handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRouteDefinition = RouteDefinition<any, any, any, any>;
+
+export function defineRoute<
+  BodySchema extends z.ZodType | undefined = undefined,
+  QuerySchema extends z.ZodType | undefined = undefined,
+  ParamsSchema extends z.ZodType | undefined = undefined,
+  ResponseSchema extends z.ZodType = z.ZodType,
+>(definition: RouteDefinition<BodySchema, QuerySchema, ParamsSchema, ResponseSchema>): AnyRouteDefinition {
+  return definition as AnyRouteDefinition;
+}
+
+export function fastifyPath(url: string): string {
+  return url.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function sendJson(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
+  return reply.code(statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+export function registerRoute(server: FastifyInstance, app: AppContext, definition: AnyRouteDefinition): void {
+  const access = accessFor(definition.method, definition.url);
+  if (access === 'public') throw new Error(`${definition.method} ${definition.url}: public routes are not registered through defineRoute`);
+  const rateClass = definition.rateLimit ?? (definition.method === 'GET' ? 'read' : 'write');
+  const isWrite = definition.method !== 'GET';
+
+  server.route({
+    method: definition.method,
+    url: fastifyPath(definition.url),
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const wallClockMs = app.clock.nowMs();
+      const { principal, sandboxOffsetMs } = await authenticate(request, app.db, access, definition.method, definition.url, wallClockMs);
+      if (rateClass !== 'none') {
+        const outcome = await app.rateLimiter.consume(principal.id, rateClass, principal.environment);
+        reply.headers(outcome.headers);
+      }
+      const params = definition.params === undefined ? undefined : parseInput(definition.params, request.params, 'params');
+      const query = definition.query === undefined ? undefined : parseInput(definition.query, request.query ?? {}, 'query');
+      const rawBody = request.body === undefined || request.body === null ? {} : request.body;
+      const body = definition.body === undefined ? undefined : parseInput(definition.body, rawBody, 'body');
+
+      const scope = scopeOf(principal);
+      const base = {
+        body,
+        query,
+        params,
+        principal,
+        scope,
+        nowMs: environmentTimeMs(wallClockMs, principal.environment, sandboxOffsetMs),
+        wallClockMs,
+        app,
+        requestId: request.id,
+      };
+      if (!isWrite) {
+        const result = await definition.handler({ ...base, sql: app.db });
+        return sendJson(reply, 200, JSON.stringify(result));
+      }
+
+      const key = readIdempotencyKey(request.headers['idempotency-key']);
+      const idempotency: IdempotencyRequest | undefined =
+        key === undefined ? undefined : { scope, key, method: definition.method, path: request.url, fingerprint: requestFingerprint(definition.method, request.url, request.body) };
+      if (idempotency !== undefined) {
+        const claim = await claimIdempotencyKey(app.db, idempotency, wallClockMs);
+        if (claim.kind === 'replay') {
+          reply.header('Idempotent-Replayed', 'true');
+          return sendJson(reply, claim.statusCode, claim.body);
+        }
+      }
+      try {
+        const responseBody = await app.db.transaction(async (tx) => {
+          const result = await definition.handler({ ...base, sql: tx });
+          const serialized = JSON.stringify(result);
+          if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, 200, serialized);
+          return serialized;
+        });
+        return sendJson(reply, 200, responseBody);
+      } catch (error) {
+        if (idempotency !== undefined) await releaseIdempotencyKey(app.db, idempotency).catch(() => {});
+        throw error;
+      }
+    },
+  });
+}

@@ -1,0 +1,62 @@
+// Assembles the Fastify server: logging, request ids, body parsing, errors, health, OpenAPI, docs and routes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { AppContext } from '../app-context.js';
+import { newId } from '../domain/ids.js';
+import { installErrorHandling, installJsonBodyParsing } from './errors.js';
+import { installHealthRoutes, installMetrics } from './observability.js';
+import { buildOpenApiDocument, docsInitScript, docsPage } from './openapi.js';
+import { registerRoute, type AnyRouteDefinition } from './route.js';
+import { allRoutes } from './routes.js';
+
+export interface ServerOptions {
+  /** Extra routes (tests use this to reach the 5xx path). */
+  extraRoutes?: (server: FastifyInstance) => void;
+}
+
+const swaggerFiles: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+};
+
+function swaggerUiDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return join(require.resolve('swagger-ui-dist/package.json'), '..');
+}
+
+export async function buildServer(app: AppContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const server: FastifyInstance = Fastify({
+    loggerInstance: app.logger,
+    genReqId: () => newId('req'),
+    bodyLimit: app.config.bodyLimitBytes,
+    trustProxy: app.config.trustProxy,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  installJsonBodyParsing(server);
+  installErrorHandling(server, app.config.bodyLimitBytes);
+  const registry = installMetrics(server);
+  installHealthRoutes(server, app.db, registry);
+
+  const routes: AnyRouteDefinition[] = [...allRoutes];
+  for (const route of routes) registerRoute(server, app, route);
+
+  const openApiDocument = buildOpenApiDocument(routes, app.config.publicUrl);
+  server.get('/openapi.json', async () => openApiDocument);
+  server.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage()));
+  server.get('/docs/static/docs-init.js', async (_request, reply) => reply.header('content-type', 'application/javascript; charset=utf-8').send(docsInitScript));
+  const swaggerDirectory = swaggerUiDirectory();
+  server.get<{ Params: { file: string } }>('/docs/static/:file', async (request, reply) => {
+    const contentType = swaggerFiles[request.params.file];
+    if (contentType === undefined) return reply.callNotFound();
+    return reply.header('content-type', contentType).header('cache-control', 'public, max-age=86400').send(await readFile(join(swaggerDirectory, request.params.file)));
+  });
+
+  options.extraRoutes?.(server);
+  return server;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { normalizeCidr } from '../../domain/ip-allowlist.js';
+import { listPageSchema } from '../pagination.js';
+
+const cidr = z
+  .string()
+  .max(64)
+  .transform((value, context) => {
+    const normalized = normalizeCidr(value);
+    if (normalized === undefined) {
+      context.addIssue({ code: 'custom', message: `"${value}" is not an IP address or CIDR range` });
+      return z.NEVER;
+    }
+    return normalized;
+  });
+
+export const createApiKeyBody = z.object({
+  name: z.string().min(1).max(100).optional().describe('A label to recognise the key by'),
+  allowedIps: z.array(cidr).max(50).optional().describe('CIDR ranges (or single addresses) allowed to use this key; empty or absent means any'),
+});
+
+export const apiKeyIdParams = z.object({ id: z.string().min(1).max(64) });
+
+export const apiKeySchema = z.object({
+  object: z.literal('api_key'),
+  id: z.string(),
+  name: z.string().nullable(),
+  environment: z.enum(['sandbox', 'live']),
+  redactedKey: z.string().describe('Prefix and last four characters, for recognition'),
+  allowedIps: z.array(z.string()).nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const createdApiKeySchema = apiKeySchema.extend({
+  key: z.string().describe('The secret, shown only in this response'),
+});
+
+export const apiKeyListSchema = listPageSchema(apiKeySchema);

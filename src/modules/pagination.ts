@@ -1,0 +1,44 @@
+// Cursor pagination (SPEC §3): newest first by sortable id; the cursor is the last id of the page, so each page
+// costs one indexed range scan of `limit + 1` rows, never a count or an offset.
+import { z } from 'zod';
+import { AppError } from '../domain/errors.js';
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export interface ListPage<T> {
+  object: 'list';
+  data: T[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ before: lastId }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (typeof parsed.before === 'string' && /^[a-z]+_[0-9a-z]{26}$/.test(parsed.before)) return parsed.before;
+  } catch {
+    // fall through
+  }
+  throw new AppError('invalid_cursor', { param: 'cursor' });
+}
+
+/** `rows` were fetched with `LIMIT limit + 1`. */
+export function toPage<Row extends { id: string }, T>(rows: Row[], limit: number, present: (row: Row) => T): ListPage<T> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return { object: 'list', data: pageRows.map(present), hasMore, nextCursor: hasMore && last ? encodeCursor(last.id) : null };
+}
+
+export function listPageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ object: z.literal('list'), data: z.array(item), hasMore: z.boolean(), nextCursor: z.string().nullable() });
+}

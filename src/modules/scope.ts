@@ -1,0 +1,7 @@
+// Every query is scoped by (organization, environment): sandbox and live data never mix.
+import type { Environment } from '../domain/clock.js';
+
+export interface Scope {
+  readonly organizationId: string;
+  readonly environment: Environment;
+}

@@ -1,0 +1,168 @@
+// SQLite backend: WAL, synchronous=FULL, one writer connection and one reader connection.
+// Transactions queue on the writer; those that are waiting when the writer frees up are committed together
+// (group commit), each in its own savepoint so one failing rolls back only itself.
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database, SqlValue, Sql } from '../database.js';
+
+type Statement = BetterSqlite3.Statement<unknown[]>;
+
+interface QueuedTransaction {
+  work: (tx: Sql) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface SqliteOptions {
+  /** Largest number of transactions committed together. */
+  groupCommitMax?: number;
+}
+
+class StatementCache {
+  private readonly statements = new Map<string, Statement>();
+  constructor(private readonly connection: BetterSqlite3.Database) {}
+  prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.connection.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function bind(params: readonly SqlValue[] | undefined): unknown[] {
+  if (params === undefined) return [];
+  return params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+}
+
+class SqliteExecutor implements Sql {
+  readonly dialect = 'sqlite' as const;
+  constructor(private readonly cache: StatementCache) {}
+  async all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
+    return this.cache.prepare(sql).all(...bind(params)) as Row[];
+  }
+  async get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined> {
+    return this.cache.prepare(sql).get(...bind(params)) as Row | undefined;
+  }
+  async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    const statement = this.cache.prepare(sql);
+    if (!statement.reader) {
+      const result = statement.run(...bind(params));
+      return { changes: result.changes };
+    }
+    statement.all(...bind(params));
+    return { changes: 0 };
+  }
+}
+
+export class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+  readonly location: string;
+  private readonly writer: BetterSqlite3.Database;
+  private readonly reader: BetterSqlite3.Database;
+  private readonly writerSql: SqliteExecutor;
+  private readonly readerSql: SqliteExecutor;
+  private readonly queue: QueuedTransaction[] = [];
+  private draining = false;
+  private readonly groupCommitMax: number;
+  private closed = false;
+
+  constructor(path: string, options: SqliteOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.location = path;
+    this.groupCommitMax = options.groupCommitMax ?? 256;
+    this.writer = new BetterSqlite3(path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma('synchronous = FULL');
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma('busy_timeout = 5000');
+    // An in-memory database is private to its connection, so the reader is the writer there.
+    this.reader = path === ':memory:' ? this.writer : new BetterSqlite3(path, { readonly: false });
+    if (this.reader !== this.writer) {
+      this.reader.pragma('busy_timeout = 5000');
+      this.reader.pragma('query_only = ON');
+    }
+    this.writerSql = new SqliteExecutor(new StatementCache(this.writer));
+    this.readerSql = new SqliteExecutor(new StatementCache(this.reader));
+  }
+
+  all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
+    return this.readerSql.all<Row>(sql, params);
+  }
+  get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined> {
+    return this.readerSql.get<Row>(sql, params);
+  }
+  /** A write outside an explicit transaction is a transaction of one statement. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.transaction((tx) => tx.run(sql, params));
+  }
+
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.groupCommitMax);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitBatch(batch: QueuedTransaction[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      for (const item of batch) {
+        this.writer.exec('SAVEPOINT tx');
+        try {
+          const value = await item.work(this.writerSql);
+          this.writer.exec('RELEASE tx');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.writer.exec('ROLLBACK TO tx');
+          this.writer.exec('RELEASE tx');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.writer.exec('COMMIT');
+    } catch (error) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+  }
+
+  async executeScript(sql: string): Promise<void> {
+    await this.transaction(async () => {
+      this.writer.exec(sql);
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.reader.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.draining || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.reader !== this.writer) this.reader.close();
+    this.writer.close();
+  }
+}
