@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
 import type { Database } from './store/database.js';
 import type { RateLimiter } from './http/rate-limit.js';
+import type { Secrets } from './secrets.js';
 
 export interface AppContext {
   db: Database;
@@ -11,4 +12,5 @@ export interface AppContext {
   config: Config;
   logger: Logger;
   rateLimiter: RateLimiter;
+  secrets: Secrets;
 }

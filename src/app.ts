@@ -14,12 +14,15 @@ import type { Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { openDatabase } from './store/open.js';
 import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
+import { startDueWorkTimer } from './workers/due-work.js';
+import { loadSecrets, type Secrets } from './secrets.js';
 
 export interface CreateAppOptions extends ServerOptions {
   config: Config;
   db?: Database;
   clock?: Clock;
   logger?: Logger;
+  secrets?: Secrets;
   /** Run background sweepers (off in most tests, which drive them directly). */
   workers?: boolean;
 }
@@ -44,15 +47,18 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
     redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   }
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
-  const context: AppContext = { db, clock, config, logger, rateLimiter };
+  const secrets = options.secrets ?? loadSecrets(config.dataDir);
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
+  const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
 
   return {
     context,
     server,
     async close() {
       stopSweeper();
+      stopDueWork();
       await server.close();
       redis?.disconnect();
       if (ownsDatabase) await db.close();

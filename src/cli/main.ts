@@ -15,10 +15,11 @@ import { isAppError } from '../domain/errors.js';
 
 class CliError extends Error {}
 
-async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const db = await openDatabase(config);
   try {
-    await migrate(db, systemClock.nowMs());
+    // `cardrail migrate` migrates itself, so it can report what it applied.
+    if (options.migrate !== false) await migrate(db, systemClock.nowMs());
     return await work(db);
   } finally {
     await db.close();
@@ -190,7 +191,7 @@ export function buildProgram(): Command {
     .command('migrate')
     .description('Apply pending database migrations')
     .action(async () => {
-      const result = await withDatabase(loadConfig(), async (db) => migrate(db, systemClock.nowMs()));
+      const result = await withDatabase(loadConfig(), async (db) => migrate(db, systemClock.nowMs()), { migrate: false });
       process.stdout.write(`Schema at version ${result.currentVersion}${result.applied.length > 0 ? ` (applied ${result.applied.map((migration) => migration.version).join(', ')})` : ' (nothing to apply)'}\n`);
     });
 

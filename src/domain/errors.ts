@@ -72,6 +72,12 @@ export const errorCatalogue = {
     message: 'This endpoint is only available with a sandbox credential',
     description: 'Sandbox endpoints (simulator, clock) refuse live credentials. Use an `lk_dev_` key.',
   },
+  user_not_approved: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'User {userId} is not approved (applicationStatus: {applicationStatus}); only approved users may {action}',
+    description: 'Agents, cards, funding and withdrawals need a user whose KYC is `approved`. Check `applicationStatus` and complete or retry verification.',
+  },
   // 400
   invalid_json: {
     type: 'invalid_request_error',
@@ -147,6 +153,36 @@ export const errorCatalogue = {
     status: 409,
     message: 'Turning on requireIpAllowlist would lock out the key making this request: give it allowedIps first',
     description: 'Requiring IP allowlists while the calling key has none would lock that key out. Create a key with `allowedIps` and use it.',
+  },
+  compliance_locked: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Identity field {param} cannot change while the application is {applicationStatus}',
+    description: 'Identity fields (name, email, date of birth, address) are locked while verification is pending, in manual review or approved. `metadata` can always change.',
+  },
+  user_already_approved: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'User {userId} is already approved',
+    description: 'The user passed verification; there is nothing to verify again.',
+  },
+  verification_in_progress: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Verification of user {userId} is {applicationStatus}; wait for its decision',
+    description: 'The submitted application is being decided (pending or manual review). Poll `GET /v1/verification/user/{userId}` or wait for the webhook.',
+  },
+  insufficient_balance: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Insufficient balance: available {availableCents} cents, requested {requestedCents} cents',
+    description: "The user's available balance (total − pending − reserved) is below the amount. Deposit more, lower the amount, or release reservations.",
+  },
+  invalid_status_transition: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Cannot {action} {resource} {id}: it is {status}',
+    description: "The resource's current status does not allow this action (for example confirming a failed withdrawal).",
   },
   // idempotency
   idempotency_key_reused: {

@@ -18,6 +18,29 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'DELETE /v1/api-keys/{id}': apiKeyOnly,
   'GET /v1/sandbox/clock': sandboxApiKeyOnly,
   'POST /v1/sandbox/clock/advance': sandboxApiKeyOnly,
+
+  'POST /v1/users': apiKeyOnly,
+  'GET /v1/users': apiKeyOnly,
+  'GET /v1/users/{id}': apiKeyOnly,
+  'PATCH /v1/users/{id}': apiKeyOnly,
+  'GET /v1/balances/{userId}': apiKeyOnly,
+
+  'POST /v1/verification/user': apiKeyOnly,
+  'GET /v1/verification/user/{userId}': apiKeyOnly,
+  'GET /v1/verification/user/{userId}/link': apiKeyOnly,
+  'POST /v1/sandbox/users/{id}/verification': sandboxApiKeyOnly,
+
+  'GET /v1/users/{id}/funding': apiKeyOnly,
+  'GET /v1/users/{id}/deposits': apiKeyOnly,
+  'GET /v1/deposits/{id}': apiKeyOnly,
+  'POST /v1/sandbox/deposits': sandboxApiKeyOnly,
+
+  'POST /v1/users/{id}/withdrawals': apiKeyOnly,
+  'GET /v1/users/{id}/withdrawals': apiKeyOnly,
+  'GET /v1/users/{id}/withdrawals/{withdrawalId}': apiKeyOnly,
+  'POST /v1/sandbox/withdrawals/{id}/submit': sandboxApiKeyOnly,
+  'POST /v1/sandbox/withdrawals/{id}/confirm': sandboxApiKeyOnly,
+  'POST /v1/sandbox/withdrawals/{id}/fail': sandboxApiKeyOnly,
 };
 
 export function accessFor(method: string, url: string): RouteAccess {

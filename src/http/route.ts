@@ -30,6 +30,8 @@ export interface RouteContext<Body, Query, Params> {
   sql: Sql;
   app: AppContext;
   requestId: string;
+  /** Where this server is reached, for links in responses (CARDRAIL_PUBLIC_URL, else the request's own host). */
+  baseUrl: string;
 }
 
 export interface RouteDefinition<
@@ -106,6 +108,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         wallClockMs,
         app,
         requestId: request.id,
+        baseUrl: app.config.publicUrl ?? `${request.protocol}://${request.host}`,
       };
       if (!isWrite) {
         const result = await definition.handler({ ...base, sql: app.db });

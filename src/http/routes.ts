@@ -1,7 +1,19 @@
 // Every /v1 route definition, module by module. Adding a module means adding its routes here and its access rows.
+import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
 import { sandboxClockRoutes } from '../modules/sandbox/routes.js';
+import { userRoutes } from '../modules/users/routes.js';
+import { verificationRoutes } from '../modules/verification/routes.js';
+import { withdrawalRoutes } from '../modules/withdrawals/routes.js';
 import type { AnyRouteDefinition } from './route.js';
 
-export const allRoutes: readonly AnyRouteDefinition[] = [...organizationRoutes, ...keyRoutes, ...sandboxClockRoutes];
+export const allRoutes: readonly AnyRouteDefinition[] = [
+  ...organizationRoutes,
+  ...keyRoutes,
+  ...sandboxClockRoutes,
+  ...userRoutes,
+  ...verificationRoutes,
+  ...fundingRoutes,
+  ...withdrawalRoutes,
+];

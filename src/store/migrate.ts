@@ -38,6 +38,9 @@ export async function migrate(db: Database, nowMs: number = Date.now()): Promise
       const existing = await tx.get<{ version: number }>('SELECT version FROM schema_migrations WHERE version = ?', [migration.version]);
       if (existing !== undefined) return false;
       for (const statement of splitStatements(migration.sql)) await tx.run(statement);
+      if (migration.dialectSql !== undefined) {
+        for (const statement of splitStatements(migration.dialectSql[tx.dialect])) await tx.run(statement);
+      }
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, nowMs]);
       return true;
     });

@@ -95,7 +95,9 @@ export async function listApiKeys(sql: Sql, scope: Scope, query: ListQuery) {
 export async function revokeApiKey(tx: Sql, scope: Scope, id: string, nowMs: number): Promise<ApiKey> {
   const existing = await getApiKey(tx, scope, id);
   if (existing.revokedAtMs !== null) throw new AppError('api_key_already_revoked', { id });
-  await tx.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', [nowMs, id]);
+  // Conditional, so that of two concurrent revocations (PostgreSQL, READ COMMITTED) only one wins and records an event.
+  const updated = await tx.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [nowMs, id]);
+  if (updated.changes === 0) throw new AppError('api_key_already_revoked', { id });
   const revoked = { ...existing, revokedAtMs: nowMs };
   await recordEvent(tx, scope, 'api_key.revoked', presentApiKey(revoked), nowMs);
   return revoked;

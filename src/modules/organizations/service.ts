@@ -1,7 +1,9 @@
 // Organizations own every key and resource; each has a sandbox and a live environment.
+import { environments } from '../../domain/clock.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
+import { openExternalAccounts } from '../../ledger/accounts.js';
 
 export interface Organization {
   id: string;
@@ -24,8 +26,9 @@ function fromRow(row: OrganizationRow): Organization {
 export async function createOrganization(tx: Sql, input: { name: string; nowMs: number }): Promise<Organization> {
   const organization: Organization = { id: newId('org', input.nowMs), name: input.name, requireIpAllowlist: false, createdAtMs: input.nowMs };
   await tx.run('INSERT INTO organizations (id, name, require_ip_allowlist, created_at) VALUES (?, ?, 0, ?)', [organization.id, organization.name, input.nowMs]);
-  for (const environment of ['sandbox', 'live']) {
+  for (const environment of environments) {
     await tx.run('INSERT INTO environment_clocks (organization_id, environment, offset_ms) VALUES (?, ?, 0)', [organization.id, environment]);
+    await openExternalAccounts(tx, { organizationId: organization.id, environment });
   }
   return organization;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../../http/route.js';
+import { runDueWork } from '../../workers/due-work.js';
 import { advanceSandboxClock, maxAdvanceSeconds, presentSandboxClock, sandboxOffsetMs } from './clock.js';
 
 const clockSchema = z.object({ object: z.literal('sandbox_clock'), now: z.string(), offsetSeconds: z.number().int() });
@@ -23,6 +24,10 @@ export const sandboxClockRoutes = [
     tag,
     body: z.object({ seconds: z.number().int().min(1).max(maxAdvanceSeconds).describe('How far to move forward') }),
     response: clockSchema,
-    handler: async ({ sql, scope, body, wallClockMs }) => presentSandboxClock(wallClockMs, await advanceSandboxClock(sql, scope, body.seconds)),
+    handler: async ({ sql, scope, body, wallClockMs }) => {
+      const offsetMs = await advanceSandboxClock(sql, scope, body.seconds);
+      await runDueWork(sql, scope, wallClockMs + offsetMs);
+      return presentSandboxClock(wallClockMs, offsetMs);
+    },
   }),
 ];

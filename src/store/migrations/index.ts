@@ -4,7 +4,10 @@
 export interface Migration {
   readonly version: number;
   readonly name: string;
+  /** Portable statements, separated by `;` at the end of a line. */
   readonly sql: string;
+  /** Statements only one backend understands (triggers), run after `sql`. */
+  readonly dialectSql?: { readonly sqlite: string; readonly postgres: string };
 }
 
 export const migrations: readonly Migration[] = [
@@ -63,6 +66,131 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)
 `,
+  },
+  {
+    version: 2,
+    name: 'ledger, users, verifications, deposits, withdrawals',
+    sql: `
+CREATE TABLE ledger_accounts (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT,
+  kind TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  balance BIGINT NOT NULL DEFAULT 0,
+  entry_count BIGINT NOT NULL DEFAULT 0,
+  CHECK (kind NOT IN ('available', 'reserved', 'held') OR balance >= 0)
+);
+CREATE INDEX ledger_accounts_by_owner ON ledger_accounts (organization_id, environment);
+CREATE INDEX ledger_accounts_by_user ON ledger_accounts (user_id);
+CREATE TABLE ledger_transfers (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  debit_account TEXT NOT NULL REFERENCES ledger_accounts(id),
+  credit_account TEXT NOT NULL REFERENCES ledger_accounts(id),
+  amount BIGINT NOT NULL CHECK (amount > 0),
+  currency TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  CHECK (debit_account <> credit_account)
+);
+CREATE UNIQUE INDEX ledger_transfers_once ON ledger_transfers (organization_id, environment, kind, reference);
+CREATE INDEX ledger_transfers_by_debit ON ledger_transfers (debit_account);
+CREATE INDEX ledger_transfers_by_credit ON ledger_transfers (credit_account);
+INSERT INTO ledger_accounts (id, organization_id, environment, user_id, kind, currency)
+  SELECT o.id || ':' || e.environment || ':' || k.kind, o.id, e.environment, NULL, k.kind, 'USD'
+  FROM organizations o
+  CROSS JOIN (SELECT 'sandbox' AS environment UNION ALL SELECT 'live') e
+  CROSS JOIN (SELECT 'external:deposits' AS kind UNION ALL SELECT 'external:network' UNION ALL SELECT 'external:withdrawals') k;
+CREATE TABLE funding_index_counters (
+  environment TEXT PRIMARY KEY,
+  next_index BIGINT NOT NULL
+);
+INSERT INTO funding_index_counters (environment, next_index) VALUES ('sandbox', 0), ('live', 0);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  first_name TEXT NOT NULL,
+  last_name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  date_of_birth TEXT,
+  address TEXT,
+  metadata TEXT,
+  application_status TEXT NOT NULL,
+  rejection_reason TEXT,
+  funding_index BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX users_by_owner ON users (organization_id, environment, id);
+CREATE UNIQUE INDEX users_by_funding_index ON users (environment, funding_index);
+CREATE TABLE verifications (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  expires_at BIGINT NOT NULL,
+  submitted_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX verifications_by_user ON verifications (user_id, id);
+CREATE TABLE deposits (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  network TEXT NOT NULL,
+  token TEXT NOT NULL,
+  amount_base_units TEXT NOT NULL,
+  amount_cents BIGINT NOT NULL,
+  remainder_base_units TEXT NOT NULL,
+  tx_hash TEXT NOT NULL,
+  address TEXT,
+  status TEXT NOT NULL,
+  rejection_reason TEXT,
+  confirmations_at_observation BIGINT NOT NULL,
+  min_confirmations BIGINT NOT NULL,
+  observed_at BIGINT NOT NULL,
+  completed_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX deposits_once ON deposits (organization_id, environment, network, tx_hash);
+CREATE INDEX deposits_by_user ON deposits (user_id, id);
+CREATE INDEX deposits_by_status ON deposits (status, organization_id, environment);
+CREATE TABLE withdrawals (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  network TEXT NOT NULL,
+  token TEXT NOT NULL,
+  amount BIGINT NOT NULL CHECK (amount > 0),
+  address TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure_reason TEXT,
+  tx_hash TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX withdrawals_by_user ON withdrawals (user_id, id);
+CREATE INDEX withdrawals_by_status ON withdrawals (user_id, status)
+`,
+    dialectSql: {
+      sqlite: `
+CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers BEGIN SELECT RAISE(ABORT, 'ledger transfers are append-only'); END;
+CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers BEGIN SELECT RAISE(ABORT, 'ledger transfers are append-only'); END
+`,
+      postgres: `
+CREATE FUNCTION ledger_transfers_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger transfers are append-only'; END $$;
+CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_transfers_append_only();
+CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_transfers_append_only()
+`,
+    },
   },
 ];
 

@@ -1,0 +1,76 @@
+// Posting transfers: the only code that changes a balance. Accounts are locked in id order (FOR UPDATE on
+// PostgreSQL; SQLite's single writer already serialises), new balances are checked against invariant 2 before
+// anything is written, then each transfer is appended and the cached balances updated in the same transaction.
+import { newId } from '../domain/ids.js';
+import type { Sql } from '../store/database.js';
+import type { Scope } from '../modules/scope.js';
+import { ledgerCurrency, nonNegativeKinds, type AccountKind } from './accounts.js';
+
+export interface TransferInput {
+  debitAccount: string;
+  creditAccount: string;
+  amountCents: number;
+  /** What business event this is, e.g. `deposit.credit`; with `reference`, unique: each event posts once. */
+  kind: string;
+  reference: string;
+}
+
+export interface LockedAccount {
+  id: string;
+  kind: AccountKind;
+  userId: string | null;
+  balance: number;
+}
+
+/** Thrown when a posting would break an invariant; it is a bug in the caller, never a user error. */
+export class LedgerInvariantError extends Error {
+  override readonly name = 'LedgerInvariantError';
+}
+
+/** Locks the accounts (in a fixed order, so concurrent postings never deadlock) and returns their balances. */
+export async function lockAccounts(tx: Sql, accountIds: readonly string[]): Promise<Map<string, LockedAccount>> {
+  const ids = [...new Set(accountIds)].sort();
+  const placeholders = ids.map(() => '?').join(', ');
+  const rows = await tx.all<{ id: string; kind: AccountKind; user_id: string | null; balance: number }>(
+    `SELECT id, kind, user_id, balance FROM ledger_accounts WHERE id IN (${placeholders}) ORDER BY id${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    ids,
+  );
+  const accounts = new Map(rows.map((row) => [row.id, { id: row.id, kind: row.kind, userId: row.user_id, balance: row.balance }]));
+  for (const id of ids) if (!accounts.has(id)) throw new LedgerInvariantError(`ledger account ${id} does not exist`);
+  return accounts;
+}
+
+export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly TransferInput[], nowMs: number): Promise<void> {
+  const postable = transfers.filter((transfer) => transfer.amountCents !== 0);
+  if (postable.length === 0) return;
+  const accounts = await lockAccounts(tx, postable.flatMap((transfer) => [transfer.debitAccount, transfer.creditAccount]));
+  const deltas = new Map<string, { balance: number; entries: number }>();
+  for (const transfer of postable) {
+    if (!Number.isSafeInteger(transfer.amountCents) || transfer.amountCents <= 0) {
+      throw new LedgerInvariantError(`transfer ${transfer.kind}/${transfer.reference} has amount ${transfer.amountCents}`);
+    }
+    if (transfer.debitAccount === transfer.creditAccount) throw new LedgerInvariantError(`transfer ${transfer.kind} debits and credits ${transfer.debitAccount}`);
+    for (const [id, sign] of [[transfer.debitAccount, -1], [transfer.creditAccount, 1]] as const) {
+      const delta = deltas.get(id) ?? { balance: 0, entries: 0 };
+      delta.balance += sign * transfer.amountCents;
+      delta.entries += 1;
+      deltas.set(id, delta);
+    }
+  }
+  for (const [id, delta] of deltas) {
+    const account = accounts.get(id)!;
+    const next = account.balance + delta.balance;
+    if (!Number.isSafeInteger(next)) throw new LedgerInvariantError(`balance of ${id} leaves the safe integer range`);
+    if (nonNegativeKinds.has(account.kind) && next < 0) throw new LedgerInvariantError(`posting would take ${id} to ${next}`);
+  }
+  for (const transfer of postable) {
+    await tx.run(
+      'INSERT INTO ledger_transfers (id, organization_id, environment, debit_account, credit_account, amount, currency, kind, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [newId('tr', nowMs), scope.organizationId, scope.environment, transfer.debitAccount, transfer.creditAccount, transfer.amountCents, ledgerCurrency, transfer.kind, transfer.reference, nowMs],
+    );
+  }
+  for (const [id, delta] of deltas) {
+    await tx.run('UPDATE ledger_accounts SET balance = balance + ?, entry_count = entry_count + ? WHERE id = ?', [delta.balance, delta.entries, id]);
+    accounts.get(id)!.balance += delta.balance;
+  }
+}

@@ -1,0 +1,76 @@
+import { defineRoute } from '../../http/route.js';
+import { presentBalance, readUserBalances } from '../../ledger/balances.js';
+import { listQuerySchema } from '../pagination.js';
+import { z } from 'zod';
+import { createUserBody, updateUserBody, userIdParams, userListSchema, userSchema } from './schemas.js';
+import { createUser, getUser, listUsers, presentUser, updateUser } from './service.js';
+
+const tag = 'Users';
+
+const balanceSchema = z.object({
+  object: z.literal('balance'),
+  userId: z.string(),
+  currency: z.literal('USD'),
+  total: z.number().int().describe('available + reserved + pending, in cents'),
+  pending: z.number().int().describe('held by pending authorizations and withdrawals'),
+  reserved: z.number().int().describe("reserved for open cards' maxAmount"),
+  available: z.number().int().describe('total − pending − reserved: what can be spent or reserved now'),
+  debt: z.number().int().describe('owed after force posts or over-clearings beyond the funds; repaid first by deposits'),
+});
+
+export const userRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/users',
+    operationId: 'createUser',
+    summary: 'Create a user (cardholder); applicationStatus starts as notStarted',
+    tag,
+    body: createUserBody,
+    response: userSchema,
+    handler: async ({ sql, scope, body, nowMs }) => presentUser(await createUser(sql, scope, body, nowMs)),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/users',
+    operationId: 'listUsers',
+    summary: 'List users, newest first',
+    tag,
+    query: listQuerySchema,
+    response: userListSchema,
+    handler: async ({ sql, scope, query }) => listUsers(sql, scope, query),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/users/{id}',
+    operationId: 'getUser',
+    summary: 'Get a user, including applicationStatus and rejectionReason',
+    tag,
+    params: userIdParams,
+    response: userSchema,
+    handler: async ({ sql, scope, params }) => presentUser(await getUser(sql, scope, params.id)),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    url: '/v1/users/{id}',
+    operationId: 'updateUser',
+    summary: 'Update a user; identity fields answer 409 compliance_locked while verification is pending, in review or approved',
+    tag,
+    params: userIdParams,
+    body: updateUserBody,
+    response: userSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) => presentUser(await updateUser(sql, scope, params.id, body, nowMs)),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/balances/{userId}',
+    operationId: 'getBalance',
+    summary: "A user's balance from the ledger: total, pending, reserved, available (= total − pending − reserved)",
+    tag: 'Balances',
+    params: z.object({ userId: z.string().min(1).max(64) }),
+    response: balanceSchema,
+    handler: async ({ sql, scope, params }) => {
+      const user = await getUser(sql, scope, params.userId);
+      return presentBalance(user.id, await readUserBalances(sql, user.id));
+    },
+  }),
+];

@@ -1,0 +1,203 @@
+// Users (cardholders): creation opens their ledger accounts and assigns their funding index; identity fields are
+// compliance-locked while an application is pending, in review or approved.
+import { AppError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { openUserAccounts } from '../../ledger/accounts.js';
+import type { Sql } from '../../store/database.js';
+import { recordEvent } from '../events/service.js';
+import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import type { Scope } from '../scope.js';
+import type { Address, ApplicationStatus, UpdateUserInput } from './schemas.js';
+
+export interface User {
+  id: string;
+  organizationId: string;
+  environment: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  dateOfBirth: string | null;
+  address: Address | null;
+  metadata: Record<string, string>;
+  applicationStatus: ApplicationStatus;
+  rejectionReason: string | null;
+  fundingIndex: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+interface UserRow {
+  id: string;
+  organization_id: string;
+  environment: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  date_of_birth: string | null;
+  address: string | null;
+  metadata: string | null;
+  application_status: ApplicationStatus;
+  rejection_reason: string | null;
+  funding_index: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(row: UserRow): User {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    environment: row.environment,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    dateOfBirth: row.date_of_birth,
+    address: row.address === null ? null : (JSON.parse(row.address) as Address),
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
+    applicationStatus: row.application_status,
+    rejectionReason: row.rejection_reason,
+    fundingIndex: row.funding_index,
+    createdAtMs: row.created_at,
+    updatedAtMs: row.updated_at,
+  };
+}
+
+export function presentUser(user: User) {
+  return {
+    object: 'user' as const,
+    id: user.id,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    email: user.email,
+    dateOfBirth: user.dateOfBirth,
+    address: user.address,
+    applicationStatus: user.applicationStatus,
+    rejectionReason: user.rejectionReason,
+    metadata: user.metadata,
+    createdAt: new Date(user.createdAtMs).toISOString(),
+    updatedAt: new Date(user.updatedAtMs).toISOString(),
+  };
+}
+
+export interface CreateUserInput {
+  firstName: string;
+  lastName: string;
+  email: string;
+  metadata?: Record<string, string> | undefined;
+}
+
+async function nextFundingIndex(tx: Sql, scope: Scope): Promise<number> {
+  const row = await tx.get<{ next_index: number }>('UPDATE funding_index_counters SET next_index = next_index + 1 WHERE environment = ? RETURNING next_index', [scope.environment]);
+  if (row === undefined) throw new Error(`no funding index counter for ${scope.environment}`);
+  return row.next_index - 1;
+}
+
+export async function createUser(tx: Sql, scope: Scope, input: CreateUserInput, nowMs: number): Promise<User> {
+  const user: User = {
+    id: newId('user', nowMs),
+    organizationId: scope.organizationId,
+    environment: scope.environment,
+    firstName: input.firstName,
+    lastName: input.lastName,
+    email: input.email,
+    dateOfBirth: null,
+    address: null,
+    metadata: input.metadata ?? {},
+    applicationStatus: 'notStarted',
+    rejectionReason: null,
+    fundingIndex: await nextFundingIndex(tx, scope),
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+  };
+  await tx.run(
+    `INSERT INTO users (id, organization_id, environment, first_name, last_name, email, metadata, application_status, funding_index, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [user.id, scope.organizationId, scope.environment, user.firstName, user.lastName, user.email, JSON.stringify(user.metadata), user.applicationStatus, user.fundingIndex, nowMs, nowMs],
+  );
+  await openUserAccounts(tx, scope, user.id);
+  await recordEvent(tx, scope, 'user.created', presentUser(user), nowMs);
+  return user;
+}
+
+export async function getUser(sql: Sql, scope: Scope, userId: string): Promise<User> {
+  const row = await sql.get<UserRow>('SELECT * FROM users WHERE id = ? AND organization_id = ? AND environment = ?', [userId, scope.organizationId, scope.environment]);
+  if (row === undefined) throw new AppError('resource_not_found', { resource: 'user', id: userId, param: 'userId' });
+  return fromRow(row);
+}
+
+/** For writes that depend on the user's status: on PostgreSQL the row stays locked until the transaction ends. */
+export async function getUserForUpdate(tx: Sql, scope: Scope, userId: string): Promise<User> {
+  const row = await tx.get<UserRow>(`SELECT * FROM users WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+    userId,
+    scope.organizationId,
+    scope.environment,
+  ]);
+  if (row === undefined) throw new AppError('resource_not_found', { resource: 'user', id: userId, param: 'userId' });
+  return fromRow(row);
+}
+
+/** Agents, cards, funding and withdrawals exist only for approved users (SPEC §4). */
+export async function requireApprovedUser(sql: Sql, scope: Scope, userId: string, action: string): Promise<User> {
+  const user = await getUser(sql, scope, userId);
+  if (user.applicationStatus !== 'approved') throw new AppError('user_not_approved', { userId, applicationStatus: user.applicationStatus, action });
+  return user;
+}
+
+export async function listUsers(sql: Sql, scope: Scope, query: ListQuery) {
+  const before = decodeCursor(query.cursor);
+  const rows = await sql.all<UserRow>(
+    `SELECT * FROM users WHERE organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
+    before === undefined ? [scope.organizationId, scope.environment, query.limit + 1] : [scope.organizationId, scope.environment, before, query.limit + 1],
+  );
+  return toPage(rows, query.limit, (row) => presentUser(fromRow(row)));
+}
+
+const lockedStatuses: ReadonlySet<ApplicationStatus> = new Set(['pending', 'manualReview', 'approved']);
+const identityFields = ['firstName', 'lastName', 'email', 'dateOfBirth', 'address'] as const;
+
+export async function updateUser(tx: Sql, scope: Scope, userId: string, patch: UpdateUserInput, nowMs: number): Promise<User> {
+  const user = await getUserForUpdate(tx, scope, userId);
+  if (lockedStatuses.has(user.applicationStatus)) {
+    for (const field of identityFields) {
+      if (patch[field] !== undefined && JSON.stringify(patch[field]) !== JSON.stringify(user[field])) {
+        throw new AppError('compliance_locked', { param: field, applicationStatus: user.applicationStatus });
+      }
+    }
+  }
+  const updated: User = {
+    ...user,
+    firstName: patch.firstName ?? user.firstName,
+    lastName: patch.lastName ?? user.lastName,
+    email: patch.email ?? user.email,
+    dateOfBirth: patch.dateOfBirth ?? user.dateOfBirth,
+    address: patch.address ?? user.address,
+    metadata: patch.metadata ?? user.metadata,
+    updatedAtMs: nowMs,
+  };
+  await writeUser(tx, updated);
+  await recordEvent(tx, scope, 'user.updated', presentUser(updated), nowMs);
+  return updated;
+}
+
+export async function writeUser(tx: Sql, user: User): Promise<void> {
+  await tx.run(
+    `UPDATE users SET first_name = ?, last_name = ?, email = ?, date_of_birth = ?, address = ?, metadata = ?, application_status = ?, rejection_reason = ?, updated_at = ?
+     WHERE id = ?`,
+    [user.firstName, user.lastName, user.email, user.dateOfBirth, user.address === null ? null : JSON.stringify(user.address), JSON.stringify(user.metadata), user.applicationStatus, user.rejectionReason, user.updatedAtMs, user.id],
+  );
+}
+
+/**
+ * Moves an application to a new status with its events: `user.verification_updated` on every change, plus
+ * `user.approved` or `user.rejected` when it ends there.
+ */
+export async function setApplicationStatus(tx: Sql, scope: Scope, user: User, status: ApplicationStatus, rejectionReason: string | null, nowMs: number): Promise<User> {
+  if (user.applicationStatus === status && user.rejectionReason === rejectionReason) return user;
+  const updated: User = { ...user, applicationStatus: status, rejectionReason: status === 'rejected' ? rejectionReason : null, updatedAtMs: nowMs };
+  await writeUser(tx, updated);
+  const presented = presentUser(updated);
+  await recordEvent(tx, scope, 'user.verification_updated', presented, nowMs);
+  if (status === 'approved') await recordEvent(tx, scope, 'user.approved', presented, nowMs);
+  if (status === 'rejected') await recordEvent(tx, scope, 'user.rejected', presented, nowMs);
+  return updated;
+}

@@ -1,0 +1,35 @@
+// Deployment secrets that must survive restarts: the HD seed funding addresses derive from. Taken from the
+// environment when set (required when several hosts share one database), else from a file created 0600 under the
+// data directory on first start.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Secrets {
+  /** 64-byte BIP-32 master seed for deposit addresses. */
+  hdSeed: Uint8Array;
+}
+
+function fromHex(name: string, value: string, bytes: number): Uint8Array {
+  const text = value.trim();
+  if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(text)) throw new Error(`${name} must be ${bytes * 2} hexadecimal characters`);
+  return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+function loadOrCreate(path: string, bytes: number): Uint8Array {
+  if (existsSync(path)) return fromHex(path, readFileSync(path, 'utf8'), bytes);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, `${randomBytes(bytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return fromHex(path, readFileSync(path, 'utf8'), bytes);
+}
+
+export function loadSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): Secrets {
+  const hdSeed = env.CARDRAIL_HD_SEED ? fromHex('CARDRAIL_HD_SEED', env.CARDRAIL_HD_SEED, 64) : loadOrCreate(join(dataDir, 'hd-seed'), 64);
+  return { hdSeed };
+}
+
+/** Fixed secrets for tests: deterministic addresses, nothing written to disk. */
+export function testSecrets(): Secrets {
+  return { hdSeed: new Uint8Array(64).fill(42) };
+}

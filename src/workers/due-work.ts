@@ -1,0 +1,45 @@
+// Work that falls due as an environment's time passes: deposit confirmations now; settlement, expiries and
+// sweeps in later modules. It runs in the transaction that advances the sandbox clock (so tests see its effect at
+// once) and from the background timer as wall-clock time passes. Each step must be idempotent.
+import type { AppContext } from '../app-context.js';
+import { environmentTimeMs, type Environment } from '../domain/clock.js';
+import type { Scope } from '../modules/scope.js';
+import type { Sql } from '../store/database.js';
+
+export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<number>;
+
+/** The steps, in order. */
+export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [];
+
+export async function runDueWork(tx: Sql, scope: Scope, nowMs: number): Promise<Record<string, number>> {
+  const done: Record<string, number> = {};
+  for (const step of dueWorkSteps) done[step.name] = await step.run(tx, scope, nowMs);
+  return done;
+}
+
+export const dueWorkIntervalMs = 1_000;
+
+/** Runs due work for every organization and environment, each in its own transaction. */
+export async function runDueWorkEverywhere(app: AppContext): Promise<void> {
+  const clocks = await app.db.all<{ organization_id: string; environment: Environment; offset_ms: number }>('SELECT organization_id, environment, offset_ms FROM environment_clocks');
+  const wallClockMs = app.clock.nowMs();
+  for (const clock of clocks) {
+    const scope: Scope = { organizationId: clock.organization_id, environment: clock.environment };
+    await app.db.transaction((tx) => runDueWork(tx, scope, environmentTimeMs(wallClockMs, clock.environment, clock.offset_ms)));
+  }
+}
+
+export function startDueWorkTimer(app: AppContext): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    runDueWorkEverywhere(app)
+      .catch((error: unknown) => app.logger.warn({ err: error }, 'due work failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, dueWorkIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
