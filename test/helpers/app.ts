@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/http/logger.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
+import { testSecrets } from '../../src/secrets.js';
 import { openTestDatabase, type StoreKind, type TestDatabase } from './stores.js';
 
 export interface TestResponse {
@@ -54,7 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const config: Config = { ...loadConfig({}), ...options.config };
-  const app = await createApp({ config, db: store.db, clock, logger: createLogger('debug', destination), extraRoutes: options.extraRoutes });
+  const app = await createApp({ config, db: store.db, clock, logger: createLogger('debug', destination), secrets: testSecrets(), extraRoutes: options.extraRoutes });
   const created = await initializeOrganization(store.db, 'Test organization', clock.nowMs());
   await app.server.ready();
 
