@@ -17,6 +17,8 @@ import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 
+const redisReadyTimeoutMs = 5_000;
+
 export interface CreateAppOptions extends ServerOptions {
   config: Config;
   db?: Database;
@@ -45,6 +47,18 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   if (config.redisUrl !== undefined) {
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+    // Serve only once the shared buckets are reachable (or after a short wait, failing open with a warning).
+    const connection = redis;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn('redis not ready after 5 s; starting without shared rate limits until it connects');
+        resolve();
+      }, redisReadyTimeoutMs);
+      connection.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
   const secrets = options.secrets ?? loadSecrets(config.dataDir);

@@ -12,6 +12,7 @@ import type { Database } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { openDatabase } from '../store/open.js';
 import { isAppError } from '../domain/errors.js';
+import { verifyLedger } from '../ledger/verify.js';
 
 class CliError extends Error {}
 
@@ -193,6 +194,18 @@ export function buildProgram(): Command {
     .action(async () => {
       const result = await withDatabase(loadConfig(), async (db) => migrate(db, systemClock.nowMs()), { migrate: false });
       process.stdout.write(`Schema at version ${result.currentVersion}${result.applied.length > 0 ? ` (applied ${result.applied.map((migration) => migration.version).join(', ')})` : ' (nothing to apply)'}\n`);
+    });
+
+  program
+    .command('verify-ledger')
+    .description('Check the seven ledger invariants (SPEC §5); exits 1 and lists every problem if any fails')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const report = await withDatabase(loadConfig(), (db) => verifyLedger(db));
+      if (options.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else if (report.ok) process.stdout.write(`Ledger OK: ${report.accounts} accounts, ${report.transfers} transfers; all seven invariants hold\n`);
+      else process.stdout.write(`Ledger has ${report.problems.length} problem(s):\n${report.problems.map((problem) => `  ${problem}`).join('\n')}\n`);
+      if (!report.ok) process.exitCode = 1;
     });
 
   return program;

@@ -82,16 +82,24 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
   const rateClass = definition.rateLimit ?? (definition.method === 'GET' ? 'read' : 'write');
   const isWrite = definition.method !== 'GET';
 
+  // Authentication and rate limiting run on the request line and headers, before the body is read: an
+  // unauthenticated caller never gets its body parsed, and a bad credential answers 401 whatever the body.
+  const authenticated = new WeakMap<FastifyRequest, { principal: Principal; sandboxOffsetMs: number; wallClockMs: number }>();
+
   server.route({
     method: definition.method,
     url: fastifyPath(definition.url),
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
       const wallClockMs = app.clock.nowMs();
       const { principal, sandboxOffsetMs } = await authenticate(request, app.db, access, definition.method, definition.url, wallClockMs);
       if (rateClass !== 'none') {
         const outcome = await app.rateLimiter.consume(principal.id, rateClass, principal.environment);
         reply.headers(outcome.headers);
       }
+      authenticated.set(request, { principal, sandboxOffsetMs, wallClockMs });
+    },
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const { principal, sandboxOffsetMs, wallClockMs } = authenticated.get(request)!;
       const params = definition.params === undefined ? undefined : parseInput(definition.params, request.params, 'params');
       const query = definition.query === undefined ? undefined : parseInput(definition.query, request.query ?? {}, 'query');
       const rawBody = request.body === undefined || request.body === null ? {} : request.body;
