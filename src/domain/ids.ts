@@ -10,20 +10,22 @@ const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower 
 const timeLength = 10;
 const randomLength = 16;
 
-let lastTimeMs = -1;
-let lastRandom: number[] = [];
+/**
+ * The last random part used for each recent millisecond. Ids are made with more than one notion of time (the wall
+ * clock, an environment's sandbox time), so "recent" is kept per millisecond rather than as a single last value.
+ */
+const lastRandomByTimeMs = new Map<number, number[]>();
+const rememberedMillisecondsMax = 1024;
 
-/** Ids made in the same millisecond by this process still sort in creation order (monotonic random part). */
+/** Ids made with the same millisecond by this process still sort in creation order (monotonic random part). */
 export function newId(prefix: IdPrefix, timeMs: number = Date.now()): string {
-  let random: number[];
-  if (timeMs === lastTimeMs) {
-    random = incrementBase32(lastRandom);
-  } else {
-    const bytes = randomBytes(randomLength);
-    random = Array.from(bytes, (byte) => byte & 31);
+  const previous = lastRandomByTimeMs.get(timeMs);
+  const random = previous === undefined ? Array.from(randomBytes(randomLength), (byte) => byte & 31) : incrementBase32(previous);
+  if (previous === undefined && lastRandomByTimeMs.size >= rememberedMillisecondsMax) {
+    const oldest = lastRandomByTimeMs.keys().next().value as number;
+    lastRandomByTimeMs.delete(oldest);
   }
-  lastTimeMs = timeMs;
-  lastRandom = random;
+  lastRandomByTimeMs.set(timeMs, random);
   return `${prefix}_${encodeTime(timeMs)}${random.map((digit) => alphabet[digit]).join('')}`;
 }
 
