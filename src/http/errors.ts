@@ -59,14 +59,21 @@ export function installErrorHandling(server: FastifyInstance, bodyLimitBytes: nu
 
 /**
  * Bodies are JSON whatever the Content-Type says: the seed documents' `curl -d '{…}'` sends
- * application/x-www-form-urlencoded. An empty body is no body.
+ * application/x-www-form-urlencoded. An empty body is no body. A form-encoded body that does not look like JSON is
+ * what a browser's form sends (the hosted verification page): it becomes a plain object of strings.
  */
 export function installJsonBodyParsing(server: FastifyInstance): void {
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  server.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') {
+    // An unknown endpoint answers 404 route_not_found whatever its body; its body is never read.
+    if (text.trim() === '' || request.is404) {
       done(null, undefined);
+      return;
+    }
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType === 'application/x-www-form-urlencoded' && !/^\s*[{[]/.test(text)) {
+      done(null, Object.fromEntries(new URLSearchParams(text)));
       return;
     }
     try {

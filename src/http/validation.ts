@@ -12,24 +12,22 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-function paramName(prefix: string | undefined, path: readonly PropertyKey[]): string {
+function paramName(path: readonly PropertyKey[]): string {
   const joined = path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : String(segment))).join('.').replace(/\.\[/g, '[');
-  if (joined === '') return prefix ?? 'body';
-  return prefix === undefined ? joined : `${prefix}.${joined}`;
+  return joined === '' ? 'body' : joined;
 }
 
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const param = paramName(where === 'body' ? undefined : undefined, issue.path);
-  if (issue.code === 'invalid_type') {
-    if (where === 'body' && issue.path.length === 0) {
-      throw new AppError('invalid_parameter_type', { param: 'body', reason: 'the body must be a JSON object' });
-    }
-    if (valueAt(input, issue.path) === undefined) throw new AppError('missing_parameter', { param });
-    throw new AppError('invalid_parameter_type', { param, reason: issue.message });
+  const param = paramName(issue.path);
+  if (issue.code === 'invalid_type' && where === 'body' && issue.path.length === 0) {
+    throw new AppError('invalid_parameter_type', { param: 'body', reason: 'the body must be a JSON object' });
   }
+  // Optional fields raise no issue when absent, so an issue about an absent value is a missing required field.
+  if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) throw new AppError('missing_parameter', { param });
+  if (issue.code === 'invalid_type') throw new AppError('invalid_parameter_type', { param, reason: issue.message });
   if (issue.code === 'unrecognized_keys') {
     throw new AppError('invalid_parameter_value', { param: issue.keys[0] ?? param, reason: 'unknown field' });
   }

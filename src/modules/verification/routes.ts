@@ -1,3 +1,60 @@
-import type { AnyRouteDefinition } from '../../http/route.js';
+import { defineRoute } from '../../http/route.js';
+import {
+  createVerificationBody,
+  sandboxOutcomeBody,
+  sandboxUserParams,
+  verificationLinkSchema,
+  verificationStatusSchema,
+  verificationUserParams,
+} from './schemas.js';
+import { getVerificationStatus, issueVerificationLink, presentVerificationLink, presentVerificationStatus, setSandboxVerificationOutcome } from './service.js';
 
-export const verificationRoutes: AnyRouteDefinition[] = [];
+const tag = 'Verification';
+
+export const verificationRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/verification/user',
+    operationId: 'createVerification',
+    summary: 'Start (or retry) identity verification: a link to the hosted page, valid 7 days, to send to the user',
+    description: 'Allowed when applicationStatus is notStarted, rejected or documentRequired; 409 user_already_approved or verification_in_progress otherwise.',
+    tag,
+    body: createVerificationBody,
+    response: verificationLinkSchema,
+    handler: async ({ sql, scope, body, nowMs, baseUrl }) => presentVerificationLink(await issueVerificationLink(sql, scope, body.userId, nowMs), baseUrl),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/verification/user/{userId}',
+    operationId: 'getVerification',
+    summary: "A user's verification status: applicationStatus, rejectionReason, when they submitted and when the latest link expires",
+    tag,
+    params: verificationUserParams,
+    response: verificationStatusSchema,
+    handler: async ({ sql, scope, params }) => presentVerificationStatus(await getVerificationStatus(sql, scope, params.userId)),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/verification/user/{userId}/link',
+    operationId: 'getVerificationLink',
+    summary: 'A fresh verification link (new 7-day expiry), e.g. after the previous one expired; earlier unused links stop working',
+    tag,
+    params: verificationUserParams,
+    response: verificationLinkSchema,
+    // A GET that writes (the seeds define it so): GET routes get the read connection, so it opens its own transaction.
+    handler: async ({ app, scope, params, nowMs, baseUrl }) =>
+      presentVerificationLink(await app.db.transaction((tx) => issueVerificationLink(tx, scope, params.userId, nowMs)), baseUrl),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/users/{id}/verification',
+    operationId: 'setSandboxVerificationOutcome',
+    summary: "Sandbox: set a user's verification outcome as if the KYC provider had decided (with its webhooks)",
+    tag: 'Sandbox',
+    params: sandboxUserParams,
+    body: sandboxOutcomeBody,
+    response: verificationStatusSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) =>
+      presentVerificationStatus(await setSandboxVerificationOutcome(sql, scope, params.id, body.outcome, body.reason, nowMs)),
+  }),
+];

@@ -1,0 +1,32 @@
+// The hosted verification page, `/verify/{token}`: public (the token is the capability), so registered on Fastify
+// directly rather than through the /v1 pipeline. Browsers post the form as application/x-www-form-urlencoded.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../../app-context.js';
+import { renderVerificationPage, type RenderedPage } from './page.js';
+import { openVerificationPage, submitVerificationForm } from './service.js';
+
+// The URL carries a secret: it must not leak through a Referer, a cache or a frame, and the page runs no script.
+const pageHeaders = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+};
+
+function sendPage(reply: FastifyReply, page: RenderedPage): FastifyReply {
+  return reply.code(page.statusCode).headers(pageHeaders).send(page.html);
+}
+
+export function registerVerificationPages(server: FastifyInstance, app: AppContext): void {
+  server.get<{ Params: { token: string } }>('/verify/:token', async (request, reply) => {
+    const { token } = request.params;
+    return sendPage(reply, renderVerificationPage(token, await openVerificationPage(app.db, token, app.clock.nowMs())));
+  });
+  server.post<{ Params: { token: string } }>('/verify/:token', async (request, reply) => {
+    const { token } = request.params;
+    const state = await app.db.transaction((tx) => submitVerificationForm(tx, token, request.body, app.clock.nowMs()));
+    return sendPage(reply, renderVerificationPage(token, state));
+  });
+}

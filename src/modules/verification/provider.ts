@@ -1,0 +1,53 @@
+// The KYC provider port and the built-in sandbox provider. A provider turns the identity a person entered on the
+// hosted page into a decision. It is called inside the submission's transaction, so it must be synchronous and do
+// no I/O; a provider that calls a remote service would take the application and report back later instead.
+import type { Environment } from '../../domain/clock.js';
+import type { Address } from '../users/schemas.js';
+
+export const kycOutcomes = ['approved', 'rejected', 'manualReview', 'documentRequired'] as const;
+export type KycOutcome = (typeof kycOutcomes)[number];
+
+export interface KycApplication {
+  userId: string;
+  firstName: string;
+  lastName: string;
+  /** YYYY-MM-DD */
+  dateOfBirth: string;
+  address: Address;
+}
+
+export interface KycDecision {
+  outcome: KycOutcome;
+  /** Why, for `rejected`; shown to the integrator as the user's `rejectionReason`. */
+  reason?: string;
+}
+
+export interface KycProvider {
+  decide(application: KycApplication): KycDecision;
+}
+
+export const sandboxRejectionReason = 'identity could not be verified';
+
+/** Decides from test values of the last name (docs/kyc.md): Reject, Review, Document; anything else is approved. */
+export const sandboxKycProvider: KycProvider = {
+  decide(application) {
+    switch (application.lastName.trim().toLowerCase()) {
+      case 'reject':
+        return { outcome: 'rejected', reason: sandboxRejectionReason };
+      case 'review':
+        return { outcome: 'manualReview' };
+      case 'document':
+        return { outcome: 'documentRequired' };
+      default:
+        return { outcome: 'approved' };
+    }
+  },
+};
+
+/**
+ * The provider an environment uses. cardrail ships no connection to a real identity-verification vendor, so both
+ * environments use the sandbox provider until one is plugged in here.
+ */
+export function kycProviderFor(_environment: Environment): KycProvider {
+  return sandboxKycProvider;
+}

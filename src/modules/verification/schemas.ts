@@ -1,0 +1,126 @@
+// Shapes of the verification API and of the hosted identity form, with the form's validation rules.
+import { z } from 'zod';
+import { applicationStatuses, type Address } from '../users/schemas.js';
+import { kycOutcomes } from './provider.js';
+
+export const verificationLinkValidityMs = 7 * 24 * 3600 * 1000;
+export const minimumAgeYears = 18;
+
+export const createVerificationBody = z.object({ userId: z.string().min(1).max(64).describe('The user to verify') });
+export const verificationUserParams = z.object({ userId: z.string().min(1).max(64) });
+export const sandboxUserParams = z.object({ id: z.string().min(1).max(64) });
+
+export const sandboxOutcomeBody = z.object({
+  outcome: z.enum([...kycOutcomes, 'pending']).describe('The applicationStatus to move the user to'),
+  reason: z.string().trim().min(1).max(500).optional().describe('The rejectionReason when outcome is rejected'),
+});
+
+export const verificationLinkSchema = z.object({
+  object: z.literal('verification'),
+  id: z.string(),
+  userId: z.string(),
+  verificationUrl: z.string().describe('The hosted page where the person enters their identity; send it to them'),
+  applicationStatus: z.enum(applicationStatuses),
+  expiresAt: z.string().describe('The link stops working at this time (7 days of environment time)'),
+});
+
+export const verificationStatusSchema = z.object({
+  object: z.literal('verification'),
+  userId: z.string(),
+  applicationStatus: z.enum(applicationStatuses),
+  rejectionReason: z.string().nullable(),
+  submittedAt: z.string().nullable().describe('When the person last submitted the hosted form'),
+  expiresAt: z.string().nullable().describe('When the most recent link expires (or expired)'),
+});
+
+/** The hosted form's fields, in the order they are shown. */
+export const identityFormFields = ['firstName', 'lastName', 'dateOfBirth', 'addressLine1', 'city', 'postalCode', 'country'] as const;
+export type IdentityFormField = (typeof identityFormFields)[number];
+export type IdentityFormValues = Record<IdentityFormField, string>;
+export type IdentityFormErrors = Partial<Record<IdentityFormField, string>>;
+
+export interface Identity {
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  address: Address;
+}
+
+export type IdentityFormResult = { ok: true; identity: Identity } | { ok: false; values: IdentityFormValues; errors: IdentityFormErrors };
+
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+const earliestBirthYear = 1900;
+
+/** Whole years between a YYYY-MM-DD birth date and an instant, by the UTC calendar. */
+export function ageInYears(dateOfBirth: string, nowMs: number): number {
+  const match = datePattern.exec(dateOfBirth);
+  if (match === null) return Number.NaN;
+  const now = new Date(nowMs);
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const birthdayPassed = now.getUTCMonth() + 1 > month || (now.getUTCMonth() + 1 === month && now.getUTCDate() >= day);
+  return now.getUTCFullYear() - year - (birthdayPassed ? 0 : 1);
+}
+
+function dateOfBirthProblem(value: string, nowMs: number): string | undefined {
+  const match = datePattern.exec(value);
+  if (match === null) return 'Enter the date as YYYY-MM-DD, for example 1990-04-23';
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return 'Enter a real date';
+  if (year < earliestBirthYear) return `Enter a date after ${earliestBirthYear}`;
+  if (ageInYears(value, nowMs) < minimumAgeYears) return `You must be at least ${minimumAgeYears} years old`;
+  return undefined;
+}
+
+function text(maxLength: number) {
+  return z.string().trim().min(1, 'This field is required').max(maxLength, `Use at most ${maxLength} characters`);
+}
+
+function identityFormSchema(nowMs: number) {
+  return z.object({
+    firstName: text(100),
+    lastName: text(100),
+    dateOfBirth: z
+      .string()
+      .trim()
+      .min(1, 'This field is required')
+      .superRefine((value, context) => {
+        const problem = dateOfBirthProblem(value, nowMs);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      }),
+    addressLine1: text(200),
+    city: text(100),
+    postalCode: text(20),
+    country: z
+      .string()
+      .trim()
+      .min(1, 'This field is required')
+      .transform((value) => value.toUpperCase())
+      .pipe(z.string().regex(/^[A-Z]{2}$/, 'Enter a two-letter country code, for example US or DE')),
+  });
+}
+
+/** Reads the submitted form (strings; anything else counts as empty) and checks every field at the time `nowMs`. */
+export function parseIdentityForm(body: unknown, nowMs: number): IdentityFormResult {
+  const submitted = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const values = Object.fromEntries(identityFormFields.map((field) => [field, typeof submitted[field] === 'string' ? submitted[field] : ''])) as IdentityFormValues;
+  const result = identityFormSchema(nowMs).safeParse(values);
+  if (result.success) {
+    const form = result.data;
+    return {
+      ok: true,
+      identity: {
+        firstName: form.firstName,
+        lastName: form.lastName,
+        dateOfBirth: form.dateOfBirth,
+        address: { line1: form.addressLine1, city: form.city, postalCode: form.postalCode, country: form.country },
+      },
+    };
+  }
+  const errors: IdentityFormErrors = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path[0] as IdentityFormField;
+    errors[field] ??= issue.message;
+  }
+  return { ok: false, values, errors };
+}

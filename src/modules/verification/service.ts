@@ -1,0 +1,230 @@
+// Identity verification (KYC): verification links, the hosted form's submission decided by the KYC provider, the
+// status an integrator reads, and the sandbox's way to force an outcome. Every status change goes through
+// setApplicationStatus so its events are recorded with it. Only a SHA-256 hash of a link's token is stored.
+import { randomBytes } from 'node:crypto';
+import { environmentTimeMs, type Environment } from '../../domain/clock.js';
+import { hashCredential } from '../../domain/credentials.js';
+import { AppError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { forUpdate, type Sql } from '../../store/database.js';
+import { sandboxOffsetMs } from '../sandbox/clock.js';
+import type { Scope } from '../scope.js';
+import type { ApplicationStatus } from '../users/schemas.js';
+import { getUser, getUserForUpdate, setApplicationStatus, writeUser, type User } from '../users/service.js';
+import { kycProviderFor, sandboxRejectionReason } from './provider.js';
+import { parseIdentityForm, verificationLinkValidityMs, type IdentityFormErrors, type IdentityFormValues } from './schemas.js';
+
+export interface Verification {
+  id: string;
+  organizationId: string;
+  environment: Environment;
+  userId: string;
+  expiresAtMs: number;
+  submittedAtMs: number | null;
+  createdAtMs: number;
+}
+
+interface VerificationRow {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  user_id: string;
+  token_hash: string;
+  expires_at: number;
+  submitted_at: number | null;
+  created_at: number;
+}
+
+function fromRow(row: VerificationRow): Verification {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    environment: row.environment,
+    userId: row.user_id,
+    expiresAtMs: row.expires_at,
+    submittedAtMs: row.submitted_at,
+    createdAtMs: row.created_at,
+  };
+}
+
+/** Statuses from which a person may (re)submit their identity: never started, or a retry after a refusal. */
+const submittableStatuses: ReadonlySet<ApplicationStatus> = new Set(['notStarted', 'rejected', 'documentRequired']);
+
+function assertVerificationCanStart(user: User): void {
+  if (user.applicationStatus === 'approved') throw new AppError('user_already_approved', { userId: user.id });
+  if (!submittableStatuses.has(user.applicationStatus)) throw new AppError('verification_in_progress', { userId: user.id, applicationStatus: user.applicationStatus });
+}
+
+export interface IssuedVerificationLink {
+  verification: Verification;
+  user: User;
+  /** The secret part of the URL; only its hash is stored, so this is the one chance to show it. */
+  token: string;
+}
+
+/**
+ * A new link for a user who may submit their identity, valid for 7 days of environment time. Earlier links of the
+ * user that were not used expire now, so only the newest link works.
+ */
+export async function issueVerificationLink(tx: Sql, scope: Scope, userId: string, nowMs: number): Promise<IssuedVerificationLink> {
+  const user = await getUserForUpdate(tx, scope, userId);
+  assertVerificationCanStart(user);
+  await tx.run(
+    'UPDATE verifications SET expires_at = ? WHERE organization_id = ? AND environment = ? AND user_id = ? AND submitted_at IS NULL AND expires_at > ?',
+    [nowMs, scope.organizationId, scope.environment, user.id, nowMs],
+  );
+  const token = randomBytes(32).toString('base64url');
+  const verification: Verification = {
+    id: newId('ver', nowMs),
+    organizationId: scope.organizationId,
+    environment: scope.environment,
+    userId: user.id,
+    expiresAtMs: nowMs + verificationLinkValidityMs,
+    submittedAtMs: null,
+    createdAtMs: nowMs,
+  };
+  await tx.run('INSERT INTO verifications (id, organization_id, environment, user_id, token_hash, expires_at, submitted_at, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)', [
+    verification.id,
+    scope.organizationId,
+    scope.environment,
+    user.id,
+    hashCredential(token),
+    verification.expiresAtMs,
+    nowMs,
+  ]);
+  return { verification, user, token };
+}
+
+export function verificationPagePath(token: string): string {
+  return `/verify/${token}`;
+}
+
+export function presentVerificationLink(issued: IssuedVerificationLink, baseUrl: string) {
+  return {
+    object: 'verification' as const,
+    id: issued.verification.id,
+    userId: issued.user.id,
+    verificationUrl: baseUrl + verificationPagePath(issued.token),
+    applicationStatus: issued.user.applicationStatus,
+    expiresAt: new Date(issued.verification.expiresAtMs).toISOString(),
+  };
+}
+
+export interface VerificationStatus {
+  user: User;
+  latestLink: Verification | undefined;
+  lastSubmittedAtMs: number | null;
+}
+
+export async function getVerificationStatus(sql: Sql, scope: Scope, userId: string): Promise<VerificationStatus> {
+  const user = await getUser(sql, scope, userId);
+  const latest = await sql.get<VerificationRow>('SELECT * FROM verifications WHERE organization_id = ? AND environment = ? AND user_id = ? ORDER BY id DESC LIMIT 1', [
+    scope.organizationId,
+    scope.environment,
+    user.id,
+  ]);
+  const submitted = await sql.get<{ submitted_at: number | null }>(
+    'SELECT MAX(submitted_at) AS submitted_at FROM verifications WHERE organization_id = ? AND environment = ? AND user_id = ?',
+    [scope.organizationId, scope.environment, user.id],
+  );
+  return { user, latestLink: latest === undefined ? undefined : fromRow(latest), lastSubmittedAtMs: submitted?.submitted_at ?? null };
+}
+
+export function presentVerificationStatus(status: VerificationStatus) {
+  return {
+    object: 'verification' as const,
+    userId: status.user.id,
+    applicationStatus: status.user.applicationStatus,
+    rejectionReason: status.user.rejectionReason,
+    submittedAt: status.lastSubmittedAtMs === null ? null : new Date(Number(status.lastSubmittedAtMs)).toISOString(),
+    expiresAt: status.latestLink === undefined ? null : new Date(status.latestLink.expiresAtMs).toISOString(),
+  };
+}
+
+/** Sandbox: move a user to any status as if the provider had decided, with the same events. */
+export async function setSandboxVerificationOutcome(
+  tx: Sql,
+  scope: Scope,
+  userId: string,
+  outcome: ApplicationStatus,
+  reason: string | undefined,
+  nowMs: number,
+): Promise<VerificationStatus> {
+  const user = await getUserForUpdate(tx, scope, userId);
+  await setApplicationStatus(tx, scope, user, outcome, outcome === 'rejected' ? (reason ?? sandboxRejectionReason) : null, nowMs);
+  return getVerificationStatus(tx, scope, userId);
+}
+
+// The hosted page. It has no credential: the token in its URL is the capability, and the link's own
+// organization and environment are the scope.
+
+export type VerificationPageState =
+  | { kind: 'notFound' }
+  | { kind: 'alreadySubmitted' }
+  | { kind: 'expired' }
+  /** The user's application no longer accepts a submission (decided or being decided by other means). */
+  | { kind: 'closed'; applicationStatus: ApplicationStatus }
+  | { kind: 'open'; values: IdentityFormValues; errors: IdentityFormErrors }
+  | { kind: 'decided'; applicationStatus: ApplicationStatus; rejectionReason: string | null };
+
+interface OpenLink {
+  kind: 'open';
+  verification: Verification;
+  user: User;
+  scope: Scope;
+  nowMs: number;
+}
+
+async function findOpenLink(sql: Sql, token: string, wallClockMs: number, lock: boolean): Promise<OpenLink | Exclude<VerificationPageState, { kind: 'open' | 'decided' }>> {
+  const row = await sql.get<VerificationRow>(`SELECT * FROM verifications WHERE token_hash = ?${lock ? forUpdate(sql) : ''}`, [hashCredential(token)]);
+  if (row === undefined) return { kind: 'notFound' };
+  const verification = fromRow(row);
+  if (verification.submittedAtMs !== null) return { kind: 'alreadySubmitted' };
+  const scope: Scope = { organizationId: verification.organizationId, environment: verification.environment };
+  const nowMs = environmentTimeMs(wallClockMs, scope.environment, await sandboxOffsetMs(sql, scope));
+  if (nowMs >= verification.expiresAtMs) return { kind: 'expired' };
+  const user = lock ? await getUserForUpdate(sql, scope, verification.userId) : await getUser(sql, scope, verification.userId);
+  if (!submittableStatuses.has(user.applicationStatus)) return { kind: 'closed', applicationStatus: user.applicationStatus };
+  return { kind: 'open', verification, user, scope, nowMs };
+}
+
+/** What `GET /verify/{token}` shows: the form, prefilled from the user, or why it cannot be used. */
+export async function openVerificationPage(sql: Sql, token: string, wallClockMs: number): Promise<VerificationPageState> {
+  const link = await findOpenLink(sql, token, wallClockMs, false);
+  if (link.kind !== 'open') return link;
+  const { user } = link;
+  return {
+    kind: 'open',
+    values: {
+      firstName: user.firstName,
+      lastName: user.lastName,
+      dateOfBirth: user.dateOfBirth ?? '',
+      addressLine1: user.address?.line1 ?? '',
+      city: user.address?.city ?? '',
+      postalCode: user.address?.postalCode ?? '',
+      country: user.address?.country ?? '',
+    },
+    errors: {},
+  };
+}
+
+/**
+ * `POST /verify/{token}`, in one transaction: check the form, write the identity to the user, move the application
+ * to pending, let the KYC provider decide, apply its outcome and mark the link used. An invalid form changes nothing.
+ */
+export async function submitVerificationForm(tx: Sql, token: string, form: unknown, wallClockMs: number): Promise<VerificationPageState> {
+  const link = await findOpenLink(tx, token, wallClockMs, true);
+  if (link.kind !== 'open') return link;
+  const { verification, user, scope, nowMs } = link;
+  const parsed = parseIdentityForm(form, nowMs);
+  if (!parsed.ok) return { kind: 'open', values: parsed.values, errors: parsed.errors };
+
+  const { identity } = parsed;
+  const withIdentity: User = { ...user, ...identity, updatedAtMs: nowMs };
+  await writeUser(tx, withIdentity);
+  const pending = await setApplicationStatus(tx, scope, withIdentity, 'pending', null, nowMs);
+  const decision = kycProviderFor(scope.environment).decide({ userId: user.id, ...identity });
+  const decided = await setApplicationStatus(tx, scope, pending, decision.outcome, decision.outcome === 'rejected' ? (decision.reason ?? sandboxRejectionReason) : null, nowMs);
+  await tx.run('UPDATE verifications SET submitted_at = ? WHERE id = ?', [nowMs, verification.id]);
+  return { kind: 'decided', applicationStatus: decided.applicationStatus, rejectionReason: decided.rejectionReason };
+}
