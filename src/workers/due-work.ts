@@ -3,13 +3,14 @@
 // once) and from the background timer as wall-clock time passes. Each step must be idempotent.
 import type { AppContext } from '../app-context.js';
 import { environmentTimeMs, type Environment } from '../domain/clock.js';
+import { completeConfirmedDeposits } from '../modules/funding/service.js';
 import type { Scope } from '../modules/scope.js';
 import type { Sql } from '../store/database.js';
 
 export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<number>;
 
 /** The steps, in order. */
-export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [];
+export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [{ name: 'depositsCompleted', run: completeConfirmedDeposits }];
 
 export async function runDueWork(tx: Sql, scope: Scope, nowMs: number): Promise<Record<string, number>> {
   const done: Record<string, number> = {};

@@ -1,0 +1,325 @@
+// Funding: deposit instructions and deposits. A chain watcher (the sandbox one is POST /v1/sandbox/deposits)
+// reports a transfer; a supported (network, token) pair becomes a `pending` deposit that completes, and is
+// credited through the ledger, once it has enough confirmations; anything else is recorded `rejected` and never
+// credited. Completion is one function, used both when a deposit arrives already confirmed and by the due-work step.
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../domain/errors.js';
+import {
+  baseUnitsToCents,
+  canonicalBaseUnits,
+  confirmationsAt,
+  findFundingMethod,
+  fundingMethods,
+  fundingRejectionReason,
+  isFundingNetwork,
+  isWithinDepositLimit,
+  maxDepositCents,
+  networkDefinitions,
+} from '../../domain/funding-networks.js';
+import { newId } from '../../domain/ids.js';
+import { externalAccountId, userAccountId } from '../../ledger/accounts.js';
+import { lockAccounts, postTransfers, type TransferInput } from '../../ledger/transfers.js';
+import type { Secrets } from '../../secrets.js';
+import type { Sql } from '../../store/database.js';
+import { recordEvent } from '../events/service.js';
+import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import type { Scope } from '../scope.js';
+import { getUser, requireApprovedUser } from '../users/service.js';
+import { depositAddresses, depositAddressOn } from './addresses.js';
+import type { DepositStatus, SandboxDepositInput } from './schemas.js';
+
+export interface Deposit {
+  id: string;
+  organizationId: string;
+  environment: string;
+  userId: string;
+  network: string;
+  token: string;
+  amountBaseUnits: string;
+  /** 0 for rejected deposits (their value is not assessed). */
+  amountCents: number;
+  remainderBaseUnits: string;
+  txHash: string;
+  address: string | null;
+  status: DepositStatus;
+  rejectionReason: string | null;
+  confirmationsAtObservation: number;
+  /** 0 when the network is not supported. */
+  minConfirmations: number;
+  observedAtMs: number;
+  completedAtMs: number | null;
+  createdAtMs: number;
+}
+
+interface DepositRow {
+  id: string;
+  organization_id: string;
+  environment: string;
+  user_id: string;
+  network: string;
+  token: string;
+  amount_base_units: string;
+  amount_cents: number;
+  remainder_base_units: string;
+  tx_hash: string;
+  address: string | null;
+  status: DepositStatus;
+  rejection_reason: string | null;
+  confirmations_at_observation: number;
+  min_confirmations: number;
+  observed_at: number;
+  completed_at: number | null;
+  created_at: number;
+}
+
+function fromRow(row: DepositRow): Deposit {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    environment: row.environment,
+    userId: row.user_id,
+    network: row.network,
+    token: row.token,
+    amountBaseUnits: row.amount_base_units,
+    amountCents: Number(row.amount_cents),
+    remainderBaseUnits: row.remainder_base_units,
+    txHash: row.tx_hash,
+    address: row.address,
+    status: row.status,
+    rejectionReason: row.rejection_reason,
+    confirmationsAtObservation: Number(row.confirmations_at_observation),
+    minConfirmations: Number(row.min_confirmations),
+    observedAtMs: Number(row.observed_at),
+    completedAtMs: row.completed_at === null ? null : Number(row.completed_at),
+    createdAtMs: Number(row.created_at),
+  };
+}
+
+/** Confirmations at environment time `nowMs`; a completed deposit shows at most `minConfirmations`. */
+export function depositConfirmations(deposit: Deposit, nowMs: number): number {
+  if (!isFundingNetwork(deposit.network)) return deposit.confirmationsAtObservation;
+  const confirmations = confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs);
+  return deposit.status === 'completed' ? Math.min(confirmations, deposit.minConfirmations) : confirmations;
+}
+
+export function presentDeposit(deposit: Deposit, nowMs: number) {
+  const rejected = deposit.status === 'rejected';
+  return {
+    object: 'deposit' as const,
+    id: deposit.id,
+    userId: deposit.userId,
+    network: deposit.network,
+    token: deposit.token,
+    amount: deposit.amountBaseUnits,
+    amountCents: rejected ? null : deposit.amountCents,
+    remainderBaseUnits: rejected ? null : deposit.remainderBaseUnits,
+    txHash: deposit.txHash,
+    address: deposit.address,
+    status: deposit.status,
+    rejectionReason: deposit.rejectionReason,
+    confirmations: depositConfirmations(deposit, nowMs),
+    minConfirmations: isFundingNetwork(deposit.network) ? deposit.minConfirmations : null,
+    createdAt: new Date(deposit.createdAtMs).toISOString(),
+    completedAt: deposit.completedAtMs === null ? null : new Date(deposit.completedAtMs).toISOString(),
+  };
+}
+
+export async function fundingInstructions(sql: Sql, scope: Scope, userId: string, secrets: Secrets) {
+  const user = await requireApprovedUser(sql, scope, userId, 'receive funding instructions');
+  const addresses = depositAddresses(secrets.hdSeed, scope.environment, user.fundingIndex);
+  return {
+    object: 'funding_instructions' as const,
+    userId: user.id,
+    currency: 'USD' as const,
+    methods: fundingMethods.map((method) => ({
+      network: method.network,
+      token: method.token,
+      chainId: method.chainId,
+      tokenAddress: method.tokenAddress,
+      address: depositAddressOn(addresses, method.network),
+      minConfirmations: method.minConfirmations,
+      decimals: method.decimals,
+    })),
+  };
+}
+
+export async function getDeposit(sql: Sql, scope: Scope, depositId: string): Promise<Deposit> {
+  const row = await sql.get<DepositRow>('SELECT * FROM deposits WHERE id = ? AND organization_id = ? AND environment = ?', [depositId, scope.organizationId, scope.environment]);
+  if (row === undefined) throw new AppError('resource_not_found', { resource: 'deposit', id: depositId, param: 'id' });
+  return fromRow(row);
+}
+
+export async function listUserDeposits(sql: Sql, scope: Scope, userId: string, query: ListQuery, nowMs: number) {
+  const user = await getUser(sql, scope, userId);
+  const before = decodeCursor(query.cursor);
+  const rows = await sql.all<DepositRow>(
+    `SELECT * FROM deposits WHERE user_id = ? AND organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
+    before === undefined ? [user.id, scope.organizationId, scope.environment, query.limit + 1] : [user.id, scope.organizationId, scope.environment, before, query.limit + 1],
+  );
+  return toPage(rows, query.limit, (row) => presentDeposit(fromRow(row), nowMs));
+}
+
+async function findByTransaction(sql: Sql, scope: Scope, network: string, txHash: string): Promise<Deposit | undefined> {
+  const row = await sql.get<DepositRow>('SELECT * FROM deposits WHERE organization_id = ? AND environment = ? AND network = ? AND tx_hash = ?', [
+    scope.organizationId,
+    scope.environment,
+    network,
+    txHash,
+  ]);
+  return row === undefined ? undefined : fromRow(row);
+}
+
+/** EVM transaction hashes are hex, so case does not distinguish them; other formats (base58) are case-sensitive. */
+function canonicalTxHash(txHash: string): string {
+  return /^0x[0-9a-fA-F]{64}$/.test(txHash) ? txHash.toLowerCase() : txHash;
+}
+
+function randomTxHash(): string {
+  return `0x${randomBytes(32).toString('hex')}`;
+}
+
+/**
+ * A transfer the chain watcher saw. The same transaction hash on the same network again answers the deposit
+ * already recorded, unchanged (so it is credited once). Deposits to users who are not approved are accepted and
+ * credited: the money arrived and must be accounted for (docs/decisions.md, Funding).
+ */
+export async function observeDeposit(tx: Sql, scope: Scope, input: SandboxDepositInput, secrets: Secrets, nowMs: number): Promise<Deposit> {
+  const user = await getUser(tx, scope, input.userId);
+  const network = input.network.toLowerCase();
+  const token = input.token.toUpperCase();
+  const txHash = input.txHash === undefined ? randomTxHash() : canonicalTxHash(input.txHash);
+  const amountBaseUnits = canonicalBaseUnits(input.amount);
+
+  const existing = await findByTransaction(tx, scope, network, txHash);
+  if (existing !== undefined) return existing;
+
+  const method = findFundingMethod(network, token);
+  if (method !== undefined && !isWithinDepositLimit(amountBaseUnits, method.decimals)) {
+    throw new AppError('invalid_parameter_value', { param: 'amount', reason: `a single deposit may be at most ${maxDepositCents} cents` });
+  }
+  // The user's address on a known network, even for a token it does not accept: that is where the funds went.
+  const address = isFundingNetwork(network) ? depositAddressOn(depositAddresses(secrets.hdSeed, scope.environment, user.fundingIndex), network) : null;
+  const value = method === undefined ? { cents: 0, remainderBaseUnits: '0' } : baseUnitsToCents(amountBaseUnits, method.decimals);
+  const deposit: Deposit = {
+    id: newId('dep', nowMs),
+    organizationId: scope.organizationId,
+    environment: scope.environment,
+    userId: user.id,
+    network,
+    token,
+    amountBaseUnits,
+    amountCents: value.cents,
+    remainderBaseUnits: value.remainderBaseUnits,
+    txHash,
+    address,
+    status: method === undefined ? 'rejected' : 'pending',
+    rejectionReason: method === undefined ? (fundingRejectionReason(network, token) ?? null) : null,
+    confirmationsAtObservation: input.confirmations,
+    minConfirmations: isFundingNetwork(network) ? networkDefinitions[network].minConfirmations : 0,
+    observedAtMs: nowMs,
+    completedAtMs: null,
+    createdAtMs: nowMs,
+  };
+  const inserted = await tx.run(
+    `INSERT INTO deposits (id, organization_id, environment, user_id, network, token, amount_base_units, amount_cents, remainder_base_units, tx_hash, address,
+       status, rejection_reason, confirmations_at_observation, min_confirmations, observed_at, completed_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+     ON CONFLICT (organization_id, environment, network, tx_hash) DO NOTHING`,
+    [
+      deposit.id,
+      scope.organizationId,
+      scope.environment,
+      deposit.userId,
+      deposit.network,
+      deposit.token,
+      deposit.amountBaseUnits,
+      deposit.amountCents,
+      deposit.remainderBaseUnits,
+      deposit.txHash,
+      deposit.address,
+      deposit.status,
+      deposit.rejectionReason,
+      deposit.confirmationsAtObservation,
+      deposit.minConfirmations,
+      deposit.observedAtMs,
+      deposit.createdAtMs,
+    ],
+  );
+  if (inserted.changes === 0) {
+    // A twin observation committed between the lookup and the insert (PostgreSQL): answer the one that won.
+    const winner = await findByTransaction(tx, scope, network, txHash);
+    if (winner === undefined) throw new Error(`deposit ${network}/${txHash} conflicted but cannot be read`);
+    return winner;
+  }
+
+  if (deposit.status === 'rejected') {
+    await recordEvent(tx, scope, 'deposit.rejected', presentDeposit(deposit, nowMs), nowMs);
+    return deposit;
+  }
+  if (deposit.confirmationsAtObservation >= deposit.minConfirmations) {
+    // Already deep enough: it was never pending, so only deposit.completed is recorded.
+    const completed = await completeDeposit(tx, scope, deposit, nowMs);
+    if (completed === undefined) throw new Error(`deposit ${deposit.id} was inserted in this transaction but could not be completed`);
+    return completed;
+  }
+  await recordEvent(tx, scope, 'deposit.pending', presentDeposit(deposit, nowMs), nowMs);
+  return deposit;
+}
+
+/**
+ * Completes a pending deposit and credits it: external:deposits → available, then available → debt for what the
+ * user owes, up to the credit (deposits repay debt first, SPEC §5). A deposit below one cent completes with nothing
+ * posted. Returns undefined when the deposit was no longer pending (another worker completed it first).
+ */
+export async function completeDeposit(tx: Sql, scope: Scope, deposit: Deposit, nowMs: number): Promise<Deposit | undefined> {
+  // Claim first: the row lock orders concurrent completers, and only the one that moved it from pending posts.
+  const claimed = await tx.run(`UPDATE deposits SET status = 'completed', completed_at = ? WHERE id = ? AND organization_id = ? AND environment = ? AND status = 'pending'`, [
+    nowMs,
+    deposit.id,
+    scope.organizationId,
+    scope.environment,
+  ]);
+  if (claimed.changes === 0) return undefined;
+  const completed: Deposit = { ...deposit, status: 'completed', completedAtMs: nowMs };
+
+  if (completed.amountCents > 0) {
+    const available = userAccountId(completed.userId, 'available');
+    const debt = userAccountId(completed.userId, 'debt');
+    const deposits = externalAccountId(scope, 'external:deposits');
+    // Every account this posting touches, locked at once in the ledger's fixed order, before reading the debt.
+    const accounts = await lockAccounts(tx, [deposits, available, debt]);
+    const owedCents = Math.max(0, -accounts.get(debt)!.balance);
+    const repaymentCents = Math.min(completed.amountCents, owedCents);
+    if (repaymentCents < 0 || repaymentCents > completed.amountCents) throw new Error(`debt repayment ${repaymentCents} outside 0..${completed.amountCents}`);
+    const transfers: TransferInput[] = [{ debitAccount: deposits, creditAccount: available, amountCents: completed.amountCents, kind: 'deposit.credit', reference: completed.id }];
+    if (repaymentCents > 0) transfers.push({ debitAccount: available, creditAccount: debt, amountCents: repaymentCents, kind: 'deposit.debt_repayment', reference: completed.id });
+    await postTransfers(tx, scope, transfers, nowMs);
+  }
+  await recordEvent(tx, scope, 'deposit.completed', presentDeposit(completed, nowMs), nowMs);
+  return completed;
+}
+
+const dueScanPageSize = 500;
+
+/**
+ * The due-work step: completes every pending deposit of the scope with enough confirmations at `nowMs`, page by
+ * page so memory stays bounded however many are pending. Returns how many it completed.
+ */
+export async function completeConfirmedDeposits(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
+  let completedCount = 0;
+  let afterId = '';
+  for (;;) {
+    const rows = await tx.all<DepositRow>(
+      `SELECT * FROM deposits WHERE status = 'pending' AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
+      [scope.organizationId, scope.environment, afterId, dueScanPageSize],
+    );
+    for (const row of rows) {
+      const deposit = fromRow(row);
+      if (!isFundingNetwork(deposit.network)) throw new Error(`pending deposit ${deposit.id} is on unsupported network ${deposit.network}`);
+      if (confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs) < deposit.minConfirmations) continue;
+      if ((await completeDeposit(tx, scope, deposit, nowMs)) !== undefined) completedCount += 1;
+    }
+    if (rows.length < dueScanPageSize) return completedCount;
+    afterId = rows[rows.length - 1]!.id;
+  }
+}
