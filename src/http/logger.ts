@@ -21,6 +21,23 @@ export const redactedPaths = [
   'secret',
 ];
 
+const secretFieldNames = new Set(['pan', 'cvv', 'key', 'token', 'secret', 'sandboxKey', 'liveKey']);
+const redactDepthMax = 8;
+
+/**
+ * Pino's redact paths reach one level of nesting only; this catches the same field names deeper (`order.card.pan`).
+ * Only plain objects and arrays are walked (copied, never mutated); errors, requests and the like keep their serializers.
+ */
+export function redactSecretFields(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > redactDepthMax) return value;
+  if (Array.isArray(value)) return value.map((item) => redactSecretFields(item, depth + 1));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [field, inner] of Object.entries(value)) copy[field] = secretFieldNames.has(field) && inner !== undefined ? '[REDACTED]' : redactSecretFields(inner, depth + 1);
+  return copy;
+}
+
 export function scrubSecrets(line: string): string {
   let scrubbed = line;
   for (const pattern of secretPatterns) scrubbed = scrubbed.replace(pattern, '[REDACTED]');
@@ -38,6 +55,9 @@ export function loggerOptions(level: string): LoggerOptions {
     redact: { paths: redactedPaths, censor: '[REDACTED]' },
     hooks: {
       streamWrite: scrubSecrets,
+    },
+    formatters: {
+      log: (object) => redactSecretFields(object) as Record<string, unknown>,
     },
     serializers: {
       req(request: { method: string; url: string; ip?: string; id?: string }) {

@@ -1,0 +1,240 @@
+// The README promise: `cardrail serve` on an empty data directory prints working keys once; real HTTP against
+// a real process; a restart keeps the data and prints no keys again.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
+
+interface ServerProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  baseUrl: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stdout, polling until `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  stop(): Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(dataDir: string, running: Set<ServerProcess>): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [binPath, 'serve'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CARDRAIL_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', CARDRAIL_PUBLIC_URL: '', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const server: ServerProcess = {
+    child,
+    baseUrl: `http://127.0.0.1:${port}`,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitForOutput(pattern, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match !== null) return match;
+        if (hasExited) throw new Error(`cardrail serve exited before printing ${pattern}\nstdout: ${stdout}\nstderr: ${stderr}`);
+        if (Date.now() > deadline) throw new Error(`cardrail serve did not print ${pattern} within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop() {
+      if (!hasExited) child.kill('SIGTERM');
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timeout);
+      running.delete(server);
+      return code;
+    },
+  };
+  running.add(server);
+  return server;
+}
+
+interface HttpResult {
+  status: number;
+  headers: Headers;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+async function call(baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<HttpResult> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text === '' ? undefined : JSON.parse(text) };
+}
+
+describe('cardrail serve (real process, real HTTP)', () => {
+  const running = new Set<ServerProcess>();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-start-'));
+  let sandboxKey = '';
+  let liveKey = '';
+  let revokedKey = '';
+
+  after(async () => {
+    for (const server of [...running]) await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('first start on an empty data directory', () => {
+    let server: ServerProcess;
+
+    before(async () => {
+      // The first start may build dist/ with tsc.
+      server = await startServer(dataDir, running);
+      await server.waitForOutput(/^ {2}API {8}http:\/\/\S+\/v1$/m, 60_000);
+      sandboxKey = (await server.waitForOutput(/^ {2}sandbox key {2}(lk_dev_[A-Za-z0-9_-]+)$/m, 60_000))[1]!;
+      liveKey = (await server.waitForOutput(/^ {2}live key {5}(lk_live_[A-Za-z0-9_-]+)$/m, 60_000))[1]!;
+    });
+
+    it('prints the URLs it listens on and keeps its data in CARDRAIL_DATA_DIR', async () => {
+      const api = /^ {2}API {8}(\S+)$/m.exec(server.stdout());
+      assert.equal(api?.[1], `${server.baseUrl}/v1`);
+      assert.match(server.stdout(), new RegExp(`^ {2}OpenAPI {4}${server.baseUrl}/openapi\\.json$`, 'm'));
+      assert.ok(existsSync(join(dataDir, 'cardrail.db')), `${dataDir}/cardrail.db exists`);
+      const health = await fetch(`${server.baseUrl}/health`);
+      assert.equal(health.status, 200);
+    });
+
+    it('accepts the printed sandbox key in the Api-Key header', async () => {
+      const listed = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': sandboxKey });
+      assert.equal(listed.status, 200);
+      assert.equal(listed.json.object, 'list');
+      assert.ok(listed.json.data.length >= 1);
+      assert.match(listed.headers.get('request-id') ?? '', /^req_/);
+      const withLive = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': liveKey });
+      assert.equal(withLive.status, 200);
+    });
+
+    it('answers 401 with the catalogue code for a missing, unknown or misplaced key', async () => {
+      const missing = await call(server.baseUrl, 'GET', '/v1/api-keys');
+      assert.equal(missing.status, 401);
+      assert.equal(missing.json.status, 'error');
+      assert.equal(missing.json.error.code, 'missing_api_key');
+      assert.match(missing.json.requestId, /^req_/);
+
+      const lookalike = `lk_dev_${'A'.repeat(43)}`;
+      const unknown = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': lookalike });
+      assert.equal(unknown.status, 401);
+      assert.equal(unknown.json.error.code, 'invalid_api_key');
+      const garbage = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': 'not-a-key' });
+      assert.equal(garbage.status, 401);
+      assert.equal(garbage.json.error.code, 'invalid_api_key');
+      // One character off the real key.
+      const typo = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': `${sandboxKey.slice(0, -1)}${sandboxKey.endsWith('x') ? 'y' : 'x'}` });
+      assert.equal(typo.status, 401);
+      assert.equal(typo.json.error.code, 'invalid_api_key');
+
+      const bearer = await call(server.baseUrl, 'GET', '/v1/api-keys', { Authorization: `Bearer ${sandboxKey}` });
+      assert.equal(bearer.status, 401);
+      assert.equal(bearer.json.error.type, 'authentication_error');
+      assert.match(bearer.json.error.message, /Api-Key/);
+      assert.ok(!JSON.stringify(bearer.json).includes(sandboxKey), 'the error does not echo the key');
+    });
+
+    it('a key created over HTTP works until it is revoked, then answers 401 api_key_revoked', async () => {
+      const created = await call(server.baseUrl, 'POST', '/v1/api-keys', { 'Api-Key': sandboxKey }, { name: 'e2e' });
+      assert.equal(created.status, 200);
+      assert.equal(created.json.environment, 'sandbox');
+      assert.match(created.json.key, /^lk_dev_/);
+      revokedKey = created.json.key;
+      assert.equal((await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': revokedKey })).status, 200);
+
+      const revoked = await call(server.baseUrl, 'DELETE', `/v1/api-keys/${created.json.id}`, { 'Api-Key': sandboxKey });
+      assert.equal(revoked.status, 200);
+      assert.match(revoked.json.revokedAt, /^\d{4}-/);
+
+      const refused = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': revokedKey });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.json.error.code, 'api_key_revoked');
+    });
+
+    it('keeps sandbox and live apart: the sandbox key neither lists nor finds the live key', async () => {
+      const liveListing = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': liveKey });
+      assert.equal(liveListing.status, 200);
+      const liveRecord = (liveListing.json.data as { id: string; environment: string; redactedKey: string }[]).find((key) => liveKey.endsWith(key.redactedKey.slice(-4)));
+      assert.ok(liveRecord, 'the live key lists itself');
+      assert.equal(liveRecord.environment, 'live');
+
+      const sandboxListing = await call(server.baseUrl, 'GET', '/v1/api-keys?limit=100', { 'Api-Key': sandboxKey });
+      assert.equal(sandboxListing.status, 200);
+      const sandboxKeys = sandboxListing.json.data as { id: string; environment: string }[];
+      assert.ok(sandboxKeys.length >= 2);
+      assert.ok(sandboxKeys.every((key) => key.environment === 'sandbox'));
+      assert.ok(!sandboxKeys.some((key) => key.id === liveRecord.id));
+
+      const crossed = await call(server.baseUrl, 'GET', `/v1/api-keys/${liveRecord.id}`, { 'Api-Key': sandboxKey });
+      assert.equal(crossed.status, 404);
+      assert.equal(crossed.json.error.type, 'not_found_error');
+      const own = await call(server.baseUrl, 'GET', `/v1/api-keys/${liveRecord.id}`, { 'Api-Key': liveKey });
+      assert.equal(own.status, 200);
+    });
+
+    it('writes no key into its JSON log lines', () => {
+      const logLines = server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      assert.ok(logLines.some((line) => line.includes('"url":"/v1/api-keys"')), 'request lines were logged');
+      for (const line of logLines) {
+        for (const secret of [sandboxKey, liveKey, revokedKey]) assert.ok(!line.includes(secret), `a log line contains a key: ${line}`);
+      }
+    });
+
+    it('stops on SIGTERM with exit code 0', async () => {
+      assert.equal(await server.stop(), 0);
+    });
+  });
+
+  describe('second start on the same data directory', () => {
+    let server: ServerProcess;
+
+    before(async () => {
+      assert.notEqual(sandboxKey, '', 'the first start printed a sandbox key');
+      server = await startServer(dataDir, running);
+      await server.waitForOutput(/^ {2}API {8}http:\/\/\S+\/v1$/m, 60_000);
+    });
+
+    it('does not print keys again, and the old keys keep working', async () => {
+      const listed = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': sandboxKey });
+      assert.equal(listed.status, 200);
+      const revoked = await call(server.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': revokedKey });
+      assert.equal(revoked.status, 401);
+      assert.equal(revoked.json.error.code, 'api_key_revoked');
+      // The request log line comes after the banner on stdout, so the banner has been read completely.
+      await server.waitForOutput(/"url":"\/v1\/api-keys"/, 10_000);
+      const stdout = server.stdout();
+      assert.doesNotMatch(stdout, /sandbox key|live key/);
+      assert.doesNotMatch(stdout, /lk_(?:dev|live)_/);
+      assert.equal(await server.stop(), 0);
+    });
+  });
+});
