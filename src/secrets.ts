@@ -1,4 +1,5 @@
-// Deployment secrets that must survive restarts: the HD seed funding addresses derive from. Taken from the
+// Deployment secrets that must survive restarts: the HD seed funding addresses derive from and the master key that
+// protects card numbers. Taken from the
 // environment when set (required when several hosts share one database), else from a file created 0600 under the
 // data directory on first start.
 import { randomBytes } from 'node:crypto';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 export interface Secrets {
   /** 64-byte BIP-32 master seed for deposit addresses. */
   hdSeed: Uint8Array;
+  /** 32-byte key: encrypts card numbers at rest (AES-256-GCM) and derives CVVs and PAN fingerprints (HMAC). */
+  masterKey: Uint8Array;
 }
 
 function fromHex(name: string, value: string, bytes: number): Uint8Array {
@@ -26,10 +29,11 @@ function loadOrCreate(path: string, bytes: number): Uint8Array {
 
 export function loadSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): Secrets {
   const hdSeed = env.CARDRAIL_HD_SEED ? fromHex('CARDRAIL_HD_SEED', env.CARDRAIL_HD_SEED, 64) : loadOrCreate(join(dataDir, 'hd-seed'), 64);
-  return { hdSeed };
+  const masterKey = env.CARDRAIL_MASTER_KEY ? fromHex('CARDRAIL_MASTER_KEY', env.CARDRAIL_MASTER_KEY, 32) : loadOrCreate(join(dataDir, 'master.key'), 32);
+  return { hdSeed, masterKey };
 }
 
 /** Fixed secrets for tests: deterministic addresses, nothing written to disk. */
 export function testSecrets(): Secrets {
-  return { hdSeed: new Uint8Array(64).fill(42) };
+  return { hdSeed: new Uint8Array(64).fill(42), masterKey: new Uint8Array(32).fill(7) };
 }

@@ -47,6 +47,18 @@ export const errorCatalogue = {
     message: 'API keys go in the Api-Key header, not Authorization: Bearer. Send: Api-Key: {prefix}…',
     description: 'An API key (`lk_…`) was sent as `Authorization: Bearer`. Only agent tokens (`at_…`) may use Bearer; send API keys in `Api-Key`.',
   },
+  agent_token_revoked: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'This agent token has been revoked',
+    description: 'The token was revoked with `DELETE /v1/agents/{id}/tokens/{tokenId}`. Issue a new token.',
+  },
+  agent_token_expired: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'This agent token expired at {expiresAt}',
+    description: 'The token passed its `expiresAt`. Issue a new token with `POST /v1/agents/{id}/tokens`.',
+  },
   // 403
   insufficient_permissions: {
     type: 'authorization_error',
@@ -184,6 +196,24 @@ export const errorCatalogue = {
     message: 'Cannot {action} {resource} {id}: it is {status}',
     description: "The resource's current status does not allow this action (for example confirming a failed withdrawal).",
   },
+  intent_required: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Intent declaration required',
+    description: 'Card details need a `pending` or `revealed` intent on the card (intents expire after 1 h if details are not read). Declare one with `POST /v1/cards/{id}/intents` first.',
+  },
+  agent_not_active: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Agent {agentId} is {status}',
+    description: 'Suspended or deregistered agents cannot get new cards or tokens. Activate the agent first (deregistration is final).',
+  },
+  card_not_active: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Card {cardId} is {status}{reason}',
+    description: 'The card is frozen or closed, so this action is refused. Unfreeze it, or create a new card if it is closed.',
+  },
   // idempotency
   idempotency_key_reused: {
     type: 'idempotency_error',
@@ -203,6 +233,12 @@ export const errorCatalogue = {
     status: 429,
     message: 'Too many requests: retry after {retryAfterSeconds} s',
     description: 'The credential exceeded its rate limit. Wait for `Retry-After` seconds; see the `RateLimit` headers.',
+  },
+  details_rate_limited: {
+    type: 'rate_limit_error',
+    status: 429,
+    message: 'Card details of {cardId} were read {limit} times in the last hour; retry after {retryAfterSeconds} s',
+    description: 'Card credentials may be read at most 10 times per card per hour.',
   },
   // 5xx
   internal_error: {

@@ -8,6 +8,8 @@ export type RouteAccess =
 
 const apiKeyOnly = { principals: ['apiKey'] } as const;
 const sandboxApiKeyOnly = { principals: ['apiKey'], sandboxOnly: true } as const;
+/** Agent tokens may call these, and only on their own agent's resources (others answer 404). */
+const apiKeyOrOwnAgent = { principals: ['apiKey', 'agentToken'] } as const;
 
 export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/organization': apiKeyOnly,
@@ -41,6 +43,34 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/sandbox/withdrawals/{id}/submit': sandboxApiKeyOnly,
   'POST /v1/sandbox/withdrawals/{id}/confirm': sandboxApiKeyOnly,
   'POST /v1/sandbox/withdrawals/{id}/fail': sandboxApiKeyOnly,
+
+  'POST /v1/agents/register': apiKeyOnly,
+  'GET /v1/agents': apiKeyOnly,
+  'GET /v1/agents/{id}': apiKeyOnly,
+  'GET /v1/agents/{id}/policy': apiKeyOrOwnAgent,
+  'POST /v1/agents/{id}/suspend': apiKeyOnly,
+  'POST /v1/agents/{id}/activate': apiKeyOnly,
+  'POST /v1/agents/{id}/deregister': apiKeyOnly,
+  'POST /v1/agents/{id}/tokens': apiKeyOnly,
+  'GET /v1/agents/{id}/tokens': apiKeyOnly,
+  'DELETE /v1/agents/{id}/tokens/{tokenId}': apiKeyOnly,
+
+  'POST /v1/agents/{id}/cards': apiKeyOnly,
+  'GET /v1/agents/{id}/cards': apiKeyOrOwnAgent,
+  'GET /v1/cards': apiKeyOnly,
+  'GET /v1/cards/{id}': apiKeyOrOwnAgent,
+  'PATCH /v1/cards/{id}': apiKeyOnly,
+  'POST /v1/cards/{id}/freeze': apiKeyOnly,
+  'POST /v1/cards/{id}/unfreeze': apiKeyOnly,
+  'POST /v1/cards/{id}/close': apiKeyOnly,
+
+  'POST /v1/cards/{id}/intents': apiKeyOrOwnAgent,
+  'GET /v1/cards/{id}/intents': apiKeyOrOwnAgent,
+  'GET /v1/intents/{id}': apiKeyOrOwnAgent,
+  'POST /v1/intents/{id}/cancel': apiKeyOrOwnAgent,
+  'POST /v1/intents/{id}/approve': apiKeyOnly,
+  'POST /v1/intents/{id}/reject': apiKeyOnly,
+  'POST /v1/cards/{id}/details': apiKeyOrOwnAgent,
 };
 
 export function accessFor(method: string, url: string): RouteAccess {

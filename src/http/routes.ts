@@ -1,4 +1,7 @@
 // Every /v1 route definition, module by module. Adding a module means adding its routes here and its access rows.
+import { agentRoutes } from '../modules/agents/routes.js';
+import { cardRoutes } from '../modules/cards/routes.js';
+import { intentRoutes } from '../modules/intents/routes.js';
 import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
@@ -16,4 +19,7 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...verificationRoutes,
   ...fundingRoutes,
   ...withdrawalRoutes,
+  ...agentRoutes,
+  ...cardRoutes,
+  ...intentRoutes,
 ];

@@ -25,3 +25,11 @@ export type Principal = ApiKeyPrincipal | AgentTokenPrincipal;
 export function scopeOf(principal: Principal): Scope {
   return { organizationId: principal.organizationId, environment: principal.environment };
 }
+
+/**
+ * Agent tokens see only their own agent's resources (SPEC §4): anything else answers 404, exactly as an id of
+ * another tenant would, so a token learns nothing about resources that are not its own.
+ */
+export function visibleTo(principal: Principal, ownerAgentId: string): boolean {
+  return principal.kind === 'apiKey' || principal.agentId === ownerAgentId;
+}

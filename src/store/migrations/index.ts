@@ -192,6 +192,117 @@ CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers FOR 
 `,
     },
   },
+  {
+    version: 3,
+    name: 'agents, agent tokens, cards, intents, credential accesses',
+    sql: `
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  description TEXT,
+  external_id TEXT,
+  spending_limit BIGINT,
+  spending_limit_frequency TEXT,
+  on_limit_exceeded TEXT NOT NULL DEFAULT 'none',
+  require_approval INTEGER NOT NULL DEFAULT 0,
+  auto_approve_below BIGINT,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  metadata TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX agents_by_owner ON agents (organization_id, environment, id);
+CREATE INDEX agents_by_user ON agents (user_id, id);
+CREATE UNIQUE INDEX agents_by_external_id ON agents (organization_id, environment, external_id);
+CREATE TABLE agent_tokens (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  agent_id TEXT NOT NULL REFERENCES agents(id),
+  name TEXT,
+  token_hash TEXT NOT NULL UNIQUE,
+  token_prefix TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  expires_at BIGINT,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX agent_tokens_by_agent ON agent_tokens (agent_id, id);
+CREATE TABLE cards (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  agent_id TEXT NOT NULL REFERENCES agents(id),
+  type TEXT NOT NULL CHECK (type IN ('single', 'multi')),
+  purpose TEXT NOT NULL,
+  max_amount BIGINT NOT NULL CHECK (max_amount > 0),
+  reservation BIGINT NOT NULL DEFAULT 0 CHECK (reservation >= 0),
+  limit_per_day BIGINT,
+  limit_per_month BIGINT,
+  merchant_drift_enabled INTEGER NOT NULL,
+  on_drift TEXT NOT NULL,
+  on_limit_exceeded TEXT NOT NULL,
+  require_approval INTEGER,
+  auto_approve_below BIGINT,
+  pinned_merchant TEXT,
+  single_use_consumed INTEGER NOT NULL DEFAULT 0,
+  pan_ciphertext TEXT NOT NULL,
+  pan_fingerprint TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  expiration_month INTEGER NOT NULL,
+  expiration_year INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'frozen', 'closed')),
+  status_reason TEXT,
+  expires_at BIGINT,
+  metadata TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX cards_by_owner ON cards (organization_id, environment, id);
+CREATE INDEX cards_by_agent ON cards (agent_id, id);
+CREATE INDEX cards_by_user ON cards (user_id, status);
+CREATE INDEX cards_by_expiry ON cards (status, expires_at);
+CREATE UNIQUE INDEX cards_by_pan ON cards (environment, pan_fingerprint);
+CREATE TABLE intents (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  card_id TEXT NOT NULL REFERENCES cards(id),
+  agent_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  client_intent_id TEXT,
+  summary TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  merchant_text TEXT NOT NULL,
+  status TEXT NOT NULL,
+  warnings TEXT,
+  expires_at BIGINT NOT NULL,
+  revealed_at BIGINT,
+  access_event_id TEXT,
+  transaction_id TEXT,
+  match_result TEXT,
+  decided_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX intents_by_card ON intents (card_id, id);
+CREATE INDEX intents_by_status ON intents (status, expires_at);
+CREATE UNIQUE INDEX intents_by_client_id ON intents (organization_id, environment, card_id, client_intent_id);
+CREATE TABLE card_detail_accesses (
+  id TEXT PRIMARY KEY,
+  card_id TEXT NOT NULL REFERENCES cards(id),
+  intent_id TEXT NOT NULL,
+  accessed_at BIGINT NOT NULL
+);
+CREATE INDEX card_detail_accesses_by_card ON card_detail_accesses (card_id, accessed_at)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,0 +1,3 @@
+import type { AnyRouteDefinition } from '../../http/route.js';
+
+export const agentRoutes: AnyRouteDefinition[] = [];
