@@ -53,6 +53,11 @@ export interface RouteDefinition<
   response: ResponseSchema;
   /** Defaults: GET → read, others → write. Card-network routes say 'none'. */
   rateLimit?: RateLimitClass | 'none';
+  /**
+   * Top-level response fields that carry a secret shown once (an API key, an agent token, card credentials). They
+   * are never written to the idempotency store: a replay answers them as null.
+   */
+  secretFields?: readonly string[];
   handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema>>;
 }
 
@@ -70,6 +75,13 @@ export function defineRoute<
 
 export function fastifyPath(url: string): string {
   return url.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function storableResponse(result: unknown, serialized: string, secretFields: readonly string[] | undefined): string {
+  if (secretFields === undefined || result === null || typeof result !== 'object') return serialized;
+  const copy: Record<string, unknown> = { ...(result as Record<string, unknown>) };
+  for (const field of secretFields) if (field in copy) copy[field] = null;
+  return JSON.stringify(copy);
 }
 
 function sendJson(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
@@ -137,7 +149,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         const responseBody = await app.db.transaction(async (tx) => {
           const result = await definition.handler({ ...base, sql: tx });
           const serialized = JSON.stringify(result);
-          if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, 200, serialized);
+          if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, 200, storableResponse(result, serialized, definition.secretFields));
           return serialized;
         });
         return sendJson(reply, 200, responseBody);

@@ -2,10 +2,10 @@
 // replay, reuse with another request, twins in flight, lapsed claims, released claims, the stored response,
 // retention sweeps and (organization, environment) scoping.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { idempotencyLockMs, requestFingerprint, sweepIdempotencyKeys } from '../../src/http/idempotency.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
+import { assertError, useTestApp, type TestResponse } from '../helpers/app.js';
 import { storeKinds } from '../helpers/stores.js';
 
 const hourMs = 3_600_000;
@@ -24,26 +24,29 @@ interface IdempotencyRow {
   locked_until: number;
 }
 
-function assertError(response: TestResponse, statusCode: number, type: string, code: string): void {
-  assert.equal(response.statusCode, statusCode, response.body);
-  assert.equal(response.json?.status, 'error');
-  assert.equal(response.json?.error?.type, type);
-  assert.equal(response.json?.error?.code, code);
-  assert.match(String(response.json?.requestId), /^req_/);
-}
-
 for (const kind of storeKinds) {
   describe(`idempotency over HTTP (${kind})`, () => {
-    let app: TestApp;
-    before(async () => {
-      app = await startTestApp({ store: kind });
-    });
-    after(async () => {
-      await app.close();
-    });
+    const app = useTestApp({ store: kind });
 
     const createKey = (idempotencyKey: string, body: unknown, key?: string) =>
       app.request('POST', '/v1/api-keys', { body, headers: { 'Idempotency-Key': idempotencyKey }, ...(key === undefined ? {} : { key }) });
+    /** The body sent as written, so one request can differ from another in whitespace or field order only. */
+    const createKeyFromText = (idempotencyKey: string, rawBody: string) =>
+      app.request('POST', '/v1/api-keys', { rawBody, headers: { 'Idempotency-Key': idempotencyKey, 'content-type': 'application/json' } });
+
+    /** What the store keeps of a create-key answer: the body with its one-time secret nulled (route secretFields). */
+    function storedForm(body: string): string {
+      const parsed = JSON.parse(body) as Record<string, unknown>;
+      if ('key' in parsed) parsed.key = null;
+      return JSON.stringify(parsed);
+    }
+
+    /** A replay: 200, marked Idempotent-Replayed, and byte for byte the stored body. */
+    function assertReplayOf(response: TestResponse, storedBody: string | null): void {
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.headers['idempotent-replayed'], 'true');
+      assert.equal(response.body, storedBody);
+    }
 
     async function keysNamed(name: string): Promise<Array<{ id: string; environment: string; organization_id: string }>> {
       return app.store.db.all('SELECT id, environment, organization_id FROM api_keys WHERE name = ? ORDER BY id', [name]);
@@ -78,20 +81,15 @@ for (const kind of storeKinds) {
       assert.match(first.json.key, /^lk_dev_/);
 
       const second = await createKey('replay-1', { name: 'replayed' });
-      assert.equal(second.statusCode, 200);
-      assert.equal(second.headers['idempotent-replayed'], 'true');
-      assert.equal(second.body, first.body);
+      assertReplayOf(second, storedForm(first.body));
+      assert.equal(second.json.key, null, 'a replay never repeats the secret');
+      assert.ok(!((await idempotencyRow('replay-1'))?.response_body ?? '').includes(first.json.key), 'the secret is not stored');
       assert.equal(second.headers['content-type'], first.headers['content-type']);
       assert.match(String(second.headers['content-type']), /^application\/json/);
 
       // The same JSON written with other whitespace is the same request.
-      const respaced = await app.request('POST', '/v1/api-keys', {
-        rawBody: '{\n  "name" : "replayed"\n}',
-        headers: { 'Idempotency-Key': 'replay-1', 'content-type': 'application/json' },
-      });
-      assert.equal(respaced.statusCode, 200);
-      assert.equal(respaced.headers['idempotent-replayed'], 'true');
-      assert.equal(respaced.body, first.body);
+      const respaced = await createKeyFromText('replay-1', '{\n  "name" : "replayed"\n}');
+      assertReplayOf(respaced, storedForm(first.body));
 
       assert.deepEqual(
         (await keysNamed('replayed')).map((row) => row.id),
@@ -101,8 +99,8 @@ for (const kind of storeKinds) {
       const listed = await app.request('GET', '/v1/api-keys?limit=100');
       assert.equal(listed.json.data.filter((item: { name: string }) => item.name === 'replayed').length, 1);
 
-      // The replayed secret still authenticates: it is the one key that was created.
-      const withNewKey = await app.request('GET', '/v1/api-keys?limit=1', { key: second.json.key });
+      // The secret from the first answer authenticates: it is the one key that was created.
+      const withNewKey = await app.request('GET', '/v1/api-keys?limit=1', { key: first.json.key });
       assert.equal(withNewKey.statusCode, 200);
     });
 
@@ -121,24 +119,24 @@ for (const kind of storeKinds) {
       assert.equal(original.statusCode, 200);
 
       const otherBody = await createKey('reuse-1', { name: 'reuse other body' });
-      assertError(otherBody, 422, 'idempotency_error', 'idempotency_key_reused');
+      assertError(otherBody, { status: 422, type: 'idempotency_error', code: 'idempotency_key_reused' });
       assert.equal(otherBody.headers['idempotent-replayed'], undefined);
       assert.deepEqual(await keysNamed('reuse other body'), []);
 
       const otherPath = await app.request('POST', '/v1/sandbox/clock/advance', { body: { seconds: 60 }, headers: { 'Idempotency-Key': 'reuse-1' } });
-      assertError(otherPath, 422, 'idempotency_error', 'idempotency_key_reused');
+      assertError(otherPath, { status: 422, type: 'idempotency_error', code: 'idempotency_key_reused' });
       const clock = await app.request('GET', '/v1/sandbox/clock');
       assert.equal(clock.json.offsetSeconds, 0);
 
       const otherMethod = await app.request('DELETE', `/v1/api-keys/${original.json.id}`, { headers: { 'Idempotency-Key': 'reuse-1' } });
-      assertError(otherMethod, 422, 'idempotency_error', 'idempotency_key_reused');
+      assertError(otherMethod, { status: 422, type: 'idempotency_error', code: 'idempotency_key_reused' });
       const stillActive = await app.request('GET', `/v1/api-keys/${original.json.id}`);
       assert.equal(stillActive.json.revokedAt, null);
 
       // The stored answer is untouched by the refused attempts.
       const replay = await createKey('reuse-1', { name: 'reuse original' });
       assert.equal(replay.headers['idempotent-replayed'], 'true');
-      assert.equal(replay.body, original.body);
+      assert.equal(replay.body, storedForm(original.body));
       assert.equal((await keysNamed('reuse original')).length, 1);
     });
 
@@ -149,7 +147,7 @@ for (const kind of storeKinds) {
       await insertClaim('in-flight-1', fingerprint, lockedUntilMs);
 
       const response = await createKey('in-flight-1', body);
-      assertError(response, 409, 'idempotency_error', 'idempotency_key_in_use');
+      assertError(response, { status: 409, type: 'idempotency_error', code: 'idempotency_key_in_use' });
       assert.deepEqual(await keysNamed('in flight'), []);
       const row = await idempotencyRow('in-flight-1');
       assert.equal(row?.state, 'processing');
@@ -157,7 +155,7 @@ for (const kind of storeKinds) {
 
       // A different request under the held key is still a reuse, not a wait.
       const different = await createKey('in-flight-1', { name: 'something else' });
-      assertError(different, 422, 'idempotency_error', 'idempotency_key_reused');
+      assertError(different, { status: 422, type: 'idempotency_error', code: 'idempotency_key_reused' });
     });
 
     it('runs the effect once when ten identical requests race: the others replay or answer 409', async () => {
@@ -171,18 +169,16 @@ for (const kind of storeKinds) {
       const inUse = responses.filter((response) => response.statusCode === 409);
       assert.equal(succeeded.length + inUse.length, responses.length, responses.map((response) => `${response.statusCode} ${response.body}`).join('\n'));
       assert.ok(succeeded.length >= 1);
-      for (const response of inUse) assertError(response, 409, 'idempotency_error', 'idempotency_key_in_use');
+      for (const response of inUse) assertError(response, { status: 409, type: 'idempotency_error', code: 'idempotency_key_in_use' });
       const originals = succeeded.filter((response) => response.headers['idempotent-replayed'] === undefined);
       assert.equal(originals.length, 1);
       for (const response of succeeded) {
-        assert.equal(response.body, originals[0]!.body);
+        assert.equal(storedForm(response.body), storedForm(originals[0]!.body));
         assert.equal(response.json.id, created[0]!.id);
       }
       // Once the original has finished, every retry is a replay.
       const retry = await createKey('race-1', body);
-      assert.equal(retry.statusCode, 200);
-      assert.equal(retry.headers['idempotent-replayed'], 'true');
-      assert.equal(retry.body, originals[0]!.body);
+      assertReplayOf(retry, storedForm(originals[0]!.body));
     });
 
     it('takes over a lapsed claim (locked_until in the past) and runs the request', async () => {
@@ -198,20 +194,20 @@ for (const kind of storeKinds) {
       );
       const row = await idempotencyRow('lapsed-1');
       assert.equal(row?.state, 'completed');
-      assert.equal(row?.response_body, response.body);
+      assert.equal(row?.response_body, storedForm(response.body));
 
       // A lapsed claim of a different request is still a reuse.
       await insertClaim('lapsed-2', requestFingerprint('POST', '/v1/api-keys', { name: 'other' }), app.clock.nowMs() - 1);
-      assertError(await createKey('lapsed-2', body), 422, 'idempotency_error', 'idempotency_key_reused');
+      assertError(await createKey('lapsed-2', body), { status: 422, type: 'idempotency_error', code: 'idempotency_key_reused' });
     });
 
     it('releases the claim when the request fails, so the same request runs again', async () => {
       const unknownId = 'key_00000000000000000000000000';
       const first = await app.request('DELETE', `/v1/api-keys/${unknownId}`, { headers: { 'Idempotency-Key': 'failing-1' } });
-      assertError(first, 404, 'not_found_error', 'resource_not_found');
+      assertError(first, { status: 404, type: 'not_found_error', code: 'resource_not_found' });
       assert.equal(await idempotencyRow('failing-1'), undefined);
       const second = await app.request('DELETE', `/v1/api-keys/${unknownId}`, { headers: { 'Idempotency-Key': 'failing-1' } });
-      assertError(second, 404, 'not_found_error', 'resource_not_found');
+      assertError(second, { status: 404, type: 'not_found_error', code: 'resource_not_found' });
       assert.equal(second.headers['idempotent-replayed'], undefined);
       assert.equal(await idempotencyRow('failing-1'), undefined);
 
@@ -221,7 +217,7 @@ for (const kind of storeKinds) {
       assert.equal(revoked.statusCode, 200);
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const again = await app.request('DELETE', `/v1/api-keys/${created.json.id}`, { headers: { 'Idempotency-Key': 'failing-2' } });
-        assertError(again, 409, 'conflict_error', 'api_key_already_revoked');
+        assertError(again, { status: 409, type: 'conflict_error', code: 'api_key_already_revoked' });
       }
       assert.equal(await idempotencyRow('failing-2'), undefined);
       // A released key is free for any request.
@@ -238,7 +234,7 @@ for (const kind of storeKinds) {
       assert.ok(row !== undefined);
       assert.equal(row.state, 'completed');
       assert.equal(row.status_code, 200);
-      assert.equal(row.response_body, response.body);
+      assert.equal(row.response_body, storedForm(response.body));
       assert.equal(row.method, 'POST');
       assert.equal(row.path, '/v1/api-keys');
       assert.equal(row.fingerprint, requestFingerprint('POST', '/v1/api-keys', body));
@@ -251,13 +247,8 @@ for (const kind of storeKinds) {
       );
 
       // The same fields in another order are the same request and replay the stored body.
-      const reordered = await app.request('POST', '/v1/api-keys', {
-        rawBody: '{"allowedIps":["192.0.2.0/24"],"name":"stored"}',
-        headers: { 'Idempotency-Key': 'stored-1', 'content-type': 'application/json' },
-      });
-      assert.equal(reordered.statusCode, 200);
-      assert.equal(reordered.headers['idempotent-replayed'], 'true');
-      assert.equal(reordered.body, row.response_body);
+      const reordered = await createKeyFromText('stored-1', '{"allowedIps":["192.0.2.0/24"],"name":"stored"}');
+      assertReplayOf(reordered, row.response_body);
       assert.equal((await keysNamed('stored')).length, 1);
     });
 
@@ -298,7 +289,7 @@ for (const kind of storeKinds) {
       assert.equal((await keysNamed('sweep old reused')).length, 1);
       const replayedRecent = await createKey('sweep-recent', { name: 'sweep recent' });
       assert.equal(replayedRecent.headers['idempotent-replayed'], 'true');
-      assert.equal(replayedRecent.body, recent.body);
+      assert.equal(replayedRecent.body, storedForm(recent.body));
 
       assert.equal(await sweepIdempotencyKeys(app.store.db, nowMs, retentionMs), 0);
     });
@@ -330,14 +321,14 @@ for (const kind of storeKinds) {
       // Each environment replays its own answer.
       const liveReplay = await createKey('scoped-1', body, app.liveKey);
       assert.equal(liveReplay.headers['idempotent-replayed'], 'true');
-      assert.equal(liveReplay.body, live.body);
-      assert.equal((await idempotencyRow('scoped-1', 'live'))?.response_body, live.body);
-      assert.equal((await idempotencyRow('scoped-1', 'sandbox'))?.response_body, sandbox.body);
+      assert.equal(liveReplay.body, storedForm(live.body));
+      assert.equal((await idempotencyRow('scoped-1', 'live'))?.response_body, storedForm(live.body));
+      assert.equal((await idempotencyRow('scoped-1', 'sandbox'))?.response_body, storedForm(sandbox.body));
     });
 
     it('refuses a malformed Idempotency-Key with 400 before any effect', async () => {
       const tooLong = await createKey('x'.repeat(256), { name: 'too long key' });
-      assertError(tooLong, 400, 'invalid_request_error', 'invalid_idempotency_key');
+      assertError(tooLong, { status: 400, type: 'invalid_request_error', code: 'invalid_idempotency_key' });
       assert.deepEqual(await keysNamed('too long key'), []);
       const longest = await createKey('y'.repeat(255), { name: 'longest key' });
       assert.equal(longest.statusCode, 200);

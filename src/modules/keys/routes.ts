@@ -14,6 +14,7 @@ export const keyRoutes = [
     tag,
     body: createApiKeyBody,
     response: createdApiKeySchema,
+    secretFields: ['key'],
     handler: async ({ sql, scope, body, wallClockMs }) => {
       const { apiKey, secret } = await createApiKey(sql, scope, body, wallClockMs);
       return { ...presentApiKey(apiKey), key: secret };

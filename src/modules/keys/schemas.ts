@@ -34,7 +34,7 @@ export const apiKeySchema = z.object({
 });
 
 export const createdApiKeySchema = apiKeySchema.extend({
-  key: z.string().describe('The secret, shown only in this response'),
+  key: z.string().nullable().describe('The secret, shown only in this response (null when an Idempotency-Key replay answers it)'),
 });
 
 export const apiKeyListSchema = listPageSchema(apiKeySchema);

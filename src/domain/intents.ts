@@ -1,0 +1,57 @@
+// Intent rules (SPEC §4 "Intents and credential access"): lifetimes, the approval decision, the warnings an intent
+// carries when its authorization would be declined, and lazy expiry. Pure: time is passed in.
+
+export const intentStatuses = ['pending_approval', 'pending', 'revealed', 'matched', 'mismatched', 'expired', 'rejected', 'canceled'] as const;
+export type IntentStatus = (typeof intentStatuses)[number];
+
+/** A pending intent whose card details were not read expires after an hour. */
+export const pendingLifetimeMs = 60 * 60_000;
+/** Once details were read, the intent waits this long for its transaction. */
+export const revealedLifetimeMs = 24 * 60 * 60_000;
+/** How long an intent waits for an approval before it expires. */
+export const approvalLifetimeMs = 24 * 60 * 60_000;
+
+/** Statuses whose expiry is still ahead of them. */
+export const expiringStatuses: ReadonlySet<IntentStatus> = new Set(['pending_approval', 'pending', 'revealed']);
+/** Statuses that let an agent read card details. */
+export const detailsStatuses: ReadonlySet<IntentStatus> = new Set(['pending', 'revealed']);
+export const cancelableStatuses: ReadonlySet<IntentStatus> = new Set(['pending_approval', 'pending', 'revealed']);
+
+export interface ApprovalPolicy {
+  requireApproval: boolean;
+  /** Intents below this amount (cents) are approved automatically; null means every intent waits. */
+  autoApproveBelowCents: number | null;
+}
+
+/** The card's own policy wins where it sets one; otherwise the agent's applies. */
+export function effectiveApprovalPolicy(card: { requireApproval: boolean | null; autoApproveBelowCents: number | null }, agent: ApprovalPolicy): ApprovalPolicy {
+  if (card.requireApproval === null) return agent;
+  return { requireApproval: card.requireApproval, autoApproveBelowCents: card.autoApproveBelowCents ?? (card.requireApproval ? agent.autoApproveBelowCents : null) };
+}
+
+export function needsApproval(policy: ApprovalPolicy, amountCents: number): boolean {
+  if (!policy.requireApproval) return false;
+  return policy.autoApproveBelowCents === null || amountCents >= policy.autoApproveBelowCents;
+}
+
+export interface IntentWarning {
+  code: 'exceeds_max_amount' | 'agent_limit_exceeded';
+  message: string;
+}
+
+/** An intent above what an authorization could approve is accepted, but says why its purchase would be declined. */
+export function intentWarnings(amountCents: number, maxAmountCents: number, agentRemainingCents: number | null): IntentWarning[] {
+  const warnings: IntentWarning[] = [];
+  if (amountCents > maxAmountCents) {
+    warnings.push({ code: 'exceeds_max_amount', message: `The amount ${amountCents} exceeds the card's maxAmount of ${maxAmountCents}; an authorization for it would be declined (exceeds_max_amount).` });
+  }
+  if (agentRemainingCents !== null && amountCents > agentRemainingCents) {
+    warnings.push({ code: 'agent_limit_exceeded', message: `The amount ${amountCents} exceeds the agent's remaining spending limit of ${agentRemainingCents}; an authorization for it would be declined (agent_limit_exceeded).` });
+  }
+  return warnings;
+}
+
+/** What an intent's status is at `nowMs`, counting an expiry the sweeper has not written yet. */
+export function effectiveIntentStatus(status: IntentStatus, expiresAtMs: number, nowMs: number): IntentStatus {
+  return expiringStatuses.has(status) && expiresAtMs <= nowMs ? 'expired' : status;
+}
