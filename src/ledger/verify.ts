@@ -17,8 +17,8 @@ export const heldSources: readonly string[] = [
   `SELECT user_id, amount FROM withdrawals WHERE status IN ('pending', 'submitted')`,
 ];
 
-/** What each user's `reserved` account must equal: the reservations of their open cards. */
-export const reservedSources: readonly string[] = [];
+/** What each user's `reserved` account must equal: the reservations of their open (not closed) cards. */
+export const reservedSources: readonly string[] = [`SELECT user_id, reservation AS amount FROM cards WHERE status <> 'closed'`];
 
 async function expectedByUser(sql: Sql, sources: readonly string[]): Promise<Map<string, number>> {
   const expected = new Map<string, number>();

@@ -3,6 +3,7 @@
 // once) and from the background timer as wall-clock time passes. Each step must be idempotent.
 import type { AppContext } from '../app-context.js';
 import { environmentTimeMs, type Environment } from '../domain/clock.js';
+import { closeExpiredCards } from '../modules/cards/service.js';
 import { completeConfirmedDeposits } from '../modules/funding/service.js';
 import type { Scope } from '../modules/scope.js';
 import type { Sql } from '../store/database.js';
@@ -10,7 +11,10 @@ import type { Sql } from '../store/database.js';
 export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<number>;
 
 /** The steps, in order. */
-export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [{ name: 'depositsCompleted', run: completeConfirmedDeposits }];
+export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [
+  { name: 'depositsCompleted', run: completeConfirmedDeposits },
+  { name: 'cardsExpired', run: closeExpiredCards },
+];
 
 export async function runDueWork(tx: Sql, scope: Scope, nowMs: number): Promise<Record<string, number>> {
   const done: Record<string, number> = {};

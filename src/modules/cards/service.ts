@@ -1,0 +1,489 @@
+// Virtual cards: issuing (number, expiry, vault), the reservation of maxAmount (available → reserved) and its
+// release on close or expiry (reserved → available), freeze/unfreeze/close, settings, lists and the expiry sweep.
+// Card rows are locked (FOR UPDATE on PostgreSQL) before ledger accounts, so lock order is always card → accounts.
+import { randomBytes } from 'node:crypto';
+import { cardExpiry, formatExpirationMonth, formatExpirationYear, lastFourDigits, panFromRandomBytes, panRandomBytesLength } from '../../domain/card-numbers.js';
+import { AppError, isAppError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { userAccountId } from '../../ledger/accounts.js';
+import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
+import type { Sql } from '../../store/database.js';
+import { recordEvent } from '../events/service.js';
+import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { visibleTo, type Principal } from '../principal.js';
+import type { Scope } from '../scope.js';
+import { requireApprovedUser } from '../users/service.js';
+import type { CardStatus, CardStatusReason, CardType, CreateCardInput, ListCardsQuery, OnDrift, OnLimitExceeded, UpdateCardInput } from './schemas.js';
+import { encryptPan, panFingerprint, type VaultSecrets } from './vault.js';
+
+export interface Card {
+  id: string;
+  agentId: string;
+  userId: string;
+  type: CardType;
+  purpose: string;
+  maxAmountCents: number;
+  /** What the card holds in the user's `reserved` account now (invariant 3). */
+  reservationCents: number;
+  limitPerDayCents: number | null;
+  limitPerMonthCents: number | null;
+  merchantDriftEnabled: boolean;
+  onDrift: OnDrift;
+  onLimitExceeded: OnLimitExceeded;
+  /** null: the agent's policy decides. */
+  requireApproval: boolean | null;
+  autoApproveBelowCents: number | null;
+  pinnedMerchant: string | null;
+  singleUseConsumed: boolean;
+  /** Sealed by vault.ts; `decryptPan(secrets, card.panCiphertext)` is the only way to the number. */
+  panCiphertext: string;
+  panFingerprint: string;
+  last4: string;
+  expirationMonth: number;
+  expirationYear: number;
+  status: CardStatus;
+  /** null exactly when the card is active. */
+  statusReason: CardStatusReason | null;
+  expiresAtMs: number | null;
+  metadata: Record<string, string>;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+interface CardRow {
+  id: string;
+  agent_id: string;
+  user_id: string;
+  type: CardType;
+  purpose: string;
+  max_amount: number;
+  reservation: number;
+  limit_per_day: number | null;
+  limit_per_month: number | null;
+  merchant_drift_enabled: number;
+  on_drift: OnDrift;
+  on_limit_exceeded: OnLimitExceeded;
+  require_approval: number | null;
+  auto_approve_below: number | null;
+  pinned_merchant: string | null;
+  single_use_consumed: number;
+  pan_ciphertext: string;
+  pan_fingerprint: string;
+  last4: string;
+  expiration_month: number;
+  expiration_year: number;
+  status: CardStatus;
+  status_reason: CardStatusReason | null;
+  expires_at: number | null;
+  metadata: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(row: CardRow): Card {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    userId: row.user_id,
+    type: row.type,
+    purpose: row.purpose,
+    maxAmountCents: row.max_amount,
+    reservationCents: row.reservation,
+    limitPerDayCents: row.limit_per_day,
+    limitPerMonthCents: row.limit_per_month,
+    merchantDriftEnabled: row.merchant_drift_enabled === 1,
+    onDrift: row.on_drift,
+    onLimitExceeded: row.on_limit_exceeded,
+    requireApproval: row.require_approval === null ? null : row.require_approval === 1,
+    autoApproveBelowCents: row.auto_approve_below,
+    pinnedMerchant: row.pinned_merchant,
+    singleUseConsumed: row.single_use_consumed === 1,
+    panCiphertext: row.pan_ciphertext,
+    panFingerprint: row.pan_fingerprint,
+    last4: row.last4,
+    expirationMonth: row.expiration_month,
+    expirationYear: row.expiration_year,
+    status: row.status,
+    statusReason: row.status_reason,
+    expiresAtMs: row.expires_at,
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
+    createdAtMs: row.created_at,
+    updatedAtMs: row.updated_at,
+  };
+}
+
+/** The card as callers see it: never the number, its ciphertext or fingerprint, or a CVV. */
+export function presentCard(card: Card) {
+  return {
+    object: 'card' as const,
+    id: card.id,
+    agentId: card.agentId,
+    userId: card.userId,
+    type: card.type,
+    purpose: card.purpose,
+    maxAmount: card.maxAmountCents,
+    reservation: card.reservationCents,
+    limits: { perDay: card.limitPerDayCents, perMonth: card.limitPerMonthCents },
+    merchantDriftEnabled: card.merchantDriftEnabled,
+    onDrift: card.onDrift,
+    onLimitExceeded: card.onLimitExceeded,
+    requireApproval: card.requireApproval,
+    autoApproveBelow: card.autoApproveBelowCents,
+    pinnedMerchant: card.pinnedMerchant,
+    last4: card.last4,
+    expirationMonth: formatExpirationMonth(card.expirationMonth),
+    expirationYear: formatExpirationYear(card.expirationYear),
+    status: card.status,
+    statusReason: card.statusReason,
+    expiresAt: card.expiresAtMs === null ? null : new Date(card.expiresAtMs).toISOString(),
+    metadata: card.metadata,
+    createdAt: new Date(card.createdAtMs).toISOString(),
+    updatedAt: new Date(card.updatedAtMs).toISOString(),
+  };
+}
+
+/** Who changed a card's status: a credential, or the system (expiry sweep, risk engine, authorization). */
+export interface CardActor {
+  kind: 'apiKey' | 'agentToken' | 'system';
+  id: string;
+}
+
+export function actorOf(principal: Principal): CardActor {
+  return { kind: principal.kind, id: principal.id };
+}
+
+export function systemActor(what: string): CardActor {
+  return { kind: 'system', id: what };
+}
+
+/** card.frozen / card.unfrozen / card.closed carry the card plus what it was before and who changed it. */
+async function recordStatusChange(tx: Sql, scope: Scope, type: string, before: Card, after: Card, actor: CardActor, nowMs: number): Promise<void> {
+  await recordEvent(
+    tx,
+    scope,
+    type,
+    { ...presentCard(after), statusChange: { previousStatus: before.status, previousStatusReason: before.statusReason, by: actor } },
+    nowMs,
+  );
+}
+
+function cardNotFound(cardId: string): AppError {
+  return new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
+}
+
+function cardNotActive(card: Card): AppError {
+  return new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+}
+
+export async function getCard(sql: Sql, scope: Scope, cardId: string): Promise<Card> {
+  const row = await sql.get<CardRow>('SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?', [cardId, scope.organizationId, scope.environment]);
+  if (row === undefined) throw cardNotFound(cardId);
+  return fromRow(row);
+}
+
+/** For changes that depend on the card's current state: on PostgreSQL the row stays locked until the transaction ends. */
+export async function getCardForUpdate(tx: Sql, scope: Scope, cardId: string): Promise<Card> {
+  const row = await tx.get<CardRow>(`SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+    cardId,
+    scope.organizationId,
+    scope.environment,
+  ]);
+  if (row === undefined) throw cardNotFound(cardId);
+  return fromRow(row);
+}
+
+/** An agent token sees only its own agent's cards; any other card answers 404 as an unknown id would. */
+export async function getCardForPrincipal(sql: Sql, scope: Scope, principal: Principal, cardId: string): Promise<Card> {
+  const card = await getCard(sql, scope, cardId);
+  if (!visibleTo(principal, card.agentId)) throw cardNotFound(cardId);
+  return card;
+}
+
+interface AgentForCards {
+  id: string;
+  userId: string;
+  status: string;
+}
+
+/**
+ * The agent a card is issued to. Read straight from the `agents` table until the agents module offers a service
+ * function for it. On PostgreSQL the row is share-locked, so a concurrent suspension waits for the new card.
+ */
+async function findAgent(sql: Sql, scope: Scope, agentId: string, lock: boolean): Promise<AgentForCards> {
+  const row = await sql.get<{ id: string; user_id: string; status: string }>(
+    `SELECT id, user_id, status FROM agents WHERE id = ? AND organization_id = ? AND environment = ?${lock && sql.dialect === 'postgres' ? ' FOR SHARE' : ''}`,
+    [agentId, scope.organizationId, scope.environment],
+  );
+  if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'agentId' });
+  return { id: row.id, userId: row.user_id, status: row.status };
+}
+
+function checkLimits(perDayCents: number | null, perMonthCents: number | null): void {
+  if (perDayCents !== null && perMonthCents !== null && perMonthCents < perDayCents) {
+    throw new AppError('invalid_parameter_value', { param: 'limits.perMonth', reason: `the monthly limit (${perMonthCents}) is below the daily limit (${perDayCents})` });
+  }
+}
+
+/** Tries before giving up on finding an unused number: 10^9 numbers per environment make even two a rarity. */
+const panAttemptsMax = 8;
+
+/** Where card numbers get their randomness; a parameter of `createCard` so a test can force a collision. */
+export type PanRandomness = (byteCount: number) => Uint8Array;
+const systemPanRandomness: PanRandomness = (byteCount) => randomBytes(byteCount);
+
+/**
+ * Creates a card for an active agent of an approved user and reserves `maxAmount` from the user's available
+ * balance. Refuses with 409 insufficient_balance (naming both amounts) when available is below it.
+ */
+export async function createCard(
+  tx: Sql,
+  scope: Scope,
+  secrets: VaultSecrets,
+  agentId: string,
+  input: CreateCardInput,
+  nowMs: number,
+  panRandomness: PanRandomness = systemPanRandomness,
+): Promise<Card> {
+  const agent = await findAgent(tx, scope, agentId, true);
+  await requireApprovedUser(tx, scope, agent.userId, 'get cards');
+  if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId, status: agent.status });
+  const limitPerDayCents = input.limits?.perDay ?? null;
+  const limitPerMonthCents = input.limits?.perMonth ?? null;
+  checkLimits(limitPerDayCents, limitPerMonthCents);
+
+  const available = userAccountId(agent.userId, 'available');
+  const reserved = userAccountId(agent.userId, 'reserved');
+  const accounts = await lockAccounts(tx, [available, reserved]);
+  const availableCents = accounts.get(available)!.balance;
+  if (availableCents < input.maxAmount) throw new AppError('insufficient_balance', { param: 'maxAmount', availableCents, requestedCents: input.maxAmount });
+
+  const expiry = cardExpiry(nowMs);
+  const base = {
+    id: newId('card', nowMs),
+    agentId: agent.id,
+    userId: agent.userId,
+    type: input.type,
+    purpose: input.purpose,
+    maxAmountCents: input.maxAmount,
+    reservationCents: input.maxAmount,
+    limitPerDayCents,
+    limitPerMonthCents,
+    merchantDriftEnabled: input.merchantDriftEnabled ?? input.type === 'multi',
+    onDrift: input.onDrift,
+    onLimitExceeded: input.onLimitExceeded,
+    requireApproval: input.requireApproval ?? null,
+    autoApproveBelowCents: input.autoApproveBelow ?? null,
+    pinnedMerchant: null,
+    singleUseConsumed: false,
+    expirationMonth: expiry.month,
+    expirationYear: expiry.year,
+    status: 'active' as const,
+    statusReason: null,
+    expiresAtMs: input.expiresInMinutes === undefined ? null : nowMs + input.expiresInMinutes * 60_000,
+    metadata: input.metadata ?? {},
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+  };
+
+  let card: Card | undefined;
+  for (let attempt = 0; attempt < panAttemptsMax && card === undefined; attempt += 1) {
+    const pan = panFromRandomBytes(panRandomness(panRandomBytesLength));
+    const candidate: Card = { ...base, panCiphertext: encryptPan(secrets, pan), panFingerprint: panFingerprint(secrets, pan), last4: lastFourDigits(pan) };
+    // A number already issued in this environment conflicts on the unique fingerprint: nothing is written, draw again.
+    const inserted = await tx.run(
+      `INSERT INTO cards (id, organization_id, environment, user_id, agent_id, type, purpose, max_amount, reservation, limit_per_day, limit_per_month,
+         merchant_drift_enabled, on_drift, on_limit_exceeded, require_approval, auto_approve_below, pinned_merchant, single_use_consumed,
+         pan_ciphertext, pan_fingerprint, last4, expiration_month, expiration_year, status, status_reason, expires_at, metadata, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)
+       ON CONFLICT (environment, pan_fingerprint) DO NOTHING`,
+      [
+        candidate.id,
+        scope.organizationId,
+        scope.environment,
+        candidate.userId,
+        candidate.agentId,
+        candidate.type,
+        candidate.purpose,
+        candidate.maxAmountCents,
+        candidate.reservationCents,
+        candidate.limitPerDayCents,
+        candidate.limitPerMonthCents,
+        candidate.merchantDriftEnabled ? 1 : 0,
+        candidate.onDrift,
+        candidate.onLimitExceeded,
+        candidate.requireApproval === null ? null : candidate.requireApproval ? 1 : 0,
+        candidate.autoApproveBelowCents,
+        candidate.panCiphertext,
+        candidate.panFingerprint,
+        candidate.last4,
+        candidate.expirationMonth,
+        candidate.expirationYear,
+        candidate.expiresAtMs,
+        JSON.stringify(candidate.metadata),
+        nowMs,
+        nowMs,
+      ],
+    );
+    if (inserted.changes === 1) card = candidate;
+  }
+  if (card === undefined) throw new Error(`no unused card number after ${panAttemptsMax} draws`);
+
+  await postTransfers(tx, scope, [{ debitAccount: available, creditAccount: reserved, amountCents: card.reservationCents, kind: 'card.reserve', reference: card.id }], nowMs);
+  await recordEvent(tx, scope, 'card.created', presentCard(card), nowMs);
+  return card;
+}
+
+export interface CardFilters {
+  agentId?: string | undefined;
+  userId?: string | undefined;
+  status?: CardStatus | undefined;
+}
+
+/** Newest first. Filtering by agent walks the (agent_id, id) index; by user, the (user_id, status) index. */
+export async function listCards(sql: Sql, scope: Scope, filters: CardFilters, query: ListQuery) {
+  const before = decodeCursor(query.cursor);
+  const conditions = ['organization_id = ?', 'environment = ?'];
+  const params: Array<string | number> = [scope.organizationId, scope.environment];
+  for (const [column, value] of [['agent_id', filters.agentId], ['user_id', filters.userId], ['status', filters.status]] as const) {
+    if (value === undefined) continue;
+    conditions.push(`${column} = ?`);
+    params.push(value);
+  }
+  if (before !== undefined) {
+    conditions.push('id < ?');
+    params.push(before);
+  }
+  const rows = await sql.all<CardRow>(`SELECT * FROM cards WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, query.limit + 1]);
+  return toPage(rows, query.limit, (row) => presentCard(fromRow(row)));
+}
+
+export function cardFiltersOf(query: ListCardsQuery): CardFilters {
+  return { agentId: query.agentId, userId: query.userId, status: query.status };
+}
+
+/** `GET /v1/agents/{id}/cards`: the agent must exist in scope and, for an agent token, be the token's own. */
+export async function listAgentCards(sql: Sql, scope: Scope, principal: Principal, agentId: string, status: CardStatus | undefined, query: ListQuery) {
+  if (!visibleTo(principal, agentId)) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'agentId' });
+  await findAgent(sql, scope, agentId, false);
+  return listCards(sql, scope, { agentId, status }, query);
+}
+
+async function writeCard(tx: Sql, card: Card): Promise<void> {
+  await tx.run(
+    `UPDATE cards SET reservation = ?, limit_per_day = ?, limit_per_month = ?, merchant_drift_enabled = ?, on_drift = ?, on_limit_exceeded = ?,
+       require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?
+     WHERE id = ?`,
+    [
+      card.reservationCents,
+      card.limitPerDayCents,
+      card.limitPerMonthCents,
+      card.merchantDriftEnabled ? 1 : 0,
+      card.onDrift,
+      card.onLimitExceeded,
+      card.requireApproval === null ? null : card.requireApproval ? 1 : 0,
+      card.autoApproveBelowCents,
+      card.status,
+      card.statusReason,
+      JSON.stringify(card.metadata),
+      card.updatedAtMs,
+      card.id,
+    ],
+  );
+}
+
+/** Limits, approval policy, drift settings and metadata; allowed while active or frozen, never once closed. */
+export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: UpdateCardInput, nowMs: number): Promise<Card> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  if (card.status === 'closed') throw cardNotActive(card);
+  const updated: Card = {
+    ...card,
+    limitPerDayCents: patch.limits?.perDay === undefined ? card.limitPerDayCents : patch.limits.perDay,
+    limitPerMonthCents: patch.limits?.perMonth === undefined ? card.limitPerMonthCents : patch.limits.perMonth,
+    requireApproval: patch.requireApproval === undefined ? card.requireApproval : patch.requireApproval,
+    autoApproveBelowCents: patch.autoApproveBelow === undefined ? card.autoApproveBelowCents : patch.autoApproveBelow,
+    merchantDriftEnabled: patch.merchantDriftEnabled ?? card.merchantDriftEnabled,
+    onDrift: patch.onDrift ?? card.onDrift,
+    onLimitExceeded: patch.onLimitExceeded ?? card.onLimitExceeded,
+    metadata: patch.metadata ?? card.metadata,
+    updatedAtMs: nowMs,
+  };
+  checkLimits(updated.limitPerDayCents, updated.limitPerMonthCents);
+  await writeCard(tx, updated);
+  await recordEvent(tx, scope, 'card.updated', presentCard(updated), nowMs);
+  return updated;
+}
+
+/**
+ * active → frozen with `reason` (manual from the API; limit_exceeded, risk_<rule>, agent_suspended from the
+ * engines). Freezing a frozen card changes nothing and keeps its first reason (no second event); a closed card
+ * answers 409 card_not_active.
+ */
+export async function freezeCard(tx: Sql, scope: Scope, cardId: string, reason: CardStatusReason, actor: CardActor, nowMs: number): Promise<Card> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  if (card.status === 'closed') throw cardNotActive(card);
+  if (card.status === 'frozen') return card;
+  const frozen: Card = { ...card, status: 'frozen', statusReason: reason, updatedAtMs: nowMs };
+  await writeCard(tx, frozen);
+  await recordStatusChange(tx, scope, 'card.frozen', card, frozen, actor, nowMs);
+  return frozen;
+}
+
+/**
+ * frozen → active, whatever froze it; the event records the reason it had and who unfroze it. Unfreezing an
+ * active card changes nothing; a closed card answers 409 card_not_active.
+ */
+export async function unfreezeCard(tx: Sql, scope: Scope, cardId: string, actor: CardActor, nowMs: number): Promise<Card> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  if (card.status === 'closed') throw cardNotActive(card);
+  if (card.status === 'active') return card;
+  const active: Card = { ...card, status: 'active', statusReason: null, updatedAtMs: nowMs };
+  await writeCard(tx, active);
+  await recordStatusChange(tx, scope, 'card.unfrozen', card, active, actor, nowMs);
+  return active;
+}
+
+/**
+ * Closes a card for good and releases its current reservation (reserved → available, once per card). Used by
+ * `POST /v1/cards/{id}/close` (manual), the expiry sweep (expired) and single-use consumption. The card is re-read
+ * under lock, so the reservation released is the one it holds now, not what `card` said. Closing a closed card
+ * answers 409 card_not_active.
+ */
+export async function closeCard(tx: Sql, scope: Scope, card: Pick<Card, 'id'>, reason: CardStatusReason, nowMs: number, actor: CardActor = systemActor(reason)): Promise<Card> {
+  const current = await getCardForUpdate(tx, scope, card.id);
+  if (current.status === 'closed') throw cardNotActive(current);
+  const closed: Card = { ...current, status: 'closed', statusReason: reason, reservationCents: 0, updatedAtMs: nowMs };
+  await writeCard(tx, closed);
+  await postTransfers(
+    tx,
+    scope,
+    [{ debitAccount: userAccountId(current.userId, 'reserved'), creditAccount: userAccountId(current.userId, 'available'), amountCents: current.reservationCents, kind: 'card.release', reference: current.id }],
+    nowMs,
+  );
+  await recordStatusChange(tx, scope, 'card.closed', current, closed, actor, nowMs);
+  return closed;
+}
+
+const expiryScanPageSize = 200;
+
+/** Due work: closes active and frozen cards whose `expiresAt` has passed (statusReason expired). Returns how many. */
+export async function closeExpiredCards(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
+  let closedCount = 0;
+  let afterId = '';
+  for (;;) {
+    const rows = await tx.all<{ id: string }>(
+      `SELECT id FROM cards WHERE status IN ('active', 'frozen') AND expires_at <= ? AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
+      [nowMs, scope.organizationId, scope.environment, afterId, expiryScanPageSize],
+    );
+    for (const row of rows) {
+      try {
+        await closeCard(tx, scope, row, 'expired', nowMs);
+        closedCount += 1;
+      } catch (error) {
+        // Another worker closed it between the scan and the lock (PostgreSQL, several processes): nothing to do.
+        if (!(isAppError(error) && error.code === 'card_not_active')) throw error;
+      }
+    }
+    if (rows.length < expiryScanPageSize) return closedCount;
+    afterId = rows[rows.length - 1]!.id;
+  }
+}
