@@ -51,7 +51,7 @@ export const errorCatalogue = {
     type: 'authentication_error',
     status: 401,
     message: 'This agent token has been revoked',
-    description: 'The token was revoked with `DELETE /v1/agents/{id}/tokens/{tokenId}`. Issue a new token.',
+    description: 'The token was revoked with `DELETE /v1/agents/{id}/tokens/{tokenId}`, or its agent was deregistered. Issue a new token (deregistration is final).',
   },
   agent_token_expired: {
     type: 'authentication_error',
@@ -207,6 +207,24 @@ export const errorCatalogue = {
     status: 409,
     message: 'Agent {agentId} is {status}',
     description: 'Suspended or deregistered agents cannot get new cards or tokens. Activate the agent first (deregistration is final).',
+  },
+  external_id_in_use: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'externalId {externalId} already names agent {agentId}, which belongs to another user',
+    description: 'Registering an existing `externalId` returns that agent, but only for the same `userId`. Use another `externalId` for an agent of another user.',
+  },
+  agent_token_already_revoked: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Agent token {id} is already revoked',
+    description: 'The token was revoked earlier (or its agent deregistered); revocation is final.',
+  },
+  agent_token_limit_reached: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Agent {agentId} already has {limit} unrevoked, unexpired tokens',
+    description: 'An agent holds at most 100 live tokens. Revoke tokens it no longer uses with `DELETE /v1/agents/{id}/tokens/{tokenId}`.',
   },
   card_not_active: {
     type: 'conflict_error',

@@ -1,9 +1,11 @@
 // Authentication (SPEC §3): the credential comes from the `Api-Key` header (any letter case, as HTTP header names
 // are) or, for agent tokens only, `Authorization: Bearer`. The environment is the credential's own.
 import type { FastifyRequest } from 'fastify';
+import { environmentTimeMs } from '../domain/clock.js';
 import { parseCredential, type CredentialKind } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import { ipIsAllowed } from '../domain/ip-allowlist.js';
+import { findAgentTokenBySecret, tokenLastUsedIsStale, touchAgentToken } from '../modules/agents/tokens.js';
 import { findApiKeyBySecret, touchApiKey } from '../modules/keys/service.js';
 import type { Principal } from '../modules/principal.js';
 import type { Database, Sql } from '../store/database.js';
@@ -12,7 +14,8 @@ import type { RouteAccess } from './access.js';
 export interface ResolvedCredential {
   principal: Principal;
   revoked: boolean;
-  expired: boolean;
+  /** Environment time from which the credential answers 401 expired; null when it never expires (API keys). */
+  expiresAtMs: number | null;
   /** IP policy; agent tokens have none. */
   allowedIps: string[] | null;
   requireIpAllowlist: boolean;
@@ -29,7 +32,7 @@ const resolveApiKey: CredentialResolver = async (sql, secret) => {
   return {
     principal: { kind: 'apiKey', id: apiKey.id, organizationId: apiKey.organizationId, environment: apiKey.environment, allowedIps: apiKey.allowedIps },
     revoked: apiKey.revokedAtMs !== null,
-    expired: false,
+    expiresAtMs: null,
     allowedIps: apiKey.allowedIps,
     requireIpAllowlist: found.organizationRequiresIpAllowlist,
     sandboxOffsetMs: found.sandboxOffsetMs,
@@ -40,9 +43,33 @@ const resolveApiKey: CredentialResolver = async (sql, secret) => {
   };
 };
 
-/** Agent tokens register their resolver here when that module exists. */
+/**
+ * A deregistered agent's tokens count as revoked (deregistration revokes them too). A suspended agent's tokens
+ * still authenticate: the agent may read its policy, cards and transactions, and what would spend (intents, card
+ * details, authorizations) is refused where it is decided.
+ */
+const resolveAgentToken: CredentialResolver = async (sql, secret) => {
+  const found = await findAgentTokenBySecret(sql, secret);
+  if (found === undefined) return undefined;
+  const { token, agentStatus, sandboxOffsetMs } = found;
+  return {
+    principal: { kind: 'agentToken', id: token.id, agentId: token.agentId, organizationId: token.organizationId, environment: token.environment },
+    revoked: token.revokedAtMs !== null || agentStatus === 'deregistered',
+    expiresAtMs: token.expiresAtMs,
+    allowedIps: null,
+    requireIpAllowlist: false,
+    sandboxOffsetMs,
+    async touch(db, wallClockMs) {
+      // In environment time, like the token's createdAt and expiresAt.
+      const nowMs = environmentTimeMs(wallClockMs, token.environment, sandboxOffsetMs);
+      if (tokenLastUsedIsStale(token, nowMs)) await db.transaction((tx) => touchAgentToken(tx, token.id, nowMs));
+    },
+  };
+};
+
 export const credentialResolvers: Partial<Record<CredentialKind, CredentialResolver>> = {
   apiKey: resolveApiKey,
+  agentToken: resolveAgentToken,
 };
 
 export interface Authenticated {
@@ -85,8 +112,15 @@ export async function authenticate(
   const resolved = resolver === undefined ? undefined : await resolver(db, secret);
   // A credential whose prefix names the other environment than its record is not ours either.
   if (resolved === undefined || resolved.principal.environment !== parsed.environment) throw new AppError('invalid_api_key');
-  if (resolved.revoked) throw new AppError('api_key_revoked');
-  if (resolved.expired) throw new AppError('invalid_api_key');
+  const isAgentToken = resolved.principal.kind === 'agentToken';
+  if (resolved.revoked) throw new AppError(isAgentToken ? 'agent_token_revoked' : 'api_key_revoked');
+  if (resolved.expiresAtMs !== null) {
+    const environmentNowMs = environmentTimeMs(wallClockMs, resolved.principal.environment, resolved.sandboxOffsetMs);
+    if (environmentNowMs >= resolved.expiresAtMs) {
+      const expiresAt = new Date(resolved.expiresAtMs).toISOString();
+      throw isAgentToken ? new AppError('agent_token_expired', { expiresAt }) : new AppError('invalid_api_key');
+    }
+  }
 
   if (resolved.principal.kind === 'apiKey') {
     if (resolved.allowedIps !== null && resolved.allowedIps.length > 0) {
