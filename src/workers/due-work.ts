@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.js';
 import { environmentTimeMs, type Environment } from '../domain/clock.js';
 import { closeExpiredCards } from '../modules/cards/service.js';
 import { completeConfirmedDeposits } from '../modules/funding/service.js';
+import { expireDueIntents } from '../modules/intents/service.js';
 import type { Scope } from '../modules/scope.js';
 import type { Sql } from '../store/database.js';
 
@@ -14,6 +15,7 @@ export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<numb
 export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [
   { name: 'depositsCompleted', run: completeConfirmedDeposits },
   { name: 'cardsExpired', run: closeExpiredCards },
+  { name: 'intentsExpired', run: expireDueIntents },
 ];
 
 export async function runDueWork(tx: Sql, scope: Scope, nowMs: number): Promise<Record<string, number>> {

@@ -15,7 +15,7 @@ export type OnLimitExceeded = (typeof onLimitExceededActions)[number];
  * Why a card is not active (SPEC §4). Risk rules that freeze a card use `risk_<rule>`; every frozen or closed card
  * has one, an active card has none.
  */
-export type CardStatusReason = 'manual' | 'limit_exceeded' | 'single_use_consumed' | 'expired' | 'agent_suspended' | `risk_${string}`;
+export type CardStatusReason = 'manual' | 'limit_exceeded' | 'single_use_consumed' | 'expired' | 'agent_suspended' | 'agent_deregistered' | `risk_${string}`;
 
 /** One billion dollars: far above any card, far below 2^53 cents. */
 export const maxCardAmountCents = 100_000_000_000;

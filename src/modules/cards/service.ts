@@ -8,6 +8,7 @@ import { newId } from '../../domain/ids.js';
 import { userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
+import { getAgent, lockActiveAgent, onAgentStatusChange, type AgentStatusChange } from '../agents/service.js';
 import { recordEvent } from '../events/service.js';
 import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
@@ -199,25 +200,6 @@ export async function getCardForPrincipal(sql: Sql, scope: Scope, principal: Pri
   return card;
 }
 
-interface AgentForCards {
-  id: string;
-  userId: string;
-  status: string;
-}
-
-/**
- * The agent a card is issued to. Read straight from the `agents` table until the agents module offers a service
- * function for it. On PostgreSQL the row is share-locked, so a concurrent suspension waits for the new card.
- */
-async function findAgent(sql: Sql, scope: Scope, agentId: string, lock: boolean): Promise<AgentForCards> {
-  const row = await sql.get<{ id: string; user_id: string; status: string }>(
-    `SELECT id, user_id, status FROM agents WHERE id = ? AND organization_id = ? AND environment = ?${lock && sql.dialect === 'postgres' ? ' FOR SHARE' : ''}`,
-    [agentId, scope.organizationId, scope.environment],
-  );
-  if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'agentId' });
-  return { id: row.id, userId: row.user_id, status: row.status };
-}
-
 function checkLimits(perDayCents: number | null, perMonthCents: number | null): void {
   if (perDayCents !== null && perMonthCents !== null && perMonthCents < perDayCents) {
     throw new AppError('invalid_parameter_value', { param: 'limits.perMonth', reason: `the monthly limit (${perMonthCents}) is below the daily limit (${perDayCents})` });
@@ -244,9 +226,8 @@ export async function createCard(
   nowMs: number,
   panRandomness: PanRandomness = systemPanRandomness,
 ): Promise<Card> {
-  const agent = await findAgent(tx, scope, agentId, true);
+  const agent = await lockActiveAgent(tx, scope, agentId);
   await requireApprovedUser(tx, scope, agent.userId, 'get cards');
-  if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId, status: agent.status });
   const limitPerDayCents = input.limits?.perDay ?? null;
   const limitPerMonthCents = input.limits?.perMonth ?? null;
   checkLimits(limitPerDayCents, limitPerMonthCents);
@@ -364,7 +345,7 @@ export function cardFiltersOf(query: ListCardsQuery): CardFilters {
 /** `GET /v1/agents/{id}/cards`: the agent must exist in scope and, for an agent token, be the token's own. */
 export async function listAgentCards(sql: Sql, scope: Scope, principal: Principal, agentId: string, status: CardStatus | undefined, query: ListQuery) {
   if (!visibleTo(principal, agentId)) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'agentId' });
-  await findAgent(sql, scope, agentId, false);
+  await getAgent(sql, scope, agentId);
   return listCards(sql, scope, { agentId, status }, query);
 }
 
@@ -487,3 +468,22 @@ export async function closeExpiredCards(tx: Sql, scope: Scope, nowMs: number): P
     afterId = rows[rows.length - 1]!.id;
   }
 }
+
+/**
+ * Cards follow their agent, in the transaction of the agent's change: suspending freezes its active cards
+ * (statusReason `agent_suspended`), activating unfreezes the cards that suspension froze, and deregistering closes
+ * every card, releasing the reservations.
+ */
+async function followAgentStatus(tx: Sql, scope: Scope, change: AgentStatusChange, nowMs: number): Promise<void> {
+  const cards = await tx.all<{ id: string; status: CardStatus; status_reason: string | null }>(`SELECT id, status, status_reason FROM cards WHERE agent_id = ? AND status <> 'closed' ORDER BY id`, [
+    change.agent.id,
+  ]);
+  const actor = systemActor(`agent_${change.action}`);
+  for (const card of cards) {
+    if (change.action === 'suspend' && card.status === 'active') await freezeCard(tx, scope, card.id, 'agent_suspended', actor, nowMs);
+    if (change.action === 'activate' && card.status === 'frozen' && card.status_reason === 'agent_suspended') await unfreezeCard(tx, scope, card.id, actor, nowMs);
+    if (change.action === 'deregister') await closeCard(tx, scope, card, 'agent_deregistered', nowMs, actor);
+  }
+}
+
+onAgentStatusChange(followAgentStatus);

@@ -1,3 +1,79 @@
-import type { AnyRouteDefinition } from '../../http/route.js';
+import { z } from 'zod';
+import { defineRoute } from '../../http/route.js';
+import { accessCardDetails } from './details.js';
+import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody, intentListSchema, intentSchema, listIntentsQuery } from './schemas.js';
+import { decideIntent, declareIntent, getIntent, listCardIntents, presentIntent } from './service.js';
 
-export const intentRoutes: AnyRouteDefinition[] = [];
+const tag = 'Intents';
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+function decisionRoute(action: 'cancel' | 'approve' | 'reject', summary: string) {
+  return defineRoute({
+    method: 'POST',
+    url: `/v1/intents/{id}/${action}`,
+    operationId: `${action}Intent`,
+    summary,
+    tag,
+    params: idParams,
+    body: decideIntentBody,
+    response: intentSchema,
+    handler: async ({ sql, scope, principal, params, body, nowMs }) => presentIntent(await decideIntent(sql, scope, principal, params.id, action, body.reason, nowMs), nowMs),
+  });
+}
+
+export const intentRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/cards/{id}/intents',
+    operationId: 'declareIntent',
+    summary: 'Declare what the agent is about to buy with this card; required before reading card details',
+    description:
+      'The intent is `pending` for 1 h (or `pending_approval` when the card or agent requires approval at this amount). An amount above the card maxAmount or the agent remaining limit is accepted with `warnings` saying the authorization would be declined. Declaring the same `intentId` again returns the same intent.',
+    tag,
+    params: idParams,
+    body: declareIntentBody,
+    response: intentSchema,
+    handler: async ({ sql, scope, principal, params, body, nowMs }) => presentIntent(await declareIntent(sql, scope, principal, params.id, body, nowMs), nowMs),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/cards/{id}/intents',
+    operationId: 'listCardIntents',
+    summary: "A card's intents, newest first (filter by status)",
+    tag,
+    params: idParams,
+    query: listIntentsQuery,
+    response: intentListSchema,
+    handler: async ({ sql, scope, principal, params, query, nowMs }) => listCardIntents(sql, scope, principal, params.id, query.status, query, nowMs),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/intents/{id}',
+    operationId: 'getIntent',
+    summary: 'Get an intent (its status counts an expiry that is due)',
+    tag,
+    params: idParams,
+    response: intentSchema,
+    handler: async ({ sql, scope, principal, params, nowMs }) => presentIntent(await getIntent(sql, scope, principal, params.id), nowMs),
+  }),
+  decisionRoute('cancel', 'Cancel an intent that is pending, pending approval or revealed'),
+  decisionRoute('approve', 'Approve an intent waiting in pending_approval (API keys only: an agent never approves its own request)'),
+  decisionRoute('reject', 'Reject an intent waiting in pending_approval (API keys only)'),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/cards/{id}/details',
+    operationId: 'getCardDetails',
+    summary: 'Read the card number, CVV and expiry for a declared intent (409 intent_required without one)',
+    description:
+      'Needs a `pending` or `revealed` intent on the card (the named one, else the most recent). Moves it to `revealed`, valid 24 h for a transaction, and records a `credential.accessed` event whose id is `accessEventId`. At most 10 reads per card per hour.',
+    tag: 'Cards',
+    params: idParams,
+    body: cardDetailsBody,
+    response: cardDetailsSchema,
+    secretFields: ['pan', 'cvv'],
+    handler: async ({ sql, scope, principal, params, body, nowMs, app }) => ({
+      object: 'card_details' as const,
+      ...(await accessCardDetails(sql, scope, principal, params.id, body, app.secrets, nowMs)),
+    }),
+  }),
+];

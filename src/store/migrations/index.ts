@@ -303,6 +303,15 @@ CREATE TABLE card_detail_accesses (
 CREATE INDEX card_detail_accesses_by_card ON card_detail_accesses (card_id, accessed_at)
 `,
   },
+  {
+    version: 4,
+    name: 'intent decisions, card list indexes',
+    sql: `
+ALTER TABLE intents ADD COLUMN decision_reason TEXT;
+CREATE INDEX cards_by_user_id ON cards (user_id, id);
+CREATE INDEX cards_by_owner_status ON cards (organization_id, environment, status, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,0 +1,108 @@
+// Card details (SPEC §4 "credential access"): the only way to a card's number. It needs a pending or revealed
+// intent on the card, moves it to `revealed` (24 h to be used), records a `credential.accessed` event whose id is
+// returned as `accessEventId`, and allows at most 10 reads per card per hour.
+import { AppError } from '../../domain/errors.js';
+import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-numbers.js';
+import { newId } from '../../domain/ids.js';
+import { revealedLifetimeMs } from '../../domain/intents.js';
+import type { Sql } from '../../store/database.js';
+import { getCardForUpdate } from '../cards/service.js';
+import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
+import { recordEvent } from '../events/service.js';
+import { visibleTo, type Principal } from '../principal.js';
+import type { Scope } from '../scope.js';
+import type { CardDetailsInput } from './schemas.js';
+import { intentFromRow, presentIntent, type Intent, type IntentRow } from './service.js';
+
+export const detailsAccessesPerHourMax = 10;
+const hourMs = 60 * 60_000;
+
+/** The intent these details are for: the named one (by id or your intentId), else the most recent usable one. */
+async function usableIntent(tx: Sql, cardId: string, named: string | undefined, nowMs: number): Promise<Intent | undefined> {
+  const row =
+    named === undefined
+      ? await tx.get<IntentRow>(`SELECT * FROM intents WHERE card_id = ? AND status IN ('pending', 'revealed') AND expires_at > ? ORDER BY id DESC LIMIT 1`, [cardId, nowMs])
+      : await tx.get<IntentRow>(`SELECT * FROM intents WHERE card_id = ? AND (id = ? OR client_intent_id = ?) AND status IN ('pending', 'revealed') AND expires_at > ?`, [
+          cardId,
+          named,
+          named,
+          nowMs,
+        ]);
+  return row === undefined ? undefined : intentFromRow(row);
+}
+
+export interface CardDetails {
+  accessEventId: string;
+  pan: string;
+  cvv: string;
+  expirationMonth: string;
+  expirationYear: string;
+  last4: string;
+  intentId: string;
+}
+
+export async function accessCardDetails(
+  tx: Sql,
+  scope: Scope,
+  principal: Principal,
+  cardId: string,
+  input: CardDetailsInput,
+  secrets: VaultSecrets,
+  nowMs: number,
+): Promise<CardDetails> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'id' });
+  if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+
+  const intent = await usableIntent(tx, card.id, input.intentId, nowMs);
+  if (intent === undefined) throw new AppError('intent_required', { param: input.intentId === undefined ? undefined : 'intentId' });
+
+  const recent = await tx.all<{ accessed_at: number }>('SELECT accessed_at FROM card_detail_accesses WHERE card_id = ? AND accessed_at > ? ORDER BY accessed_at', [card.id, nowMs - hourMs]);
+  if (recent.length >= detailsAccessesPerHourMax) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((recent[0]!.accessed_at + hourMs - nowMs) / 1000));
+    throw new AppError('details_rate_limited', { cardId: card.id, limit: detailsAccessesPerHourMax, retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+  }
+
+  const revealed: Intent =
+    intent.status === 'pending' ? { ...intent, status: 'revealed', revealedAtMs: nowMs, expiresAtMs: nowMs + revealedLifetimeMs, updatedAtMs: nowMs } : { ...intent, updatedAtMs: nowMs };
+  const access = await recordEvent(
+    tx,
+    scope,
+    'credential.accessed',
+    {
+      object: 'credential_access',
+      cardId: card.id,
+      last4: card.last4,
+      agentId: card.agentId,
+      userId: card.userId,
+      intentId: intent.id,
+      summary: input.summary,
+      expectedAmount: input.expectedAmount,
+      merchantText: input.merchantText,
+      accessedBy: { kind: principal.kind, id: principal.id },
+      intent: presentIntent(revealed, nowMs),
+    },
+    nowMs,
+  );
+  const accessEventId = access.id;
+  await tx.run('UPDATE intents SET status = ?, revealed_at = ?, expires_at = ?, access_event_id = ?, updated_at = ? WHERE id = ?', [
+    revealed.status,
+    revealed.revealedAtMs,
+    revealed.expiresAtMs,
+    accessEventId,
+    nowMs,
+    intent.id,
+  ]);
+  await tx.run('INSERT INTO card_detail_accesses (id, card_id, intent_id, accessed_at) VALUES (?, ?, ?, ?)', [accessEventId, card.id, intent.id, nowMs]);
+
+  const pan = decryptPan(secrets, card.panCiphertext);
+  return {
+    accessEventId,
+    pan,
+    cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
+    expirationMonth: formatExpirationMonth(card.expirationMonth),
+    expirationYear: formatExpirationYear(card.expirationYear),
+    last4: card.last4,
+    intentId: intent.id,
+  };
+}

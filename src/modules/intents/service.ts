@@ -1,0 +1,263 @@
+// Intents (SPEC §4): an agent declares what it is about to buy before it may read the card's number. Approval
+// policy, warnings, the lifecycle against environment time, and expiry — written by the sweeper and also applied
+// when reading, so a late sweeper never lets an expired intent through.
+import { AppError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import {
+  approvalLifetimeMs,
+  cancelableStatuses,
+  effectiveApprovalPolicy,
+  effectiveIntentStatus,
+  expiringStatuses,
+  intentWarnings,
+  needsApproval,
+  pendingLifetimeMs,
+  type IntentStatus,
+  type IntentWarning,
+} from '../../domain/intents.js';
+import type { Sql } from '../../store/database.js';
+import { agentPolicyAt } from '../agents/policy.js';
+import { getAgent } from '../agents/service.js';
+import { getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
+import { recordEvent } from '../events/service.js';
+import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { visibleTo, type Principal } from '../principal.js';
+import type { Scope } from '../scope.js';
+import type { DeclareIntentInput } from './schemas.js';
+
+export interface Intent {
+  id: string;
+  cardId: string;
+  agentId: string;
+  userId: string;
+  clientIntentId: string | null;
+  summary: string;
+  amountCents: number;
+  merchantText: string;
+  /** As stored; read through `presentIntent` or `effectiveIntentStatus` to count a pending expiry. */
+  status: IntentStatus;
+  warnings: IntentWarning[];
+  expiresAtMs: number;
+  revealedAtMs: number | null;
+  accessEventId: string | null;
+  transactionId: string | null;
+  matchResult: Record<string, unknown> | null;
+  decisionReason: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface IntentRow {
+  id: string;
+  card_id: string;
+  agent_id: string;
+  user_id: string;
+  client_intent_id: string | null;
+  summary: string;
+  amount: number;
+  merchant_text: string;
+  status: IntentStatus;
+  warnings: string | null;
+  expires_at: number;
+  revealed_at: number | null;
+  access_event_id: string | null;
+  transaction_id: string | null;
+  match_result: string | null;
+  decision_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export function intentFromRow(row: IntentRow): Intent {
+  return {
+    id: row.id,
+    cardId: row.card_id,
+    agentId: row.agent_id,
+    userId: row.user_id,
+    clientIntentId: row.client_intent_id,
+    summary: row.summary,
+    amountCents: row.amount,
+    merchantText: row.merchant_text,
+    status: row.status,
+    warnings: row.warnings === null ? [] : (JSON.parse(row.warnings) as IntentWarning[]),
+    expiresAtMs: row.expires_at,
+    revealedAtMs: row.revealed_at,
+    accessEventId: row.access_event_id,
+    transactionId: row.transaction_id,
+    matchResult: row.match_result === null ? null : (JSON.parse(row.match_result) as Record<string, unknown>),
+    decisionReason: row.decision_reason,
+    createdAtMs: row.created_at,
+    updatedAtMs: row.updated_at,
+  };
+}
+
+export function presentIntent(intent: Intent, nowMs: number) {
+  const status = effectiveIntentStatus(intent.status, intent.expiresAtMs, nowMs);
+  return {
+    object: 'intent' as const,
+    id: intent.id,
+    cardId: intent.cardId,
+    agentId: intent.agentId,
+    userId: intent.userId,
+    intentId: intent.clientIntentId,
+    summary: intent.summary,
+    amount: intent.amountCents,
+    merchantText: intent.merchantText,
+    status,
+    warnings: intent.warnings,
+    expiresAt: expiringStatuses.has(intent.status) ? new Date(intent.expiresAtMs).toISOString() : null,
+    revealedAt: intent.revealedAtMs === null ? null : new Date(intent.revealedAtMs).toISOString(),
+    accessEventId: intent.accessEventId,
+    transactionId: intent.transactionId,
+    matchResult: intent.matchResult,
+    decisionReason: intent.decisionReason,
+    createdAt: new Date(intent.createdAtMs).toISOString(),
+    updatedAt: new Date(intent.updatedAtMs).toISOString(),
+  };
+}
+
+function intentNotFound(intentId: string): AppError {
+  return new AppError('resource_not_found', { resource: 'intent', id: intentId, param: 'id' });
+}
+
+async function findByClientId(sql: Sql, scope: Scope, cardId: string, clientIntentId: string): Promise<Intent | undefined> {
+  const row = await sql.get<IntentRow>('SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND card_id = ? AND client_intent_id = ?', [
+    scope.organizationId,
+    scope.environment,
+    cardId,
+    clientIntentId,
+  ]);
+  return row === undefined ? undefined : intentFromRow(row);
+}
+
+export async function declareIntent(tx: Sql, scope: Scope, principal: Principal, cardId: string, input: DeclareIntentInput, nowMs: number): Promise<Intent> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'id' });
+  if (input.intentId !== undefined) {
+    const existing = await findByClientId(tx, scope, card.id, input.intentId);
+    if (existing !== undefined) return existing;
+  }
+  if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+
+  const agent = await getAgent(tx, scope, card.agentId);
+  const approval = effectiveApprovalPolicy({ requireApproval: card.requireApproval, autoApproveBelowCents: card.autoApproveBelowCents }, agent);
+  const waitsForApproval = needsApproval(approval, input.amount);
+  const policy = await agentPolicyAt(tx, agent, nowMs);
+  const intent: Intent = {
+    id: newId('int', nowMs),
+    cardId: card.id,
+    agentId: card.agentId,
+    userId: card.userId,
+    clientIntentId: input.intentId ?? null,
+    summary: input.summary,
+    amountCents: input.amount,
+    merchantText: input.merchantText,
+    status: waitsForApproval ? 'pending_approval' : 'pending',
+    warnings: intentWarnings(input.amount, card.maxAmountCents, policy.remainingCents),
+    expiresAtMs: nowMs + (waitsForApproval ? approvalLifetimeMs : pendingLifetimeMs),
+    revealedAtMs: null,
+    accessEventId: null,
+    transactionId: null,
+    matchResult: null,
+    decisionReason: null,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+  };
+  await tx.run(
+    `INSERT INTO intents (id, organization_id, environment, card_id, agent_id, user_id, client_intent_id, summary, amount, merchant_text, status, warnings, expires_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      intent.id,
+      scope.organizationId,
+      scope.environment,
+      intent.cardId,
+      intent.agentId,
+      intent.userId,
+      intent.clientIntentId,
+      intent.summary,
+      intent.amountCents,
+      intent.merchantText,
+      intent.status,
+      JSON.stringify(intent.warnings),
+      intent.expiresAtMs,
+      nowMs,
+      nowMs,
+    ],
+  );
+  const presented = presentIntent(intent, nowMs);
+  await recordEvent(tx, scope, 'intent.created', presented, nowMs);
+  if (waitsForApproval) await recordEvent(tx, scope, 'intent.pending_approval', presented, nowMs);
+  return intent;
+}
+
+export async function getIntent(sql: Sql, scope: Scope, principal: Principal, intentId: string, lock = false): Promise<Intent> {
+  const row = await sql.get<IntentRow>(`SELECT * FROM intents WHERE id = ? AND organization_id = ? AND environment = ?${lock && sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+    intentId,
+    scope.organizationId,
+    scope.environment,
+  ]);
+  if (row === undefined || !visibleTo(principal, row.agent_id)) throw intentNotFound(intentId);
+  return intentFromRow(row);
+}
+
+export async function listCardIntents(sql: Sql, scope: Scope, principal: Principal, cardId: string, status: IntentStatus | undefined, query: ListQuery, nowMs: number) {
+  const card = await getCardForPrincipal(sql, scope, principal, cardId);
+  const before = decodeCursor(query.cursor);
+  const conditions = ['card_id = ?'];
+  const params: Array<string | number> = [card.id];
+  // Status filters compare the effective status, so an intent past its expiry lists as expired, not pending.
+  if (status === 'expired') {
+    conditions.push(`(status = 'expired' OR (status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ?))`);
+    params.push(nowMs);
+  } else if (status !== undefined && expiringStatuses.has(status)) {
+    conditions.push('status = ? AND expires_at > ?');
+    params.push(status, nowMs);
+  } else if (status !== undefined) {
+    conditions.push('status = ?');
+    params.push(status);
+  }
+  if (before !== undefined) {
+    conditions.push('id < ?');
+    params.push(before);
+  }
+  const rows = await sql.all<IntentRow>(`SELECT * FROM intents WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, query.limit + 1]);
+  return toPage(rows, query.limit, (row) => presentIntent(intentFromRow(row), nowMs));
+}
+
+type Transition = { action: 'cancel' | 'approve' | 'reject'; from: ReadonlySet<IntentStatus>; to: IntentStatus; event: string };
+
+const transitions: Record<Transition['action'], Transition> = {
+  cancel: { action: 'cancel', from: cancelableStatuses, to: 'canceled', event: 'intent.canceled' },
+  approve: { action: 'approve', from: new Set(['pending_approval']), to: 'pending', event: 'intent.approved' },
+  reject: { action: 'reject', from: new Set(['pending_approval']), to: 'rejected', event: 'intent.rejected' },
+};
+
+/** Cancel (agent or key), approve or reject (API keys only: the access table refuses agent tokens). */
+export async function decideIntent(tx: Sql, scope: Scope, principal: Principal, intentId: string, action: Transition['action'], reason: string | undefined, nowMs: number): Promise<Intent> {
+  const transition = transitions[action];
+  const intent = await getIntent(tx, scope, principal, intentId, true);
+  const status = effectiveIntentStatus(intent.status, intent.expiresAtMs, nowMs);
+  if (!transition.from.has(status)) throw new AppError('invalid_status_transition', { action, resource: 'intent', id: intentId, status });
+  // An approved intent gets its full pending hour from the moment of approval.
+  const expiresAtMs = action === 'approve' ? nowMs + pendingLifetimeMs : intent.expiresAtMs;
+  const updated: Intent = { ...intent, status: transition.to, expiresAtMs, decisionReason: reason ?? null, updatedAtMs: nowMs };
+  await tx.run('UPDATE intents SET status = ?, expires_at = ?, decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ?', [updated.status, expiresAtMs, updated.decisionReason, nowMs, nowMs, intent.id]);
+  await recordEvent(tx, scope, transition.event, presentIntent(updated, nowMs), nowMs);
+  return updated;
+}
+
+/** Due work: writes the expiry of every intent of the scope whose time has passed, with `intent.expired`. */
+export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
+  const rows = await tx.all<IntentRow>(
+    `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? ORDER BY id LIMIT 500`,
+    [scope.organizationId, scope.environment, nowMs],
+  );
+  let expired = 0;
+  for (const row of rows) {
+    const changed = await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
+    if (changed.changes === 0) continue;
+    expired += 1;
+    await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intentFromRow(row), status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+  }
+  return expired;
+}
