@@ -1,20 +1,14 @@
 // The sandbox clock through HTTP on SQLite and PostgreSQL alike: advancing moves GET /v1/sandbox/clock, offsets
 // accumulate, belong to one organization, and live credentials are refused.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { storeKinds } from '../helpers/stores.js';
 
 for (const kind of storeKinds) {
   describe(`sandbox clock over HTTP (${kind})`, () => {
-    let app: TestApp;
-    before(async () => {
-      app = await startTestApp({ store: kind });
-    });
-    after(async () => {
-      await app.close();
-    });
+    const app = useTestApp({ store: kind });
 
     const expectedClock = (offsetSeconds: number) => ({
       object: 'sandbox_clock',

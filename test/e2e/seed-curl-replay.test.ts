@@ -5,17 +5,15 @@
 // Routes cardrail does not serve yet are listed in `expectedUnrouted`: when a feature adds one, this test fails
 // until its author moves the command into the replayed set by deleting it from that list.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createCurlRunner, type CurlResult, type CurlRunner } from '../helpers/curl.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-const binPath = join(repositoryRoot, 'bin', 'cardrail.js');
 /** The source documents live next to the checkout (../shared/seeds) unless CARDRAIL_SEEDS_DIR says otherwise. */
 const seedsDir = process.env.CARDRAIL_SEEDS_DIR ?? join(repositoryRoot, '..', 'shared', 'seeds');
 
@@ -23,17 +21,7 @@ const seedsDir = process.env.CARDRAIL_SEEDS_DIR ?? join(repositoryRoot, '..', 's
 const expectedCommandCounts: Record<string, number> = { '000': 12, '001': 7 };
 
 /** Commands whose route cardrail does not serve yet, as `<seed> <METHOD> <path as written>`. */
-const expectedUnrouted = [
-  '000 POST /v1/cards/card_xxx/intents',
-  '000 GET /v1/cards/card_xxx',
-  '000 POST /v1/cards/card_xxx/unfreeze',
-  '000 POST /v1/agents/$AGENT_ID/cards',
-  '000 GET /v1/webhooks/webhook_xxx/secret',
-  '001 POST /v1/agents/register',
-  '001 POST /v1/agents/agent_xxx/cards',
-  '001 POST /v1/cards/card_xxx/intents',
-  '001 POST /v1/cards/card_xxx/details',
-];
+const expectedUnrouted = ['000 GET /v1/webhooks/webhook_xxx/secret'];
 
 const placeholderKeys = ['lk_live_your_key', 'lk_live_xxx'];
 const placeholderIds = ['user_xxx', 'agent_xxx', 'card_xxx', 'webhook_xxx'] as const;
@@ -64,6 +52,14 @@ const stepsBefore: Record<string, Step[]> = {
   ],
   // 001 step 3, "User Completes KYC", happens on the hosted page; in the sandbox the outcome is set directly.
   '001 GET /v1/users/user_xxx/funding': [{ call: 'POST /v1/sandbox/users/{id}/verification', path: '/v1/sandbox/users/user_xxx/verification', body: { outcome: 'approved' } }],
+  // 001 step 4, "User Deposits Funds": the stablecoins arrive through the sandbox chain watcher, already confirmed.
+  '001 POST /v1/agents/agent_xxx/cards': [
+    {
+      call: 'POST /v1/sandbox/deposits',
+      path: '/v1/sandbox/deposits',
+      body: { userId: 'user_xxx', network: 'base', token: 'USDC', amount: '500000000', confirmations: 12 },
+    },
+  ],
   // 000 "verification link expired": a user who was sent a link more than 7 days ago and never used it.
   '000 GET /v1/verification/user/user_xxx/link': [
     { call: 'POST /v1/users', path: '/v1/users', body: { firstName: 'Jane', lastName: 'Roe', email: 'jane.roe@example.com' }, save: 'unverified user' },
@@ -147,30 +143,12 @@ function routePattern(template: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-interface CurlResult {
-  status: number;
-  body: string;
-  stderr: string;
-}
-
 describe('seed curl examples replayed with the real curl', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-curl-'));
   const dataDir = join(workDir, 'data');
   const curlHome = join(workDir, 'curl-home');
-  let child: ChildProcessByStdio<null, Readable, Readable> | undefined;
-  let exited: Promise<number | null> = Promise.resolve(null);
+  let server: ServerProcess | undefined;
+  let curl: CurlRunner;
   let baseUrl = '';
   let replayKey = '';
   let routes: { method: string; pattern: RegExp }[] = [];
@@ -190,17 +168,7 @@ describe('seed curl examples replayed with the real curl', () => {
    * `$AGENT_ID` is left to bash to expand, from the environment.
    */
   function runCurl(command: string): Promise<CurlResult> {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: curlHome, CURL_HOME: curlHome, AGENT_ID: realIds.get('agent_xxx') ?? 'agent_xxx', NO_PROXY: '*', no_proxy: '*' };
-    return new Promise((resolve, reject) => {
-      execFile('bash', ['-c', command], { env, timeout: 20_000, maxBuffer: 10_000_000 }, (error, stdout, stderr) => {
-        const status = /cardrail-replay-status: (\d{3})/.exec(stderr);
-        if (status === null) {
-          reject(new Error(`curl gave no status (${error?.message ?? 'no error'})\ncommand: ${command}\nstderr: ${stderr}`));
-          return;
-        }
-        resolve({ status: Number(status[1]), body: stdout, stderr });
-      });
-    });
+    return curl.run(command, { AGENT_ID: realIds.get('agent_xxx') ?? 'agent_xxx' });
   }
 
   /**
@@ -270,37 +238,11 @@ describe('seed curl examples replayed with the real curl', () => {
 
   before(async () => {
     // curlrc: output options only (see runCurl).
-    mkdirSync(curlHome);
-    writeFileSync(join(curlHome, '.curlrc'), 'silent\nshow-error\nmax-time = 15\nwrite-out = "%{stderr}\\ncardrail-replay-status: %{http_code}\\n"\n');
+    curl = createCurlRunner(curlHome);
 
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    const spawned = spawn(process.execPath, [binPath, 'serve'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CARDRAIL_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', CARDRAIL_PUBLIC_URL: '', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = spawned;
-    let stdout = '';
-    let stderr = '';
-    let hasExited = false;
-    exited = new Promise((resolve) =>
-      spawned.once('exit', (code) => {
-        hasExited = true;
-        resolve(code);
-      }),
-    );
-    spawned.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const key = /^ {2}sandbox key {2}(lk_dev_[A-Za-z0-9_-]+)$/m.exec(stdout);
-      if (key !== null) {
-        replayKey = key[1]!;
-        break;
-      }
-      if (hasExited || Date.now() > deadline) throw new Error(`cardrail serve did not print its keys\nstdout: ${stdout}\nstderr: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    server = await startServerProcess({ dataDir, logLevel: 'warn' });
+    baseUrl = server.baseUrl;
+    replayKey = (await server.waitForKeys(60_000)).sandboxKey;
 
     const document = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     routes = [
@@ -313,12 +255,7 @@ describe('seed curl examples replayed with the real curl', () => {
   });
 
   after(async () => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timeout = setTimeout(() => child?.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timeout);
-    }
+    await server?.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 

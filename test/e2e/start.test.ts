@@ -1,80 +1,11 @@
 // The README promise: `cardrail serve` on an empty data directory prints working keys once; real HTTP against
 // a real process; a restart keeps the data and prints no keys again.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
-
-interface ServerProcess {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  baseUrl: string;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first match of `pattern` in stdout, polling until `timeoutMs`. */
-  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
-  stop(): Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dataDir: string, running: Set<ServerProcess>): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [binPath, 'serve'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CARDRAIL_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', CARDRAIL_PUBLIC_URL: '', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
-
-  const server: ServerProcess = {
-    child,
-    baseUrl: `http://127.0.0.1:${port}`,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    async waitForOutput(pattern, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const match = pattern.exec(stdout);
-        if (match !== null) return match;
-        if (hasExited) throw new Error(`cardrail serve exited before printing ${pattern}\nstdout: ${stdout}\nstderr: ${stderr}`);
-        if (Date.now() > deadline) throw new Error(`cardrail serve did not print ${pattern} within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    async stop() {
-      if (!hasExited) child.kill('SIGTERM');
-      const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timeout);
-      running.delete(server);
-      return code;
-    },
-  };
-  running.add(server);
-  return server;
-}
+import { bannerPatterns, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 interface HttpResult {
   status: number;
@@ -93,14 +24,14 @@ async function call(baseUrl: string, method: string, path: string, headers: Reco
 }
 
 describe('cardrail serve (real process, real HTTP)', () => {
-  const running = new Set<ServerProcess>();
+  const started: ServerProcess[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-start-'));
   let sandboxKey = '';
   let liveKey = '';
   let revokedKey = '';
 
   after(async () => {
-    for (const server of [...running]) await server.stop();
+    for (const server of started) await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -109,10 +40,10 @@ describe('cardrail serve (real process, real HTTP)', () => {
 
     before(async () => {
       // The first start may build dist/ with tsc.
-      server = await startServer(dataDir, running);
-      await server.waitForOutput(/^ {2}API {8}http:\/\/\S+\/v1$/m, 60_000);
-      sandboxKey = (await server.waitForOutput(/^ {2}sandbox key {2}(lk_dev_[A-Za-z0-9_-]+)$/m, 60_000))[1]!;
-      liveKey = (await server.waitForOutput(/^ {2}live key {5}(lk_live_[A-Za-z0-9_-]+)$/m, 60_000))[1]!;
+      server = await startServerProcess({ dataDir });
+      started.push(server);
+      await server.waitForOutput(bannerPatterns.api, 60_000);
+      ({ sandboxKey, liveKey } = await server.waitForKeys(60_000));
     });
 
     it('prints the URLs it listens on and keeps its data in CARDRAIL_DATA_DIR', async () => {
@@ -219,8 +150,9 @@ describe('cardrail serve (real process, real HTTP)', () => {
 
     before(async () => {
       assert.notEqual(sandboxKey, '', 'the first start printed a sandbox key');
-      server = await startServer(dataDir, running);
-      await server.waitForOutput(/^ {2}API {8}http:\/\/\S+\/v1$/m, 60_000);
+      server = await startServerProcess({ dataDir });
+      started.push(server);
+      await server.waitForOutput(bannerPatterns.api, 60_000);
     });
 
     it('does not print keys again, and the old keys keep working', async () => {

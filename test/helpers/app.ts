@@ -1,5 +1,7 @@
 // A cardrail app on a fresh store with one organization, driven through Fastify's inject (no sockets).
 import type { FastifyInstance } from 'fastify';
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { Writable } from 'node:stream';
 import { createApp, type RunningApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -14,6 +16,31 @@ export interface TestResponse {
   headers: Record<string, string | string[] | number | undefined>;
   body: string;
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface ExpectedError {
+  status: number;
+  type: string;
+  code: string;
+  param?: string;
+}
+
+/** Status, type and code, and the SPEC §3 envelope with a requestId equal to the Request-Id header. */
+export function assertError(response: TestResponse, expected: ExpectedError): void {
+  assert.equal(response.statusCode, expected.status, response.body);
+  const requestId = response.headers['request-id'];
+  assert.equal(typeof requestId, 'string');
+  assert.match(requestId as string, /^req_[0-9a-z]{26}$/);
+  assert.deepEqual(Object.keys(response.json).sort(), ['error', 'requestId', 'status']);
+  assert.equal(response.json.status, 'error');
+  assert.equal(response.json.requestId, requestId);
+  const { error } = response.json;
+  for (const field of Object.keys(error)) assert.ok(['type', 'code', 'message', 'param'].includes(field), `unexpected error field ${field}`);
+  assert.equal(error.type, expected.type);
+  assert.equal(error.code, expected.code);
+  assert.equal(typeof error.message, 'string');
+  assert.ok(error.message.length > 0);
+  if ('param' in expected) assert.equal(error.param, expected.param);
 }
 
 export interface RequestOptions {
@@ -99,4 +126,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await store.close();
     },
   };
+}
+
+/**
+ * A test app for the enclosing `describe`: started in its `before` hook and closed in its `after` hook, or with
+ * `perTest` a fresh one for every test (`beforeEach` / `afterEach`). The returned object is filled in when the app
+ * starts, so use it inside hooks and tests, not while the suite is being defined.
+ */
+export function useTestApp(options: TestAppOptions = {}, { perTest = false }: { perTest?: boolean } = {}): TestApp {
+  const testApp = {} as TestApp;
+  (perTest ? beforeEach : before)(async () => {
+    Object.assign(testApp, await startTestApp(options));
+  });
+  (perTest ? afterEach : after)(async () => {
+    await testApp.close?.();
+  });
+  return testApp;
 }

@@ -1,46 +1,15 @@
 // Authentication through HTTP (SPEC §3): the Api-Key header, key lifecycle (create, use, revoke), tenant and
 // environment isolation of keys, and the sandbox-only endpoints.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import { startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
-
-interface ExpectedError {
-  status: number;
-  type: string;
-  code: string;
-  param?: string;
-}
-
-/** Status, type and code, and the SPEC §3 envelope with a requestId equal to the Request-Id header. */
-function assertError(response: TestResponse, expected: ExpectedError): void {
-  assert.equal(response.statusCode, expected.status, response.body);
-  const requestId = response.headers['request-id'];
-  assert.equal(typeof requestId, 'string');
-  assert.match(requestId as string, /^req_[0-9a-z]{26}$/);
-  assert.deepEqual(Object.keys(response.json).sort(), ['error', 'requestId', 'status']);
-  assert.equal(response.json.status, 'error');
-  assert.equal(response.json.requestId, requestId);
-  const { error } = response.json;
-  for (const field of Object.keys(error)) assert.ok(['type', 'code', 'message', 'param'].includes(field), `unexpected error field ${field}`);
-  assert.equal(error.type, expected.type);
-  assert.equal(error.code, expected.code);
-  assert.equal(typeof error.message, 'string');
-  assert.ok(error.message.length > 0);
-  if ('param' in expected) assert.equal(error.param, expected.param);
-}
+import { assertError, useTestApp } from '../helpers/app.js';
 
 const wellFormedButUnknownKey = `lk_dev_${'A'.repeat(43)}`;
 const secretPattern = /^lk_dev_[A-Za-z0-9_-]{43,}$/;
 
 describe('authentication', () => {
-  let testApp: TestApp;
-  beforeEach(async () => {
-    testApp = await startTestApp();
-  });
-  afterEach(async () => {
-    await testApp.close();
-  });
+  const testApp = useTestApp({}, { perTest: true });
 
   const iso = (ms: number): string => new Date(ms).toISOString();
 

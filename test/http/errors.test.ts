@@ -3,32 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { requestFingerprint } from '../../src/http/idempotency.js';
-import { startTestApp, type TestApp, type TestAppOptions, type TestResponse } from '../helpers/app.js';
-
-interface ExpectedError {
-  status: number;
-  type: string;
-  code: string;
-  param?: string;
-}
-
-/** Status, type and code, and the SPEC §3 envelope with a requestId equal to the Request-Id header. */
-function assertError(response: TestResponse, expected: ExpectedError): void {
-  assert.equal(response.statusCode, expected.status, response.body);
-  const requestId = response.headers['request-id'];
-  assert.equal(typeof requestId, 'string');
-  assert.match(requestId as string, /^req_[0-9a-z]{26}$/);
-  assert.deepEqual(Object.keys(response.json).sort(), ['error', 'requestId', 'status']);
-  assert.equal(response.json.status, 'error');
-  assert.equal(response.json.requestId, requestId);
-  const { error } = response.json;
-  for (const field of Object.keys(error)) assert.ok(['type', 'code', 'message', 'param'].includes(field), `unexpected error field ${field}`);
-  assert.equal(error.type, expected.type);
-  assert.equal(error.code, expected.code);
-  assert.equal(typeof error.message, 'string');
-  assert.ok(error.message.length > 0);
-  if ('param' in expected) assert.equal(error.param, expected.param);
-}
+import { assertError, startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
 
 const leakedInternals = 'SELECT secret FROM users; at Object.<anonymous> (/x.ts:1:1)';
 

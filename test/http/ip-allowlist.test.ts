@@ -1,45 +1,14 @@
 // IP allowlists through HTTP (SPEC §3): a key's allowedIps (IPv4, IPv6, IPv4-mapped callers), invalid ranges,
 // and the organization's requireIpAllowlist setting.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import { startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
-
-interface ExpectedError {
-  status: number;
-  type: string;
-  code: string;
-  param?: string;
-}
-
-/** Status, type and code, and the SPEC §3 envelope with a requestId equal to the Request-Id header. */
-function assertError(response: TestResponse, expected: ExpectedError): void {
-  assert.equal(response.statusCode, expected.status, response.body);
-  const requestId = response.headers['request-id'];
-  assert.equal(typeof requestId, 'string');
-  assert.match(requestId as string, /^req_[0-9a-z]{26}$/);
-  assert.deepEqual(Object.keys(response.json).sort(), ['error', 'requestId', 'status']);
-  assert.equal(response.json.status, 'error');
-  assert.equal(response.json.requestId, requestId);
-  const { error } = response.json;
-  for (const field of Object.keys(error)) assert.ok(['type', 'code', 'message', 'param'].includes(field), `unexpected error field ${field}`);
-  assert.equal(error.type, expected.type);
-  assert.equal(error.code, expected.code);
-  assert.equal(typeof error.message, 'string');
-  assert.ok(error.message.length > 0);
-  if ('param' in expected) assert.equal(error.param, expected.param);
-}
+import { describe, test } from 'node:test';
+import { assertError, useTestApp } from '../helpers/app.js';
 
 const ipNotAllowed = { status: 403, type: 'authorization_error', code: 'ip_not_allowed' };
 const noAuthorizedIps = { status: 403, type: 'authorization_error', code: 'no_authorized_ips' };
 
 describe('IP allowlist', () => {
-  let testApp: TestApp;
-  beforeEach(async () => {
-    testApp = await startTestApp();
-  });
-  afterEach(async () => {
-    await testApp.close();
-  });
+  const testApp = useTestApp({}, { perTest: true });
 
   async function createKey(allowedIps: string[], key: string = testApp.sandboxKey): Promise<{ id: string; key: string; allowedIps: string[] | null }> {
     const response = await testApp.request('POST', '/v1/api-keys', { key, body: { name: 'allowlisted', allowedIps } });

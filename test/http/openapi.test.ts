@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { routeAccess } from '../../src/http/access.js';
 import { allRoutes } from '../../src/http/routes.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, useTestApp } from '../helpers/app.js';
 
 describe('OpenAPI document', () => {
-  let testApp: TestApp;
-  before(async () => {
-    testApp = await startTestApp();
-  });
-  after(async () => testApp.close());
+  const testApp = useTestApp();
 
   it('is served at /openapi.json and passes an OpenAPI 3.1 validator', async () => {
     const response = await testApp.request('GET', '/openapi.json', { key: null });
@@ -54,11 +50,7 @@ describe('OpenAPI document', () => {
 });
 
 describe('health endpoints', () => {
-  let testApp: TestApp;
-  before(async () => {
-    testApp = await startTestApp();
-  });
-  after(async () => testApp.close());
+  const testApp = useTestApp();
 
   it('/health, /ready and /metrics answer without credentials', async () => {
     assert.equal((await testApp.request('GET', '/health', { key: null })).json.status, 'ok');

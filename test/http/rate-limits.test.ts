@@ -6,32 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { createApp, type RunningApp } from '../../src/app.js';
 import type { Config, RateLimitConfig } from '../../src/config.js';
 import { createLogger } from '../../src/http/logger.js';
-import { startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
-
-interface ExpectedError {
-  status: number;
-  type: string;
-  code: string;
-  param?: string;
-}
-
-/** Status, type and code, and the SPEC §3 envelope with a requestId equal to the Request-Id header. */
-function assertError(response: TestResponse, expected: ExpectedError): void {
-  assert.equal(response.statusCode, expected.status, response.body);
-  const requestId = response.headers['request-id'];
-  assert.equal(typeof requestId, 'string');
-  assert.match(requestId as string, /^req_[0-9a-z]{26}$/);
-  assert.deepEqual(Object.keys(response.json).sort(), ['error', 'requestId', 'status']);
-  assert.equal(response.json.status, 'error');
-  assert.equal(response.json.requestId, requestId);
-  const { error } = response.json;
-  for (const field of Object.keys(error)) assert.ok(['type', 'code', 'message', 'param'].includes(field), `unexpected error field ${field}`);
-  assert.equal(error.type, expected.type);
-  assert.equal(error.code, expected.code);
-  assert.equal(typeof error.message, 'string');
-  assert.ok(error.message.length > 0);
-  if ('param' in expected) assert.equal(error.param, expected.param);
-}
+import { assertError, startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
 
 // Reads: 3 a minute plus a burst of 1, so 4 pass and the 5th is refused. Writes: 2 + 1.
 const smallLimits: RateLimitConfig = {

@@ -1,7 +1,7 @@
 // Funding through HTTP on SQLite and PostgreSQL: deposit instructions, the sandbox chain watcher, confirmations as
 // sandbox time passes, crediting through the ledger (once), rejections, debt repayment, lists and reads.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fundingMethods } from '../../../src/domain/funding-networks.js';
 import { externalAccountId, userAccountId } from '../../../src/ledger/accounts.js';
 import { postTransfers } from '../../../src/ledger/transfers.js';
@@ -15,7 +15,7 @@ import type { Scope } from '../../../src/modules/scope.js';
 import { getUser } from '../../../src/modules/users/service.js';
 import { testSecrets } from '../../../src/secrets.js';
 import { runDueWorkEverywhere } from '../../../src/workers/due-work.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { approveUser, createApprovedUser, createUser } from './approved-user.js';
 
@@ -23,14 +23,10 @@ const hex64 = (byte: string) => `0x${byte.repeat(32)}`;
 
 for (const kind of storeKinds) {
   describe(`funding and deposits (${kind})`, () => {
-    let app: TestApp;
+    const app = useTestApp({ store: kind });
     let scope: Scope;
-    before(async () => {
-      app = await startTestApp({ store: kind });
+    before(() => {
       scope = { organizationId: app.organizationId, environment: 'sandbox' };
-    });
-    after(async () => {
-      await app.close();
     });
 
     const deposit = (body: Record<string, unknown>, key?: string) => app.request('POST', '/v1/sandbox/deposits', { body, ...(key === undefined ? {} : { key }) });

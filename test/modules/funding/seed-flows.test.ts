@@ -2,22 +2,16 @@
 // addresses, send crypto, deposit.completed when credited) and seed 000 "Funding Issues" (balance not updated:
 // wrong network, wrong token, still pending).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { verifyLedger } from '../../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../../src/modules/events/service.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { approveUser } from './approved-user.js';
 
 for (const kind of storeKinds) {
   describe(`seed funding flows (${kind})`, () => {
-    let app: TestApp;
-    before(async () => {
-      app = await startTestApp({ store: kind });
-    });
-    after(async () => {
-      await app.close();
-    });
+    const app = useTestApp({ store: kind });
 
     const depositEvents = async (depositId: string) =>
       (await listEventsOfScope(app.store.db, { organizationId: app.organizationId, environment: 'sandbox' })).filter((event) => event.data.object.id === depositId);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { verifyLedger } from '../../../src/ledger/verify.js';
 import { createWithdrawal } from '../../../src/modules/withdrawals/service.js';
 import { isAppError } from '../../../src/domain/errors.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { createApprovedUser, fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
 
@@ -12,13 +12,11 @@ const solanaAddress = '6JQqf4jmCqhSLw5FvPq64pnnbyyqMz6k4mG9vepuCVST';
 
 for (const kind of storeKinds) {
   describe(`withdrawals (${kind})`, () => {
-    let testApp: TestApp;
+    const testApp = useTestApp({ store: kind });
     let scope: { organizationId: string; environment: 'sandbox' };
-    before(async () => {
-      testApp = await startTestApp({ store: kind });
+    before(() => {
       scope = { organizationId: testApp.organizationId, environment: 'sandbox' };
     });
-    after(async () => testApp.close());
 
     async function fundedUser(amountCents: number): Promise<string> {
       const userId = await createApprovedUser(testApp.store.db, scope, testApp.clock.nowMs());

@@ -1,0 +1,423 @@
+// Tenant isolation and agent-token scope as a matrix (SPEC §3 "Auth", "Organizations"; §4 "Agent-token scope";
+// §10 "Tenant isolation and agent scopes tested as matrices"): every route of `allRoutes` is called with every
+// credential that is not the plain owner, and the answer expected is derived from the access table
+// (src/http/access.ts), so a new route is covered — or fails here until it has a row in `cases` below.
+//
+// Credentials, for one organization's sandbox resources:
+//   ownerKey       the organization's sandbox API key                         → 2xx
+//   ownAgent       the token of the agent that owns the resource             → 2xx where agent tokens are allowed, else 403
+//   siblingAgent   another agent's token, same organization, same user       → 404 where allowed, else 403
+//   strangerAgent  another agent's token, same organization, another user    → 404 where allowed, else 403
+//   otherOrgKey    another organization's sandbox key                        → 404 for a resource id; else 2xx showing none of it
+//   liveKey        the same organization's live key against the sandbox ids  → 403 sandbox_only on sandbox routes; else as otherOrgKey
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { routeAccess } from '../../src/http/access.js';
+import type { AnyRouteDefinition } from '../../src/http/route.js';
+import { allRoutes } from '../../src/http/routes.js';
+import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
+import type { PrincipalKind } from '../../src/modules/principal.js';
+import type { Scope } from '../../src/modules/scope.js';
+import { assertError, startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
+import { createApprovedUser, fundUser } from '../helpers/money.js';
+import type { StoreKind } from '../helpers/stores.js';
+
+const credentials = ['ownerKey', 'ownAgent', 'siblingAgent', 'strangerAgent', 'otherOrgKey', 'liveKey'] as const;
+type Credential = (typeof credentials)[number];
+
+const kindOf: Record<Credential, PrincipalKind> = {
+  ownerKey: 'apiKey',
+  ownAgent: 'agentToken',
+  siblingAgent: 'agentToken',
+  strangerAgent: 'agentToken',
+  otherOrgKey: 'apiKey',
+  liveKey: 'apiKey',
+};
+
+/** The first organization's sandbox resources a call is made against. `fresh` functions override some per call. */
+interface World {
+  userId: string;
+  agentId: string;
+  /** The token of `agentId`: the "own agent" credential. */
+  agentToken: string;
+  cardId: string;
+  /** A card whose intents wait in pending_approval. */
+  approvalCardId: string;
+  intentId: string;
+  tokenId: string;
+  withdrawalId: string;
+  depositId: string;
+  apiKeyId: string;
+}
+
+type Fresh = (world: World) => Promise<Partial<World>>;
+
+interface RouteCase {
+  /** A valid body for the route (checked against the route's own schema before use). */
+  body?: (world: World) => unknown;
+  /** Appended to the path (list pages large enough that the owner's check below sees its ids). */
+  query?: string;
+  /**
+   * Resources created before each credential's call, so a destructive or state-changing route judges every
+   * credential on a resource in the right state, whatever an earlier call did.
+   */
+  fresh?: Fresh;
+  /** For routes without a resource id that list: an id the owner's answer must contain (so its absence elsewhere means something). */
+  ownerSees?: (world: World) => string;
+}
+
+type Expected = { kind: 'success'; foreign: boolean } | { kind: 'error'; status: number; type: string; code: string };
+
+const success: Expected = { kind: 'success', foreign: false };
+const foreignSuccess: Expected = { kind: 'success', foreign: true };
+const forbidden: Expected = { kind: 'error', status: 403, type: 'authorization_error', code: 'insufficient_permissions' };
+const sandboxOnly: Expected = { kind: 'error', status: 403, type: 'authorization_error', code: 'sandbox_only' };
+const notFound: Expected = { kind: 'error', status: 404, type: 'not_found_error', code: 'resource_not_found' };
+
+/**
+ * Answers the access table does not predict, each justified by SPEC. Empty today: every route follows the rules
+ * above. Add `'METHOD /v1/path': { credential: expected }` with a comment quoting the SPEC sentence that demands it.
+ */
+const exceptions: Readonly<Record<string, Partial<Record<Credential, Expected>>>> = {};
+
+/**
+ * What SPEC §4 "Agent-token scope" (seed 000) lets an agent token call: "own cards (GET /v1/cards/{id},
+ * GET /v1/agents/{self}/cards), /v1/cards/{id}/intents, /v1/cards/{id}/details, /v1/cards/{id}/challenges,
+ * /v1/transactions (own only, silently filtered), GET /v1/agents/{self}/policy. Everything else → 403".
+ * The access table may open nothing else to agent tokens except `agentTokenScopeAdditions`.
+ */
+const specAgentTokenScope: readonly RegExp[] = [
+  /^GET \/v1\/cards\/\{id\}$/,
+  /^GET \/v1\/agents\/\{id\}\/cards$/,
+  /^(GET|POST) \/v1\/cards\/\{id\}\/intents$/,
+  /^POST \/v1\/cards\/\{id\}\/details$/,
+  /^GET \/v1\/cards\/\{id\}\/challenges$/,
+  /^GET \/v1\/transactions(\/\{id\})?$/,
+  /^GET \/v1\/agents\/\{id\}\/policy$/,
+];
+
+/** Agent-token routes outside that list, each because another part of SPEC says the agent does it. */
+const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
+  // SPEC §4 Intents: "Also GET /v1/cards/{id}/intents, GET /v1/intents/{id}, POST /v1/intents/{id}/cancel"; §1 the agent
+  // "declares intents"; §7 the agent tool ledger_intent does "declare, list, get, cancel".
+  'GET /v1/intents/{id}': 'SPEC §4 Intents, §7 ledger_intent get',
+  'POST /v1/intents/{id}/cancel': 'SPEC §4 Intents, §7 ledger_intent cancel',
+};
+
+const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
+/** Ids the API hands out (`<prefix>_` + 26 characters), except request ids and the organization's own id. */
+const idPattern = /^(?!req_|org_)[a-z]+_[0-9a-z]{26}$/;
+
+function collectIds(value: unknown, into: Set<string>, except?: RegExp): void {
+  if (typeof value === 'string') {
+    if (idPattern.test(value) && except?.test(value) !== true) into.add(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectIds(item, into, except);
+  } else if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) collectIds(inner, into, except);
+  }
+}
+
+/** `{name}` of `url` → the resource of the world it names, by parameter name and the collection it follows. */
+function paramValue(url: string, name: string, world: World): string {
+  if (name === 'userId') return world.userId;
+  if (name === 'withdrawalId') return world.withdrawalId;
+  if (name === 'tokenId') return world.tokenId;
+  if (name === 'id') {
+    const segments = url.split('/').slice(2); // after '', 'v1'
+    const collection = segments[0] === 'sandbox' ? segments[1] : segments[0];
+    const byCollection: Record<string, keyof World> = {
+      users: 'userId',
+      agents: 'agentId',
+      cards: 'cardId',
+      intents: 'intentId',
+      'api-keys': 'apiKeyId',
+      deposits: 'depositId',
+      withdrawals: 'withdrawalId',
+    };
+    const field = collection === undefined ? undefined : byCollection[collection];
+    if (field !== undefined) return world[field];
+  }
+  throw new Error(`no world resource for {${name}} of ${url}: teach paramValue in test/http/scope-matrix.test.ts`);
+}
+
+function fillPath(url: string, world: World): string {
+  return url.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(paramValue(url, name, world)));
+}
+
+function routeKey(route: AnyRouteDefinition): string {
+  return `${route.method} ${route.url}`;
+}
+
+/** What the access table says `credential` gets on `route` (before the route's own table of exceptions). */
+function expectedFor(route: AnyRouteDefinition, credential: Credential, refersToResource: boolean): Expected {
+  const exception = exceptions[routeKey(route)]?.[credential];
+  if (exception !== undefined) return exception;
+  const access = routeAccess[routeKey(route)];
+  if (access === undefined || access === 'public') throw new Error(`${routeKey(route)} has no row in src/http/access.ts`);
+  if (!access.principals.includes(kindOf[credential])) return forbidden;
+  if (credential === 'liveKey' && access.sandboxOnly === true) return sandboxOnly;
+  switch (credential) {
+    case 'ownerKey':
+    case 'ownAgent':
+      return success;
+    case 'siblingAgent':
+    case 'strangerAgent':
+      // Another agent's resource answers 404; a route without one (GET /v1/transactions: "own only, silently
+      // filtered", SPEC §4) answers the caller's own data and nothing of the owner agent's.
+      return refersToResource ? notFound : foreignSuccess;
+    case 'otherOrgKey':
+    case 'liveKey':
+      return refersToResource ? notFound : foreignSuccess;
+  }
+}
+
+for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[]) {
+  describe(`scope matrix: every route × every credential (${storeKind})`, () => {
+    let testApp: TestApp;
+    let world: World;
+    let secretOf: (credential: Credential, world: World) => string;
+    /** Every id the first organization's sandbox has handed out so far: none may reach a foreign credential. */
+    const ownIds = new Set<string>();
+    /** The owner agent's own resources (not its user, which a sibling agent shares): none may reach another agent. */
+    const ownAgentIds = new Set<string>();
+
+    async function owner(method: string, url: string, body?: unknown): Promise<any> {
+      const response = await testApp.request(method, url, body === undefined ? {} : { body });
+      assert.equal(response.statusCode, 200, `arrange ${method} ${url}: ${response.body}`);
+      collectIds(response.json, ownIds);
+      return response.json;
+    }
+
+    const newCard = async (world: World, extra: Record<string, unknown> = {}): Promise<string> =>
+      (await owner('POST', `/v1/agents/${world.agentId}/cards`, { purpose: 'matrix card', type: 'multi', maxAmount: 1_000, ...extra })).id;
+    const newAgent = async (world: World): Promise<Partial<World>> => {
+      const registered = await owner('POST', '/v1/agents/register', { userId: world.userId, name: 'fresh agent' });
+      return { agentId: registered.id, agentToken: registered.token };
+    };
+    const newWithdrawal = async (world: World): Promise<string> =>
+      (await owner('POST', `/v1/users/${world.userId}/withdrawals`, { network: 'base', token: 'USDC', amount: 100, address: evmAddress })).id;
+    const newUser = async (): Promise<Partial<World>> => ({ userId: (await owner('POST', '/v1/users', { firstName: 'Fresh', lastName: 'User', email: 'fresh@example.com' })).id });
+
+    const freshCard: Fresh = async (world) => ({ cardId: await newCard(world) });
+    const freshFrozenCard: Fresh = async (world) => {
+      const cardId = await newCard(world);
+      await owner('POST', `/v1/cards/${cardId}/freeze`);
+      return { cardId };
+    };
+    const freshIntent: Fresh = async (world) => ({
+      intentId: (await owner('POST', `/v1/cards/${world.cardId}/intents`, { summary: 'fresh intent', amount: 500, merchantText: 'Amazon' })).id,
+    });
+    const freshIntentAwaitingApproval: Fresh = async (world) => {
+      const intent = await owner('POST', `/v1/cards/${world.approvalCardId}/intents`, { summary: 'needs approval', amount: 500, merchantText: 'Amazon' });
+      assert.equal(intent.status, 'pending_approval');
+      return { intentId: intent.id };
+    };
+    const freshSuspendedAgent: Fresh = async (world) => {
+      const agent = await newAgent(world);
+      await owner('POST', `/v1/agents/${agent.agentId}/suspend`);
+      return agent;
+    };
+    const freshToken: Fresh = async (world) => ({ tokenId: (await owner('POST', `/v1/agents/${world.agentId}/tokens`, { name: 'fresh token' })).id });
+    const freshApiKey: Fresh = async () => ({ apiKeyId: (await owner('POST', '/v1/api-keys', { name: 'fresh key' })).id });
+    const freshWithdrawal: Fresh = async (world) => ({ withdrawalId: await newWithdrawal(world) });
+    const freshSubmittedWithdrawal: Fresh = async (world) => {
+      const withdrawalId = await newWithdrawal(world);
+      await owner('POST', `/v1/sandbox/withdrawals/${withdrawalId}/submit`, {});
+      return { withdrawalId };
+    };
+    const freshUser: Fresh = async () => newUser();
+
+    /** One row per route: its valid body, and which resources each call needs fresh. Every route must have one. */
+    const cases: Readonly<Record<string, RouteCase>> = {
+      'GET /v1/organization': {},
+      'PATCH /v1/organization': { body: () => ({ requireIpAllowlist: false }) },
+      'POST /v1/api-keys': { body: () => ({ name: 'matrix key' }) },
+      'GET /v1/api-keys': { query: '?limit=100', ownerSees: (world) => world.apiKeyId },
+      'GET /v1/api-keys/{id}': {},
+      'DELETE /v1/api-keys/{id}': { fresh: freshApiKey },
+      'GET /v1/sandbox/clock': {},
+      'POST /v1/sandbox/clock/advance': { body: () => ({ seconds: 1 }) },
+
+      'POST /v1/users': { body: () => ({ firstName: 'Matrix', lastName: 'User', email: 'matrix@example.com' }) },
+      'GET /v1/users': { query: '?limit=100', ownerSees: (world) => world.userId },
+      'GET /v1/users/{id}': {},
+      'PATCH /v1/users/{id}': { body: () => ({ metadata: { touched: 'yes' } }) },
+      'GET /v1/balances/{userId}': {},
+
+      // Verification can start only for a user who is not approved, and the sandbox outcome changes the status.
+      'POST /v1/verification/user': { fresh: freshUser, body: (world) => ({ userId: world.userId }) },
+      'GET /v1/verification/user/{userId}': {},
+      'GET /v1/verification/user/{userId}/link': { fresh: freshUser },
+      'POST /v1/sandbox/users/{id}/verification': { fresh: freshUser, body: () => ({ outcome: 'approved' }) },
+
+      'GET /v1/users/{id}/funding': {},
+      'GET /v1/users/{id}/deposits': {},
+      'GET /v1/deposits/{id}': {},
+      'POST /v1/sandbox/deposits': { body: (world) => ({ userId: world.userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 }) },
+
+      'POST /v1/users/{id}/withdrawals': { body: () => ({ network: 'base', token: 'USDC', amount: 100, address: evmAddress }) },
+      'GET /v1/users/{id}/withdrawals': {},
+      'GET /v1/users/{id}/withdrawals/{withdrawalId}': {},
+      'POST /v1/sandbox/withdrawals/{id}/submit': { fresh: freshWithdrawal, body: () => ({}) },
+      'POST /v1/sandbox/withdrawals/{id}/confirm': { fresh: freshSubmittedWithdrawal, body: () => ({}) },
+      'POST /v1/sandbox/withdrawals/{id}/fail': { fresh: freshWithdrawal, body: () => ({ reason: 'matrix' }) },
+
+      'POST /v1/agents/register': { body: (world) => ({ userId: world.userId, name: 'matrix agent' }) },
+      'GET /v1/agents': { query: '?limit=100', ownerSees: (world) => world.agentId },
+      'GET /v1/agents/{id}': {},
+      'GET /v1/agents/{id}/policy': {},
+      'POST /v1/agents/{id}/suspend': { fresh: newAgent },
+      'POST /v1/agents/{id}/activate': { fresh: freshSuspendedAgent },
+      'POST /v1/agents/{id}/deregister': { fresh: newAgent },
+      'POST /v1/agents/{id}/tokens': { body: () => ({ name: 'matrix token' }) },
+      'GET /v1/agents/{id}/tokens': {},
+      'DELETE /v1/agents/{id}/tokens/{tokenId}': { fresh: freshToken },
+
+      'POST /v1/agents/{id}/cards': { body: () => ({ purpose: 'matrix card', type: 'multi', maxAmount: 100 }) },
+      'GET /v1/agents/{id}/cards': {},
+      'GET /v1/cards': { query: '?limit=100', ownerSees: (world) => world.cardId },
+      'GET /v1/cards/{id}': {},
+      'PATCH /v1/cards/{id}': { body: () => ({ metadata: { touched: 'yes' } }) },
+      'POST /v1/cards/{id}/freeze': { fresh: freshCard },
+      'POST /v1/cards/{id}/unfreeze': { fresh: freshFrozenCard },
+      'POST /v1/cards/{id}/close': { fresh: freshCard },
+
+      'POST /v1/cards/{id}/intents': { body: () => ({ summary: 'matrix purchase', amount: 500, merchantText: 'Amazon' }) },
+      'GET /v1/cards/{id}/intents': {},
+      'GET /v1/intents/{id}': {},
+      'POST /v1/intents/{id}/cancel': { fresh: freshIntent, body: () => ({ reason: 'changed my mind' }) },
+      'POST /v1/intents/{id}/approve': { fresh: freshIntentAwaitingApproval, body: () => ({ reason: 'fine' }) },
+      'POST /v1/intents/{id}/reject': { fresh: freshIntentAwaitingApproval, body: () => ({ reason: 'no' }) },
+      // Reads the shared card's latest pending or revealed intent; two successful reads stay far below 10 per hour.
+      'POST /v1/cards/{id}/details': { body: () => ({ summary: 'matrix purchase', expectedAmount: 500, merchantText: 'Amazon' }) },
+    };
+
+    before(async () => {
+      testApp = await startTestApp({ store: storeKind });
+      const db = testApp.store.db;
+      const scope: Scope = { organizationId: testApp.organizationId, environment: 'sandbox' };
+      const nowMs = testApp.clock.nowMs();
+      const userId = await createApprovedUser(db, scope, nowMs);
+      await fundUser(db, scope, userId, 10_000_000, nowMs);
+      const strangerUserId = await createApprovedUser(db, scope, nowMs, 'Roe');
+      ownIds.add(userId).add(strangerUserId);
+
+      const agent = await owner('POST', '/v1/agents/register', { userId, name: 'matrix owner agent' });
+      const sibling = await owner('POST', '/v1/agents/register', { userId, name: 'sibling agent' });
+      const stranger = await owner('POST', '/v1/agents/register', { userId: strangerUserId, name: 'stranger agent' });
+      const partial = { userId, agentId: agent.id as string } as World;
+      const cardId = await newCard(partial, { maxAmount: 5_000 });
+      const approvalCardId = await newCard(partial, { maxAmount: 5_000, requireApproval: true });
+      const intent = await owner('POST', `/v1/cards/${cardId}/intents`, { summary: 'shared intent', amount: 1_000, merchantText: 'Amazon' });
+      const token = await owner('POST', `/v1/agents/${agent.id}/tokens`, { name: 'spare token' });
+      const withdrawalId = await newWithdrawal(partial);
+      const deposit = await owner('POST', '/v1/sandbox/deposits', { userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 });
+      assert.equal(deposit.status, 'completed');
+      const apiKey = await owner('POST', '/v1/api-keys', { name: 'matrix key' });
+      for (const id of [agent.id, cardId, approvalCardId, intent.id, token.id]) ownAgentIds.add(id);
+      world = {
+        userId,
+        agentId: agent.id,
+        agentToken: agent.token,
+        cardId,
+        approvalCardId,
+        intentId: intent.id,
+        tokenId: token.id,
+        withdrawalId,
+        depositId: deposit.id,
+        apiKeyId: apiKey.id,
+      };
+
+      // The second organization has data of its own, so its lists are not empty by accident.
+      const other = await initializeOrganization(db, 'Other organization', testApp.clock.nowMs());
+      const otherUser = await testApp.request('POST', '/v1/users', { key: other.sandboxKey, body: { firstName: 'Other', lastName: 'Tenant', email: 'other@example.com' } });
+      assert.equal(otherUser.statusCode, 200, otherUser.body);
+      assert.equal(ownIds.has(otherUser.json.id), false);
+
+      secretOf = (credential, current) =>
+        ({
+          ownerKey: testApp.sandboxKey,
+          ownAgent: current.agentToken,
+          siblingAgent: sibling.token as string,
+          strangerAgent: stranger.token as string,
+          otherOrgKey: other.sandboxKey,
+          liveKey: testApp.liveKey,
+        })[credential];
+    });
+    after(async () => testApp?.close());
+
+    it('has exactly one matrix row per route, and a body for exactly the routes that take one', () => {
+      const keys = allRoutes.map(routeKey);
+      assert.deepEqual(keys.filter((key) => cases[key] === undefined), [], 'routes with no row in the matrix');
+      assert.deepEqual(Object.keys(cases).filter((key) => !keys.includes(key)), [], 'matrix rows for routes that no longer exist');
+      assert.deepEqual(Object.keys(exceptions).filter((key) => !keys.includes(key)), [], 'exceptions for routes that no longer exist');
+      for (const route of allRoutes) {
+        assert.equal(cases[routeKey(route)]?.body !== undefined, route.body !== undefined, `${routeKey(route)}: a body in the matrix exactly when the route has a body schema`);
+      }
+    });
+
+    it('opens to agent tokens only the routes SPEC §4 names (approve and reject never: "an agent token can never approve")', () => {
+      const agentRoutes = allRoutes.map(routeKey).filter((key) => {
+        const access = routeAccess[key];
+        return access !== undefined && access !== 'public' && access.principals.includes('agentToken');
+      });
+      const beyondSpec = agentRoutes.filter((key) => !specAgentTokenScope.some((pattern) => pattern.test(key)) && agentTokenScopeAdditions[key] === undefined);
+      assert.deepEqual(beyondSpec, [], 'routes open to agent tokens that SPEC §4 does not allow');
+      assert.deepEqual(Object.keys(agentTokenScopeAdditions).filter((key) => !agentRoutes.includes(key)), [], 'stale additions');
+    });
+
+    for (const route of allRoutes) {
+      const key = routeKey(route);
+      it(key, async () => {
+        const routeCase = cases[key];
+        assert.ok(routeCase !== undefined, `${key} has no row in the scope matrix (test/http/scope-matrix.test.ts): add one`);
+        const failures: string[] = [];
+        for (const credential of credentials) {
+          const current: World = { ...world, ...(routeCase.fresh === undefined ? {} : await routeCase.fresh(world)) };
+          const body = routeCase.body?.(current);
+          if (body !== undefined) {
+            const parsed = route.body.safeParse(body);
+            assert.ok(parsed.success, `${key}: the matrix body is not valid for the route: ${JSON.stringify(parsed.error?.issues)}`);
+          }
+          const path = fillPath(route.url, current) + (routeCase.query ?? '');
+          const refersToResource = route.url.includes('{') || (body !== undefined && [...ownIds].some((id) => JSON.stringify(body).includes(id)));
+          const expected = expectedFor(route, credential, refersToResource);
+          const response = await testApp.request(route.method, path, { key: secretOf(credential, current), ...(body === undefined ? {} : { body }) });
+          try {
+            judge(response, expected, credential, routeCase, current);
+          } catch (error) {
+            const message = (error as Error).message;
+            failures.push(`  ${credential} (${route.method} ${path}): ${message.length > 600 ? `${message.slice(0, 600)}…` : message}`);
+          }
+          if (response.statusCode >= 200 && response.statusCode < 300) {
+            if (credential === 'ownerKey' || credential === 'ownAgent') collectIds(response.json, ownIds);
+            if (credential === 'ownAgent') collectIds(response.json, ownAgentIds, /^user_/);
+          }
+        }
+        if (failures.length > 0) assert.fail(`${key}:\n${failures.join('\n')}`);
+      });
+    }
+
+    function judge(response: TestResponse, expected: Expected, credential: Credential, routeCase: RouteCase, current: World): void {
+      if (expected.kind === 'error') {
+        assertError(response, { status: expected.status, type: expected.type, code: expected.code });
+        return;
+      }
+      assert.ok(response.statusCode >= 200 && response.statusCode < 300, `expected 2xx, got ${response.statusCode}: ${response.body}`);
+      if (credential === 'ownerKey' && routeCase.ownerSees !== undefined) {
+        const id = routeCase.ownerSees(current);
+        assert.ok(response.body.includes(id), `the owner's answer lacks ${id}, so the foreign checks would prove nothing`);
+      }
+      if (expected.foreign) {
+        const secret = kindOf[credential] === 'agentToken' ? ownAgentIds : ownIds;
+        const leaked = [...secret].filter((id) => response.body.includes(id));
+        assert.deepEqual(leaked, [], `a foreign credential was shown ids that are not its own: ${response.body}`);
+        if (credential === 'otherOrgKey') assert.equal(response.body.includes(testApp.organizationId), false, 'another organization was shown the first one’s id');
+        if (response.json?.object === 'list') {
+          for (const item of response.json.data as Array<{ id: string }>) assert.equal(secret.has(item.id), false, `list item ${item.id} is not the caller's to see`);
+        }
+      }
+    }
+  });
+}
