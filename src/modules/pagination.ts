@@ -2,6 +2,8 @@
 // costs one indexed range scan of `limit + 1` rows, never a count or an offset.
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
+import type { Sql, SqlValue } from '../store/database.js';
+import type { Scope } from './scope.js';
 
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -41,4 +43,39 @@ export function toPage<Row extends { id: string }, T>(rows: Row[], limit: number
 
 export function listPageSchema<T extends z.ZodType>(item: T) {
   return z.object({ object: z.literal('list'), data: z.array(item), hasMore: z.boolean(), nextCursor: z.string().nullable() });
+}
+
+/** One condition of a list query: SQL with `?` placeholders and their values. */
+export interface RowFilter {
+  sql: string;
+  params: readonly SqlValue[];
+}
+
+/** `column = value`, or no condition when the value is absent (an optional query filter). */
+export function columnEquals(column: string, value: SqlValue | undefined): RowFilter | undefined {
+  return value === undefined ? undefined : { sql: `${column} = ?`, params: [value] };
+}
+
+/**
+ * One page of a table's rows matching every filter, newest first, as the API's list object. `table` is a constant
+ * of the calling module, never input. Every list of every module goes through here: cursor, limit + 1, toPage.
+ */
+export async function listPage<Row extends { id: string }, T>(
+  sql: Sql,
+  table: string,
+  filters: ReadonlyArray<RowFilter | undefined>,
+  query: ListQuery,
+  present: (row: Row) => T,
+): Promise<ListPage<T>> {
+  const before = decodeCursor(query.cursor);
+  const conditions = filters.filter((filter): filter is RowFilter => filter !== undefined);
+  if (before !== undefined) conditions.push({ sql: 'id < ?', params: [before] });
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((condition) => condition.sql).join(' AND ')}`;
+  const rows = await sql.all<Row>(`SELECT * FROM ${table}${where} ORDER BY id DESC LIMIT ?`, [...conditions.flatMap((condition) => condition.params), query.limit + 1]);
+  return toPage(rows, query.limit, present);
+}
+
+/** The filters every scoped list starts with. */
+export function inScope(scope: Scope): RowFilter {
+  return { sql: 'organization_id = ? AND environment = ?', params: [scope.organizationId, scope.environment] };
 }

@@ -6,7 +6,7 @@ import { newId } from '../../domain/ids.js';
 import type { SpendingLimitFrequency } from '../../domain/limit-windows.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { requireApprovedUser } from '../users/service.js';
 import type { AgentStatus, CreateAgentTokenInput, LimitExceededAction, ListAgentsQuery, RegisterAgentInput } from './schemas.js';
@@ -210,19 +210,7 @@ export async function registerAgent(tx: Sql, scope: Scope, input: RegisterAgentI
 }
 
 export async function listAgents(sql: Sql, scope: Scope, query: ListAgentsQuery) {
-  const before = decodeCursor(query.cursor);
-  const conditions = ['organization_id = ?', 'environment = ?'];
-  const params: (string | number)[] = [scope.organizationId, scope.environment];
-  if (query.userId !== undefined) {
-    conditions.push('user_id = ?');
-    params.push(query.userId);
-  }
-  if (before !== undefined) {
-    conditions.push('id < ?');
-    params.push(before);
-  }
-  const rows = await sql.all<AgentRow>(`SELECT * FROM agents WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, query.limit + 1]);
-  return toPage(rows, query.limit, (row) => presentAgent(fromRow(row)));
+  return listPage(sql, 'agents', [inScope(scope), columnEquals('user_id', query.userId)], query, (row: AgentRow) => presentAgent(fromRow(row)));
 }
 
 // ---- status life ------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import type { AgentStatus } from './schemas.js';
 
@@ -111,14 +111,7 @@ export async function issueAgentToken(
 
 /** The agent's tokens, newest first, without secrets (there are none to show: only hashes are stored). */
 export async function listTokensOfAgent(sql: Sql, scope: Scope, agentId: string, query: ListQuery) {
-  const before = decodeCursor(query.cursor);
-  const rows = await sql.all<AgentTokenRow>(
-    `SELECT * FROM agent_tokens WHERE agent_id = ? AND organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
-    before === undefined
-      ? [agentId, scope.organizationId, scope.environment, query.limit + 1]
-      : [agentId, scope.organizationId, scope.environment, before, query.limit + 1],
-  );
-  return toPage(rows, query.limit, (row) => presentAgentToken(fromRow(row)));
+  return listPage(sql, 'agent_tokens', [columnEquals('agent_id', agentId), inScope(scope)], query, (row: AgentTokenRow) => presentAgentToken(fromRow(row)));
 }
 
 export async function revokeTokenOfAgent(tx: Sql, scope: Scope, agentId: string, tokenId: string, nowMs: number): Promise<AgentToken> {

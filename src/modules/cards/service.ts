@@ -10,7 +10,7 @@ import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
 import { getAgent, lockActiveAgent, onAgentStatusChange, type AgentStatusChange } from '../agents/service.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
 import { requireApprovedUser } from '../users/service.js';
@@ -322,20 +322,8 @@ export interface CardFilters {
 
 /** Newest first. Filtering by agent walks the (agent_id, id) index; by user, the (user_id, status) index. */
 export async function listCards(sql: Sql, scope: Scope, filters: CardFilters, query: ListQuery) {
-  const before = decodeCursor(query.cursor);
-  const conditions = ['organization_id = ?', 'environment = ?'];
-  const params: Array<string | number> = [scope.organizationId, scope.environment];
-  for (const [column, value] of [['agent_id', filters.agentId], ['user_id', filters.userId], ['status', filters.status]] as const) {
-    if (value === undefined) continue;
-    conditions.push(`${column} = ?`);
-    params.push(value);
-  }
-  if (before !== undefined) {
-    conditions.push('id < ?');
-    params.push(before);
-  }
-  const rows = await sql.all<CardRow>(`SELECT * FROM cards WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, query.limit + 1]);
-  return toPage(rows, query.limit, (row) => presentCard(fromRow(row)));
+  const filtersOfQuery = [inScope(scope), columnEquals('agent_id', filters.agentId), columnEquals('user_id', filters.userId), columnEquals('status', filters.status)];
+  return listPage(sql, 'cards', filtersOfQuery, query, (row: CardRow) => presentCard(fromRow(row)));
 }
 
 export function cardFiltersOf(query: ListCardsQuery): CardFilters {

@@ -22,7 +22,7 @@ import { lockAccounts, postTransfers, type TransferInput } from '../../ledger/tr
 import type { Secrets } from '../../secrets.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { getUser, requireApprovedUser } from '../users/service.js';
 import { depositAddresses, depositAddressOn } from './addresses.js';
@@ -151,12 +151,7 @@ export async function getDeposit(sql: Sql, scope: Scope, depositId: string): Pro
 
 export async function listUserDeposits(sql: Sql, scope: Scope, userId: string, query: ListQuery, nowMs: number) {
   const user = await getUser(sql, scope, userId);
-  const before = decodeCursor(query.cursor);
-  const rows = await sql.all<DepositRow>(
-    `SELECT * FROM deposits WHERE user_id = ? AND organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
-    before === undefined ? [user.id, scope.organizationId, scope.environment, query.limit + 1] : [user.id, scope.organizationId, scope.environment, before, query.limit + 1],
-  );
-  return toPage(rows, query.limit, (row) => presentDeposit(fromRow(row), nowMs));
+  return listPage(sql, 'deposits', [columnEquals('user_id', user.id), inScope(scope)], query, (row: DepositRow) => presentDeposit(fromRow(row), nowMs));
 }
 
 async function findByTransaction(sql: Sql, scope: Scope, network: string, txHash: string): Promise<Deposit | undefined> {

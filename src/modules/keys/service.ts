@@ -5,7 +5,7 @@ import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 
 export interface ApiKey {
@@ -84,12 +84,7 @@ export async function getApiKey(sql: Sql, scope: Scope, id: string): Promise<Api
 }
 
 export async function listApiKeys(sql: Sql, scope: Scope, query: ListQuery) {
-  const before = decodeCursor(query.cursor);
-  const rows = await sql.all<ApiKeyRow>(
-    `SELECT * FROM api_keys WHERE organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
-    before === undefined ? [scope.organizationId, scope.environment, query.limit + 1] : [scope.organizationId, scope.environment, before, query.limit + 1],
-  );
-  return toPage(rows, query.limit, (row) => presentApiKey(fromRow(row)));
+  return listPage(sql, 'api_keys', [inScope(scope)], query, (row: ApiKeyRow) => presentApiKey(fromRow(row)));
 }
 
 export async function revokeApiKey(tx: Sql, scope: Scope, id: string, nowMs: number): Promise<ApiKey> {

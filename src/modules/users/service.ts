@@ -5,7 +5,7 @@ import { newId } from '../../domain/ids.js';
 import { openUserAccounts } from '../../ledger/accounts.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import type { Address, ApplicationStatus, UpdateUserInput } from './schemas.js';
 
@@ -144,12 +144,7 @@ export async function requireApprovedUser(sql: Sql, scope: Scope, userId: string
 }
 
 export async function listUsers(sql: Sql, scope: Scope, query: ListQuery) {
-  const before = decodeCursor(query.cursor);
-  const rows = await sql.all<UserRow>(
-    `SELECT * FROM users WHERE organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
-    before === undefined ? [scope.organizationId, scope.environment, query.limit + 1] : [scope.organizationId, scope.environment, before, query.limit + 1],
-  );
-  return toPage(rows, query.limit, (row) => presentUser(fromRow(row)));
+  return listPage(sql, 'users', [inScope(scope)], query, (row: UserRow) => presentUser(fromRow(row)));
 }
 
 const lockedStatuses: ReadonlySet<ApplicationStatus> = new Set(['pending', 'manualReview', 'approved']);

@@ -10,7 +10,7 @@ import { externalAccountId, userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { requireApprovedUser } from '../users/service.js';
 import type { CreateWithdrawalInput, WithdrawalStatus } from './schemas.js';
@@ -124,12 +124,7 @@ export async function getWithdrawal(sql: Sql, scope: Scope, withdrawalId: string
 }
 
 export async function listWithdrawals(sql: Sql, scope: Scope, userId: string, query: ListQuery) {
-  const before = decodeCursor(query.cursor);
-  const rows = await sql.all<WithdrawalRow>(
-    `SELECT * FROM withdrawals WHERE user_id = ? AND organization_id = ? AND environment = ?${before === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
-    before === undefined ? [userId, scope.organizationId, scope.environment, query.limit + 1] : [userId, scope.organizationId, scope.environment, before, query.limit + 1],
-  );
-  return toPage(rows, query.limit, (row) => presentWithdrawal(fromRow(row)));
+  return listPage(sql, 'withdrawals', [columnEquals('user_id', userId), inScope(scope)], query, (row: WithdrawalRow) => presentWithdrawal(fromRow(row)));
 }
 
 type Outcome = 'submit' | 'confirm' | 'fail';
