@@ -3,9 +3,9 @@
 // returned as `accessEventId`, and allows at most 10 reads per card per hour.
 import { AppError } from '../../domain/errors.js';
 import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-numbers.js';
-import { newId } from '../../domain/ids.js';
 import { revealedLifetimeMs } from '../../domain/intents.js';
 import type { Sql } from '../../store/database.js';
+import { getAgent } from '../agents/service.js';
 import { getCardForUpdate } from '../cards/service.js';
 import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
@@ -51,8 +51,10 @@ export async function accessCardDetails(
   nowMs: number,
 ): Promise<CardDetails> {
   const card = await getCardForUpdate(tx, scope, cardId);
-  if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'id' });
+  if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
   if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+  const agent = await getAgent(tx, scope, card.agentId);
+  if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
 
   const intent = await usableIntent(tx, card.id, input.intentId, nowMs);
   if (intent === undefined) throw new AppError('intent_required', { param: input.intentId === undefined ? undefined : 'intentId' });

@@ -132,7 +132,7 @@ async function findByClientId(sql: Sql, scope: Scope, cardId: string, clientInte
 
 export async function declareIntent(tx: Sql, scope: Scope, principal: Principal, cardId: string, input: DeclareIntentInput, nowMs: number): Promise<Intent> {
   const card = await getCardForUpdate(tx, scope, cardId);
-  if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'id' });
+  if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
   if (input.intentId !== undefined) {
     const existing = await findByClientId(tx, scope, card.id, input.intentId);
     if (existing !== undefined) return existing;
@@ -140,6 +140,8 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
   if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
 
   const agent = await getAgent(tx, scope, card.agentId);
+  // A suspended agent's card may have been unfrozen by hand; intents are still refused (docs/decisions.md, Agents).
+  if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
   const approval = effectiveApprovalPolicy({ requireApproval: card.requireApproval, autoApproveBelowCents: card.autoApproveBelowCents }, agent);
   const waitsForApproval = needsApproval(approval, input.amount);
   const policy = await agentPolicyAt(tx, agent, nowMs);
@@ -246,18 +248,25 @@ export async function decideIntent(tx: Sql, scope: Scope, principal: Principal, 
   return updated;
 }
 
+const expiryScanPageSize = 500;
+
 /** Due work: writes the expiry of every intent of the scope whose time has passed, with `intent.expired`. */
 export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  const rows = await tx.all<IntentRow>(
-    `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? ORDER BY id LIMIT 500`,
-    [scope.organizationId, scope.environment, nowMs],
-  );
   let expired = 0;
-  for (const row of rows) {
-    const changed = await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
-    if (changed.changes === 0) continue;
-    expired += 1;
-    await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intentFromRow(row), status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+  let afterId = '';
+  // Page through every due intent (not just the first page), so one clock advance writes all of them.
+  for (;;) {
+    const rows = await tx.all<IntentRow>(
+      `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
+      [scope.organizationId, scope.environment, nowMs, afterId, expiryScanPageSize],
+    );
+    for (const row of rows) {
+      const changed = await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
+      if (changed.changes === 0) continue;
+      expired += 1;
+      await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intentFromRow(row), status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+    }
+    if (rows.length < expiryScanPageSize) return expired;
+    afterId = rows[rows.length - 1]!.id;
   }
-  return expired;
 }

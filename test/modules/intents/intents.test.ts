@@ -298,6 +298,16 @@ for (const kind of storeKinds) {
       assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_required' });
     });
 
+    it('one clock advance expires every due intent, more than one page of them', async () => {
+      const { token, cardId } = await agentWithCard(testApp);
+      const count = 501;
+      for (let index = 0; index < count; index += 1) await declareIntent(testApp, cardId, token, { amount: 100 + index });
+      await advanceSandboxClock(testApp, 3_600);
+      assert.equal(await countRows(testApp, `SELECT COUNT(*) AS count FROM intents WHERE card_id = ? AND status = 'expired'`, [cardId]), count);
+      assert.equal(await countRows(testApp, `SELECT COUNT(*) AS count FROM intents WHERE card_id = ? AND status <> 'expired'`, [cardId]), 0);
+      assert.equal(await countRows(testApp, `SELECT COUNT(*) AS count FROM events WHERE type = 'intent.expired' AND data LIKE ?`, [`%"cardId":"${cardId}"%`]), count);
+    });
+
     it('approval: below autoApproveBelow is pending, at or above waits for an API key to approve', async () => {
       const { token, cardId } = await agentWithCard(testApp, { agent: { requireApproval: true, autoApproveBelow: 5_000 } });
 
