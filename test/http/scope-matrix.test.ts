@@ -1,7 +1,7 @@
 // Tenant isolation and agent-token scope as a matrix (SPEC §3 "Auth", "Organizations"; §4 "Agent-token scope";
-// §10 "Tenant isolation and agent scopes tested as matrices"): every route of `allRoutes` is called with every
-// credential that is not the plain owner, and the answer expected is derived from the access table
-// (src/http/access.ts), so a new route is covered — or fails here until it has a row in `cases` below.
+// §10 "Tenant isolation and agent scopes tested as matrices"): every route of `allRoutes` is called with each of
+// the credentials below, and the answer expected is derived from the access table (src/http/access.ts), so a new
+// route is covered — or fails here until it has a row in `cases` below. One test per route, all credentials in it.
 //
 // Credentials, for one organization's sandbox resources:
 //   ownerKey       the organization's sandbox API key                         → 2xx
@@ -410,12 +410,12 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         assert.ok(response.body.includes(id), `the owner's answer lacks ${id}, so the foreign checks would prove nothing`);
       }
       if (expected.foreign) {
-        const secret = kindOf[credential] === 'agentToken' ? ownAgentIds : ownIds;
-        const leaked = [...secret].filter((id) => response.body.includes(id));
+        const notTheirs = kindOf[credential] === 'agentToken' ? ownAgentIds : ownIds;
+        const leaked = [...notTheirs].filter((id) => response.body.includes(id));
         assert.deepEqual(leaked, [], `a foreign credential was shown ids that are not its own: ${response.body}`);
         if (credential === 'otherOrgKey') assert.equal(response.body.includes(testApp.organizationId), false, 'another organization was shown the first one’s id');
         if (response.json?.object === 'list') {
-          for (const item of response.json.data as Array<{ id: string }>) assert.equal(secret.has(item.id), false, `list item ${item.id} is not the caller's to see`);
+          for (const item of response.json.data as Array<{ id: string }>) assert.equal(notTheirs.has(item.id), false, `list item ${item.id} is not the caller's to see`);
         }
       }
     }
