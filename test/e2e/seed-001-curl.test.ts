@@ -1,7 +1,8 @@
-// Seed 001 "Phase 1: Setup", done literally: the real `curl` against a real `cardrail serve`, every command as a
+// Seed 001 "Phase 1: Setup" and Phase 2 up to "Card Detail Access", done literally: the real `curl` against a real `cardrail serve`, every command as a
 // person would type it (-X POST, -H "Api-Key: …", -d '…' with no Content-Type). Create the user, start KYC, open
 // the hosted page and submit its form as a browser would, read the funding instructions, then a sandbox deposit
-// that completes once the sandbox clock has moved past its confirmations, and the balance it leaves.
+// that completes once the sandbox clock has moved past its confirmations, and the balance it leaves; then the agent,
+// its card, and the agent token declaring an intent and reading the card's details.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ function pick(value: Record<string, unknown>, fields: string[]): Record<string, 
   return Object.fromEntries(fields.map((field) => [field, value[field]]));
 }
 
-describe('seed 001 Phase 1 with the real curl against cardrail serve', () => {
+describe('seed 001 with the real curl against cardrail serve', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-phase1-'));
   let server: ServerProcess | undefined;
   let curl: CurlRunner;
@@ -194,5 +195,110 @@ describe('seed 001 Phase 1 with the real curl against cardrail serve', () => {
       [depositId],
     );
     assert.deepEqual(await balanceOf(userId), balance(userId, 25000));
+  });
+
+  // Seed 001 "Agent Creation" through "Card Detail Access": the API key registers the agent and issues the card;
+  // the agent's own token (seed 000: intents and details are agent-token endpoints) declares and reads.
+  let agentId = '';
+  let agentToken = '';
+  let cardId = '';
+
+  it('Agent Creation: the API key registers checkout-bot and gets its agent token once', async () => {
+    assert.notEqual(userId, '', 'the user exists');
+    const agent = await curlJson(`curl -X POST ${api}/v1/agents/register \\
+  -H "Api-Key: ${key}" \\
+  -d '{
+    "userId": "${userId}",
+    "name": "checkout-bot",
+    "description": "Handles online purchases",
+    "spendingLimit": 50000,
+    "spendingLimitFrequency": "perMonth"
+  }'`);
+    assert.deepEqual(pick(agent, ['object', 'userId', 'name', 'spendingLimit', 'spendingLimitFrequency', 'status']), {
+      object: 'agent',
+      userId,
+      name: 'checkout-bot',
+      spendingLimit: 50000,
+      spendingLimitFrequency: 'perMonth',
+      status: 'active',
+    });
+    assert.match(agent.token, /^at_dev_[A-Za-z0-9_-]{43}$/);
+    agentId = agent.id;
+    agentToken = agent.token;
+  });
+
+  it('Card Creation: a single-use card reserves its maxAmount from available', async () => {
+    assert.notEqual(agentId, '', 'the agent exists');
+    const card = await curlJson(`curl -X POST ${api}/v1/agents/${agentId}/cards \\
+  -H "Api-Key: ${key}" \\
+  -d '{
+    "purpose": "Purchase wireless headphones from Amazon",
+    "type": "single",
+    "maxAmount": 15000
+  }'`);
+    assert.deepEqual(pick(card, ['object', 'agentId', 'type', 'maxAmount', 'status']), { object: 'card', agentId, type: 'single', maxAmount: 15000, status: 'active' });
+    assert.equal(card.pan, undefined);
+    cardId = card.id;
+    const balanceNow = await balanceOf(userId);
+    assert.deepEqual(pick(balanceNow, ['total', 'reserved', 'available', 'pending']), { total: 25000, reserved: 15000, available: 10000, pending: 0 });
+  });
+
+  it('Card Detail Access without an intent answers 409 "Intent declaration required"', async () => {
+    assert.notEqual(cardId, '', 'the card exists');
+    const refused = await curl.run(`curl -X POST ${api}/v1/cards/${cardId}/details \\
+  -H "Api-Key: ${agentToken}" \\
+  -d '{"summary": "Buy Sony WH-1000XM5 headphones", "expectedAmount": 34999, "merchantText": "Amazon"}'`);
+    assert.equal(refused.status, 409, refused.body);
+    const body = JSON.parse(refused.body) as { error: { code: string; message: string } };
+    assert.deepEqual([body.error.code, body.error.message], ['intent_required', 'Intent declaration required']);
+  });
+
+  it('Intent Declaration with the agent token: pending, with a warning that 34999 exceeds maxAmount', async () => {
+    const intent = await curlJson(`curl -X POST ${api}/v1/cards/${cardId}/intents \\
+  -H "Api-Key: ${agentToken}" \\
+  -d '{
+    "summary": "Buy Sony WH-1000XM5 headphones",
+    "amount": 34999,
+    "merchantText": "Amazon"
+  }'`);
+    assert.deepEqual(pick(intent, ['object', 'cardId', 'agentId', 'status', 'amount', 'merchantText']), {
+      object: 'intent',
+      cardId,
+      agentId,
+      status: 'pending',
+      amount: 34999,
+      merchantText: 'Amazon',
+    });
+    assert.deepEqual(
+      (intent.warnings as { code: string }[]).map((warning) => warning.code),
+      ['exceeds_max_amount'],
+    );
+  });
+
+  it('Card Detail Access with the agent token (Bearer): credentials and an accessEventId; the intent is revealed', async () => {
+    const details = await curlJson(`curl -X POST ${api}/v1/cards/${cardId}/details \\
+  -H "Authorization: Bearer ${agentToken}" \\
+  -d '{
+    "summary": "Buy Sony WH-1000XM5 headphones",
+    "expectedAmount": 34999,
+    "merchantText": "Amazon"
+  }'`);
+    assert.match(details.accessEventId, /^evt_/);
+    assert.match(details.pan, /^4\d{15}$/);
+    assert.match(details.cvv, /^\d{3}$/);
+    assert.match(details.expirationMonth, /^\d{2}$/);
+    assert.match(details.expirationYear, /^\d{4}$/);
+    assert.equal(details.last4, details.pan.slice(-4));
+
+    const intent = await curlJson(`curl ${api}/v1/intents/${details.intentId} \\
+  -H "Api-Key: ${agentToken}"`);
+    assert.deepEqual(pick(intent, ['status', 'accessEventId']), { status: 'revealed', accessEventId: details.accessEventId });
+
+    const card = await curlJson(`curl ${api}/v1/cards/${cardId} \\
+  -H "Api-Key: ${agentToken}"`);
+    assert.equal(card.last4, details.last4);
+    const forbidden = await curl.run(`curl ${api}/v1/users \\
+  -H "Api-Key: ${agentToken}"`);
+    assert.equal(forbidden.status, 403, 'agent tokens cannot reach user management (seed 000)');
   });
 });
