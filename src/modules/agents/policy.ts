@@ -20,17 +20,19 @@ export interface AgentPolicy {
 }
 
 /**
- * Cents of the agent's approved authorizations that are pending or settled (voided ones excluded) created at or
- * after `window.startMs`. The window's end is not applied: every window contains now and nothing is authorized
- * after now, and an authorization stamped a moment later by another process (clock skew) must count, not escape.
- *
- * PLACEHOLDER: the transactions table does not exist yet. The authorization issue replaces this body with the
- * indexed sum over transactions (an index on (agent_id, created_at) covering status and amount), e.g.
- * `SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE agent_id = ? AND created_at >= ? AND status IN ('pending', 'settled')`,
- * asserting the sum is a safe integer. Until then no agent has spent anything.
+ * Cents of the agent's approved authorizations that are pending or settled (voided and declined ones excluded)
+ * created at or after `window.startMs`: one range scan of the (agent_id, created_at) index. The window's end is not
+ * applied: every window contains now and nothing is authorized after now, and an authorization stamped a moment
+ * later by another process (clock skew) must count, not escape. Refunds do not give the limit back.
  */
 export async function agentSpendInWindowCents(sql: Sql, agentId: string, window: SpendWindow): Promise<number> {
-  return 0;
+  const row = await sql.get<{ spent: number | null }>(
+    `SELECT SUM(amount) AS spent FROM transactions WHERE agent_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
+    [agentId, window.startMs],
+  );
+  const spent = Number(row?.spent ?? 0);
+  if (!Number.isSafeInteger(spent)) throw new Error(`spend of agent ${agentId} is outside the safe integer range`);
+  return spent;
 }
 
 /** The agent's policy at `nowMs` (environment time). Run it in the authorization's transaction so the spend it reads is current. */

@@ -312,6 +312,45 @@ CREATE INDEX cards_by_user_id ON cards (user_id, id);
 CREATE INDEX cards_by_owner_status ON cards (organization_id, environment, status, id)
 `,
   },
+  {
+    version: 5,
+    name: 'transactions',
+    sql: `
+CREATE TABLE transactions (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  card_id TEXT NOT NULL REFERENCES cards(id),
+  agent_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'settled', 'voided', 'declined', 'refunded')),
+  amount BIGINT NOT NULL CHECK (amount >= 0),
+  settled_amount BIGINT NOT NULL DEFAULT 0,
+  refunded_amount BIGINT NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL,
+  merchant_name TEXT NOT NULL,
+  merchant_normalized_name TEXT NOT NULL,
+  merchant_mcc TEXT,
+  merchant_category TEXT,
+  merchant_city TEXT,
+  merchant_country TEXT,
+  merchant_id TEXT,
+  decline_reason TEXT,
+  intent_id TEXT,
+  intent_match TEXT,
+  attestation_status TEXT NOT NULL,
+  access_event_id TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  settled_at BIGINT,
+  voided_at BIGINT
+);
+CREATE INDEX transactions_by_owner ON transactions (organization_id, environment, id);
+CREATE INDEX transactions_by_agent_time ON transactions (agent_id, created_at);
+CREATE INDEX transactions_by_card_time ON transactions (card_id, created_at);
+CREATE INDEX transactions_by_user ON transactions (user_id, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,10 +1,13 @@
 // GET /v1/agents/{id}/policy: the limit, the window it counts over at environment time, the spend in it and what
-// remains. (No transactions exist yet, so currentSpend is 0 until the authorization module supplies the sum.)
+// remains: currentSpend sums the agent's approved authorizations (pending or settled, not voided or declined) in the
+// window.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { useTestApp, type TestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { registerAgent } from './arrange.js';
+import { newId } from '../../../src/domain/ids.js';
+import { fundUser } from '../../helpers/money.js';
+import { registerAgent, scopeOf } from './arrange.js';
 
 async function sandboxOffsetMs(testApp: TestApp): Promise<number> {
   const clock = await testApp.request('GET', '/v1/sandbox/clock');
@@ -29,6 +32,34 @@ for (const kind of storeKinds) {
 
     beforeEach(async () => {
       await setSandboxTime('2026-02-14T15:30:00.000Z');
+    });
+
+    it('currentSpend counts pending and settled authorizations in the window, not voided, declined or earlier ones', async () => {
+      const agent = await registerAgent(testApp, { spendingLimit: 50_000, spendingLimitFrequency: 'perMonth' });
+      await fundUser(testApp.store.db, scopeOf(testApp), agent.userId, 20_000, testApp.clock.nowMs());
+      const card = await testApp.request('POST', `/v1/agents/${agent.id}/cards`, { body: { purpose: 'spend', type: 'multi', maxAmount: 20_000 } });
+      assert.equal(card.statusCode, 200, card.body);
+      const inFebruary = Date.parse('2026-02-10T08:00:00.000Z');
+      const inJanuary = Date.parse('2026-01-31T23:59:59.999Z');
+      const authorizations: Array<[string, number, number]> = [
+        ['pending', 10_000, inFebruary],
+        ['settled', 5_000, inFebruary],
+        ['voided', 7_000, inFebruary],
+        ['declined', 9_000, inFebruary],
+        ['pending', 3_000, inJanuary],
+      ];
+      for (const [status, amount, createdAtMs] of authorizations) {
+        await testApp.store.db.run(
+          `INSERT INTO transactions (id, organization_id, environment, card_id, agent_id, user_id, status, amount, currency, merchant_name, merchant_normalized_name, attestation_status, created_at, updated_at)
+           VALUES (?, ?, 'sandbox', ?, ?, ?, ?, ?, 'USD', 'Amazon', 'amazon', 'unattested', ?, ?)`,
+          [newId('txn', createdAtMs), testApp.organizationId, card.json.id, agent.id, agent.userId, status, amount, createdAtMs, createdAtMs],
+        );
+      }
+      const policy = await policyOf(agent.id);
+      assert.equal(policy.currentSpend, 15_000);
+      assert.equal(policy.remaining, 35_000);
+      const byToken = await policyOf(agent.id, agent.token);
+      assert.equal(byToken.currentSpend, 15_000);
     });
 
     it('perMonth: the calendar month around now, the whole limit remaining', async () => {
