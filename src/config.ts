@@ -27,6 +27,8 @@ export interface Config {
   trustProxy: boolean;
   rateLimits: RateLimitConfig;
   idempotencyRetentionMs: number;
+  /** How long after authorization a pending transaction settles on its own (weekends skipped); 0: never. */
+  settlementDelayMs: number;
   /** Public base URL printed at start and used in links (verification pages later). */
   publicUrl: string | undefined;
 }
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxMultiplier: integer('CARDRAIL_RATE_LIMIT_SANDBOX_MULTIPLIER', env.CARDRAIL_RATE_LIMIT_SANDBOX_MULTIPLIER, defaultRateLimits.sandboxMultiplier),
     },
     idempotencyRetentionMs: integer('CARDRAIL_IDEMPOTENCY_RETENTION_HOURS', env.CARDRAIL_IDEMPOTENCY_RETENTION_HOURS, 24) * 3_600_000,
+    settlementDelayMs: integer('CARDRAIL_SETTLEMENT_DELAY_SECONDS', env.CARDRAIL_SETTLEMENT_DELAY_SECONDS, 86_400) * 1000,
     publicUrl: env.CARDRAIL_PUBLIC_URL || undefined,
   };
 }

@@ -232,6 +232,18 @@ export const errorCatalogue = {
     message: 'Card {cardId} is {status}{reason}',
     description: 'The card is frozen or closed, so this action is refused. Unfreeze it, or create a new card if it is closed.',
   },
+  increment_declined: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'The incremental authorization of {amountCents} was declined: {declineReason}',
+    description: 'The card, its limits, the agent limit or the funds do not allow the extra amount; the original authorization stands.',
+  },
+  refund_exceeds_settled: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'A refund of {amountCents} exceeds what is left to refund ({refundableCents}) of transaction {id}',
+    description: 'Refunds of a transaction add up to at most its settled amount.',
+  },
   // idempotency
   idempotency_key_reused: {
     type: 'idempotency_error',

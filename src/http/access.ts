@@ -71,6 +71,15 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/intents/{id}/approve': apiKeyOnly,
   'POST /v1/intents/{id}/reject': apiKeyOnly,
   'POST /v1/cards/{id}/details': apiKeyOrOwnAgent,
+
+  'GET /v1/transactions': apiKeyOrOwnAgent,
+  'GET /v1/transactions/{id}': apiKeyOrOwnAgent,
+  'POST /v1/sandbox/authorizations': sandboxApiKeyOnly,
+  'POST /v1/sandbox/transactions/{id}/clear': sandboxApiKeyOnly,
+  'POST /v1/sandbox/transactions/{id}/void': sandboxApiKeyOnly,
+  'POST /v1/sandbox/transactions/{id}/refund': sandboxApiKeyOnly,
+  'POST /v1/sandbox/transactions/{id}/increment': sandboxApiKeyOnly,
+  'POST /v1/sandbox/force-posts': sandboxApiKeyOnly,
 };
 
 export function accessFor(method: string, url: string): RouteAccess {

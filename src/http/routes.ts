@@ -2,6 +2,8 @@
 import { agentRoutes } from '../modules/agents/routes.js';
 import { cardRoutes } from '../modules/cards/routes.js';
 import { intentRoutes } from '../modules/intents/routes.js';
+import { transactionRoutes } from '../modules/transactions/routes.js';
+import { networkRoutes } from '../network/routes.js';
 import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
@@ -22,4 +24,6 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...agentRoutes,
   ...cardRoutes,
   ...intentRoutes,
+  ...transactionRoutes,
+  ...networkRoutes,
 ];

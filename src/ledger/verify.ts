@@ -11,10 +11,10 @@ export interface LedgerReport {
 
 /**
  * What each user's `held` account must equal: one query per kind of hold, each returning (user_id, amount).
- * Pending authorizations join this list when the card network exists.
  */
 export const heldSources: readonly string[] = [
   `SELECT user_id, amount FROM withdrawals WHERE status IN ('pending', 'submitted')`,
+  `SELECT user_id, amount FROM transactions WHERE status = 'pending'`,
 ];
 
 /** What each user's `reserved` account must equal: the reservations of their open (not closed) cards. */

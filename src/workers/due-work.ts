@@ -7,6 +7,7 @@ import { closeExpiredCards } from '../modules/cards/service.js';
 import { completeConfirmedDeposits } from '../modules/funding/service.js';
 import { expireDueIntents } from '../modules/intents/service.js';
 import type { Scope } from '../modules/scope.js';
+import { expireDueAuthorizations, settleDueTransactions } from '../network/due.js';
 import type { Sql } from '../store/database.js';
 
 export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<number>;
@@ -16,6 +17,8 @@ export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [
   { name: 'depositsCompleted', run: completeConfirmedDeposits },
   { name: 'cardsExpired', run: closeExpiredCards },
   { name: 'intentsExpired', run: expireDueIntents },
+  { name: 'transactionsSettled', run: settleDueTransactions },
+  { name: 'authorizationsExpired', run: expireDueAuthorizations },
 ];
 
 export async function runDueWork(tx: Sql, scope: Scope, nowMs: number): Promise<Record<string, number>> {

@@ -25,9 +25,12 @@ export interface AgentPolicy {
  * applied: every window contains now and nothing is authorized after now, and an authorization stamped a moment
  * later by another process (clock skew) must count, not escape. Refunds do not give the limit back.
  */
+/** What an approved transaction counts against limits: its hold while pending, what was cleared once settled. */
+export const approvedSpendCents = `CASE WHEN status = 'pending' THEN amount ELSE settled_amount END`;
+
 export async function agentSpendInWindowCents(sql: Sql, agentId: string, window: SpendWindow): Promise<number> {
   const row = await sql.get<{ spent: number | null }>(
-    `SELECT SUM(amount) AS spent FROM transactions WHERE agent_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
+    `SELECT SUM(${approvedSpendCents}) AS spent FROM transactions WHERE agent_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
     [agentId, window.startMs],
   );
   const spent = Number(row?.spent ?? 0);

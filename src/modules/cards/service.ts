@@ -337,13 +337,33 @@ export async function listAgentCards(sql: Sql, scope: Scope, principal: Principa
   return listCards(sql, scope, { agentId, status }, query);
 }
 
+/**
+ * What the card network changes on a card as money moves: its reservation (the caller posts the matching ledger
+ * transfers in the same transaction), single-use consumption and the merchant it is pinned to.
+ */
+export async function recordCardUse(
+  tx: Sql,
+  card: Card,
+  change: { reservationCents: number; singleUseConsumed: boolean; pinnedMerchant: string | null },
+  nowMs: number,
+): Promise<Card> {
+  if (!Number.isSafeInteger(change.reservationCents) || change.reservationCents < 0 || change.reservationCents > card.maxAmountCents) {
+    throw new Error(`card ${card.id} reservation ${change.reservationCents} is outside 0..${card.maxAmountCents}`);
+  }
+  const updated: Card = { ...card, ...change, updatedAtMs: nowMs };
+  await writeCard(tx, updated);
+  return updated;
+}
+
 async function writeCard(tx: Sql, card: Card): Promise<void> {
   await tx.run(
-    `UPDATE cards SET reservation = ?, limit_per_day = ?, limit_per_month = ?, merchant_drift_enabled = ?, on_drift = ?, on_limit_exceeded = ?,
-       require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?
+    `UPDATE cards SET reservation = ?, pinned_merchant = ?, single_use_consumed = ?, limit_per_day = ?, limit_per_month = ?, merchant_drift_enabled = ?, on_drift = ?,
+       on_limit_exceeded = ?, require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?
      WHERE id = ?`,
     [
       card.reservationCents,
+      card.pinnedMerchant,
+      card.singleUseConsumed ? 1 : 0,
       card.limitPerDayCents,
       card.limitPerMonthCents,
       card.merchantDriftEnabled ? 1 : 0,

@@ -270,3 +270,34 @@ export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Pr
     afterId = rows[rows.length - 1]!.id;
   }
 }
+
+/** The card's intents an authorization can be matched against: revealed and within their 24 h. */
+export async function revealedIntentsOfCard(tx: Sql, cardId: string, nowMs: number): Promise<Intent[]> {
+  const rows = await tx.all<IntentRow>(`SELECT * FROM intents WHERE card_id = ? AND status = 'revealed' AND expires_at > ? ORDER BY id`, [cardId, nowMs]);
+  return rows.map(intentFromRow);
+}
+
+/** Whether the card's details were read for an intent that has since expired (the transaction is then `stale`). */
+export async function cardHadStaleIntent(tx: Sql, cardId: string, nowMs: number): Promise<boolean> {
+  const row = await tx.get<{ id: string }>(
+    `SELECT id FROM intents WHERE card_id = ? AND revealed_at IS NOT NULL AND (status = 'expired' OR (status = 'revealed' AND expires_at <= ?)) LIMIT 1`,
+    [cardId, nowMs],
+  );
+  return row !== undefined;
+}
+
+/** An authorization was matched against the intent: `matched` or `mismatched`, informational either way. */
+export async function recordIntentMatch(
+  tx: Sql,
+  scope: Scope,
+  intent: Intent,
+  transactionId: string,
+  matched: boolean,
+  matchResult: Record<string, unknown>,
+  nowMs: number,
+): Promise<Intent> {
+  const updated: Intent = { ...intent, status: matched ? 'matched' : 'mismatched', transactionId, matchResult, updatedAtMs: nowMs };
+  await tx.run('UPDATE intents SET status = ?, transaction_id = ?, match_result = ?, updated_at = ? WHERE id = ?', [updated.status, transactionId, JSON.stringify(matchResult), nowMs, intent.id]);
+  await recordEvent(tx, scope, matched ? 'intent.matched' : 'intent.mismatched', presentIntent(updated, nowMs), nowMs);
+  return updated;
+}

@@ -351,6 +351,54 @@ CREATE INDEX transactions_by_card_time ON transactions (card_id, created_at);
 CREATE INDEX transactions_by_user ON transactions (user_id, id)
 `,
   },
+  {
+    version: 6,
+    name: 'transactions: declines of unknown cards, settlement and expiry times, transaction sequence',
+    // Nothing wrote transactions before this version, so the table is rebuilt rather than altered.
+    sql: `
+DROP TABLE transactions;
+CREATE TABLE transactions (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  card_id TEXT REFERENCES cards(id),
+  agent_id TEXT,
+  user_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'settled', 'voided', 'declined', 'refunded')),
+  amount BIGINT NOT NULL CHECK (amount >= 0),
+  settled_amount BIGINT NOT NULL DEFAULT 0,
+  refunded_amount BIGINT NOT NULL DEFAULT 0,
+  increment_count INTEGER NOT NULL DEFAULT 0,
+  refund_count INTEGER NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL,
+  merchant_name TEXT NOT NULL,
+  merchant_normalized_name TEXT NOT NULL,
+  merchant_mcc TEXT,
+  merchant_category TEXT,
+  merchant_city TEXT,
+  merchant_country TEXT,
+  merchant_id TEXT,
+  decline_reason TEXT,
+  decline_detail TEXT,
+  intent_id TEXT,
+  intent_match TEXT,
+  attestation_status TEXT NOT NULL,
+  access_event_id TEXT,
+  force_post INTEGER NOT NULL DEFAULT 0,
+  settle_at BIGINT,
+  expires_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  settled_at BIGINT,
+  voided_at BIGINT
+);
+CREATE INDEX transactions_by_owner ON transactions (organization_id, environment, id);
+CREATE INDEX transactions_by_agent_time ON transactions (agent_id, created_at);
+CREATE INDEX transactions_by_card_time ON transactions (card_id, created_at);
+CREATE INDEX transactions_by_user ON transactions (user_id, id);
+CREATE INDEX transactions_pending ON transactions (status, organization_id, environment, settle_at)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

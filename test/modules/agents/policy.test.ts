@@ -50,9 +50,9 @@ for (const kind of storeKinds) {
       ];
       for (const [status, amount, createdAtMs] of authorizations) {
         await testApp.store.db.run(
-          `INSERT INTO transactions (id, organization_id, environment, card_id, agent_id, user_id, status, amount, currency, merchant_name, merchant_normalized_name, attestation_status, created_at, updated_at)
-           VALUES (?, ?, 'sandbox', ?, ?, ?, ?, ?, 'USD', 'Amazon', 'amazon', 'unattested', ?, ?)`,
-          [newId('txn', createdAtMs), testApp.organizationId, card.json.id, agent.id, agent.userId, status, amount, createdAtMs, createdAtMs],
+          `INSERT INTO transactions (id, organization_id, environment, card_id, agent_id, user_id, status, amount, settled_amount, currency, merchant_name, merchant_normalized_name, attestation_status, created_at, updated_at)
+           VALUES (?, ?, 'sandbox', ?, ?, ?, ?, ?, ?, 'USD', 'Amazon', 'amazon', 'unattested', ?, ?)`,
+          [newId('txn', createdAtMs), testApp.organizationId, card.json.id, agent.id, agent.userId, status, amount, status === 'settled' ? amount : 0, createdAtMs, createdAtMs],
         );
       }
       const policy = await policyOf(agent.id);

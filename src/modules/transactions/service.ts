@@ -1,0 +1,205 @@
+// Transactions (SPEC §4): one authorization and its life — pending → settled → refunded, pending → voided, or
+// declined at once. This module owns the table and how a transaction reads; the card network (src/network) writes it.
+import { AppError } from '../../domain/errors.js';
+import type { Sql } from '../../store/database.js';
+import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
+import type { Principal } from '../principal.js';
+import type { Scope } from '../scope.js';
+
+export const transactionStatuses = ['pending', 'settled', 'voided', 'declined', 'refunded'] as const;
+export type TransactionStatus = (typeof transactionStatuses)[number];
+export type AttestationStatus = 'attested' | 'unattested' | 'stale';
+
+export interface Merchant {
+  name: string;
+  normalizedName: string;
+  mcc: string | null;
+  category: string | null;
+  city: string | null;
+  country: string | null;
+  id: string | null;
+}
+
+export interface Transaction {
+  id: string;
+  cardId: string | null;
+  agentId: string | null;
+  userId: string | null;
+  status: TransactionStatus;
+  amountCents: number;
+  settledAmountCents: number;
+  refundedAmountCents: number;
+  incrementCount: number;
+  refundCount: number;
+  currency: string;
+  merchant: Merchant;
+  declineReason: string | null;
+  declineDetail: string | null;
+  intentId: string | null;
+  intentMatch: 'matched' | 'mismatched' | null;
+  attestationStatus: AttestationStatus;
+  accessEventId: string | null;
+  forcePost: boolean;
+  settleAtMs: number | null;
+  expiresAtMs: number | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  settledAtMs: number | null;
+  voidedAtMs: number | null;
+}
+
+export interface TransactionRow {
+  id: string;
+  card_id: string | null;
+  agent_id: string | null;
+  user_id: string | null;
+  status: TransactionStatus;
+  amount: number;
+  settled_amount: number;
+  refunded_amount: number;
+  increment_count: number;
+  refund_count: number;
+  currency: string;
+  merchant_name: string;
+  merchant_normalized_name: string;
+  merchant_mcc: string | null;
+  merchant_category: string | null;
+  merchant_city: string | null;
+  merchant_country: string | null;
+  merchant_id: string | null;
+  decline_reason: string | null;
+  decline_detail: string | null;
+  intent_id: string | null;
+  intent_match: 'matched' | 'mismatched' | null;
+  attestation_status: AttestationStatus;
+  access_event_id: string | null;
+  force_post: number;
+  settle_at: number | null;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  settled_at: number | null;
+  voided_at: number | null;
+}
+
+export function transactionFromRow(row: TransactionRow): Transaction {
+  return {
+    id: row.id,
+    cardId: row.card_id,
+    agentId: row.agent_id,
+    userId: row.user_id,
+    status: row.status,
+    amountCents: row.amount,
+    settledAmountCents: row.settled_amount,
+    refundedAmountCents: row.refunded_amount,
+    incrementCount: row.increment_count,
+    refundCount: row.refund_count,
+    currency: row.currency,
+    merchant: {
+      name: row.merchant_name,
+      normalizedName: row.merchant_normalized_name,
+      mcc: row.merchant_mcc,
+      category: row.merchant_category,
+      city: row.merchant_city,
+      country: row.merchant_country,
+      id: row.merchant_id,
+    },
+    declineReason: row.decline_reason,
+    declineDetail: row.decline_detail,
+    intentId: row.intent_id,
+    intentMatch: row.intent_match,
+    attestationStatus: row.attestation_status,
+    accessEventId: row.access_event_id,
+    forcePost: row.force_post === 1,
+    settleAtMs: row.settle_at,
+    expiresAtMs: row.expires_at,
+    createdAtMs: row.created_at,
+    updatedAtMs: row.updated_at,
+    settledAtMs: row.settled_at,
+    voidedAtMs: row.voided_at,
+  };
+}
+
+const iso = (timeMs: number | null) => (timeMs === null ? null : new Date(timeMs).toISOString());
+
+export function presentTransaction(transaction: Transaction) {
+  return {
+    object: 'transaction' as const,
+    id: transaction.id,
+    status: transaction.status,
+    amount: transaction.amountCents,
+    settledAmount: transaction.settledAmountCents,
+    refundedAmount: transaction.refundedAmountCents,
+    currency: transaction.currency,
+    merchant: transaction.merchant,
+    declineReason: transaction.declineReason,
+    declineDetail: transaction.declineDetail,
+    intentId: transaction.intentId,
+    intentMatch: transaction.intentMatch,
+    attestationStatus: transaction.attestationStatus,
+    accessEventId: transaction.accessEventId,
+    forcePost: transaction.forcePost,
+    cardId: transaction.cardId,
+    agentId: transaction.agentId,
+    userId: transaction.userId,
+    settlesAt: transaction.status === 'pending' ? iso(transaction.settleAtMs) : null,
+    expiresAt: transaction.status === 'pending' ? iso(transaction.expiresAtMs) : null,
+    createdAt: iso(transaction.createdAtMs)!,
+    updatedAt: iso(transaction.updatedAtMs)!,
+    settledAt: iso(transaction.settledAtMs),
+    voidedAt: iso(transaction.voidedAtMs),
+  };
+}
+
+function transactionNotFound(id: string): AppError {
+  return new AppError('resource_not_found', { resource: 'transaction', id, param: 'id' });
+}
+
+/** Agent tokens read only their own agent's transactions; another's answers 404. */
+export async function getTransaction(sql: Sql, scope: Scope, principal: Principal, transactionId: string): Promise<Transaction> {
+  const row = await sql.get<TransactionRow>('SELECT * FROM transactions WHERE id = ? AND organization_id = ? AND environment = ?', [transactionId, scope.organizationId, scope.environment]);
+  if (row === undefined || (principal.kind === 'agentToken' && row.agent_id !== principal.agentId)) throw transactionNotFound(transactionId);
+  return transactionFromRow(row);
+}
+
+/** For the network's state changes: locked on PostgreSQL until the transaction ends. */
+export async function getTransactionForUpdate(tx: Sql, scope: Scope, transactionId: string): Promise<Transaction> {
+  const row = await tx.get<TransactionRow>(`SELECT * FROM transactions WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+    transactionId,
+    scope.organizationId,
+    scope.environment,
+  ]);
+  if (row === undefined) throw transactionNotFound(transactionId);
+  return transactionFromRow(row);
+}
+
+export interface TransactionFilters {
+  cardId?: string | undefined;
+  agentId?: string | undefined;
+  userId?: string | undefined;
+  status?: TransactionStatus | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+}
+
+/** `GET /v1/transactions`: an agent token's list is silently narrowed to its own agent (SPEC §4). */
+export async function listTransactions(sql: Sql, scope: Scope, principal: Principal, filters: TransactionFilters, query: ListQuery) {
+  const agentFilter = principal.kind === 'agentToken' ? columnEquals('agent_id', principal.agentId) : columnEquals('agent_id', filters.agentId);
+  const ownOnly: RowFilter | undefined = principal.kind === 'agentToken' && filters.agentId !== undefined && filters.agentId !== principal.agentId ? { sql: '1 = 0', params: [] } : undefined;
+  return listPage(
+    sql,
+    'transactions',
+    [
+      inScope(scope),
+      agentFilter,
+      ownOnly,
+      columnEquals('card_id', filters.cardId),
+      columnEquals('user_id', filters.userId),
+      columnEquals('status', filters.status),
+      filters.fromMs === undefined ? undefined : { sql: 'created_at >= ?', params: [filters.fromMs] },
+      filters.toMs === undefined ? undefined : { sql: 'created_at < ?', params: [filters.toMs] },
+    ],
+    query,
+    (row: TransactionRow) => presentTransaction(transactionFromRow(row)),
+  );
+}

@@ -1,0 +1,80 @@
+// Incremental authorization (SPEC §4): the merchant asks for more on a pending authorization (a tip, a longer
+// stay). The extra amount passes the same checks as an authorization — card state, maxAmount for the new total,
+// card and agent limits, funds — and is held the same way; a refusal leaves the original authorization as it was.
+import { cardLimitWindows, decideAuthorization, reservationAfterApproval } from '../domain/authorization.js';
+import { AppError } from '../domain/errors.js';
+import { postTransfers } from '../ledger/transfers.js';
+import { agentPolicyAt, approvedSpendCents } from '../modules/agents/policy.js';
+import { getAgentForUpdate } from '../modules/agents/service.js';
+import { getCardForUpdate, recordCardUse } from '../modules/cards/service.js';
+import { recordEvent } from '../modules/events/service.js';
+import type { Scope } from '../modules/scope.js';
+import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
+import { getUser } from '../modules/users/service.js';
+import type { Sql } from '../store/database.js';
+import { lockCardholderAccounts } from './money.js';
+
+export async function incrementAuthorization(tx: Sql, scope: Scope, transactionId: string, extraCents: number, nowMs: number): Promise<Transaction> {
+  const peek = await getTransactionForUpdate(tx, scope, transactionId);
+  if (peek.status !== 'pending' || peek.cardId === null || peek.agentId === null || peek.userId === null) {
+    throw new AppError('invalid_status_transition', { action: 'increment', resource: 'transaction', id: transactionId, status: peek.status });
+  }
+  const agent = await getAgentForUpdate(tx, scope, peek.agentId);
+  const card = await getCardForUpdate(tx, scope, peek.cardId);
+  const transaction = await getTransactionForUpdate(tx, scope, transactionId);
+  const user = await getUser(tx, scope, peek.userId);
+  const policy = await agentPolicyAt(tx, agent, nowMs);
+  const { dayStartMs, monthStartMs } = cardLimitWindows(nowMs);
+  const spend = await tx.get<{ today: number | null; month: number | null }>(
+    `SELECT SUM(CASE WHEN created_at >= ? THEN ${approvedSpendCents} ELSE 0 END) AS today, SUM(${approvedSpendCents}) AS month
+     FROM transactions WHERE card_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
+    [dayStartMs, card.id, monthStartMs],
+  );
+  const accounts = await lockCardholderAccounts(tx, scope, peek.userId);
+  // The new total must fit maxAmount; limits and funds are judged on the extra amount.
+  const decision = decideAuthorization({
+    amountCents: extraCents,
+    credentials: 'valid',
+    card: {
+      status: card.status,
+      type: 'multi',
+      singleUseConsumed: false,
+      maxAmountCents: card.maxAmountCents - transaction.amountCents,
+      reservationCents: card.reservationCents,
+      limitPerDayCents: card.limitPerDayCents,
+      limitPerMonthCents: card.limitPerMonthCents,
+      spentTodayCents: Number(spend?.today ?? 0),
+      spentThisMonthCents: Number(spend?.month ?? 0),
+    },
+    userApproved: user.applicationStatus === 'approved',
+    agentActive: agent.status === 'active',
+    agentRemainingCents: policy.remainingCents,
+    riskDeclineRule: undefined,
+    availableCents: accounts.availableCents,
+  });
+  if (!decision.approved) throw new AppError('increment_declined', { amountCents: extraCents, declineReason: decision.code });
+
+  const incrementNumber = transaction.incrementCount + 1;
+  const reference = `${transaction.id}:${incrementNumber}`;
+  const reservation = card.type === 'multi' ? reservationAfterApproval(card, decision.fromReservedCents, accounts.availableCents - decision.fromAvailableCents) : undefined;
+  await postTransfers(
+    tx,
+    scope,
+    [
+      { debitAccount: accounts.reserved, creditAccount: accounts.held, amountCents: decision.fromReservedCents, kind: 'increment.hold_reserved', reference },
+      { debitAccount: accounts.available, creditAccount: accounts.held, amountCents: decision.fromAvailableCents, kind: 'increment.hold_available', reference },
+      { debitAccount: accounts.available, creditAccount: accounts.reserved, amountCents: reservation?.topUpCents ?? 0, kind: 'increment.reservation_top_up', reference },
+    ],
+    nowMs,
+  );
+  await recordCardUse(
+    tx,
+    card,
+    { reservationCents: reservation?.reservationAfterCents ?? card.reservationCents - decision.fromReservedCents, singleUseConsumed: card.singleUseConsumed, pinnedMerchant: card.pinnedMerchant },
+    nowMs,
+  );
+  const incremented: Transaction = { ...transaction, amountCents: transaction.amountCents + extraCents, incrementCount: incrementNumber, updatedAtMs: nowMs };
+  await tx.run('UPDATE transactions SET amount = ?, increment_count = ?, updated_at = ? WHERE id = ?', [incremented.amountCents, incrementNumber, nowMs, transaction.id]);
+  await recordEvent(tx, scope, 'transaction.updated', { ...presentTransaction(incremented), incrementAmount: extraCents }, nowMs);
+  return incremented;
+}

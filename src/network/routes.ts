@@ -1,0 +1,117 @@
+// The card network simulator's HTTP face (sandbox keys only): merchants presenting cards. A decline is the
+// network's answer, so it is a 200 with the declined transaction; only a malformed request is a 4xx.
+import { z } from 'zod';
+import { defineRoute } from '../http/route.js';
+import { presentTransaction } from '../modules/transactions/service.js';
+import { transactionSchema } from '../modules/transactions/routes.js';
+import { authorize } from './authorize.js';
+import { clearTransaction } from './clear.js';
+import { forcePost } from './force-post.js';
+import { incrementAuthorization } from './increment.js';
+import { refundTransaction } from './refund.js';
+import { voidTransaction } from './void.js';
+
+const maxAuthorizationCents = 100_000_000_000;
+const amountCents = z.number().int().min(1).max(maxAuthorizationCents).describe('cents');
+const transactionParams = z.object({ id: z.string().min(1).max(64) });
+
+export const merchantBody = z.object({
+  name: z.string().trim().min(1).max(200).describe('The descriptor as the network sends it, e.g. "AMZN Mktp US*2K4TY7"'),
+  mcc: z.string().regex(/^\d{4}$/, 'a 4-digit merchant category code').optional(),
+  city: z.string().max(100).optional(),
+  country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code').optional(),
+  id: z.string().max(100).optional(),
+});
+
+const authorizationBody = z
+  .object({
+    pan: z.string().regex(/^\d{12,19}$/, 'the card number, digits only').optional(),
+    cvv: z.string().regex(/^\d{3,4}$/).optional(),
+    expirationMonth: z.string().regex(/^\d{1,2}$/).optional(),
+    expirationYear: z.string().regex(/^\d{4}$/).optional(),
+    cardId: z.string().min(1).max(64).optional().describe('Instead of pan/cvv/expiry, for convenience'),
+    amount: z.number().int().min(1).max(maxAuthorizationCents).describe('cents'),
+    currency: z.literal('USD').default('USD'),
+    merchant: merchantBody,
+  })
+  .superRefine((body, context) => {
+    if (body.cardId !== undefined) return;
+    for (const field of ['pan', 'cvv', 'expirationMonth', 'expirationYear'] as const) {
+      if (body[field] === undefined) context.addIssue({ code: 'custom', path: [field], message: `${field} is required unless cardId is given` });
+    }
+  });
+
+export const networkRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/authorizations',
+    operationId: 'simulateAuthorization',
+    summary: 'Sandbox network: a merchant presents a card; answers the transaction, approved (pending) or declined',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    body: authorizationBody,
+    response: transactionSchema,
+    handler: async ({ sql, scope, body, nowMs, app }) =>
+      presentTransaction(
+        await authorize(sql, scope, { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs }, { ...body, amountCents: body.amount }, nowMs),
+      ),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/transactions/{id}/clear',
+    operationId: 'simulateClearing',
+    summary: 'Sandbox network: the merchant captures a pending authorization (less releases the rest; more draws reservation, available, then debt)',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    params: transactionParams,
+    body: z.object({ amount: amountCents.optional().describe('Default: the authorized amount') }),
+    response: transactionSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await clearTransaction(sql, scope, params.id, body.amount, nowMs)),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/transactions/{id}/void',
+    operationId: 'simulateVoid',
+    summary: 'Sandbox network: the merchant reverses a pending authorization; the hold is released',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    params: transactionParams,
+    response: transactionSchema,
+    handler: async ({ sql, scope, params, nowMs }) => presentTransaction(await voidTransaction(sql, scope, params.id, 'reversal', nowMs)),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/transactions/{id}/refund',
+    operationId: 'simulateRefund',
+    summary: 'Sandbox network: the merchant refunds a settled transaction, fully or in part',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    params: transactionParams,
+    body: z.object({ amount: amountCents.optional().describe('Default: all that is left to refund') }),
+    response: transactionSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await refundTransaction(sql, scope, params.id, body.amount, nowMs)),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/transactions/{id}/increment',
+    operationId: 'simulateIncrement',
+    summary: 'Sandbox network: an incremental authorization on a pending transaction (409 increment_declined when refused)',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    params: transactionParams,
+    body: z.object({ amount: amountCents }),
+    response: transactionSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await incrementAuthorization(sql, scope, params.id, body.amount, nowMs)),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/force-posts',
+    operationId: 'simulateForcePost',
+    summary: 'Sandbox network: a clearing with no authorization; never refused, it can leave the user in debt',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    body: z.object({ cardId: z.string().min(1).max(64), amount: amountCents, merchant: merchantBody }),
+    response: transactionSchema,
+    handler: async ({ sql, scope, body, nowMs }) => presentTransaction(await forcePost(sql, scope, body.cardId, body.amount, body.merchant, nowMs)),
+  }),
+];

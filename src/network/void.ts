@@ -1,0 +1,40 @@
+// Void (merchant reversal) or expiry of a pending authorization (SPEC §5): the held amount goes back — into the
+// card's reservation up to its maxAmount while the card is open, the rest to available. A voided single-use card
+// becomes usable again.
+import { AppError } from '../domain/errors.js';
+import { postTransfers } from '../ledger/transfers.js';
+import { getCardForUpdate, recordCardUse } from '../modules/cards/service.js';
+import { recordEvent } from '../modules/events/service.js';
+import type { Scope } from '../modules/scope.js';
+import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
+import type { Sql } from '../store/database.js';
+import { lockCardholderAccounts } from './money.js';
+
+export type VoidReason = 'reversal' | 'expired';
+
+export async function voidTransaction(tx: Sql, scope: Scope, transactionId: string, reason: VoidReason, nowMs: number): Promise<Transaction> {
+  const transaction = await getTransactionForUpdate(tx, scope, transactionId);
+  if (transaction.status !== 'pending' || transaction.cardId === null || transaction.userId === null) {
+    throw new AppError('invalid_status_transition', { action: 'void', resource: 'transaction', id: transactionId, status: transaction.status });
+  }
+  const card = await getCardForUpdate(tx, scope, transaction.cardId);
+  const accounts = await lockCardholderAccounts(tx, scope, transaction.userId);
+  const toReservedCents = card.status === 'closed' ? 0 : Math.min(card.maxAmountCents - card.reservationCents, transaction.amountCents);
+  const reference = transaction.id;
+  await postTransfers(
+    tx,
+    scope,
+    [
+      { debitAccount: accounts.held, creditAccount: accounts.reserved, amountCents: toReservedCents, kind: 'void.to_reserved', reference },
+      { debitAccount: accounts.held, creditAccount: accounts.available, amountCents: transaction.amountCents - toReservedCents, kind: 'void.to_available', reference },
+    ],
+    nowMs,
+  );
+  if (card.status !== 'closed') {
+    await recordCardUse(tx, card, { reservationCents: card.reservationCents + toReservedCents, singleUseConsumed: false, pinnedMerchant: card.pinnedMerchant }, nowMs);
+  }
+  const voided: Transaction = { ...transaction, status: 'voided', voidedAtMs: nowMs, updatedAtMs: nowMs };
+  await tx.run(`UPDATE transactions SET status = 'voided', voided_at = ?, updated_at = ? WHERE id = ?`, [nowMs, nowMs, transaction.id]);
+  await recordEvent(tx, scope, 'transaction.voided', { ...presentTransaction(voided), voidReason: reason }, nowMs);
+  return voided;
+}
