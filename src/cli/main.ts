@@ -1,6 +1,5 @@
-// The `cardrail` command line: serve, init, keys, migrate. Later issues add mcp, demo, simulate, verify-ledger.
+// The `cardrail` command line: serve, init, keys, migrate, verify-ledger, simulate. Later issues add mcp and demo.
 import { Command, Option } from 'commander';
-import { createApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Environment } from '../domain/clock.js';
@@ -13,6 +12,7 @@ import { migrate } from '../store/migrate.js';
 import { openDatabase } from '../store/open.js';
 import { isAppError } from '../domain/errors.js';
 import { verifyLedger } from '../ledger/verify.js';
+import { registerSimulateCommands } from './simulate.js';
 
 class CliError extends Error {}
 
@@ -58,6 +58,9 @@ export function urlsOf(config: Config, address: string): Record<string, string> 
 
 async function serve(): Promise<void> {
   const config = loadConfig();
+  // Loaded here, not at the top: the server (Fastify, every route and schema) is most of the CLI's start-up time,
+  // and the other commands do not need it.
+  const { createApp } = await import('../app.js');
   const app = await createApp({ config, workers: true });
   const created = await initializeIfEmpty(app.context.db, app.context.clock.nowMs());
   await app.server.listen({ port: config.port, host: config.host });
@@ -207,6 +210,8 @@ export function buildProgram(): Command {
       else process.stdout.write(`Ledger has ${report.problems.length} problem(s):\n${report.problems.map((problem) => `  ${problem}`).join('\n')}\n`);
       if (!report.ok) process.exitCode = 1;
     });
+
+  registerSimulateCommands(program);
 
   return program;
 }

@@ -200,7 +200,7 @@ export const errorCatalogue = {
     type: 'conflict_error',
     status: 409,
     message: 'Intent declaration required',
-    description: 'Card details need a `pending` or `revealed` intent on the card (intents expire after 1 h if details are not read). Declare one with `POST /v1/cards/{id}/intents` first.',
+    description: 'Card details need a `pending` or `revealed` intent on the card (intents expire after 1 h if details are not read), and reading its 3-D Secure challenges a `revealed` one. Declare one with `POST /v1/cards/{id}/intents` first.',
   },
   agent_not_active: {
     type: 'conflict_error',
@@ -237,6 +237,12 @@ export const errorCatalogue = {
     status: 409,
     message: 'The incremental authorization of {amountCents} was declined: {declineReason}',
     description: 'The card, its limits, the agent limit or the funds do not allow the extra amount; the original authorization stands.',
+  },
+  challenge_expired: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Challenge {id} expired at {expiresAt}',
+    description: 'A 3-D Secure challenge lasts 5 minutes of environment time; after that its passcode is void and nothing was authorized. The merchant starts a new authorization.',
   },
   refund_exceeds_settled: {
     type: 'conflict_error',

@@ -80,6 +80,13 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/sandbox/transactions/{id}/refund': sandboxApiKeyOnly,
   'POST /v1/sandbox/transactions/{id}/increment': sandboxApiKeyOnly,
   'POST /v1/sandbox/force-posts': sandboxApiKeyOnly,
+
+  // 3-D Secure: the agent reads its card's passcodes (SPEC §1, §4); the OTP token is a bearer secret handed to it
+  // there, and still answers only the owning agent's token or an API key. The merchant side is sandbox-only.
+  'GET /v1/cards/{id}/challenges': apiKeyOrOwnAgent,
+  'GET /v1/otp/{token}': apiKeyOrOwnAgent,
+  'DELETE /v1/otp/{token}': apiKeyOrOwnAgent,
+  'POST /v1/sandbox/challenges/{id}/complete': sandboxApiKeyOnly,
 };
 
 export function accessFor(method: string, url: string): RouteAccess {

@@ -1,6 +1,7 @@
 // Every /v1 route definition, module by module. Adding a module means adding its routes here and its access rows.
 import { agentRoutes } from '../modules/agents/routes.js';
 import { cardRoutes } from '../modules/cards/routes.js';
+import { challengeRoutes } from '../modules/challenges/routes.js';
 import { intentRoutes } from '../modules/intents/routes.js';
 import { transactionRoutes } from '../modules/transactions/routes.js';
 import { networkRoutes } from '../network/routes.js';
@@ -26,4 +27,5 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...intentRoutes,
   ...transactionRoutes,
   ...networkRoutes,
+  ...challengeRoutes,
 ];

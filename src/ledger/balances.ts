@@ -18,7 +18,8 @@ export async function readUserBalances(sql: Sql, userId: string): Promise<UserBa
     availableCents: balanceOf('available'),
     reservedCents: balanceOf('reserved'),
     heldCents: balanceOf('held'),
-    debtCents: -balanceOf('debt'),
+    // 0 − balance, not −balance: an account that owes nothing reads 0, never −0.
+    debtCents: 0 - balanceOf('debt'),
   };
 }
 

@@ -38,7 +38,7 @@ export interface NetworkSettings {
   settlementDelayMs: number;
 }
 
-async function findCardId(tx: Sql, scope: Scope, secrets: VaultSecrets, request: AuthorizationRequest): Promise<string | undefined> {
+export async function findCardId(tx: Sql, scope: Scope, secrets: VaultSecrets, request: AuthorizationRequest): Promise<string | undefined> {
   if (request.cardId !== undefined) {
     const row = await tx.get<{ id: string }>('SELECT id FROM cards WHERE id = ? AND organization_id = ? AND environment = ?', [request.cardId, scope.organizationId, scope.environment]);
     return row?.id;
@@ -52,7 +52,7 @@ async function findCardId(tx: Sql, scope: Scope, secrets: VaultSecrets, request:
   return row?.id;
 }
 
-function checkCredentials(card: Card, secrets: VaultSecrets, request: AuthorizationRequest, nowMs: number): CredentialCheck {
+export function checkCredentials(card: Card, secrets: VaultSecrets, request: AuthorizationRequest, nowMs: number): CredentialCheck {
   if (request.cardId === undefined) {
     const presentedMonth = Number(request.expirationMonth);
     const presentedYear = Number(request.expirationYear);
@@ -74,7 +74,7 @@ async function cardSpend(tx: Sql, cardId: string, nowMs: number): Promise<{ toda
   return { todayCents: Number(row?.today ?? 0), monthCents: Number(row?.month ?? 0) };
 }
 
-function merchantOf(request: AuthorizationRequest): Merchant {
+export function merchantOf(request: AuthorizationRequest): Merchant {
   return {
     name: request.merchant.name,
     normalizedName: normalizeMerchantName(request.merchant.name),
@@ -86,7 +86,7 @@ function merchantOf(request: AuthorizationRequest): Merchant {
   };
 }
 
-function newTransaction(nowMs: number, merchant: Merchant, request: AuthorizationRequest, card: Card | undefined): Transaction {
+export function newTransaction(nowMs: number, merchant: Merchant, request: AuthorizationRequest, card: Card | undefined): Transaction {
   return {
     id: newId('txn', nowMs),
     cardId: card?.id ?? null,
@@ -158,7 +158,7 @@ export async function insertTransaction(tx: Sql, scope: Scope, transaction: Tran
   );
 }
 
-async function recordDecline(tx: Sql, scope: Scope, transaction: Transaction, code: DeclineCode, detail: string, nowMs: number): Promise<Transaction> {
+export async function recordDecline(tx: Sql, scope: Scope, transaction: Transaction, code: DeclineCode, detail: string, nowMs: number): Promise<Transaction> {
   const declined: Transaction = { ...transaction, status: 'declined', declineReason: code, declineDetail: detail };
   await insertTransaction(tx, scope, declined);
   await recordEvent(tx, scope, 'transaction.declined', presentTransaction(declined), nowMs);

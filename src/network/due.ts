@@ -1,5 +1,7 @@
 // Network work that falls due with time (run by src/workers/due-work.ts): scheduled settlement of pending
 // authorizations, then expiry of those still uncleared after 7 days.
+import { externalAccountId, userAccountId, userAccountKinds } from '../ledger/accounts.js';
+import { lockAccounts } from '../ledger/transfers.js';
 import type { Scope } from '../modules/scope.js';
 import type { Sql } from '../store/database.js';
 import { clearTransaction } from './clear.js';
@@ -15,12 +17,36 @@ async function duePendingIds(tx: Sql, scope: Scope, column: 'settle_at' | 'expir
   return rows.map((row) => row.id);
 }
 
+/**
+ * PostgreSQL: a batch settles or voids several transactions in one database transaction, often several cards of one
+ * user. Taking each one's locks in turn (transaction → card → accounts) would hold a user's accounts while waiting
+ * for the next card — which an authorization on that card holds while it waits for the same accounts: a deadlock.
+ * So the whole batch is locked first, level by level in the order every network flow takes (transactions, then
+ * cards, then the users' accounts and the network's, each in id order). Returns the ids still pending once locked
+ * (a concurrent clear or void may have got there first).
+ */
+async function lockBatch(tx: Sql, scope: Scope, ids: string[]): Promise<string[]> {
+  if (tx.dialect !== 'postgres' || ids.length === 0) return ids;
+  const inList = (values: readonly string[]) => values.map(() => '?').join(', ');
+  const rows = await tx.all<{ id: string; status: string; card_id: string | null; user_id: string | null }>(
+    `SELECT id, status, card_id, user_id FROM transactions WHERE id IN (${inList(ids)}) ORDER BY id FOR UPDATE`,
+    ids,
+  );
+  const pending = rows.filter((row) => row.status === 'pending');
+  const cardIds = [...new Set(pending.flatMap((row) => (row.card_id === null ? [] : [row.card_id])))].sort();
+  if (cardIds.length > 0) await tx.all(`SELECT id FROM cards WHERE id IN (${inList(cardIds)}) ORDER BY id FOR UPDATE`, cardIds);
+  const userIds = [...new Set(pending.flatMap((row) => (row.user_id === null ? [] : [row.user_id])))];
+  if (userIds.length > 0) await lockAccounts(tx, [...userIds.flatMap((userId) => userAccountKinds.map((kind) => userAccountId(userId, kind))), externalAccountId(scope, 'external:network')]);
+  return pending.map((row) => row.id);
+}
+
 export async function settleDueTransactions(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
   let settled = 0;
   for (;;) {
     const ids = await duePendingIds(tx, scope, 'settle_at', nowMs);
-    for (const id of ids) await clearTransaction(tx, scope, id, undefined, nowMs);
-    settled += ids.length;
+    const locked = await lockBatch(tx, scope, ids);
+    for (const id of locked) await clearTransaction(tx, scope, id, undefined, nowMs);
+    settled += locked.length;
     if (ids.length < batchMax) return settled;
   }
 }
@@ -29,8 +55,9 @@ export async function expireDueAuthorizations(tx: Sql, scope: Scope, nowMs: numb
   let expired = 0;
   for (;;) {
     const ids = await duePendingIds(tx, scope, 'expires_at', nowMs);
-    for (const id of ids) await voidTransaction(tx, scope, id, 'expired', nowMs);
-    expired += ids.length;
+    const locked = await lockBatch(tx, scope, ids);
+    for (const id of locked) await voidTransaction(tx, scope, id, 'expired', nowMs);
+    expired += locked.length;
     if (ids.length < batchMax) return expired;
   }
 }

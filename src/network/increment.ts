@@ -48,7 +48,8 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
     },
     userApproved: user.applicationStatus === 'approved',
     agentActive: agent.status === 'active',
-    agentRemainingCents: policy.remainingCents,
+    // A per-transaction limit bounds the whole authorization, as maxAmount does: the extra may use only what is left.
+    agentRemainingCents: policy.remainingCents !== null && policy.spendingLimitFrequency === 'perTransaction' ? Math.max(0, policy.remainingCents - transaction.amountCents) : policy.remainingCents,
     riskDeclineRule: undefined,
     availableCents: accounts.availableCents,
   });

@@ -5,6 +5,8 @@ import { defineRoute } from '../http/route.js';
 import { presentTransaction } from '../modules/transactions/service.js';
 import { transactionSchema } from '../modules/transactions/routes.js';
 import { authorize } from './authorize.js';
+import { completeChallenge, networkAnswerSchema, presentNetworkAnswer, requestChallenge } from './challenge.js';
+import { completeChallengeBody } from '../modules/challenges/schemas.js';
 import { clearTransaction } from './clear.js';
 import { forcePost } from './force-post.js';
 import { incrementAuthorization } from './increment.js';
@@ -33,6 +35,7 @@ const authorizationBody = z
     amount: z.number().int().min(1).max(maxAuthorizationCents).describe('cents'),
     currency: z.literal('USD').default('USD'),
     merchant: merchantBody,
+    threeDS: z.boolean().optional().describe('3-D Secure: answer a challenge (status challenge_required) instead of deciding, until the passcode is sent'),
   })
   .superRefine((body, context) => {
     if (body.cardId !== undefined) return;
@@ -47,14 +50,33 @@ export const networkRoutes = [
     url: '/v1/sandbox/authorizations',
     operationId: 'simulateAuthorization',
     summary: 'Sandbox network: a merchant presents a card; answers the transaction, approved (pending) or declined',
+    description:
+      'With `threeDS: true` and a card that checks out, the answer is instead a challenge (`object: "challenge"`, `status: "challenge_required"`): the agent reads its passcode with `GET /v1/cards/{id}/challenges` and the merchant sends it to `POST /v1/sandbox/challenges/{id}/complete`.',
     tag: 'Sandbox network',
     rateLimit: 'none',
     body: authorizationBody,
-    response: transactionSchema,
-    handler: async ({ sql, scope, body, nowMs, app }) =>
-      presentTransaction(
-        await authorize(sql, scope, { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs }, { ...body, amountCents: body.amount }, nowMs),
-      ),
+    response: networkAnswerSchema,
+    handler: async ({ sql, scope, body, nowMs, app }) => {
+      const settings = { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs };
+      const request = { ...body, amountCents: body.amount };
+      if (body.threeDS === true) return presentNetworkAnswer(await requestChallenge(sql, scope, settings, request, nowMs), nowMs);
+      return presentTransaction(await authorize(sql, scope, settings, request, nowMs));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/sandbox/challenges/{id}/complete',
+    operationId: 'simulateChallengeCompletion',
+    summary: 'Sandbox network: the merchant sends the 3-D Secure passcode; the right one runs the authorization',
+    description:
+      'Right passcode → the authorization runs and its transaction is the answer. Wrong → the challenge with `attemptsRemaining`; the third wrong one → a declined transaction, `declineReason: "challenge_failed"`. Expired → 409 `challenge_expired`; already completed or failed → 409 `invalid_status_transition`.',
+    tag: 'Sandbox network',
+    rateLimit: 'none',
+    params: transactionParams,
+    body: completeChallengeBody,
+    response: networkAnswerSchema,
+    handler: async ({ sql, scope, params, body, nowMs, app }) =>
+      presentNetworkAnswer(await completeChallenge(sql, scope, { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs }, params.id, body.otp, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',

@@ -4,6 +4,7 @@
 import type { AppContext } from '../app-context.js';
 import { environmentTimeMs, type Environment } from '../domain/clock.js';
 import { closeExpiredCards } from '../modules/cards/service.js';
+import { expireDueChallenges } from '../modules/challenges/service.js';
 import { completeConfirmedDeposits } from '../modules/funding/service.js';
 import { expireDueIntents } from '../modules/intents/service.js';
 import type { Scope } from '../modules/scope.js';
@@ -14,6 +15,8 @@ export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<numb
 
 /** The steps, in order. */
 export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [
+  // First: completing a challenge locks it before the agent, card and accounts, so expiry takes it first too.
+  { name: 'challengesExpired', run: expireDueChallenges },
   { name: 'depositsCompleted', run: completeConfirmedDeposits },
   { name: 'cardsExpired', run: closeExpiredCards },
   { name: 'intentsExpired', run: expireDueIntents },

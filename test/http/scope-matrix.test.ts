@@ -48,6 +48,14 @@ interface World {
   withdrawalId: string;
   depositId: string;
   apiKeyId: string;
+  /** A multi-use card without drift detection that the card network routes authorize on. */
+  networkCardId: string;
+  /** A pending authorization on `networkCardId`. */
+  transactionId: string;
+  /** 3-D Secure, set by `freshChallenge` only: a pending challenge on a fresh card, its passcode and OTP token. */
+  challengeId?: string;
+  challengeOtp?: string;
+  otpToken?: string;
 }
 
 type Fresh = (world: World) => Promise<Partial<World>>;
@@ -78,7 +86,13 @@ const notFound: Expected = { kind: 'error', status: 404, type: 'not_found_error'
  * Answers the access table does not predict, each justified by SPEC. Empty today: every route follows the rules
  * above. Add `'METHOD /v1/path': { credential: expected }` with a comment quoting the SPEC sentence that demands it.
  */
-const exceptions: Readonly<Record<string, Partial<Record<Credential, Expected>>>> = {};
+const exceptions: Readonly<Record<string, Partial<Record<Credential, Expected>>>> = {
+  // SPEC §4 "Transactions and the card network simulator": POST /v1/sandbox/authorizations "answers 200 with the
+  // transaction whether approved or declined (a decline is the network's answer, not an API error); only a malformed
+  // request is a 4xx". Another tenant's card presented to the network is an unknown card: declined invalid_card
+  // (200), showing nothing of the card's owner.
+  'POST /v1/sandbox/authorizations': { otherOrgKey: foreignSuccess },
+};
 
 /**
  * What SPEC §4 "Agent-token scope" (seed 000) lets an agent token call: "own cards (GET /v1/cards/{id},
@@ -102,6 +116,10 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // "declares intents"; §7 the agent tool ledger_intent does "declare, list, get, cancel".
   'GET /v1/intents/{id}': 'SPEC §4 Intents, §7 ledger_intent get',
   'POST /v1/intents/{id}/cancel': 'SPEC §4 Intents, §7 ledger_intent cancel',
+  // SPEC §1 the agent "reads 3-D Secure codes"; §4 3-D Secure: "GET /v1/otp/{token} and DELETE /v1/otp/{token} as in
+  // seed 002", the token being handed to the agent by GET /v1/cards/{id}/challenges; §7 the agent tool ledger_challenges.
+  'GET /v1/otp/{token}': 'SPEC §1 Agent, §4 3-D Secure, §7 ledger_challenges',
+  'DELETE /v1/otp/{token}': 'SPEC §1 Agent, §4 3-D Secure, §7 ledger_challenges',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -123,6 +141,8 @@ function paramValue(url: string, name: string, world: World): string {
   if (name === 'userId') return world.userId;
   if (name === 'withdrawalId') return world.withdrawalId;
   if (name === 'tokenId') return world.tokenId;
+  if (name === 'token' && world.otpToken !== undefined) return world.otpToken;
+  if (name === 'id' && url.startsWith('/v1/sandbox/challenges/') && world.challengeId !== undefined) return world.challengeId;
   if (name === 'id') {
     const segments = url.split('/').slice(2); // after '', 'v1'
     const collection = segments[0] === 'sandbox' ? segments[1] : segments[0];
@@ -134,9 +154,11 @@ function paramValue(url: string, name: string, world: World): string {
       'api-keys': 'apiKeyId',
       deposits: 'depositId',
       withdrawals: 'withdrawalId',
+      transactions: 'transactionId',
     };
     const field = collection === undefined ? undefined : byCollection[collection];
-    if (field !== undefined) return world[field];
+    const value = field === undefined ? undefined : world[field];
+    if (value !== undefined) return value;
   }
   throw new Error(`no world resource for {${name}} of ${url}: teach paramValue in test/http/scope-matrix.test.ts`);
 }
@@ -227,6 +249,30 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       return { withdrawalId };
     };
     const freshUser: Fresh = async () => newUser();
+    const newAuthorization = async (world: World): Promise<string> => {
+      const transaction = await owner('POST', '/v1/sandbox/authorizations', { cardId: world.networkCardId, amount: 100, merchant: { name: 'Amazon' } });
+      assert.equal(transaction.status, 'pending', `arrange an authorization: ${JSON.stringify(transaction)}`);
+      ownAgentIds.add(transaction.id);
+      return transaction.id;
+    };
+    const freshPendingTransaction: Fresh = async (world) => ({ transactionId: await newAuthorization(world) });
+    const freshSettledTransaction: Fresh = async (world) => {
+      const transactionId = await newAuthorization(world);
+      await owner('POST', `/v1/sandbox/transactions/${transactionId}/clear`, {});
+      return { transactionId };
+    };
+
+    /** A fresh card of the owner agent with a revealed intent and a pending 3-D Secure challenge (read by the key). */
+    const freshChallenge: Fresh = async (world) => {
+      const cardId = await newCard(world);
+      await owner('POST', `/v1/cards/${cardId}/intents`, { summary: 'challenged purchase', amount: 100, merchantText: 'Amazon' });
+      await owner('POST', `/v1/cards/${cardId}/details`, { summary: 'challenged purchase', expectedAmount: 100, merchantText: 'Amazon' });
+      const challenge = await owner('POST', '/v1/sandbox/authorizations', { cardId, amount: 100, merchant: { name: 'Amazon' }, threeDS: true });
+      assert.equal(challenge.status, 'challenge_required', `arrange a challenge: ${JSON.stringify(challenge)}`);
+      const listed = await owner('GET', `/v1/cards/${cardId}/challenges`);
+      for (const id of [cardId, challenge.id]) ownAgentIds.add(id);
+      return { cardId, challengeId: challenge.id, challengeOtp: listed.data[0].otp, otpToken: listed.data[0].otpToken };
+    };
 
     /** One row per route: its valid body, and which resources each call needs fresh. Every route must have one. */
     const cases: Readonly<Record<string, RouteCase>> = {
@@ -291,6 +337,22 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/intents/{id}/reject': { fresh: freshIntentAwaitingApproval, body: () => ({ reason: 'no' }) },
       // Reads the shared card's latest pending or revealed intent; two successful reads stay far below 10 per hour.
       'POST /v1/cards/{id}/details': { body: () => ({ summary: 'matrix purchase', expectedAmount: 500, merchantText: 'Amazon' }) },
+
+      'GET /v1/transactions': { query: '?limit=100', ownerSees: (world) => world.transactionId },
+      'GET /v1/transactions/{id}': {},
+      // Every approved authorization holds 100 of the network card's 5,000; each call judges a fresh transaction.
+      'POST /v1/sandbox/authorizations': { body: (world) => ({ cardId: world.networkCardId, amount: 100, merchant: { name: 'Amazon' } }) },
+      'POST /v1/sandbox/transactions/{id}/clear': { fresh: freshPendingTransaction, body: () => ({}) },
+      'POST /v1/sandbox/transactions/{id}/void': { fresh: freshPendingTransaction },
+      'POST /v1/sandbox/transactions/{id}/refund': { fresh: freshSettledTransaction, body: () => ({ amount: 50 }) },
+      'POST /v1/sandbox/transactions/{id}/increment': { fresh: freshPendingTransaction, body: () => ({ amount: 100 }) },
+      'POST /v1/sandbox/force-posts': { body: (world) => ({ cardId: world.networkCardId, amount: 100, merchant: { name: 'Amazon' } }) },
+
+      // 3-D Secure: each call judges a fresh challenge (the list needs the revealed intent freshChallenge declares).
+      'GET /v1/cards/{id}/challenges': { fresh: freshChallenge },
+      'GET /v1/otp/{token}': { fresh: freshChallenge },
+      'DELETE /v1/otp/{token}': { fresh: freshChallenge },
+      'POST /v1/sandbox/challenges/{id}/complete': { fresh: freshChallenge, body: (world) => ({ otp: world.challengeOtp }) },
     };
 
     before(async () => {
@@ -315,7 +377,10 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       const deposit = await owner('POST', '/v1/sandbox/deposits', { userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 });
       assert.equal(deposit.status, 'completed');
       const apiKey = await owner('POST', '/v1/api-keys', { name: 'matrix key' });
-      for (const id of [agent.id, cardId, approvalCardId, intent.id, token.id]) ownAgentIds.add(id);
+      const networkCardId = await newCard(partial, { maxAmount: 5_000, merchantDriftEnabled: false });
+      const transaction = await owner('POST', '/v1/sandbox/authorizations', { cardId: networkCardId, amount: 100, merchant: { name: 'Amazon' } });
+      assert.equal(transaction.status, 'pending', JSON.stringify(transaction));
+      for (const id of [agent.id, cardId, approvalCardId, intent.id, token.id, networkCardId, transaction.id]) ownAgentIds.add(id);
       world = {
         userId,
         agentId: agent.id,
@@ -327,6 +392,8 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         withdrawalId,
         depositId: deposit.id,
         apiKeyId: apiKey.id,
+        networkCardId,
+        transactionId: transaction.id,
       };
 
       // The second organization has data of its own, so its lists are not empty by accident.

@@ -2,6 +2,7 @@
 // intent whose details were read.
 import assert from 'node:assert/strict';
 import type { TestApp } from '../helpers/app.js';
+import { verifyLedger } from '../../src/ledger/verify.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
 
 export interface Cardholder {
@@ -47,3 +48,88 @@ export async function balanceOf(testApp: TestApp, userId: string) {
   const { total, pending, reserved, available } = response.json;
   return { total, pending, reserved, available };
 }
+
+// ---- shared by the network's test files -------------------------------------------------------------------------
+
+export type PresentedCard = Record<'pan' | 'cvv' | 'expirationMonth' | 'expirationYear', string>;
+
+/** What a merchant presents: the four fields of the details answer. */
+export function presented(details: PresentedCard): PresentedCard {
+  return { pan: details.pan, cvv: details.cvv, expirationMonth: details.expirationMonth, expirationYear: details.expirationYear };
+}
+
+/** A CVV that is certainly not `cvv`. */
+export function otherCvv(cvv: string): string {
+  return String((Number(cvv) + 1) % 1000).padStart(3, '0');
+}
+
+/** The balance with `debt`, which `balanceOf` leaves out. */
+export async function balanceWithDebtOf(testApp: TestApp, userId: string) {
+  const response = await testApp.request('GET', `/v1/balances/${userId}`);
+  assert.equal(response.statusCode, 200, response.body);
+  const { total, pending, reserved, available, debt } = response.json;
+  return { total, pending, reserved, available, debt };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function cardOf(testApp: TestApp, cardId: string): Promise<any> {
+  const response = await testApp.request('GET', `/v1/cards/${cardId}`);
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function transactionOf(testApp: TestApp, transactionId: string): Promise<any> {
+  const response = await testApp.request('GET', `/v1/transactions/${transactionId}`);
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json;
+}
+
+/** POST with the sandbox key, asserting 200; the answer's JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function post(testApp: TestApp, url: string, body?: unknown): Promise<any> {
+  const response = await testApp.request('POST', url, body === undefined ? {} : { body });
+  assert.equal(response.statusCode, 200, `POST ${url}: ${response.body}`);
+  return response.json;
+}
+
+export interface EventRow {
+  id: string;
+  type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  object: any;
+}
+
+/** Events whose payload mentions `id` (a transaction's, a card's, an agent's), oldest first; only `type` if given. */
+export async function eventsAbout(testApp: TestApp, id: string, type?: string): Promise<EventRow[]> {
+  const rows = await testApp.store.db.all<{ id: string; type: string; data: string }>('SELECT id, type, data FROM events WHERE data LIKE ? ORDER BY id', [`%"${id}"%`]);
+  return rows.filter((row) => type === undefined || row.type === type).map((row) => ({ id: row.id, type: row.type, object: (JSON.parse(row.data) as { object: unknown }).object }));
+}
+
+export async function assertLedgerSound(testApp: TestApp): Promise<void> {
+  assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
+}
+
+/** The sandbox environment's current time (wall clock of the test app plus the organization's offset). */
+export async function sandboxNowMs(testApp: TestApp): Promise<number> {
+  const response = await testApp.request('GET', '/v1/sandbox/clock');
+  assert.equal(response.statusCode, 200, response.body);
+  return testApp.clock.nowMs() + response.json.offsetSeconds * 1000;
+}
+
+/** Sets the test app's wall clock so that sandbox time is `targetMs` (the offset only moves forward; the clock can go anywhere). */
+export async function placeSandboxTime(testApp: TestApp, targetMs: number): Promise<void> {
+  const response = await testApp.request('GET', '/v1/sandbox/clock');
+  assert.equal(response.statusCode, 200, response.body);
+  testApp.clock.setMs(targetMs - response.json.offsetSeconds * 1000);
+  assert.equal(await sandboxNowMs(testApp), targetMs);
+}
+
+/** `POST /v1/sandbox/clock/advance`: sandbox time moves and due work (settlement, expiries) runs. */
+export async function advanceSandbox(testApp: TestApp, seconds: number): Promise<void> {
+  const response = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
+  assert.equal(response.statusCode, 200, response.body);
+}
+
+export const hourSeconds = 3_600;
+export const daySeconds = 24 * hourSeconds;

@@ -399,6 +399,32 @@ CREATE INDEX transactions_by_user ON transactions (user_id, id);
 CREATE INDEX transactions_pending ON transactions (status, organization_id, environment, settle_at)
 `,
   },
+  {
+    version: 7,
+    name: '3-D Secure challenges',
+    // No otp column: the passcode and the OTP token are derived from the master key and the challenge id
+    // (src/modules/challenges/otp.ts); only the token's SHA-256 is kept, to find the challenge it names.
+    sql: `
+CREATE TABLE challenges (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  card_id TEXT NOT NULL REFERENCES cards(id),
+  agent_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  request TEXT NOT NULL,
+  otp_token_hash TEXT UNIQUE,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'expired')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  expires_at BIGINT NOT NULL,
+  transaction_id TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX challenges_by_card ON challenges (card_id, status, id);
+CREATE INDEX challenges_pending ON challenges (status, organization_id, environment, expires_at)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,0 +1,249 @@
+// `npm run bench`: the figures of SPEC §9's first three lines, each with its ratio to the target, from one run on
+// this machine. What each figure measures: docs/benchmarks.md. Every loop is bounded by count and by time, all
+// traffic stays on 127.0.0.1, and temporary databases are removed at the end. The whole run takes 1–3 minutes.
+import BetterSqlite3 from 'better-sqlite3';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
+import { rawTransferCeiling, type CeilingResult } from './ceiling.js';
+import { describeDeclines, engineLatency, engineThroughput, type EngineTarget } from './engine.js';
+import { hotAccount, type HotAccountResult } from './hot-account.js';
+import { httpTarget, runHttpLoad, startBenchServer } from './http.js';
+import type { HttpLoadAnswer } from './http-load.js';
+import { commitsSoFar, countCommits } from './lib/commits.js';
+import type { ClosedLoopResult, OpenLoopResult } from './lib/open-loop.js';
+import { arrangePopulation, benchSecrets, openTempDatabase, type TempDatabase } from './lib/population.js';
+import { installSqlProfile, resetSqlProfile, sqlProfileReport } from './lib/sql-profile.js';
+import { formatCount, formatMs, formatRate, progress } from './lib/stats.js';
+
+/** SPEC §9. */
+const targets = {
+  enginePerSecond: 20_000,
+  engineP99Ms: 5,
+  engineOfferedPerSecond: 5_000,
+  httpPerSecond: 5_000,
+  httpP99Ms: 20,
+  httpOfferedPerSecond: 5_000,
+};
+
+/** Sizes and bounds: a run takes 1–3 minutes on 2 cores. */
+const plan = {
+  population: { users: 2_000, cardsPerUser: 5, fundsPerUserCents: 10_000_000, cardMaxAmountCents: 50_000 },
+  ceiling: { accounts: 10_000, batchSize: 256, durationMs: 3_000, maxTransfers: 3_000_000 },
+  closedLoopMs: 5_000,
+  closedLoopMaxCount: 500_000,
+  concurrencies: [64, 256],
+  openLoopMs: 5_000,
+  openLoopMaxOutstanding: 2_000,
+  openLoopDrainMs: 10_000,
+  hot: { cards: 100, concurrency: 100, cardMaxAmountCents: 10_000, durationMs: 10_000, minAttempts: 2_000, maxAttempts: 200_000, fundedShare: 0.6 },
+  http: { connections: 64, durationMs: 5_000, maxCount: 200_000, openConnections: 128, childTimeoutMs: 90_000 },
+};
+/** Mean of the uniform $1.00–$49.99 amounts drawn (bench/engine.ts requestFor). */
+const meanAmountCents = 2_550;
+
+interface Row {
+  label: string;
+  measured: string;
+  target?: string;
+  /** measured ÷ target: ≥ 1 meets a throughput target, ≤ 1 meets a latency target. */
+  ratio?: number;
+  meets?: boolean;
+}
+
+const rows: Array<Row | string> = [];
+const notes: string[] = [];
+/** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call of the first engine run and print the costliest statements. */
+const sqlProfile = process.env.CARDRAIL_BENCH_SQL_PROFILE === '1';
+const profileReports: string[] = [];
+
+function throughputRow(label: string, perSecond: number, target: number): Row {
+  return { label, measured: formatRate(perSecond), target: `≥ ${formatRate(target)}`, ratio: perSecond / target, meets: perSecond >= target };
+}
+
+function latencyRow(label: string, ms: number, target: number | undefined, lowerBound: boolean): Row {
+  const measured = `${lowerBound ? '≥ ' : ''}${formatMs(ms)}`;
+  if (target === undefined) return { label, measured };
+  return { label, measured, target: `≤ ${formatMs(target)}`, ratio: ms / target, meets: !lowerBound && ms <= target };
+}
+
+function openLoopNote(name: string, result: OpenLoopResult): string {
+  const parts = [`${name}: ${formatCount(result.scheduled)} arrivals at ${formatRate(result.offeredPerSecond)}, ${formatCount(result.completed)} answered (${formatRate(result.completedPerSecond)})`];
+  if (result.dropped > 0) parts.push(`${formatCount(result.dropped)} dropped because ${formatCount(plan.openLoopMaxOutstanding)} were already waiting (saturated)`);
+  if (result.unfinished > 0) parts.push(`${formatCount(result.unfinished)} unanswered at the drain deadline (their age counted: percentiles are lower bounds)`);
+  if (result.failed > 0) parts.push(`${formatCount(result.failed)} failed`);
+  parts.push(`p90 ${formatMs(result.latency.p90)}, max ${formatMs(result.latency.max)}`);
+  return parts.join('; ');
+}
+
+function printTable(): void {
+  const header = ['figure', 'measured', 'target', 'ratio', 'meets'];
+  const lines = rows.map((row) =>
+    typeof row === 'string'
+      ? row
+      : [`  ${row.label}`, row.measured, row.target ?? '', row.ratio === undefined ? '' : `${row.ratio < 0.1 ? row.ratio.toFixed(3) : row.ratio.toFixed(2)}×`, row.meets === undefined ? '' : row.meets ? 'yes' : 'NO'],
+  );
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.filter((line): line is string[] => Array.isArray(line)).map((line) => line[column]!.length)));
+  const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('   ');
+  const rule = '─'.repeat(widths.reduce((sum, width) => sum + width, 0) + 3 * (widths.length - 1));
+  process.stdout.write(`${format(header)}\n${rule}\n`);
+  for (const line of lines) process.stdout.write(`${typeof line === 'string' ? line : format(line)}\n`);
+  process.stdout.write(`${rule}\n`);
+}
+
+function machineLine(): string {
+  const sqlite = new BetterSqlite3(':memory:');
+  const version = (sqlite.prepare('SELECT sqlite_version() AS version').get() as { version: string }).version;
+  sqlite.close();
+  const [one, five] = loadavg();
+  return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, SQLite ${version}, temp files in ${tmpdir()}, load average ${one!.toFixed(1)} (1 min) / ${five!.toFixed(1)} (5 min) at start`;
+}
+
+async function benchEngine(target: EngineTarget): Promise<number> {
+  rows.push('Authorization engine, in process, SQLite durable (WAL, synchronous=FULL, group commit)');
+  let best = 0;
+  for (const concurrency of plan.concurrencies) {
+    progress(`engine: ${concurrency} callers in flight for ${plan.closedLoopMs / 1000} s`);
+    const commitsBefore = commitsSoFar();
+    resetSqlProfile();
+    const result = await engineThroughput(target, { concurrency, durationMs: plan.closedLoopMs, maxCount: plan.closedLoopMaxCount, seed: concurrency });
+    const commits = commitsSoFar() - commitsBefore;
+    if (sqlProfile) profileReports.push(`engine, ${concurrency} in flight — ${sqlProfileReport(result.completed, result.elapsedMs)}`);
+    best = Math.max(best, result.perSecond);
+    rows.push(throughputRow(`throughput, ${concurrency} in flight`, result.perSecond, targets.enginePerSecond));
+    notes.push(
+      `engine ${concurrency} in flight: ${formatCount(result.completed)} decisions in ${(result.elapsedMs / 1000).toFixed(1)} s (approved ${formatCount(result.counts.approved)}, declined: ${describeDeclines(result.counts)}); ` +
+        `${(result.completed / Math.max(1, commits)).toFixed(1)} decisions per commit; closed-loop latency p50 ${formatMs(result.latency.p50)}, p99 ${formatMs(result.latency.p99)}`,
+    );
+  }
+  progress(`engine: open loop at ${formatRate(targets.engineOfferedPerSecond)} for ${plan.openLoopMs / 1000} s`);
+  const open = await engineLatency(target, {
+    ratePerSecond: targets.engineOfferedPerSecond,
+    durationMs: plan.openLoopMs,
+    maxOutstanding: plan.openLoopMaxOutstanding,
+    drainTimeoutMs: plan.openLoopDrainMs,
+    seed: 5_000,
+  });
+  const saturated = open.dropped > 0 || open.unfinished > 0;
+  rows.push(latencyRow(`p50 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p50, undefined, open.unfinished > 0));
+  rows.push(latencyRow(`p99 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p99, targets.engineP99Ms, open.unfinished > 0));
+  notes.push(openLoopNote('engine open loop', open) + (saturated ? ' — the engine cannot sustain the offered rate on this machine, so the latency is queueing time' : ''));
+  return best;
+}
+
+function ceilingRows(ceiling: CeilingResult, engineBest: number): void {
+  rows.push({ label: `raw SQLite transfer ceiling (${ceiling.batchSize} per commit)`, measured: formatRate(ceiling.perSecond) });
+  rows.push({ label: 'engine throughput ÷ raw ceiling', measured: `${((100 * engineBest) / ceiling.perSecond).toFixed(1)} %`, ratio: engineBest / ceiling.perSecond });
+  notes.push(`raw ceiling: ${formatCount(ceiling.transfers)} transfers (each 1 INSERT + 2 UPDATEs) in ${formatCount(ceiling.commits)} commits over ${(ceiling.elapsedMs / 1000).toFixed(1)} s`);
+}
+
+function hotRows(hot: HotAccountResult, engineBest: number): void {
+  rows.push(`Hot account: 1 user, ${plan.hot.cards} multi-use cards, ${plan.hot.concurrency} authorizing at once`);
+  rows.push(throughputRow('throughput', hot.perSecond, targets.enginePerSecond));
+  rows.push({ label: 'hot account ÷ engine throughput', measured: `${((100 * hot.perSecond) / engineBest).toFixed(0)} %`, ratio: hot.perSecond / engineBest });
+  rows.push({ label: 'overspend (verifyLedger + balance checks)', measured: hot.problems.length === 0 ? 'none — OK' : `${hot.problems.length} PROBLEM(S)`, meets: hot.problems.length === 0 });
+  const ranOut = hot.counts.declined.get('insufficient_funds') ?? 0;
+  notes.push(
+    `hot account: ${formatCount(hot.completed)} attempts in ${(hot.elapsedMs / 1000).toFixed(1)} s, approved ${formatCount(hot.counts.approved)} for $${(hot.approvedCents / 100).toFixed(2)} of $${(hot.fundedCents / 100).toFixed(2)} funded, ` +
+      `declined: ${describeDeclines(hot.counts)}${ranOut === 0 ? ' (funds did not run out within the time bound)' : ''}; ` +
+      `balances available $${(hot.balances.available / 100).toFixed(2)}, reserved $${(hot.balances.reserved / 100).toFixed(2)}, held $${(hot.balances.held / 100).toFixed(2)}; ` +
+      `throughput first fifth ${formatRate(hot.firstFifthPerSecond)} → last fifth ${formatRate(hot.lastFifthPerSecond)}`,
+  );
+  for (const problem of hot.problems) notes.push(`hot account PROBLEM: ${problem}`);
+}
+
+function httpRows(closed: HttpLoadAnswer, open: HttpLoadAnswer, commits: number): void {
+  const closedResult = closed.closed as ClosedLoopResult;
+  const openResult = open.open as OpenLoopResult;
+  rows.push('HTTP: POST /v1/sandbox/authorizations over loopback (cardId form, sandbox key)');
+  rows.push(throughputRow(`throughput, ${plan.http.connections} connections`, closedResult.perSecond, targets.httpPerSecond));
+  rows.push(latencyRow(`p50 latency at ${formatRate(targets.httpOfferedPerSecond)} offered`, openResult.latency.p50, undefined, openResult.unfinished > 0));
+  rows.push(latencyRow(`p99 latency at ${formatRate(targets.httpOfferedPerSecond)} offered`, openResult.latency.p99, targets.httpP99Ms, openResult.unfinished > 0));
+  const errors = (answer: HttpLoadAnswer) => (Object.keys(answer.errors).length === 0 ? 'no errors' : `errors ${JSON.stringify(answer.errors)}`);
+  notes.push(
+    `HTTP closed loop: ${formatCount(closedResult.completed)} requests in ${(closedResult.elapsedMs / 1000).toFixed(1)} s, approved ${formatCount(closed.approved)}, declined ${formatCount(closed.declined)}, ${errors(closed)}; ` +
+      `${(closedResult.completed / Math.max(1, commits)).toFixed(1)} requests per commit; closed-loop latency p50 ${formatMs(closedResult.latency.p50)}, p99 ${formatMs(closedResult.latency.p99)}`,
+  );
+  notes.push(`${openLoopNote('HTTP open loop', openResult)}; ${errors(open)}`);
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  countCommits();
+  if (sqlProfile) installSqlProfile();
+  process.stdout.write(`cardrail benchmark — ${machineLine()}\n\n`);
+  const secrets = benchSecrets();
+
+  progress(`raw SQLite transfer ceiling for ${plan.ceiling.durationMs / 1000} s`);
+  const ceiling = rawTransferCeiling(plan.ceiling);
+
+  const engineStore = await openTempDatabase('engine');
+  let hotStore: TempDatabase | undefined;
+  try {
+    const { users, cardsPerUser } = plan.population;
+    progress(`arranging ${formatCount(users)} approved, funded users with one agent and ${cardsPerUser} multi-use cards each (${formatCount(users * cardsPerUser)} cards)`);
+    const arrangeStart = performance.now();
+    const population = await arrangePopulation(engineStore.db, secrets, { ...plan.population, nowMs: Date.now() });
+    notes.unshift(`population: ${formatCount(population.userIds.length)} users, ${formatCount(population.cards.length)} cards arranged through the services in ${((performance.now() - arrangeStart) / 1000).toFixed(1)} s`);
+    const target: EngineTarget = { db: engineStore.db, scope: population.scope, settings: { secrets, settlementDelayMs: 86_400_000 }, cards: population.cards, form: 'pan' };
+    const engineBest = await benchEngine(target);
+    ceilingRows(ceiling, engineBest);
+
+    progress('HTTP: starting the server on 127.0.0.1 and the load generator (child process)');
+    const server = await startBenchServer(engineStore, secrets);
+    let httpAnswers: HttpLoadAnswer[];
+    const httpCommitsBefore = commitsSoFar();
+    try {
+      httpAnswers = await runHttpLoad(
+        httpTarget(server, population),
+        [
+          { mode: 'closed', concurrency: plan.http.connections, connections: plan.http.connections, ratePerSecond: 0, durationMs: plan.http.durationMs, maxCount: plan.http.maxCount, seed: 1 },
+          {
+            mode: 'open',
+            concurrency: 0,
+            connections: plan.http.openConnections,
+            ratePerSecond: targets.httpOfferedPerSecond,
+            durationMs: plan.http.durationMs,
+            maxCount: plan.openLoopMaxOutstanding,
+            seed: 2,
+          },
+        ],
+        plan.http.childTimeoutMs,
+      );
+    } finally {
+      await server.close();
+    }
+    // Closed-loop commits only are of interest; the open loop's follow in the same child, so split by request count.
+    const httpCommits = commitsSoFar() - httpCommitsBefore;
+    const closedShare = httpAnswers[0]!.closed!.completed / Math.max(1, httpAnswers[0]!.closed!.completed + httpAnswers[1]!.open!.completed);
+    httpRows(httpAnswers[0]!, httpAnswers[1]!, Math.round(httpCommits * closedShare));
+
+    hotStore = await openTempDatabase('hot');
+    const attempts = Math.round(Math.min(plan.hot.maxAttempts, Math.max(plan.hot.minAttempts, engineBest * 6)));
+    const fundsCents = Math.round(plan.hot.fundedShare * attempts * meanAmountCents);
+    progress(`hot account: ${formatCount(attempts)} authorizations on ${plan.hot.cards} cards of one user funded for about ${Math.round(plan.hot.fundedShare * 100)} % of them (at most ${plan.hot.durationMs / 1000} s)`);
+    const hot = await hotAccount(hotStore, secrets, { ...plan.hot, attempts, fundsCents, seed: 7 });
+    hotRows(hot, engineBest);
+
+    progress('verifying the ledger of the engine and HTTP database');
+    const report: LedgerReport = await verifyLedger(engineStore.db);
+    notes.push(
+      report.ok
+        ? `verifyLedger (engine + HTTP database): OK — ${formatCount(report.accounts)} accounts, ${formatCount(report.transfers)} transfers, all seven invariants hold`
+        : `verifyLedger (engine + HTTP database): ${report.problems.length} PROBLEM(S): ${report.problems.slice(0, 10).join('; ')}`,
+    );
+    if (!report.ok) process.exitCode = 1;
+    if (hot.problems.length > 0) process.exitCode = 1;
+  } finally {
+    await engineStore.dispose();
+    await hotStore?.dispose();
+  }
+
+  process.stdout.write('\n');
+  printTable();
+  process.stdout.write('\n');
+  for (const note of notes) process.stdout.write(`- ${note}\n`);
+  for (const report of profileReports) process.stdout.write(`\n${report}\n`);
+  process.stdout.write(`\nratio = measured ÷ target (throughput meets at ≥ 1, latency at ≤ 1). Total ${((performance.now() - startedAt) / 1000).toFixed(0)} s. See docs/benchmarks.md.\n`);
+}
+
+await main();
