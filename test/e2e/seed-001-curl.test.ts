@@ -1,4 +1,4 @@
-// Seed 001 "Phase 1: Setup" and Phase 2 up to "Card Detail Access", done literally: the real `curl` against a real `cardrail serve`, every command as a
+// Seed 001 from "Phase 1: Setup" to "Card Lifecycle", done literally: the real `curl` against a real `cardrail serve`, every command as a
 // person would type it (-X POST, -H "Api-Key: …", -d '…' with no Content-Type). Create the user, start KYC, open
 // the hosted page and submit its form as a browser would, read the funding instructions, then a sandbox deposit
 // that completes once the sandbox clock has moved past its confirmations, and the balance it leaves; then the agent,
@@ -300,5 +300,73 @@ describe('seed 001 with the real curl against cardrail serve', () => {
     const forbidden = await curl.run(`curl ${api}/v1/users \\
   -H "Api-Key: ${agentToken}"`);
     assert.equal(forbidden.status, 403, 'agent tokens cannot reach user management (seed 000)');
+  });
+
+  // Seed 001 "Transaction Authorization" through "Card Lifecycle": a merchant presents the card through the
+  // sandbox network; balances move as "Balance vs Available" says.
+  const presentCard = (details: { pan: string; cvv: string; expirationMonth: string; expirationYear: string }, amount: number, merchant: string) =>
+    curlJson(`curl -X POST ${api}/v1/sandbox/authorizations \\
+  -H "Api-Key: ${key}" \\
+  -d '{"pan": "${details.pan}", "cvv": "${details.cvv}", "expirationMonth": "${details.expirationMonth}", "expirationYear": "${details.expirationYear}", "amount": ${amount}, "merchant": {"name": "${merchant}"}}'`);
+  const declareAndReveal = async (card: string, amount: number, merchantText: string) => {
+    await curlJson(`curl -X POST ${api}/v1/cards/${card}/intents \\
+  -H "Api-Key: ${agentToken}" \\
+  -d '{"summary": "Buy headphones", "amount": ${amount}, "merchantText": "${merchantText}"}'`);
+    return curlJson(`curl -X POST ${api}/v1/cards/${card}/details \\
+  -H "Api-Key: ${agentToken}" \\
+  -d '{"summary": "Buy headphones", "expectedAmount": ${amount}, "merchantText": "${merchantText}"}'`);
+  };
+
+  it('Transaction Authorization: 34999 on the 15000 card is declined exceeds_max_amount, as the intent warned', async () => {
+    const details = await curlJson(`curl -X POST ${api}/v1/cards/${cardId}/details \\
+  -H "Api-Key: ${agentToken}" \\
+  -d '{"summary": "Buy Sony WH-1000XM5 headphones", "expectedAmount": 34999, "merchantText": "Amazon"}'`);
+    const declined = await presentCard(details, 34999, 'AMZN Mktp US*2K4TY7');
+    assert.deepEqual(pick(declined, ['object', 'status', 'declineReason', 'cardId']), { object: 'transaction', status: 'declined', declineReason: 'exceeds_max_amount', cardId });
+    assert.deepEqual(pick(await balanceOf(userId), ['total', 'pending', 'reserved', 'available']), { total: 25000, pending: 0, reserved: 15000, available: 10000 });
+  });
+
+  let transactionId = '';
+  it('at the declared merchant: approved, intent matched, available drops at once while total stays', async () => {
+    const details = await declareAndReveal(cardId, 14999, 'Amazon');
+    const approved = await presentCard(details, 14999, 'AMZN Mktp US*2K4TY7');
+    assert.deepEqual(pick(approved, ['status', 'intentMatch', 'attestationStatus', 'accessEventId', 'amount']), {
+      status: 'pending',
+      intentMatch: 'matched',
+      attestationStatus: 'attested',
+      accessEventId: details.accessEventId,
+      amount: 14999,
+    });
+    transactionId = approved.id;
+    const intent = await curlJson(`curl ${api}/v1/intents/${approved.intentId} \\
+  -H "Api-Key: ${agentToken}"`);
+    assert.equal(intent.status, 'matched');
+    assert.deepEqual(pick(await balanceOf(userId), ['total', 'pending', 'reserved', 'available']), { total: 25000, pending: 14999, reserved: 0, available: 10001 });
+    const mine = await curlJson(`curl ${api}/v1/transactions \\
+  -H "Api-Key: ${agentToken}"`);
+    assert.ok((mine.data as { id: string }[]).some((item) => item.id === transactionId));
+  });
+
+  it('Settlement: clearing settles it, total moves, and the single-use card closes', async () => {
+    assert.notEqual(transactionId, '', 'the authorization was approved');
+    const settled = await curlJson(`curl -X POST ${api}/v1/sandbox/transactions/${transactionId}/clear \\
+  -H "Api-Key: ${key}"`);
+    assert.deepEqual(pick(settled, ['status', 'settledAmount']), { status: 'settled', settledAmount: 14999 });
+    assert.deepEqual(pick(await balanceOf(userId), ['total', 'pending', 'reserved', 'available']), { total: 10001, pending: 0, reserved: 0, available: 10001 });
+    const card = await curlJson(`curl ${api}/v1/cards/${cardId} \\
+  -H "Api-Key: ${key}"`);
+    assert.deepEqual(pick(card, ['status', 'statusReason']), { status: 'closed', statusReason: 'single_use_consumed' });
+  });
+
+  it('at a different merchant: approved, but the intent is mismatched (informational)', async () => {
+    const card = await curlJson(`curl -X POST ${api}/v1/agents/${agentId}/cards \\
+  -H "Api-Key: ${key}" \\
+  -d '{"purpose": "Headphones", "type": "single", "maxAmount": 5000}'`);
+    const details = await declareAndReveal(card.id, 4000, 'Amazon');
+    const approved = await presentCard(details, 4000, 'Best Buy 00012345');
+    assert.deepEqual(pick(approved, ['status', 'intentMatch']), { status: 'pending', intentMatch: 'mismatched' });
+    const intent = await curlJson(`curl ${api}/v1/intents/${approved.intentId} \\
+  -H "Api-Key: ${key}"`);
+    assert.deepEqual(pick(intent.matchResult, ['amountMatch', 'merchantMatch', 'actualMerchant']), { amountMatch: true, merchantMatch: false, actualMerchant: 'bestbuy' });
   });
 });
