@@ -35,6 +35,8 @@ const plan = {
   openLoopMs: 5_000,
   openLoopMaxOutstanding: 2_000,
   openLoopDrainMs: 10_000,
+  /** The second open loop, at half the measured throughput: latency when not saturated. */
+  halfLoadMs: 3_000,
   hot: { cards: 100, concurrency: 100, cardMaxAmountCents: 10_000, durationMs: 10_000, minAttempts: 2_000, maxAttempts: 200_000, fundedShare: 0.6 },
   http: { connections: 64, durationMs: 5_000, maxCount: 200_000, openConnections: 128, childTimeoutMs: 90_000 },
 };
@@ -127,7 +129,23 @@ async function benchEngine(target: EngineTarget): Promise<number> {
   rows.push(latencyRow(`p50 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p50, undefined, open.unfinished > 0));
   rows.push(latencyRow(`p99 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p99, targets.engineP99Ms, open.unfinished > 0));
   notes.push(openLoopNote('engine open loop', open) + (saturated ? ' — the engine cannot sustain the offered rate on this machine, so the latency is queueing time' : ''));
+
+  const halfRate = halfOf(best);
+  progress(`engine: open loop at ${formatRate(halfRate)} (half the measured throughput) for ${plan.halfLoadMs / 1000} s`);
+  const half = await engineLatency(target, { ratePerSecond: halfRate, durationMs: plan.halfLoadMs, maxOutstanding: plan.openLoopMaxOutstanding, drainTimeoutMs: plan.openLoopDrainMs, seed: 2_500 });
+  rows.push(halfLoadRow(halfRate, half));
+  notes.push(openLoopNote('engine open loop at half the throughput', half));
   return best;
+}
+
+/** Half a measured throughput, rounded down to a multiple of 50 (at least 50/s). */
+function halfOf(perSecond: number): number {
+  return Math.max(50, Math.floor(perSecond / 2 / 50) * 50);
+}
+
+function halfLoadRow(rate: number, result: OpenLoopResult): Row {
+  const bound = result.unfinished > 0 ? '≥ ' : '';
+  return { label: `p50 / p99 at ${formatRate(rate)} offered (½ of throughput)`, measured: `${bound}${formatMs(result.latency.p50)} / ${bound}${formatMs(result.latency.p99)}` };
 }
 
 function ceilingRows(ceiling: CeilingResult, engineBest: number): void {
@@ -151,19 +169,21 @@ function hotRows(hot: HotAccountResult, engineBest: number): void {
   for (const problem of hot.problems) notes.push(`hot account PROBLEM: ${problem}`);
 }
 
-function httpRows(closed: HttpLoadAnswer, open: HttpLoadAnswer, commits: number): void {
+function httpRows(closed: HttpLoadAnswer, open: HttpLoadAnswer, half: HttpLoadAnswer, halfRate: number, commits: number): void {
   const closedResult = closed.closed as ClosedLoopResult;
   const openResult = open.open as OpenLoopResult;
   rows.push('HTTP: POST /v1/sandbox/authorizations over loopback (cardId form, sandbox key)');
   rows.push(throughputRow(`throughput, ${plan.http.connections} connections`, closedResult.perSecond, targets.httpPerSecond));
   rows.push(latencyRow(`p50 latency at ${formatRate(targets.httpOfferedPerSecond)} offered`, openResult.latency.p50, undefined, openResult.unfinished > 0));
   rows.push(latencyRow(`p99 latency at ${formatRate(targets.httpOfferedPerSecond)} offered`, openResult.latency.p99, targets.httpP99Ms, openResult.unfinished > 0));
+  rows.push(halfLoadRow(halfRate, half.open as OpenLoopResult));
   const errors = (answer: HttpLoadAnswer) => (Object.keys(answer.errors).length === 0 ? 'no errors' : `errors ${JSON.stringify(answer.errors)}`);
   notes.push(
     `HTTP closed loop: ${formatCount(closedResult.completed)} requests in ${(closedResult.elapsedMs / 1000).toFixed(1)} s, approved ${formatCount(closed.approved)}, declined ${formatCount(closed.declined)}, ${errors(closed)}; ` +
       `${(closedResult.completed / Math.max(1, commits)).toFixed(1)} requests per commit; closed-loop latency p50 ${formatMs(closedResult.latency.p50)}, p99 ${formatMs(closedResult.latency.p99)}`,
   );
   notes.push(`${openLoopNote('HTTP open loop', openResult)}; ${errors(open)}`);
+  notes.push(`${openLoopNote('HTTP open loop at half the throughput', half.open as OpenLoopResult)}; ${errors(half)}`);
 }
 
 async function main(): Promise<void> {
@@ -190,32 +210,35 @@ async function main(): Promise<void> {
 
     progress('HTTP: starting the server on 127.0.0.1 and the load generator (child process)');
     const server = await startBenchServer(engineStore, secrets);
-    let httpAnswers: HttpLoadAnswer[];
-    const httpCommitsBefore = commitsSoFar();
+    let closed: HttpLoadAnswer;
+    let open: HttpLoadAnswer;
+    let half: HttpLoadAnswer;
+    let halfRate: number;
+    let httpCommits: number;
     try {
-      httpAnswers = await runHttpLoad(
-        httpTarget(server, population),
+      const loadTarget = httpTarget(server, population);
+      const commitsBefore = commitsSoFar();
+      [closed] = (await runHttpLoad(
+        loadTarget,
+        [{ mode: 'closed', concurrency: plan.http.connections, connections: plan.http.connections, ratePerSecond: 0, durationMs: plan.http.durationMs, maxCount: plan.http.maxCount, seed: 1 }],
+        plan.http.childTimeoutMs,
+      )) as [HttpLoadAnswer];
+      httpCommits = commitsSoFar() - commitsBefore;
+      halfRate = halfOf(closed.closed!.perSecond);
+      progress(`HTTP: open loops at ${formatRate(targets.httpOfferedPerSecond)} and at ${formatRate(halfRate)} (half the measured throughput)`);
+      const openJob = { mode: 'open' as const, concurrency: 0, connections: plan.http.openConnections, maxCount: plan.openLoopMaxOutstanding };
+      [open, half] = (await runHttpLoad(
+        loadTarget,
         [
-          { mode: 'closed', concurrency: plan.http.connections, connections: plan.http.connections, ratePerSecond: 0, durationMs: plan.http.durationMs, maxCount: plan.http.maxCount, seed: 1 },
-          {
-            mode: 'open',
-            concurrency: 0,
-            connections: plan.http.openConnections,
-            ratePerSecond: targets.httpOfferedPerSecond,
-            durationMs: plan.http.durationMs,
-            maxCount: plan.openLoopMaxOutstanding,
-            seed: 2,
-          },
+          { ...openJob, ratePerSecond: targets.httpOfferedPerSecond, durationMs: plan.http.durationMs, seed: 2 },
+          { ...openJob, ratePerSecond: halfRate, durationMs: plan.halfLoadMs, seed: 3 },
         ],
         plan.http.childTimeoutMs,
-      );
+      )) as [HttpLoadAnswer, HttpLoadAnswer];
     } finally {
       await server.close();
     }
-    // Closed-loop commits only are of interest; the open loop's follow in the same child, so split by request count.
-    const httpCommits = commitsSoFar() - httpCommitsBefore;
-    const closedShare = httpAnswers[0]!.closed!.completed / Math.max(1, httpAnswers[0]!.closed!.completed + httpAnswers[1]!.open!.completed);
-    httpRows(httpAnswers[0]!, httpAnswers[1]!, Math.round(httpCommits * closedShare));
+    httpRows(closed, open, half, halfRate, httpCommits);
 
     hotStore = await openTempDatabase('hot');
     const attempts = Math.round(Math.min(plan.hot.maxAttempts, Math.max(plan.hot.minAttempts, engineBest * 6)));

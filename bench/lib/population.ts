@@ -75,8 +75,7 @@ export interface TempDatabase {
 export async function openTempDatabase(label: string): Promise<TempDatabase> {
   const directory = mkdtempSync(join(tmpdir(), `cardrail-bench-${label}-`));
   const path = join(directory, 'cardrail.db');
-  const Impl = process.env.AB_ORIG === '1' ? (await import('../../src/store/sqlite/database-orig.js')).SqliteDatabase : SqliteDatabase;
-  const db = new Impl(path) as SqliteDatabase;
+  const db = new SqliteDatabase(path);
   await migrate(db, Date.now());
   return {
     db,
