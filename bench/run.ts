@@ -54,7 +54,7 @@ interface Row {
 
 const rows: Array<Row | string> = [];
 const notes: string[] = [];
-/** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call of the first engine run and print the costliest statements. */
+/** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call and print the costliest statements of each closed-loop engine run. */
 const sqlProfile = process.env.CARDRAIL_BENCH_SQL_PROFILE === '1';
 const profileReports: string[] = [];
 
