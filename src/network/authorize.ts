@@ -64,7 +64,8 @@ export function checkCredentials(card: Card, secrets: VaultSecrets, request: Aut
   return 'valid';
 }
 
-async function cardSpend(tx: Sql, cardId: string, nowMs: number): Promise<{ todayCents: number; monthCents: number }> {
+/** Approved spend on the card in the current UTC day and month: one range scan of (card_id, created_at). */
+export async function cardSpend(tx: Sql, cardId: string, nowMs: number): Promise<{ todayCents: number; monthCents: number }> {
   const { dayStartMs, monthStartMs } = cardLimitWindows(nowMs);
   const row = await tx.get<{ today: number | null; month: number | null }>(
     `SELECT SUM(CASE WHEN created_at >= ? THEN ${approvedSpendCents} ELSE 0 END) AS today, SUM(${approvedSpendCents}) AS month

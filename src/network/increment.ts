@@ -1,10 +1,10 @@
 // Incremental authorization (SPEC §4): the merchant asks for more on a pending authorization (a tip, a longer
 // stay). The extra amount passes the same checks as an authorization — card state, maxAmount for the new total,
 // card and agent limits, funds — and is held the same way; a refusal leaves the original authorization as it was.
-import { cardLimitWindows, decideAuthorization, reservationAfterApproval } from '../domain/authorization.js';
+import { decideAuthorization, reservationAfterApproval } from '../domain/authorization.js';
 import { AppError } from '../domain/errors.js';
 import { postTransfers } from '../ledger/transfers.js';
-import { agentPolicyAt, approvedSpendCents } from '../modules/agents/policy.js';
+import { agentPolicyAt } from '../modules/agents/policy.js';
 import { getAgentForUpdate } from '../modules/agents/service.js';
 import { getCardForUpdate, recordCardUse } from '../modules/cards/service.js';
 import { recordEvent } from '../modules/events/service.js';
@@ -12,6 +12,7 @@ import type { Scope } from '../modules/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import { getUser } from '../modules/users/service.js';
 import type { Sql } from '../store/database.js';
+import { cardSpend } from './authorize.js';
 import { lockCardholderAccounts } from './money.js';
 
 export async function incrementAuthorization(tx: Sql, scope: Scope, transactionId: string, extraCents: number, nowMs: number): Promise<Transaction> {
@@ -24,12 +25,7 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
   const transaction = await getTransactionForUpdate(tx, scope, transactionId);
   const user = await getUser(tx, scope, peek.userId);
   const policy = await agentPolicyAt(tx, agent, nowMs);
-  const { dayStartMs, monthStartMs } = cardLimitWindows(nowMs);
-  const spend = await tx.get<{ today: number | null; month: number | null }>(
-    `SELECT SUM(CASE WHEN created_at >= ? THEN ${approvedSpendCents} ELSE 0 END) AS today, SUM(${approvedSpendCents}) AS month
-     FROM transactions WHERE card_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
-    [dayStartMs, card.id, monthStartMs],
-  );
+  const spend = await cardSpend(tx, card.id, nowMs);
   const accounts = await lockCardholderAccounts(tx, scope, peek.userId);
   // The new total must fit maxAmount; limits and funds are judged on the extra amount.
   const decision = decideAuthorization({
@@ -43,8 +39,8 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
       reservationCents: card.reservationCents,
       limitPerDayCents: card.limitPerDayCents,
       limitPerMonthCents: card.limitPerMonthCents,
-      spentTodayCents: Number(spend?.today ?? 0),
-      spentThisMonthCents: Number(spend?.month ?? 0),
+      spentTodayCents: spend.todayCents,
+      spentThisMonthCents: spend.monthCents,
     },
     userApproved: user.applicationStatus === 'approved',
     agentActive: agent.status === 'active',
