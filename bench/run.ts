@@ -3,7 +3,9 @@
 // traffic stays on 127.0.0.1, and temporary databases are removed at the end. The whole run takes 1–3 minutes.
 import BetterSqlite3 from 'better-sqlite3';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import type { RiskPresetName } from '../src/domain/risk-rules.js';
 import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
+import { applyRiskPreset } from '../src/modules/risk/settings.js';
 import { rawTransferCeiling, type CeilingResult } from './ceiling.js';
 import { describeDeclines, engineLatency, engineThroughput, type EngineTarget } from './engine.js';
 import { hotAccount, type HotAccountResult } from './hot-account.js';
@@ -39,6 +41,8 @@ const plan = {
   halfLoadMs: 3_000,
   hot: { cards: 100, concurrency: 100, cardMaxAmountCents: 10_000, durationMs: 10_000, minAttempts: 2_000, maxAttempts: 200_000, fundedShare: 0.6 },
   http: { connections: 64, durationMs: 5_000, maxCount: 200_000, openConnections: 128, childTimeoutMs: 90_000 },
+  /** The cost of the risk rules: the engine's closed loop again under each preset. */
+  risk: { concurrency: 64, durationMs: 3_000 },
 };
 /** Mean of the uniform $1.00–$49.99 amounts drawn (bench/engine.ts requestFor). */
 const meanAmountCents = 2_550;
@@ -138,6 +142,35 @@ async function benchEngine(target: EngineTarget): Promise<number> {
   return best;
 }
 
+/**
+ * The engine's closed loop under each preset (docs/risk.md), the permissive one first as the baseline. `strict` in
+ * dry run evaluates every rule and records every firing without declining, so its approvals take the full path;
+ * enforced, its declines are cheaper decisions than approvals. The preset stays moderate (the default) afterwards.
+ */
+async function benchRiskCost(target: EngineTarget): Promise<void> {
+  const runs: Array<{ label: string; preset: RiskPresetName; dryRun: boolean }> = [
+    { label: 'permissive (drift and intent mismatch only)', preset: 'permissive', dryRun: false },
+    { label: 'moderate (default: every rule alerts)', preset: 'moderate', dryRun: false },
+    { label: 'strict, dry run (every rule evaluated and recorded, none acts)', preset: 'strict', dryRun: true },
+    { label: 'strict, enforced', preset: 'strict', dryRun: false },
+  ];
+  rows.push(`Risk rules: engine throughput under each preset, ${plan.risk.concurrency} in flight, ${plan.risk.durationMs / 1000} s each`);
+  let baseline = 0;
+  for (const run of runs) {
+    await target.db.transaction((tx) => applyRiskPreset(tx, target.scope, run.preset, run.dryRun, Date.now()));
+    progress(`risk cost: ${run.preset}${run.dryRun ? ' (dry run)' : ''}`);
+    const result = await engineThroughput(target, { concurrency: plan.risk.concurrency, durationMs: plan.risk.durationMs, maxCount: plan.closedLoopMaxCount, seed: 9 });
+    if (baseline === 0) baseline = result.perSecond;
+    rows.push({ label: run.label, measured: `${formatRate(result.perSecond)} (${((100 * result.perSecond) / baseline).toFixed(0)} % of permissive)` });
+    const alerts = await target.db.get<{ count: number }>('SELECT COUNT(*) AS count FROM risk_alerts');
+    notes.push(
+      `risk ${run.preset}${run.dryRun ? ' dry run' : ''}: ${formatCount(result.completed)} decisions (approved ${formatCount(result.counts.approved)}, declined: ${describeDeclines(result.counts)}); ` +
+        `closed-loop p50 ${formatMs(result.latency.p50)}, p99 ${formatMs(result.latency.p99)}; ${formatCount(Number(alerts?.count ?? 0))} alerts stored so far`,
+    );
+  }
+  await target.db.transaction((tx) => applyRiskPreset(tx, target.scope, 'moderate', false, Date.now()));
+}
+
 /** Half a measured throughput, rounded down to a multiple of 50 (at least 50/s). */
 function halfOf(perSecond: number): number {
   return Math.max(50, Math.floor(perSecond / 2 / 50) * 50);
@@ -207,6 +240,7 @@ async function main(): Promise<void> {
     const target: EngineTarget = { db: engineStore.db, scope: population.scope, settings: { secrets, settlementDelayMs: 86_400_000 }, cards: population.cards, form: 'pan' };
     const engineBest = await benchEngine(target);
     ceilingRows(ceiling, engineBest);
+    await benchRiskCost(target);
 
     progress('HTTP: starting the server on 127.0.0.1 and the load generator (child process)');
     const server = await startBenchServer(engineStore, secrets);

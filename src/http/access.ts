@@ -87,6 +87,17 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/otp/{token}': apiKeyOrOwnAgent,
   'DELETE /v1/otp/{token}': apiKeyOrOwnAgent,
   'POST /v1/sandbox/challenges/{id}/complete': sandboxApiKeyOnly,
+
+  'GET /v1/settings/risk': apiKeyOnly,
+  'PATCH /v1/settings/risk': apiKeyOnly,
+  'POST /v1/settings/risk/preset': apiKeyOnly,
+  'GET /v1/agents/{id}/risk': apiKeyOnly,
+  'PATCH /v1/agents/{id}/risk': apiKeyOnly,
+  'GET /v1/cards/{id}/risk': apiKeyOnly,
+  'PATCH /v1/cards/{id}/risk': apiKeyOnly,
+  'GET /v1/risk/alerts': apiKeyOnly,
+  'GET /v1/risk/alerts/{id}': apiKeyOnly,
+  'POST /v1/risk/alerts/{id}/resolve': apiKeyOnly,
 };
 
 export function accessFor(method: string, url: string): RouteAccess {

@@ -8,6 +8,7 @@ import { networkRoutes } from '../network/routes.js';
 import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
+import { riskRoutes } from '../modules/risk/routes.js';
 import { sandboxClockRoutes } from '../modules/sandbox/routes.js';
 import { userRoutes } from '../modules/users/routes.js';
 import { verificationRoutes } from '../modules/verification/routes.js';
@@ -28,4 +29,5 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...transactionRoutes,
   ...networkRoutes,
   ...challengeRoutes,
+  ...riskRoutes,
 ];

@@ -6,12 +6,15 @@ import { cardLimitWindows, decideAuthorization, reservationAfterApproval, settle
 import { expiryHasPassed } from '../domain/card-numbers.js';
 import { newId } from '../domain/ids.js';
 import { matchIntent, merchantCategory, normalizeMerchantName } from '../domain/merchants.js';
-import { evaluateRiskRules } from '../domain/risk-rules.js';
+import { evaluateRiskRules, riskDeclineOf, type RiskFacts } from '../domain/risk-rules.js';
 import { userAccountId } from '../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../ledger/transfers.js';
 import { actOnAgentLimitExceeded, agentPolicyAt, approvedSpendCents, type AgentPolicy } from '../modules/agents/policy.js';
 import { getAgentForUpdate, type Agent } from '../modules/agents/service.js';
 import { freezeCard, getCardForUpdate, recordCardUse, systemActor, type Card } from '../modules/cards/service.js';
+import { readRiskHistory } from '../modules/risk/facts.js';
+import { recordRiskFirings } from '../modules/risk/service.js';
+import { riskSettingsFor } from '../modules/risk/settings.js';
 import { cvvMatches, panFingerprint, type VaultSecrets } from '../modules/cards/vault.js';
 import { recordEvent } from '../modules/events/service.js';
 import { cardHadStaleIntent, recordIntentMatch, revealedIntentsOfCard } from '../modules/intents/service.js';
@@ -179,7 +182,7 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
 
   const unlocked = await tx.get<{ agent_id: string }>('SELECT agent_id FROM cards WHERE id = ?', [cardId]);
   const agent = await getAgentForUpdate(tx, scope, unlocked!.agent_id);
-  const card = await getCardForUpdate(tx, scope, cardId);
+  const card = await getCardForUpdate(tx, scope, cardId, { agentLocked: true });
   const user = await getUser(tx, scope, card.userId);
   const policy = await agentPolicyAt(tx, agent, nowMs);
   const spend = await cardSpend(tx, card.id, nowMs);
@@ -188,8 +191,29 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   const held = userAccountId(card.userId, 'held');
   const accounts = await lockAccounts(tx, [available, reserved, held]);
   const availableCents = accounts.get(available)!.balance;
-  const firings = evaluateRiskRules({ card, merchantNormalizedName: merchant.normalizedName });
   const transaction = newTransaction(nowMs, merchant, request, card);
+
+  // Attestation: the card's revealed intents are the candidates. Read before the decision, for the risk rules.
+  const candidates = await revealedIntentsOfCard(tx, card.id, nowMs);
+  const match = matchIntent(
+    candidates.map((intent) => ({ id: intent.id, amountCents: intent.amountCents, merchantText: intent.merchantText, revealedAtMs: intent.revealedAtMs ?? intent.createdAtMs })),
+    { amountCents: request.amountCents, merchantName: request.merchant.name },
+  );
+  const attestationStatus: AttestationStatus = match !== undefined ? 'attested' : (await cardHadStaleIntent(tx, card.id, nowMs)) ? 'stale' : 'unattested';
+  const intentMatch = match === undefined ? null : match.matched ? 'matched' : 'mismatched';
+
+  const riskSettings = await riskSettingsFor(tx, scope, agent.id, card.id);
+  const riskFacts: RiskFacts = {
+    nowMs,
+    amountCents: request.amountCents,
+    merchantNormalizedName: merchant.normalizedName,
+    card: { type: card.type, merchantDriftEnabled: card.merchantDriftEnabled, onDrift: card.onDrift, pinnedMerchant: card.pinnedMerchant },
+    ...(await readRiskHistory(tx, riskSettings, { cardId: card.id, agentId: agent.id, merchantNormalizedName: merchant.normalizedName, amountCents: request.amountCents, nowMs })),
+    attestation: attestationStatus,
+    intentMatch,
+  };
+  const firings = evaluateRiskRules(riskFacts, riskSettings);
+  const riskDecline = riskDeclineOf(firings);
 
   const decision = decideAuthorization({
     amountCents: request.amountCents,
@@ -208,16 +232,16 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
     userApproved: user.applicationStatus === 'approved',
     agentActive: agent.status === 'active',
     agentRemainingCents: policy.remainingCents,
-    riskDeclineRule: firings.find((firing) => firing.action === 'decline')?.rule,
+    riskDeclineRule: riskDecline?.rule,
     availableCents,
   });
 
   if (!decision.approved) {
     const declined = await recordDecline(tx, scope, transaction, decision.code, decision.detail, nowMs);
+    // Only the rules that declined it are recorded: the others judge authorizations that went through.
     if (decision.code === 'risk_declined') {
-      for (const firing of firings.filter((item) => item.action === 'decline')) {
-        await recordEvent(tx, scope, firing.eventType, { object: 'risk_firing', rule: firing.rule, action: firing.action, detail: firing.detail, cardId: card.id, transactionId: declined.id }, nowMs);
-      }
+      const declining = firings.filter((firing) => firing.action === 'decline' && !firing.dryRun);
+      await recordRiskFirings(tx, scope, declining, { card, transactionId: declined.id, facts: riskFacts }, true, nowMs);
     }
     await actOnLimitDecline(tx, scope, decision.code, card, agent, policy, request.amountCents, nowMs);
     return declined;
@@ -237,26 +261,19 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
     nowMs,
   );
   const pinFirst = card.type === 'multi' && card.merchantDriftEnabled && card.pinnedMerchant === null;
-  await recordCardUse(
+  const usedCard = await recordCardUse(
     tx,
     card,
     { reservationCents: reservation.reservationAfterCents, singleUseConsumed: card.type === 'single' ? true : card.singleUseConsumed, pinnedMerchant: pinFirst ? merchant.normalizedName : card.pinnedMerchant },
     nowMs,
   );
 
-  // Attestation: the card's revealed intents are the candidates.
-  const candidates = await revealedIntentsOfCard(tx, card.id, nowMs);
-  const match = matchIntent(
-    candidates.map((intent) => ({ id: intent.id, amountCents: intent.amountCents, merchantText: intent.merchantText, revealedAtMs: intent.revealedAtMs ?? intent.createdAtMs })),
-    { amountCents: request.amountCents, merchantName: request.merchant.name },
-  );
-  const attestationStatus: AttestationStatus = match !== undefined ? 'attested' : (await cardHadStaleIntent(tx, card.id, nowMs)) ? 'stale' : 'unattested';
   const matchedIntent = match === undefined ? undefined : candidates.find((intent) => intent.id === match.intentId);
   const approved: Transaction = {
     ...transaction,
     status: 'pending',
     intentId: matchedIntent?.id ?? null,
-    intentMatch: match === undefined ? null : match.matched ? 'matched' : 'mismatched',
+    intentMatch,
     attestationStatus,
     accessEventId: matchedIntent?.accessEventId ?? null,
     settleAtMs: settings.settlementDelayMs > 0 ? settlementDueMs(nowMs, settings.settlementDelayMs) : null,
@@ -266,10 +283,7 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   await recordEvent(tx, scope, 'transaction.created', presentTransaction(approved), nowMs);
   if (match !== undefined && matchedIntent !== undefined) await recordIntentMatch(tx, scope, matchedIntent, approved.id, match.matched, match.matchResult as unknown as Record<string, unknown>, nowMs);
 
-  // Post-approval risk: record the firing; freeze the card when that is the rule's action.
-  for (const firing of firings.filter((item) => item.action !== 'decline')) {
-    await recordEvent(tx, scope, firing.eventType, { object: 'risk_firing', rule: firing.rule, action: firing.action, detail: firing.detail, cardId: card.id, transactionId: approved.id }, nowMs);
-    if (firing.action === 'freeze_card') await freezeCard(tx, scope, card.id, 'risk_merchant_drift', systemActor(firing.rule), nowMs);
-  }
+  // Post-approval risk: every firing is an alert; freeze_card and suspend_agent act now (dry run: they don't).
+  await recordRiskFirings(tx, scope, firings, { card: usedCard, transactionId: approved.id, facts: riskFacts }, false, nowMs);
   return approved;
 }

@@ -22,17 +22,19 @@ async function duePendingIds(tx: Sql, scope: Scope, column: 'settle_at' | 'expir
  * user. Taking each one's locks in turn (transaction → card → accounts) would hold a user's accounts while waiting
  * for the next card — which an authorization on that card holds while it waits for the same accounts: a deadlock.
  * So the whole batch is locked first, level by level in the order every network flow takes (transactions, then
- * cards, then the users' accounts and the network's, each in id order). Returns the ids still pending once locked
+ * agents, cards, then the users' accounts and the network's, each in id order). Returns the ids still pending once locked
  * (a concurrent clear or void may have got there first).
  */
 async function lockBatch(tx: Sql, scope: Scope, ids: string[]): Promise<string[]> {
   if (tx.dialect !== 'postgres' || ids.length === 0) return ids;
   const inList = (values: readonly string[]) => values.map(() => '?').join(', ');
-  const rows = await tx.all<{ id: string; status: string; card_id: string | null; user_id: string | null }>(
-    `SELECT id, status, card_id, user_id FROM transactions WHERE id IN (${inList(ids)}) ORDER BY id FOR UPDATE`,
+  const rows = await tx.all<{ id: string; status: string; agent_id: string | null; card_id: string | null; user_id: string | null }>(
+    `SELECT id, status, agent_id, card_id, user_id FROM transactions WHERE id IN (${inList(ids)}) ORDER BY id FOR UPDATE`,
     ids,
   );
   const pending = rows.filter((row) => row.status === 'pending');
+  const agentIds = [...new Set(pending.flatMap((row) => (row.agent_id === null ? [] : [row.agent_id])))].sort();
+  if (agentIds.length > 0) await tx.all(`SELECT id FROM agents WHERE id IN (${inList(agentIds)}) ORDER BY id FOR SHARE`, agentIds);
   const cardIds = [...new Set(pending.flatMap((row) => (row.card_id === null ? [] : [row.card_id])))].sort();
   if (cardIds.length > 0) await tx.all(`SELECT id FROM cards WHERE id IN (${inList(cardIds)}) ORDER BY id FOR UPDATE`, cardIds);
   const userIds = [...new Set(pending.flatMap((row) => (row.user_id === null ? [] : [row.user_id])))];

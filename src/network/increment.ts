@@ -21,7 +21,7 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
     throw new AppError('invalid_status_transition', { action: 'increment', resource: 'transaction', id: transactionId, status: peek.status });
   }
   const agent = await getAgentForUpdate(tx, scope, peek.agentId);
-  const card = await getCardForUpdate(tx, scope, peek.cardId);
+  const card = await getCardForUpdate(tx, scope, peek.cardId, { agentLocked: true });
   const transaction = await getTransactionForUpdate(tx, scope, transactionId);
   const user = await getUser(tx, scope, peek.userId);
   const policy = await agentPolicyAt(tx, agent, nowMs);

@@ -52,6 +52,11 @@ interface World {
   networkCardId: string;
   /** A pending authorization on `networkCardId`. */
   transactionId: string;
+  /** The risk alert that authorization raised (moderate preset: unattested spend, no intent). */
+  alertId: string;
+  /** A webhook endpoint, and the webhook.test event Send Test recorded for it. */
+  webhookId: string;
+  eventId: string;
   /** 3-D Secure, set by `freshChallenge` only: a pending challenge on a fresh card, its passcode and OTP token. */
   challengeId?: string;
   challengeOtp?: string;
@@ -143,6 +148,7 @@ function paramValue(url: string, name: string, world: World): string {
   if (name === 'tokenId') return world.tokenId;
   if (name === 'token' && world.otpToken !== undefined) return world.otpToken;
   if (name === 'id' && url.startsWith('/v1/sandbox/challenges/') && world.challengeId !== undefined) return world.challengeId;
+  if (name === 'id' && url.startsWith('/v1/risk/alerts/')) return world.alertId;
   if (name === 'id') {
     const segments = url.split('/').slice(2); // after '', 'v1'
     const collection = segments[0] === 'sandbox' ? segments[1] : segments[0];
@@ -155,6 +161,8 @@ function paramValue(url: string, name: string, world: World): string {
       deposits: 'depositId',
       withdrawals: 'withdrawalId',
       transactions: 'transactionId',
+      webhooks: 'webhookId',
+      events: 'eventId',
     };
     const field = collection === undefined ? undefined : byCollection[collection];
     const value = field === undefined ? undefined : world[field];
@@ -255,6 +263,12 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       ownAgentIds.add(transaction.id);
       return transaction.id;
     };
+    const alertOf = async (transactionId: string): Promise<string> => {
+      const alerts = await owner('GET', `/v1/risk/alerts?transactionId=${transactionId}`);
+      assert.ok(alerts.data.length >= 1, `arrange a risk alert: ${JSON.stringify(alerts)}`);
+      return alerts.data[0].id;
+    };
+    const freshAlert: Fresh = async (world) => ({ alertId: await alertOf(await newAuthorization(world)) });
     const freshPendingTransaction: Fresh = async (world) => ({ transactionId: await newAuthorization(world) });
     const freshSettledTransaction: Fresh = async (world) => {
       const transactionId = await newAuthorization(world);
@@ -353,6 +367,31 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/otp/{token}': { fresh: freshChallenge },
       'DELETE /v1/otp/{token}': { fresh: freshChallenge },
       'POST /v1/sandbox/challenges/{id}/complete': { fresh: freshChallenge, body: (world) => ({ otp: world.challengeOtp }) },
+
+      // Webhooks and events: no worker runs here, so nothing is sent to the registered URLs.
+      'POST /v1/webhooks': { body: () => ({ url: 'https://example.com/matrix' }) },
+      'GET /v1/webhooks': { query: '?limit=100', ownerSees: (world) => world.webhookId },
+      'GET /v1/webhooks/{id}': {},
+      'PATCH /v1/webhooks/{id}': { body: () => ({ description: 'touched' }) },
+      'DELETE /v1/webhooks/{id}': { fresh: async () => ({ webhookId: (await owner('POST', '/v1/webhooks', { url: 'https://example.com/fresh' })).id }) },
+      'GET /v1/webhooks/{id}/secret': {},
+      'POST /v1/webhooks/{id}/rotate-secret': {},
+      'GET /v1/webhooks/{id}/deliveries': {},
+      'POST /v1/webhooks/{id}/test': {},
+      'GET /v1/events': { query: '?limit=100&type=webhook.test', ownerSees: (world) => world.eventId },
+      'GET /v1/events/{id}': {},
+      'POST /v1/events/{id}/redeliver': { body: () => ({}) },
+
+      'GET /v1/settings/risk': {},
+      'PATCH /v1/settings/risk': { body: () => ({ dryRun: false }) },
+      'POST /v1/settings/risk/preset': { body: () => ({ preset: 'moderate' }) },
+      'GET /v1/agents/{id}/risk': {},
+      'PATCH /v1/agents/{id}/risk': { body: () => ({ rules: { velocity: { maxPerHour: 50 } } }) },
+      'GET /v1/cards/{id}/risk': {},
+      'PATCH /v1/cards/{id}/risk': { body: () => ({ rules: { duplicate: { windowMinutes: 5 } } }) },
+      'GET /v1/risk/alerts': { query: '?limit=100', ownerSees: (world) => world.alertId },
+      'GET /v1/risk/alerts/{id}': {},
+      'POST /v1/risk/alerts/{id}/resolve': { fresh: freshAlert, body: () => ({ note: 'reviewed' }) },
     };
 
     before(async () => {
@@ -377,10 +416,13 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       const deposit = await owner('POST', '/v1/sandbox/deposits', { userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 });
       assert.equal(deposit.status, 'completed');
       const apiKey = await owner('POST', '/v1/api-keys', { name: 'matrix key' });
+      const webhook = await owner('POST', '/v1/webhooks', { url: 'https://example.com/matrix-webhooks' });
+      const eventId = (await owner('POST', `/v1/webhooks/${webhook.id}/test`)).eventId as string;
       const networkCardId = await newCard(partial, { maxAmount: 5_000, merchantDriftEnabled: false });
       const transaction = await owner('POST', '/v1/sandbox/authorizations', { cardId: networkCardId, amount: 100, merchant: { name: 'Amazon' } });
       assert.equal(transaction.status, 'pending', JSON.stringify(transaction));
-      for (const id of [agent.id, cardId, approvalCardId, intent.id, token.id, networkCardId, transaction.id]) ownAgentIds.add(id);
+      const alertId = await alertOf(transaction.id);
+      for (const id of [agent.id, cardId, approvalCardId, intent.id, token.id, networkCardId, transaction.id, alertId]) ownAgentIds.add(id);
       world = {
         userId,
         agentId: agent.id,
@@ -394,6 +436,9 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         apiKeyId: apiKey.id,
         networkCardId,
         transactionId: transaction.id,
+        alertId,
+        webhookId: webhook.id,
+        eventId,
       };
 
       // The second organization has data of its own, so its lists are not empty by accident.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { riskActions, type RiskAction } from '../../domain/risk-rules.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { metadataSchema } from '../users/schemas.js';
 
@@ -6,8 +7,9 @@ export const cardTypes = ['single', 'multi'] as const;
 export type CardType = (typeof cardTypes)[number];
 export const cardStatuses = ['active', 'frozen', 'closed'] as const;
 export type CardStatus = (typeof cardStatuses)[number];
-export const onDriftActions = ['alert', 'freeze_card', 'decline'] as const;
-export type OnDrift = (typeof onDriftActions)[number];
+/** The card's own merchant-drift action: any risk action (SPEC §4 names alert, freeze_card, decline; suspend_agent is the engine's fourth). */
+export const onDriftActions = riskActions;
+export type OnDrift = RiskAction;
 export const onLimitExceededActions = ['decline', 'freeze'] as const;
 export type OnLimitExceeded = (typeof onLimitExceededActions)[number];
 
@@ -35,8 +37,11 @@ export const createCardBody = z.object({
       perMonth: positiveCents.optional().describe('cents per UTC calendar month'),
     })
     .optional(),
-  merchantDriftEnabled: z.boolean().optional().describe('Pin the card to its first merchant; default true for multi, false for single'),
-  onDrift: z.enum(onDriftActions).default('alert'),
+  merchantDriftEnabled: z
+    .boolean()
+    .optional()
+    .describe("Pin the card to its first merchant; default: for multi, the risk settings' merchantDrift.enabled (true unless changed), false for single"),
+  onDrift: z.enum(onDriftActions).optional().describe("What drift does; default: the risk settings' merchantDrift.action (alert unless changed)"),
   onLimitExceeded: z.enum(onLimitExceededActions).default('decline').describe('freeze also freezes the card (statusReason limit_exceeded)'),
   requireApproval: z.boolean().optional().describe("Intents need approval; absent follows the agent's policy"),
   autoApproveBelow: nonNegativeCents.optional().describe('With requireApproval, intents below this amount (cents) need no approval'),

@@ -1,6 +1,6 @@
 // Virtual cards: issuing (number, expiry, vault), the reservation of maxAmount (available → reserved) and its
 // release on close or expiry (reserved → available), freeze/unfreeze/close, settings, lists and the expiry sweep.
-// Card rows are locked (FOR UPDATE on PostgreSQL) before ledger accounts, so lock order is always card → accounts.
+// Card rows are locked (FOR UPDATE on PostgreSQL) after their agent and before ledger accounts: agent → card → accounts.
 import { randomBytes } from 'node:crypto';
 import { cardExpiry, formatExpirationMonth, formatExpirationYear, lastFourDigits, panFromRandomBytes, panRandomBytesLength } from '../../domain/card-numbers.js';
 import { AppError, isAppError } from '../../domain/errors.js';
@@ -13,6 +13,7 @@ import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
+import { riskSettingsFor } from '../risk/settings.js';
 import { requireApprovedUser } from '../users/service.js';
 import type { CardStatus, CardStatusReason, CardType, CreateCardInput, ListCardsQuery, OnDrift, OnLimitExceeded, UpdateCardInput } from './schemas.js';
 import { encryptPan, panFingerprint, type VaultSecrets } from './vault.js';
@@ -182,8 +183,18 @@ export async function getCard(sql: Sql, scope: Scope, cardId: string): Promise<C
   return fromRow(row);
 }
 
-/** For changes that depend on the card's current state: on PostgreSQL the row stays locked until the transaction ends. */
-export async function getCardForUpdate(tx: Sql, scope: Scope, cardId: string): Promise<Card> {
+/**
+ * For changes that depend on the card's current state: on PostgreSQL the row stays locked until the transaction
+ * ends. Lock order everywhere is agent → card → ledger accounts, so on PostgreSQL the card's agent is share-locked
+ * first unless the caller already holds it: an authorization whose risk rule suspends the agent (freezing its other
+ * cards while holding the accounts) then never waits on a card whose closer waits on those accounts.
+ */
+export async function getCardForUpdate(tx: Sql, scope: Scope, cardId: string, options: { agentLocked?: boolean } = {}): Promise<Card> {
+  if (tx.dialect === 'postgres' && options.agentLocked !== true) {
+    const owner = await tx.get<{ agent_id: string }>('SELECT agent_id FROM cards WHERE id = ? AND organization_id = ? AND environment = ?', [cardId, scope.organizationId, scope.environment]);
+    if (owner === undefined) throw cardNotFound(cardId);
+    await tx.get('SELECT id FROM agents WHERE id = ? FOR SHARE', [owner.agent_id]);
+  }
   const row = await tx.get<CardRow>(`SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
     cardId,
     scope.organizationId,
@@ -238,6 +249,8 @@ export async function createCard(
   const availableCents = accounts.get(available)!.balance;
   if (availableCents < input.maxAmount) throw new AppError('insufficient_balance', { param: 'maxAmount', availableCents, requestedCents: input.maxAmount });
 
+  // The card's merchant-drift setting, unless given, is the agent's or organization's at creation (docs/risk.md).
+  const driftDefaults = (await riskSettingsFor(tx, scope, agent.id, undefined)).rules.merchantDrift;
   const expiry = cardExpiry(nowMs);
   const base = {
     id: newId('card', nowMs),
@@ -249,8 +262,8 @@ export async function createCard(
     reservationCents: input.maxAmount,
     limitPerDayCents,
     limitPerMonthCents,
-    merchantDriftEnabled: input.merchantDriftEnabled ?? input.type === 'multi',
-    onDrift: input.onDrift,
+    merchantDriftEnabled: input.merchantDriftEnabled ?? (input.type === 'multi' && driftDefaults.enabled),
+    onDrift: input.onDrift ?? driftDefaults.action,
     onLimitExceeded: input.onLimitExceeded,
     requireApproval: input.requireApproval ?? null,
     autoApproveBelowCents: input.autoApproveBelow ?? null,

@@ -425,6 +425,49 @@ CREATE INDEX challenges_by_card ON challenges (card_id, status, id);
 CREATE INDEX challenges_pending ON challenges (status, organization_id, environment, expires_at)
 `,
   },
+  {
+    version: 8,
+    name: 'risk engine: settings cascade and alerts',
+    // One row per level that has settings: the organization's (absent: the moderate preset) holds every rule; an
+    // agent's or card's holds only what it overrides. A card's merchant-drift setting stays in the card's own
+    // columns (merchant_drift_enabled, on_drift), which the card object has always shown.
+    sql: `
+CREATE TABLE risk_settings (
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  level TEXT NOT NULL CHECK (level IN ('organization', 'agent', 'card')),
+  subject_id TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (organization_id, environment, level, subject_id)
+);
+CREATE TABLE risk_alerts (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+  detail TEXT NOT NULL,
+  facts TEXT NOT NULL,
+  card_id TEXT,
+  agent_id TEXT,
+  user_id TEXT,
+  transaction_id TEXT,
+  event_id TEXT,
+  resolution_note TEXT,
+  resolved_by TEXT,
+  resolved_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX risk_alerts_by_owner ON risk_alerts (organization_id, environment, id);
+CREATE INDEX risk_alerts_by_status ON risk_alerts (organization_id, environment, status, id);
+CREATE INDEX risk_alerts_by_card ON risk_alerts (card_id, id);
+CREATE INDEX risk_alerts_by_agent ON risk_alerts (agent_id, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

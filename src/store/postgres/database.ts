@@ -3,6 +3,9 @@
 import pg from 'pg';
 import type { Database, SqlValue, Sql } from '../database.js';
 
+/** A transaction PostgreSQL aborted for a deadlock or serialization conflict runs again, this many times in all. */
+const conflictAttemptsMax = 3;
+
 const int8Oid = 20;
 const numericOid = 1700;
 
@@ -111,7 +114,24 @@ export class PostgresDatabase implements Database {
     return this.poolSql.run(sql, params);
   }
 
+  /**
+   * Runs `work` in one transaction. Lock order (agent → card → accounts, each in id order) rules out deadlocks
+   * among the flows that follow it; a deadlock or serialization failure PostgreSQL still reports (40P01, 40001:
+   * nothing was committed) runs the work again, at most `conflictAttemptsMax` times. Work functions touch
+   * nothing but the database, so running one again is safe.
+   */
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.transactionOnce(work);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= conflictAttemptsMax || (code !== '40P01' && code !== '40001')) throw error;
+      }
+    }
+  }
+
+  private async transactionOnce<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

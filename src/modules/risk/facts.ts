@@ -1,0 +1,47 @@
+// The history the risk rules look at, read inside the authorization's transaction (after its locks, so two
+// authorizations of one agent see each other): one range scan of the card's recent authorizations for velocity,
+// duplicate and cooldown, and one of the agent's for the spend-spike baseline. Nothing is read for disabled rules.
+import { riskHistoryWindows, type RiskFacts, type RiskSettings } from '../../domain/risk-rules.js';
+import type { Sql } from '../../store/database.js';
+
+const hourMs = 60 * 60_000;
+const dayMs = 24 * hourMs;
+
+export interface RiskHistoryQuery {
+  cardId: string;
+  agentId: string;
+  merchantNormalizedName: string;
+  amountCents: number;
+  nowMs: number;
+}
+
+/** Approved authorizations only: declined ones are not spend, and counting them would let a decline feed itself. */
+export async function readRiskHistory(tx: Sql, settings: RiskSettings, query: RiskHistoryQuery): Promise<Pick<RiskFacts, 'cardHistory' | 'agentBaseline'>> {
+  const windows = riskHistoryWindows(settings);
+  const { nowMs } = query;
+  const facts: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> = {};
+  if (windows.cardSinceMs !== undefined) {
+    const row = await tx.get<{ hour_count: number | null; day_count: number | null; duplicate_count: number | null; last_at: number | null }>(
+      `SELECT SUM(CASE WHEN created_at > ? THEN 1 ELSE 0 END) AS hour_count,
+              SUM(CASE WHEN created_at > ? THEN 1 ELSE 0 END) AS day_count,
+              SUM(CASE WHEN created_at > ? AND merchant_normalized_name = ? AND amount = ? THEN 1 ELSE 0 END) AS duplicate_count,
+              MAX(created_at) AS last_at
+       FROM transactions WHERE card_id = ? AND created_at > ? AND status <> 'declined'`,
+      [nowMs - hourMs, nowMs - dayMs, nowMs - windows.duplicateWindowMs, query.merchantNormalizedName, query.amountCents, query.cardId, nowMs - windows.cardSinceMs],
+    );
+    facts.cardHistory = {
+      lastHourCount: Number(row?.hour_count ?? 0),
+      lastDayCount: Number(row?.day_count ?? 0),
+      duplicateCount: windows.duplicateWindowMs === 0 ? 0 : Number(row?.duplicate_count ?? 0),
+      lastApprovedAtMs: windows.cooldownMs === 0 || row?.last_at === null || row?.last_at === undefined ? null : Number(row.last_at),
+    };
+  }
+  if (windows.agentBaselineMs !== undefined) {
+    const row = await tx.get<{ count: number | null; total: number | null }>(
+      `SELECT COUNT(*) AS count, SUM(amount) AS total FROM transactions WHERE agent_id = ? AND created_at > ? AND status <> 'declined'`,
+      [query.agentId, nowMs - windows.agentBaselineMs],
+    );
+    facts.agentBaseline = { count: Number(row?.count ?? 0), totalCents: Number(row?.total ?? 0) };
+  }
+  return facts;
+}
