@@ -7,18 +7,23 @@
 // force posts, closing cards — and advancing the clock, which completes deposits, closes expired cards, settles due
 // authorizations and expires those left uncleared for 7 days. The model is SPEC §5 as src/network implements it
 // (where the SPEC leaves a choice, e.g. a voided single-use card reserving its maxAmount again, the implementation's);
-// agent and card spending limits stay off here (test/network/concurrency.test.ts covers them).
+// agent and card spending limits stay off here (test/network/concurrency.test.ts covers them). Risk: each run has the
+// default rules or unattestedSpend alone with one action (it fires on every authorization, as no intent is declared),
+// so declines, card freezes and agent suspensions that freeze all the agent's cards are in the model, with unfreezing
+// and reactivation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isAppError } from '../../src/domain/errors.js';
 import { readUserBalances } from '../../src/ledger/balances.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import { registerAgent } from '../../src/modules/agents/service.js';
+import { riskActions, riskRuleNames, type RiskAction } from '../../src/domain/risk-rules.js';
+import { activateAgent, registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
-import { closeCard, createCard } from '../../src/modules/cards/service.js';
+import { closeCard, createCard, systemActor, unfreezeCard } from '../../src/modules/cards/service.js';
 import { observeDeposit } from '../../src/modules/funding/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
+import { updateOrganizationRiskSettings } from '../../src/modules/risk/settings.js';
 import type { Scope } from '../../src/modules/scope.js';
 import { applyWithdrawalOutcome, createWithdrawal } from '../../src/modules/withdrawals/service.js';
 import { authorize } from '../../src/network/authorize.js';
@@ -44,7 +49,9 @@ type Command =
   | { kind: 'refund'; transaction: Target; cents: number | null }
   | { kind: 'increment'; transaction: Target; cents: number }
   | { kind: 'forcePost'; card: Target; cents: number }
-  | { kind: 'closeCard'; card: Target };
+  | { kind: 'closeCard'; card: Target }
+  | { kind: 'unfreezeCard'; card: Target }
+  | { kind: 'activateAgent'; user: number };
 
 /**
  * Which card or transaction a command acts on: mostly one it can act on (a usable card, a pending or settled
@@ -118,10 +125,22 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('increment' as const), transaction: targetArbitrary, cents: fc.integer({ min: 1, max: 10_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('forcePost' as const), card: targetArbitrary, cents: fc.integer({ min: 1, max: 30_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('closeCard' as const), card: targetArbitrary }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unfreezeCard' as const), card: targetArbitrary }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('activateAgent' as const), user: fc.nat(userCount - 1) }) },
 );
 
 /** No scheduled settlement (authorizations only expire), or the default of one business day. */
 const settlementDelayArbitrary = fc.constantFrom(0, dayMs);
+/**
+ * The organization's risk settings for a run: the default (moderate: alerts only), or unattestedSpend alone with an
+ * action — it fires on every authorization here (no intents are declared), so the model knows when it acts.
+ */
+type RiskMode = { action: RiskAction; dryRun: boolean } | null;
+const riskModeArbitrary: fc.Arbitrary<RiskMode> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 3, arbitrary: fc.record({ action: fc.constantFrom(...riskActions), dryRun: fc.integer({ min: 0, max: 3 }).map((value) => value === 0) }) },
+);
+
 /** Each user's confirmed deposit before the commands, so cards and authorizations have money to work with. */
 const openingDepositsArbitrary = fc.array(fc.integer({ min: 0, max: 80_000 }), { minLength: userCount, maxLength: userCount });
 
@@ -146,6 +165,8 @@ interface ModelCard {
   maxAmount: number;
   reservation: number;
   status: 'active' | 'closed';
+  /** Frozen by a risk rule's freeze_card, or by its agent's suspension (which activation undoes). */
+  frozen: false | 'risk' | 'agent';
   singleUseConsumed: boolean;
   expiresAtMs: number | null;
 }
@@ -194,7 +215,7 @@ for (const kind of storeKinds) {
       const reached = new Map<string, number>();
       const count = (what: string) => reached.set(what, (reached.get(what) ?? 0) + 1);
       await fc.assert(
-        fc.asyncProperty(settlementDelayArbitrary, openingDepositsArbitrary, fc.array(commandArbitrary, { minLength: 5, maxLength: 50, size: 'max' }), async (settlementDelayMs, openingDeposits, commands) => {
+        fc.asyncProperty(settlementDelayArbitrary, openingDepositsArbitrary, riskModeArbitrary, fc.array(commandArbitrary, { minLength: 5, maxLength: 50, size: 'max' }), async (settlementDelayMs, openingDeposits, riskMode, commands) => {
           const db = store.db;
           const network = { secrets, settlementDelayMs };
           let nowMs = Date.UTC(2026, 0, 5); // a Monday
@@ -209,6 +230,13 @@ for (const kind of storeKinds) {
             agentIds.push(agent.id);
           }
           const model: ModelUser[] = userIds.map(() => ({ available: 0, reserved: 0, held: 0, debt: 0 }));
+          /** Agent i is user i's; suspended by the risk engine's suspend_agent. */
+          const suspended: boolean[] = userIds.map(() => false);
+          if (riskMode !== null) {
+            const rules = Object.fromEntries(riskRuleNames.map((rule) => [rule, { enabled: false }]));
+            await db.transaction((tx) => updateOrganizationRiskSettings(tx, scope, { dryRun: riskMode.dryRun, rules: { ...rules, unattestedSpend: { enabled: true, action: riskMode.action } } }, nowMs));
+          }
+          const riskActs = (action: RiskAction) => riskMode !== null && !riskMode.dryRun && riskMode.action === action;
           const pendingDeposits: Array<{ user: number; cents: number }> = [];
           const txHashes: Array<{ hash: string; user: number; cents: number; supported: boolean; credited: boolean }> = [];
           const withdrawals: ModelWithdrawal[] = [];
@@ -296,7 +324,7 @@ for (const kind of storeKinds) {
             return candidates.length === 0 ? undefined : candidates[target.index % candidates.length];
           };
           const openCard = (card: ModelCard) => card.status !== 'closed';
-          const usableCard = (card: ModelCard) => openCard(card) && !(card.type === 'single' && card.singleUseConsumed);
+          const usableCard = (card: ModelCard) => openCard(card) && card.frozen === false && !(card.type === 'single' && card.singleUseConsumed);
           const pending = (transaction: ModelTransaction) => transaction.status === 'pending';
 
           for (const [user, cents] of openingDeposits.entries()) {
@@ -387,7 +415,10 @@ for (const kind of storeKinds) {
                 ...(command.expiresInMinutes === null ? {} : { expiresInMinutes: command.expiresInMinutes }),
               });
               const create = () => db.transaction((tx) => createCard(tx, scope, secrets, agentIds[command.user]!, input, nowMs));
-              if (user.available < command.maxAmount) {
+              if (suspended[command.user]) {
+                await expectAppError(create, 'agent_not_active', 'a card for a suspended agent');
+                count('create card agent_not_active');
+              } else if (user.available < command.maxAmount) {
                 await expectAppError(create, 'insufficient_balance', `a card of ${command.maxAmount} with ${user.available} available`);
                 count('create card insufficient_balance');
               } else {
@@ -402,6 +433,7 @@ for (const kind of storeKinds) {
                   maxAmount: command.maxAmount,
                   reservation: command.maxAmount,
                   status: 'active',
+                  frozen: false,
                   singleUseConsumed: false,
                   expiresAtMs: command.expiresInMinutes === null ? null : nowMs + command.expiresInMinutes * 60_000,
                 });
@@ -415,13 +447,19 @@ for (const kind of storeKinds) {
                   ? 'card_expired'
                   : card.status === 'closed'
                     ? 'card_closed'
-                    : card.type === 'single' && card.singleUseConsumed
-                      ? 'single_use_consumed'
-                      : cents > card.maxAmount
-                        ? 'exceeds_max_amount'
-                        : !fundsCover(card, cents)
-                          ? 'insufficient_funds'
-                          : null;
+                    : card.frozen !== false
+                      ? 'card_frozen'
+                      : card.type === 'single' && card.singleUseConsumed
+                        ? 'single_use_consumed'
+                        : suspended[card.user]
+                          ? 'agent_suspended'
+                          : cents > card.maxAmount
+                            ? 'exceeds_max_amount'
+                            : riskActs('decline')
+                              ? 'risk_declined'
+                              : !fundsCover(card, cents)
+                                ? 'insufficient_funds'
+                                : null;
               const transaction = await db.transaction((tx) =>
                 authorize(tx, scope, network, { cardId: card.id, amountCents: cents, currency: 'USD', merchant: { name: 'Acme Supplies' } }, nowMs),
               );
@@ -433,6 +471,12 @@ for (const kind of storeKinds) {
                 assert.equal(transaction.expiresAtMs, nowMs + authorizationLifetimeMs);
                 holdInModel(card, cents);
                 if (card.type === 'single') card.singleUseConsumed = true;
+                if (riskActs('freeze_card')) card.frozen = 'risk';
+                if (riskActs('suspend_agent')) {
+                  // The agent's suspension freezes every active card of it, this one included, in the same transaction.
+                  suspended[card.user] = true;
+                  for (const other of cards) if (other.user === card.user && other.status !== 'closed' && other.frozen === false) other.frozen = 'agent';
+                }
               } else {
                 assert.equal(transaction.status, 'declined');
               }
@@ -503,7 +547,7 @@ for (const kind of storeKinds) {
               const increment = () => db.transaction((tx) => incrementAuthorization(tx, scope, transaction.id, command.cents, nowMs));
               if (transaction.status !== 'pending') {
                 await expectAppError(increment, 'invalid_status_transition', `incrementing a ${transaction.status} transaction`);
-              } else if (card.status === 'closed' || transaction.amount + command.cents > card.maxAmount || !fundsCover(card, command.cents)) {
+              } else if (card.status === 'closed' || card.frozen !== false || suspended[card.user] || transaction.amount + command.cents > card.maxAmount || !fundsCover(card, command.cents)) {
                 await expectAppError(increment, 'increment_declined', `incrementing ${transaction.amount} by ${command.cents} on ${JSON.stringify(card)}`);
               } else {
                 const incremented = await increment();
@@ -531,6 +575,28 @@ for (const kind of storeKinds) {
               drawBeyondHold(card, command.cents);
               count(model[card.user]!.debt > debtBefore ? 'force post into debt' : 'force post');
               transactions.push({ id: posted.id, card, status: 'settled', amount: command.cents, settled: command.cents, refunded: 0, settleAtMs: null, expiresAtMs: null });
+            } else if (command.kind === 'unfreezeCard') {
+              const card = pick(cards, command.card, (item) => item.frozen !== false && openCard(item));
+              if (card === undefined) continue;
+              const unfreeze = () => db.transaction((tx) => unfreezeCard(tx, scope, card.id, systemActor('property'), nowMs));
+              if (card.status === 'closed') {
+                await expectAppError(unfreeze, 'card_not_active', 'unfreezing a closed card');
+              } else {
+                await unfreeze();
+                count(card.frozen === false ? 'unfreeze an active card' : `unfreeze a card frozen by ${card.frozen}`);
+                card.frozen = false;
+              }
+            } else if (command.kind === 'activateAgent') {
+              const activate = () => db.transaction((tx) => activateAgent(tx, scope, agentIds[command.user]!, nowMs));
+              if (!suspended[command.user]) {
+                await expectAppError(activate, 'invalid_status_transition', 'activating an active agent');
+              } else {
+                await activate();
+                count('activate a suspended agent');
+                suspended[command.user] = false;
+                // Activation unfreezes the cards the suspension froze, not those a rule or a person froze.
+                for (const card of cards) if (card.user === command.user && card.status !== 'closed' && card.frozen === 'agent') card.frozen = false;
+              }
             } else {
               const card = pick(cards, command.card, openCard);
               if (card === undefined) continue;
@@ -555,8 +621,8 @@ for (const kind of storeKinds) {
             }
             const cardRows = await db.all<{ id: string; reservation: number; status: string }>('SELECT id, reservation, status FROM cards WHERE organization_id = ? ORDER BY id', [scope.organizationId]);
             assert.deepEqual(
-              cardRows.map((row) => ({ id: row.id, reservation: Number(row.reservation), status: row.status === 'closed' ? 'closed' : 'active' })),
-              cards.map((card) => ({ id: card.id, reservation: card.reservation, status: card.status })).sort((left, right) => (left.id < right.id ? -1 : 1)),
+              cardRows.map((row) => ({ id: row.id, reservation: Number(row.reservation), status: row.status })),
+              cards.map((card) => ({ id: card.id, reservation: card.reservation, status: card.status === 'closed' ? 'closed' : card.frozen === false ? 'active' : 'frozen' })).sort((left, right) => (left.id < right.id ? -1 : 1)),
               `cards after ${JSON.stringify(command)}`,
             );
             const transactionRows = await db.all<{ id: string; status: string; amount: number; settled_amount: number; refunded_amount: number }>(
