@@ -328,6 +328,13 @@ for (const kind of storeKinds) {
       assert.equal(read.status, 'mismatched');
       assert.deepEqual([read.matchResult.amountMatch, read.matchResult.merchantMatch, read.matchResult.actualAmount, read.matchResult.declaredAmount], [false, true, 11_500, 10_000]);
       assert.equal((await eventsAbout(testApp, intent.id, 'intent.mismatched')).length, 1);
+      // "Risk alerts generated": the default rules alert on the mismatch, and the alert shows what was compared.
+      const alerts = (await testApp.request('GET', `/v1/risk/alerts?transactionId=${transaction.id}&rule=intentMismatch`)).json.data;
+      assert.deepEqual(
+        alerts.map((alert: { outcome: string; facts: { intentMatch: string; amount: number } }) => [alert.outcome, alert.facts.intentMatch, alert.facts.amount]),
+        [['alerted', 'mismatched', 11_500]],
+      );
+      assert.equal((await eventsAbout(testApp, alerts[0].id, 'risk.intent_mismatch')).length, 1);
       // Including taxes and shipping in the estimate matches.
       const next = await issueCard(testApp, holder, { type: 'single', maxAmount: 20_000 });
       await revealCard(testApp, holder, next.id, 11_000, 'Amazon');
