@@ -1,5 +1,7 @@
-// The `cardrail` command line: serve, init, keys, migrate, verify-ledger, simulate. Later issues add mcp and demo.
+// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo.
 import { Command, Option } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Environment } from '../domain/clock.js';
@@ -12,6 +14,8 @@ import { migrate } from '../store/migrate.js';
 import { openDatabase } from '../store/open.js';
 import { isAppError } from '../domain/errors.js';
 import { verifyLedger } from '../ledger/verify.js';
+import { CardrailApiError } from '../sdk/index.js';
+import { DemoStepFailed, demoKey, runDemo, sandboxKeyFileName } from './demo.js';
 import { registerSimulateCommands } from './simulate.js';
 
 class CliError extends Error {}
@@ -62,6 +66,9 @@ async function serve(): Promise<void> {
   // and the other commands do not need it.
   const { createApp } = await import('../app.js');
   const app = await createApp({ config, workers: true });
+  // Webhooks are delivered by this process too (docs/webhooks.md); `cardrail worker` adds processes that only deliver.
+  const { startWebhookDeliveryWorker } = await import('../workers/webhook-delivery.js');
+  const webhookWorker = startWebhookDeliveryWorker(app.context);
   const created = await initializeIfEmpty(app.context.db, app.context.clock.nowMs());
   await app.server.listen({ port: config.port, host: config.host });
   const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
@@ -76,6 +83,9 @@ async function serve(): Promise<void> {
     `  MCP        ${urls.mcp}`,
   ];
   if (created !== undefined) {
+    // `cardrail demo` (and nothing else) reads it from here; the data directory already holds the master key.
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(config.dataDir, sandboxKeyFileName), `${created.sandboxKey}\n`, { mode: 0o600 });
     lines.push(
       '',
       `Created organization ${created.organization.id}. Its API keys are shown this once; store them now:`,
@@ -83,13 +93,38 @@ async function serve(): Promise<void> {
       `  live key     ${created.liveKey}`,
       '',
       'Try:',
+      '  npx cardrail demo          # the whole payment flow, step by step, against this server',
       `  curl ${urls.api}/api-keys -H "Api-Key: ${created.sandboxKey}"`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
   const shutdown = async (signal: string) => {
     app.context.logger.info({ signal }, 'shutting down');
+    await webhookWorker.stop();
     await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** `cardrail worker`: a process that only delivers webhooks (no HTTP server); several may share one PostgreSQL. */
+async function worker(): Promise<void> {
+  const config = loadConfig();
+  const [{ createLogger }, { loadSecrets }, { startWebhookDeliveryWorker }] = await Promise.all([
+    import('../http/logger.js'),
+    import('../secrets.js'),
+    import('../workers/webhook-delivery.js'),
+  ]);
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config);
+  await migrate(db, systemClock.nowMs());
+  const deliveryWorker = startWebhookDeliveryWorker({ db, clock: systemClock, logger, secrets: loadSecrets(config.dataDir) });
+  process.stdout.write(`cardrail worker ${deliveryWorker.workerId} is delivering webhooks (${db.dialect}: ${db.location})\n`);
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'worker shutting down');
+    await deliveryWorker.stop();
+    await db.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -101,6 +136,7 @@ export function buildProgram(): Command {
   program.name('cardrail').description('Payment cards for AI agents: server and administration').showHelpAfterError();
 
   program.command('serve').description('Run the API server (PORT, HOST, CARDRAIL_DATA_DIR, DATABASE_URL, REDIS_URL)').action(serve);
+  program.command('worker').description('Deliver webhooks only, no API server (DATABASE_URL or CARDRAIL_DATA_DIR; the same master key as the server)').action(worker);
 
   program
     .command('init')
@@ -212,6 +248,22 @@ export function buildProgram(): Command {
     });
 
   registerSimulateCommands(program);
+
+  program
+    .command('demo')
+    .description('Run the whole payment flow of seed 001 against a running server, step by step, with a sandbox key; exits 1 if a step misbehaves')
+    .option('--url <url>', 'the server (default: the local one, PORT or 4010)')
+    .option('--key <key>', `a sandbox API key (default: CARDRAIL_API_KEY, else ${sandboxKeyFileName} in the data directory)`)
+    .action(async (options: { url?: string; key?: string }) => {
+      const config = loadConfig();
+      const url = options.url ?? `http://127.0.0.1:${config.port}`;
+      try {
+        await runDemo({ url, key: demoKey(options.key, config.dataDir) });
+      } catch (error) {
+        if (error instanceof DemoStepFailed || error instanceof CardrailApiError) throw new CliError(`demo step failed: ${error.message}`);
+        throw error;
+      }
+    });
 
   return program;
 }

@@ -140,6 +140,19 @@ export const errorCatalogue = {
     message: 'Invalid value for {param}: {reason}',
     description: 'The field is well-formed but fails a constraint (length, pattern, enum, range). `param` names it.',
   },
+  // webhooks (422)
+  unknown_event_type: {
+    type: 'validation_error',
+    status: 422,
+    message: 'Unknown event type {eventType}: use a type of the catalogue or a family wildcard such as card.*',
+    description: 'An event filter names no event type of the catalogue (docs/webhooks.md lists them). Use an exact type (`card.frozen`), a family wildcard (`card.*`), or no filter for every type.',
+  },
+  webhook_url_not_allowed: {
+    type: 'validation_error',
+    status: 422,
+    message: 'The webhook URL is not allowed: {reason}',
+    description: 'Webhook URLs must be http or https; live endpoints may not point at private, loopback or link-local addresses unless the deployment sets `CARDRAIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true` (see docs/webhooks.md).',
+  },
   // 404
   route_not_found: {
     type: 'not_found_error',
@@ -225,6 +238,12 @@ export const errorCatalogue = {
     status: 409,
     message: 'Agent {agentId} already has {limit} unrevoked, unexpired tokens',
     description: 'An agent holds at most 100 live tokens. Revoke tokens it no longer uses with `DELETE /v1/agents/{id}/tokens/{tokenId}`.',
+  },
+  webhook_endpoint_limit_reached: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'This environment already has {limit} webhook endpoints',
+    description: 'An organization environment holds at most 50 webhook endpoints. Delete unused ones with `DELETE /v1/webhooks/{id}`, or subscribe one endpoint to more event types.',
   },
   card_not_active: {
     type: 'conflict_error',

@@ -48,6 +48,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/agents': apiKeyOnly,
   'GET /v1/agents/{id}': apiKeyOnly,
   'GET /v1/agents/{id}/policy': apiKeyOrOwnAgent,
+  // SPEC §7: the agent tools ledger_status (verification, balance, canSpend) and ledger_funding (deposit instructions)
+  // need what the agent's user endpoints hold; these answer it for the agent's own user only.
   'POST /v1/agents/{id}/suspend': apiKeyOnly,
   'POST /v1/agents/{id}/activate': apiKeyOnly,
   'POST /v1/agents/{id}/deregister': apiKeyOnly,
@@ -87,6 +89,20 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/otp/{token}': apiKeyOrOwnAgent,
   'DELETE /v1/otp/{token}': apiKeyOrOwnAgent,
   'POST /v1/sandbox/challenges/{id}/complete': sandboxApiKeyOnly,
+
+  // Webhooks and events (SPEC §6): API keys only, sandbox and live alike.
+  'POST /v1/webhooks': apiKeyOnly,
+  'GET /v1/webhooks': apiKeyOnly,
+  'GET /v1/webhooks/{id}': apiKeyOnly,
+  'PATCH /v1/webhooks/{id}': apiKeyOnly,
+  'DELETE /v1/webhooks/{id}': apiKeyOnly,
+  'GET /v1/webhooks/{id}/secret': apiKeyOnly,
+  'POST /v1/webhooks/{id}/rotate-secret': apiKeyOnly,
+  'GET /v1/webhooks/{id}/deliveries': apiKeyOnly,
+  'POST /v1/webhooks/{id}/test': apiKeyOnly,
+  'GET /v1/events': apiKeyOnly,
+  'GET /v1/events/{id}': apiKeyOnly,
+  'POST /v1/events/{id}/redeliver': apiKeyOnly,
 
   'GET /v1/settings/risk': apiKeyOnly,
   'PATCH /v1/settings/risk': apiKeyOnly,

@@ -13,6 +13,8 @@ import { sandboxClockRoutes } from '../modules/sandbox/routes.js';
 import { userRoutes } from '../modules/users/routes.js';
 import { verificationRoutes } from '../modules/verification/routes.js';
 import { withdrawalRoutes } from '../modules/withdrawals/routes.js';
+import { webhookRoutes } from '../modules/webhooks/routes.js';
+import { eventRoutes } from '../modules/events/routes.js';
 import type { AnyRouteDefinition } from './route.js';
 
 export const allRoutes: readonly AnyRouteDefinition[] = [
@@ -29,5 +31,7 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...transactionRoutes,
   ...networkRoutes,
   ...challengeRoutes,
+  ...webhookRoutes,
+  ...eventRoutes,
   ...riskRoutes,
 ];

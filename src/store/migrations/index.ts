@@ -468,6 +468,64 @@ CREATE INDEX risk_alerts_by_card ON risk_alerts (card_id, id);
 CREATE INDEX risk_alerts_by_agent ON risk_alerts (agent_id, id)
 `,
   },
+  {
+    version: 9,
+    name: 'webhooks: endpoints, deliveries and attempts; events fanned out from the outbox',
+    // events.dispatched_at (wall-clock ms) marks an event fanned out into deliveries; events recorded before this
+    // version had no endpoint to go to, so they count as dispatched. Secrets are sealed with the master key.
+    sql: `
+ALTER TABLE events ADD COLUMN dispatched_at BIGINT;
+UPDATE events SET dispatched_at = created_at;
+CREATE INDEX events_undispatched ON events (id) WHERE dispatched_at IS NULL;
+CREATE INDEX events_by_owner_type ON events (organization_id, environment, type, id);
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  url TEXT NOT NULL,
+  description TEXT,
+  event_filters TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('enabled', 'disabled')),
+  status_reason TEXT,
+  secret_ciphertext TEXT NOT NULL,
+  previous_secret_ciphertext TEXT,
+  previous_secret_expires_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX webhook_endpoints_by_owner ON webhook_endpoints (organization_id, environment, id);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+  event_id TEXT NOT NULL REFERENCES events(id),
+  origin TEXT NOT NULL CHECK (origin IN ('event', 'redeliver', 'test')),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),
+  status_reason TEXT,
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  lease_owner TEXT,
+  lease_expires_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  completed_at BIGINT
+);
+CREATE UNIQUE INDEX webhook_deliveries_fanned_out_once ON webhook_deliveries (event_id, endpoint_id) WHERE origin = 'event';
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, id);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE TABLE webhook_attempts (
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+  attempt_number INTEGER NOT NULL,
+  status_code INTEGER,
+  latency_ms BIGINT NOT NULL,
+  error TEXT,
+  attempted_at BIGINT NOT NULL,
+  PRIMARY KEY (delivery_id, attempt_number)
+)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,0 +1,61 @@
+// Webhook secrets and Standard Webhooks signatures: a secret is `whsec_` + base64 of 32 random bytes; at rest it is
+// sealed with AES-256-GCM under a key derived from the master key (bound to its endpoint id), because
+// `GET /v1/webhooks/{id}/secret` must show it again. A signature is `v1,` + base64 HMAC-SHA256 of
+// "id.timestamp.body" under the base64-decoded secret.
+import crypto from 'node:crypto';
+import type { Secrets } from '../../secrets.js';
+
+export const webhookSecretPrefix = 'whsec_';
+const secretBytes = 32;
+const sealedFormatPrefix = 'v1:';
+const ivLength = 12;
+const tagLength = 16;
+
+export function newWebhookSecret(): string {
+  return webhookSecretPrefix + crypto.randomBytes(secretBytes).toString('base64');
+}
+
+/** The key that seals webhook secrets: derived from the master key, so a card-number key is never reused as is. */
+function sealingKey(secrets: Pick<Secrets, 'masterKey'>): Buffer {
+  return Buffer.from(crypto.hkdfSync('sha256', Buffer.from(secrets.masterKey), Buffer.alloc(0), 'cardrail webhook secrets v1', 32));
+}
+
+export function sealWebhookSecret(secrets: Pick<Secrets, 'masterKey'>, endpointId: string, secret: string): string {
+  const iv = crypto.randomBytes(ivLength);
+  const cipher = crypto.createCipheriv('aes-256-gcm', sealingKey(secrets), iv, { authTagLength: tagLength });
+  cipher.setAAD(Buffer.from(endpointId, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+  return sealedFormatPrefix + Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64');
+}
+
+/** Throws (without detail) when the stored value is malformed, altered, of another endpoint or under another key. */
+export function openWebhookSecret(secrets: Pick<Secrets, 'masterKey'>, endpointId: string, sealed: string): string {
+  if (!sealed.startsWith(sealedFormatPrefix)) throw new Error('stored webhook secret has an unknown format');
+  const bytes = Buffer.from(sealed.slice(sealedFormatPrefix.length), 'base64');
+  if (bytes.length <= ivLength + tagLength) throw new Error('stored webhook secret is truncated');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', sealingKey(secrets), bytes.subarray(0, ivLength), { authTagLength: tagLength });
+  decipher.setAAD(Buffer.from(endpointId, 'utf8'));
+  decipher.setAuthTag(bytes.subarray(bytes.length - tagLength));
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(ivLength, bytes.length - tagLength)), decipher.final()]).toString('utf8');
+  } catch {
+    throw new Error('stored webhook secret failed authentication (altered, or sealed under another key)');
+  }
+}
+
+/** The HMAC key of a `whsec_…` secret: its base64 part, decoded. */
+export function webhookSecretKey(secret: string): Buffer {
+  const encoded = secret.startsWith(webhookSecretPrefix) ? secret.slice(webhookSecretPrefix.length) : secret;
+  return Buffer.from(encoded, 'base64');
+}
+
+/** `v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>` for one secret. */
+export function signWebhook(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+  const digest = crypto.createHmac('sha256', webhookSecretKey(secret)).update(`${messageId}.${timestampSeconds}.${body}`, 'utf8').digest('base64');
+  return `v1,${digest}`;
+}
+
+/** The `webhook-signature` header: one `v1,…` entry per secret in force (two during a rotation), space-separated. */
+export function signatureHeader(secretsInForce: readonly string[], messageId: string, timestampSeconds: number, body: string): string {
+  return secretsInForce.map((secret) => signWebhook(secret, messageId, timestampSeconds, body)).join(' ');
+}

@@ -1,0 +1,71 @@
+// `cardrail demo` against a real `cardrail serve` (the README's first thing to try after `npm start`): it finds the
+// server's sandbox key in the data directory, runs seed 001 through the SDK and exits 0; a step that cannot behave
+// as documented exits 1 naming it.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+
+const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, CARDRAIL_API_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('cardrail demo (real server process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-demo-'));
+  let server: ServerProcess;
+  let sandboxKey = '';
+
+  before(async () => {
+    server = await startServerProcess({ dataDir, logLevel: 'warn' });
+    sandboxKey = (await server.waitForKeys(120_000)).sandboxKey;
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the first start leaves the sandbox key in the data directory, readable by its owner only', () => {
+    const file = join(dataDir, 'sandbox.key');
+    assert.equal(readFileSync(file, 'utf8').trim(), sandboxKey);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  it('runs the whole seed 001 flow step by step and exits 0', async () => {
+    const result = await runCli(['demo'], { PORT: String(server.port), CARDRAIL_DATA_DIR: dataDir });
+    assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    for (const step of ['Create a user', 'KYC', 'Fund', 'Register an agent', 'single-use card', 'declares its intent', 'card details', 'authorizes', 'settlement', 'webhooks']) {
+      assert.match(result.stdout, new RegExp(step), `the demo prints the step "${step}"`);
+    }
+    assert.match(result.stdout, /intent matched/);
+    assert.match(result.stdout, /balance: total \$150\.01, available \$150\.01, reserved \$0\.00, pending \$0\.00/);
+    assert.match(result.stdout, /deliveries received and verified/);
+    assert.match(result.stdout, /The whole flow behaved as documented\./);
+    assert.doesNotMatch(result.stdout, /\b4\d{15}\b/, 'the demo never prints a card number');
+  });
+
+  it('exits 1 naming the failure when a step cannot work (a live key: the sandbox endpoints refuse it)', async () => {
+    const live = await runCli(['demo', '--url', server.baseUrl, '--key', 'lk_live_not_a_real_key'], { CARDRAIL_DATA_DIR: dataDir });
+    assert.equal(live.code, 1, live.stdout + live.stderr);
+    assert.match(live.stderr, /demo step failed: /);
+    const nobody = await runCli(['demo', '--url', 'http://127.0.0.1:9', '--key', sandboxKey], { CARDRAIL_DATA_DIR: dataDir });
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /no cardrail server answers at http:\/\/127\.0\.0\.1:9/);
+  });
+});

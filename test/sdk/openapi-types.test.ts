@@ -1,0 +1,53 @@
+// The SDK's generated types match the document the server serves (regenerate with `npm run sdk:generate`), and the
+// typed client drives the API: data on success, CardrailApiError with the catalogue code on failure.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { CardrailApiError, createCardrailClient, expectData } from '../../src/sdk/index.js';
+import { sdkTypesFromDocument } from '../../src/sdk/generate.js';
+import { useTestApp, type TestApp } from '../helpers/app.js';
+
+/** A fetch that answers through the app's own request pipeline (fastify inject), for the SDK in tests. */
+function injectFetch(testApp: TestApp) {
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const body = request.method === 'GET' ? undefined : await request.text();
+    const answer = await testApp.server.inject({
+      method: request.method as 'GET',
+      url: url.pathname + url.search,
+      headers: Object.fromEntries(request.headers.entries()),
+      ...(body === undefined || body === '' ? {} : { payload: body }),
+    });
+    return new Response(answer.body === '' ? null : answer.body, { status: answer.statusCode, headers: answer.headers as Record<string, string> });
+  };
+}
+
+describe('SDK', () => {
+  const testApp = useTestApp();
+
+  it('src/sdk/openapi.ts is what openapi-typescript generates from the served /openapi.json (run `npm run sdk:generate`)', async () => {
+    const served = await testApp.request('GET', '/openapi.json', { key: null });
+    assert.equal(served.statusCode, 200);
+    const committed = readFileSync(new URL('../../src/sdk/openapi.ts', import.meta.url), 'utf8');
+    assert.equal(committed, await sdkTypesFromDocument(served.json as object), 'the SDK types drifted from the OpenAPI document: run `npm run sdk:generate`');
+  });
+
+  it('the typed client returns data, and API errors as CardrailApiError with code, message and param', async () => {
+    const client = createCardrailClient({ baseUrl: 'http://cardrail.test', credential: testApp.sandboxKey, fetch: injectFetch(testApp) });
+    const user = expectData(await client.POST('/v1/users', { body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' } }));
+    assert.match(user.id, /^user_/);
+    const read = expectData(await client.GET('/v1/users/{id}', { params: { path: { id: user.id } } }));
+    assert.equal(read.email, 'ada@example.com');
+    const missing = await client.GET('/v1/users/{id}', { params: { path: { id: 'user_00000000000000000000000000' } } });
+    assert.throws(
+      () => expectData(missing),
+      (error: unknown) => error instanceof CardrailApiError && error.status === 404 && error.code === 'resource_not_found' && error.requestId !== undefined,
+    );
+    const anonymous = createCardrailClient({ baseUrl: 'http://cardrail.test', fetch: injectFetch(testApp) });
+    const refused = await anonymous.GET('/v1/users', {});
+    assert.throws(
+      () => expectData(refused),
+      (error: unknown) => error instanceof CardrailApiError && error.status === 401,
+    );
+  });
+});
