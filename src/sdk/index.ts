@@ -1,4 +1,4 @@
-// cardrail's SDK (`import { createCardrailClient } from 'cardrail/sdk'`): a typed client generated from the OpenAPI
+// cardrail's SDK (`import { createCardrailClient, verifyWebhook } from 'cardrail/sdk'`): a typed client generated from the OpenAPI
 // document (openapi-fetch over the types in ./openapi.ts) and `verifyWebhook` for receivers.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { paths } from './openapi.js';
@@ -67,3 +67,5 @@ export function expectData<T>(result: { data?: T; error?: unknown; response: Res
     envelope.requestId,
   );
 }
+
+export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, type WebhookEvent, type WebhookHeaders, type WebhookVerificationErrorCode } from './webhooks.js';
