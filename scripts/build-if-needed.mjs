@@ -20,7 +20,8 @@ export function buildIfNeeded(root) {
   if (existsSync(marker) && statSync(marker).mtimeMs >= sourceMtime) return;
   process.stderr.write('cardrail: building (tsc)…\n');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+  // The compiler's messages go to stderr: stdout may be a protocol stream (`cardrail mcp` speaks MCP over stdio).
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: ['ignore', 2, 'inherit'], cwd: root });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,4 +1,4 @@
-// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo.
+// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo (and mcp).
 import { Command, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ export function urlsOf(config: Config, address: string): Record<string, string> 
     docs: `${base}/docs`,
     openapi: `${base}/openapi.json`,
     dashboard: 'not yet available',
-    mcp: 'not yet available',
+    mcp: `${base}/mcp`,
   };
 }
 
@@ -245,6 +245,15 @@ export function buildProgram(): Command {
       else if (report.ok) process.stdout.write(`Ledger OK: ${report.accounts} accounts, ${report.transfers} transfers; all seven invariants hold\n`);
       else process.stdout.write(`Ledger has ${report.problems.length} problem(s):\n${report.problems.map((problem) => `  ${problem}`).join('\n')}\n`);
       if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('mcp')
+    .description('Serve the MCP tools over stdio for a local client (LEDGER_API_URL, LEDGER_API_KEY, LEDGER_AGENT_TOKEN, LEDGER_AGENT_ID); logs go to stderr')
+    .action(async () => {
+      // Loaded here: the MCP SDK and the tools' schemas are not needed by the other commands.
+      const { serveMcpOverStdio } = await import('../mcp/stdio.js');
+      await serveMcpOverStdio(process.env);
     });
 
   registerSimulateCommands(program);

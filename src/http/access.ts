@@ -50,6 +50,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/agents/{id}/policy': apiKeyOrOwnAgent,
   // SPEC §7: the agent tools ledger_status (verification, balance, canSpend) and ledger_funding (deposit instructions)
   // need what the agent's user endpoints hold; these answer it for the agent's own user only.
+  'GET /v1/agents/{id}/status': apiKeyOrOwnAgent,
+  'GET /v1/agents/{id}/funding': apiKeyOrOwnAgent,
   'POST /v1/agents/{id}/suspend': apiKeyOnly,
   'POST /v1/agents/{id}/activate': apiKeyOnly,
   'POST /v1/agents/{id}/deregister': apiKeyOnly,

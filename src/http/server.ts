@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { AppContext } from '../app-context.js';
 import { newId } from '../domain/ids.js';
 import { registerVerificationPages } from '../modules/verification/page-routes.js';
+import { installMcpEndpoint } from '../mcp/http.js';
 import { installErrorHandling, installJsonBodyParsing } from './errors.js';
 import { installHealthRoutes, installMetrics } from './observability.js';
 import { buildOpenApiDocument, docsInitScript, docsPage } from './openapi.js';
@@ -50,6 +51,8 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
   const openApiDocument = buildOpenApiDocument(routes, app.config.publicUrl);
   server.get('/openapi.json', async () => openApiDocument);
   registerVerificationPages(server, app);
+  // MCP over Streamable HTTP (SPEC §7): its tools call the routes above in process.
+  installMcpEndpoint(server, app);
   server.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage()));
   server.get('/docs/static/docs-init.js', async (_request, reply) => reply.header('content-type', 'application/javascript; charset=utf-8').send(docsInitScript));
   const swaggerDirectory = swaggerUiDirectory();

@@ -441,6 +441,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the agent can spend now and why not: its user's verification and balance, its status, policy and active cards (API key, or the agent's own token) */
+        get: operations["getAgentStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/funding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deposit instructions of the agent's user, as GET /v1/users/{id}/funding answers them (API key, or the agent's own token) */
+        get: operations["getAgentFundingInstructions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{id}/suspend": {
         parameters: {
             query?: never;
@@ -2901,6 +2935,150 @@ export interface operations {
                         windowStart: string | null;
                         /** @description End of the window: the start of the next calendar period (exclusive), now for per24HourPeriod, null for perTransaction and allTime */
                         windowEnd: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getAgentStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "agent_status";
+                        agentId: string;
+                        userId: string;
+                        agent: {
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "deregistered";
+                            /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
+                            statusReason: string | null;
+                        };
+                        verification: {
+                            /**
+                             * @description The user's KYC status; only approved users can spend
+                             * @enum {string}
+                             */
+                            applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            rejectionReason: string | null;
+                        };
+                        balance: {
+                            /** @constant */
+                            currency: "USD";
+                            /** @description cents: available + reserved + pending */
+                            total: number;
+                            /** @description cents not held or reserved: what new cards can reserve and authorizations can draw */
+                            available: number;
+                            /** @description cents reserved for the user's open cards (all of the user's agents) */
+                            reserved: number;
+                            /** @description cents held by pending authorizations and withdrawals */
+                            pending: number;
+                            /** @description cents owed after force posts or over-clearings; deposits repay it first */
+                            debt: number;
+                        };
+                        policy: {
+                            /** @constant */
+                            object: "agent_policy";
+                            agentId: string;
+                            /** @description cents; null means no limit */
+                            spendingLimit: number | null;
+                            /** @enum {string} */
+                            spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                            /** @description cents of approved authorizations (pending or settled) in the current window */
+                            currentSpend: number;
+                            /** @description cents the next authorization may be; null means no limit */
+                            remaining: number | null;
+                            /** @description Start of the current window (inclusive); null for perTransaction */
+                            windowStart: string | null;
+                            /** @description End of the window: the start of the next calendar period (exclusive), now for per24HourPeriod, null for perTransaction and allTime */
+                            windowEnd: string | null;
+                        };
+                        cards: {
+                            /** @description The agent's active cards, counted up to 100 */
+                            active: number;
+                            /** @description cents reserved on those cards, spendable by this agent first */
+                            reserved: number;
+                        };
+                        /** @description Whether an authorization could be approved now, before card-level limits, risk rules and the amount are judged */
+                        canSpend: boolean;
+                        /** @description Why canSpend is false, in the order the authorization decision checks; empty when it is true */
+                        reasons: {
+                            /** @enum {string} */
+                            code: "user_not_approved" | "agent_suspended" | "agent_limit_exceeded" | "no_active_card" | "insufficient_funds";
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getAgentFundingInstructions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "funding_instructions";
+                        userId: string;
+                        /** @constant */
+                        currency: "USD";
+                        methods: {
+                            /** @enum {string} */
+                            network: "base" | "ethereum" | "polygon" | "arbitrum" | "optimism" | "solana";
+                            /** @enum {string} */
+                            token: "USDC" | "USDT";
+                            /** @description EIP-155 chain id (EVM) or CAIP-2 chain id (Solana) */
+                            chainId: number | string;
+                            /** @description The token contract (EVM) or mint (Solana) to send */
+                            tokenAddress: string;
+                            /** @description The user's deposit address on this network */
+                            address: string;
+                            /** @description Confirmations before the deposit is credited */
+                            minConfirmations: number;
+                            /** @description Token decimals: amounts on chain are in base units of 10^-decimals */
+                            decimals: number;
+                        }[];
                     };
                 };
             };

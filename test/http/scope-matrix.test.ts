@@ -125,6 +125,10 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // seed 002", the token being handed to the agent by GET /v1/cards/{id}/challenges; §7 the agent tool ledger_challenges.
   'GET /v1/otp/{token}': 'SPEC §1 Agent, §4 3-D Secure, §7 ledger_challenges',
   'DELETE /v1/otp/{token}': 'SPEC §1 Agent, §4 3-D Secure, §7 ledger_challenges',
+  // SPEC §7: the agent tools ledger_status ("verification, balance, canSpend") and ledger_funding ("deposit
+  // instructions") run with an agent token, and the user endpoints behind them stay API-key only.
+  'GET /v1/agents/{id}/status': 'SPEC §7 ledger_status',
+  'GET /v1/agents/{id}/funding': 'SPEC §7 ledger_funding',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -327,6 +331,8 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/agents': { query: '?limit=100', ownerSees: (world) => world.agentId },
       'GET /v1/agents/{id}': {},
       'GET /v1/agents/{id}/policy': {},
+      'GET /v1/agents/{id}/status': {},
+      'GET /v1/agents/{id}/funding': {},
       'POST /v1/agents/{id}/suspend': { fresh: newAgent },
       'POST /v1/agents/{id}/activate': { fresh: freshSuspendedAgent },
       'POST /v1/agents/{id}/deregister': { fresh: newAgent },

@@ -28,6 +28,7 @@ import {
   suspendAgent,
 } from './service.js';
 import { presentAgentToken } from './tokens.js';
+import { agentStatusRoutes } from './status.js';
 
 const tag = 'Agents';
 
@@ -77,6 +78,7 @@ export const agentRoutes = [
     response: agentPolicySchema,
     handler: async ({ sql, principal, params, nowMs }) => presentAgentPolicy(await getAgentPolicy(sql, principal, params.id, nowMs)),
   }),
+  ...agentStatusRoutes,
   defineRoute({
     method: 'POST',
     url: '/v1/agents/{id}/suspend',

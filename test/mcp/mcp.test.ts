@@ -1,0 +1,408 @@
+// The MCP server of SPEC §7 as a client sees it: the official MCP SDK client against a real `cardrail serve`, over
+// stdio (`cardrail mcp` as a child process, configured by LEDGER_* variables) and over Streamable HTTP at /mcp.
+// Tool sets per credential, the agent purchase of seed 001 (declare → details → the merchant authorizes → the
+// transaction matched the intent), API errors as tool errors, and the seed 000 "MCP Issues" messages.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+
+const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
+
+const agentToolNames = ['ledger_card', 'ledger_challenges', 'ledger_funding', 'ledger_intent', 'ledger_policy', 'ledger_status', 'ledger_transactions'];
+const adminToolNames = ['ledger_agents', 'ledger_cards', 'ledger_onboarding', 'ledger_risk', 'ledger_users', 'ledger_webhooks'];
+const allToolNames = [...agentToolNames, ...adminToolNames].sort();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+interface ToolAnswer {
+  isError: boolean;
+  text: string;
+  structured: Json;
+}
+
+interface Connection {
+  client: Client;
+  stderr(): string;
+  call(name: string, args?: Record<string, unknown>): Promise<ToolAnswer>;
+  /** Calls and asserts the tool succeeded; answers its structured content. */
+  ok(name: string, args?: Record<string, unknown>): Promise<Json>;
+  close(): Promise<void>;
+}
+
+function connectionOf(client: Client, stderr: () => string = () => ''): Connection {
+  const call = async (name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> => {
+    const result = await client.callTool({ name, arguments: args });
+    const content = result.content as Array<{ type: string; text?: string }>;
+    const text = content.filter((item) => item.type === 'text').map((item) => item.text ?? '').join('\n');
+    return { isError: result.isError === true, text, structured: result.structuredContent };
+  };
+  return {
+    client,
+    stderr,
+    call,
+    async ok(name, args) {
+      const answer = await call(name, args);
+      assert.equal(answer.isError, false, `${name} ${JSON.stringify(args)} failed: ${answer.text}`);
+      assert.ok(answer.structured !== undefined, `${name} answers structured content`);
+      assert.deepEqual(JSON.parse(answer.text), answer.structured, 'the text content is the structured content as JSON');
+      return answer.structured;
+    },
+    close: () => client.close(),
+  };
+}
+
+async function connectStdio(env: Record<string, string>): Promise<Connection> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath, 'mcp'], env, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'cardrail-test', version: '1.0.0' });
+  await client.connect(transport);
+  return connectionOf(client, () => stderr);
+}
+
+async function connectHttp(baseUrl: string, headers: Record<string, string>): Promise<Connection> {
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers } });
+  const client = new Client({ name: 'cardrail-test', version: '1.0.0' });
+  await client.connect(transport);
+  return connectionOf(client);
+}
+
+/** Stderr arrives on its own pipe, unordered with the protocol's stdout: poll it with a deadline. */
+async function waitForStderr(connection: Connection, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!pattern.test(connection.stderr())) {
+    if (Date.now() > deadline) assert.fail(`stderr never matched ${pattern}: ${connection.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function toolNames(connection: Connection): Promise<string[]> {
+  return (await connection.client.listTools()).tools.map((tool) => tool.name).sort();
+}
+
+describe('MCP server (official SDK client; real cardrail serve)', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'cardrail-mcp-'));
+  const connections: Connection[] = [];
+  let server: ServerProcess;
+  let apiKey = '';
+  let userId = '';
+  let agentId = '';
+  let agentToken = '';
+  let otherAgentToken = '';
+
+  async function rest(method: string, path: string, body?: unknown): Promise<Json> {
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { 'Api-Key': apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, `${method} ${path}: ${text}`);
+    return JSON.parse(text);
+  }
+
+  const track = async (connecting: Promise<Connection>): Promise<Connection> => {
+    const connection = await connecting;
+    connections.push(connection);
+    return connection;
+  };
+  const stdio = (env: Record<string, string>) => track(connectStdio({ LEDGER_API_URL: server.baseUrl, ...env }));
+  const http = (headers: Record<string, string>) => track(connectHttp(server.baseUrl, headers));
+
+  before(async () => {
+    server = await startServerProcess({ dataDir: join(workDir, 'data'), logLevel: 'warn' });
+    apiKey = (await server.waitForKeys(120_000)).sandboxKey;
+
+    // Arrange with the admin tools over HTTP where they exist, REST for the sandbox's KYC decision and deposit.
+    const admin = await http({ 'Api-Key': apiKey });
+    userId = (await admin.ok('ledger_users', { action: 'create', firstName: 'Mia', lastName: 'Buyer', email: 'mia@example.com' })).user.id;
+    const link = (await admin.ok('ledger_onboarding', { action: 'start', userId })).link;
+    assert.match(link.verificationUrl, /\/verify\//);
+    await rest('POST', `/v1/sandbox/users/${userId}/verification`, { outcome: 'approved' });
+    const deposit = await rest('POST', '/v1/sandbox/deposits', { userId, network: 'base', token: 'USDC', amount: '1000000000', confirmations: 12 });
+    assert.equal(deposit.status, 'completed');
+    const registered = await admin.ok('ledger_agents', { action: 'register', userId, name: 'checkout-bot', spendingLimit: 60_000, spendingLimitFrequency: 'perMonth' });
+    agentId = registered.agent.id;
+    agentToken = registered.token;
+    assert.match(agentToken, /^at_dev_/);
+    otherAgentToken = (await admin.ok('ledger_agents', { action: 'register', userId, name: 'other-bot' })).token;
+  });
+
+  after(async () => {
+    for (const connection of connections) await connection.close().catch(() => {});
+    await server?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /** A fresh single-use card of the agent, created with the admin tool. */
+  async function newCard(maxAmount: number): Promise<string> {
+    const admin = await http({ 'Api-Key': apiKey });
+    const { card } = await admin.ok('ledger_cards', { action: 'create', agentId, purpose: 'Headphones from Amazon', maxAmount });
+    assert.equal(card.status, 'active');
+    return card.id;
+  }
+
+  /** Seed 001 as an agent through MCP: declare → details → the merchant authorizes (REST, sandbox) → matched. */
+  async function purchase(agent: Connection, cardId: string): Promise<void> {
+    const intent = (await agent.ok('ledger_intent', { action: 'declare', cardId, summary: 'Buy Sony WH-1000XM5 headphones', amount: 15_000, merchantText: 'Amazon' })).intent;
+    assert.equal(intent.status, 'pending');
+    assert.equal(intent.cardId, cardId);
+
+    const { details } = await agent.ok('ledger_card', { action: 'details', cardId, summary: 'Buy Sony WH-1000XM5 headphones', expectedAmount: 15_000, merchantText: 'Amazon' });
+    assert.match(details.pan, /^\d{16}$/);
+    assert.match(details.cvv, /^\d{3}$/);
+    assert.equal(details.intentId, intent.id);
+    assert.match(details.accessEventId, /^evt_/);
+
+    const authorization = await rest('POST', '/v1/sandbox/authorizations', {
+      pan: details.pan,
+      cvv: details.cvv,
+      expirationMonth: details.expirationMonth,
+      expirationYear: details.expirationYear,
+      amount: 14_999,
+      merchant: { name: 'AMZN Mktp US*2K4LM9' },
+    });
+    assert.equal(authorization.status, 'pending', JSON.stringify(authorization));
+
+    const listed = await agent.ok('ledger_transactions', { cardId });
+    const transaction = listed.transactions.find((candidate: Json) => candidate.id === authorization.id);
+    assert.ok(transaction, `the authorization is listed: ${JSON.stringify(listed)}`);
+    assert.equal(transaction.intentMatch, 'matched');
+    assert.equal(transaction.intentId, intent.id);
+    assert.equal(transaction.attestationStatus, 'attested');
+    assert.equal(transaction.amount, 14_999);
+    const read = await agent.ok('ledger_intent', { action: 'get', intentId: intent.id });
+    assert.equal(read.intent.status, 'matched');
+  }
+
+  describe('over stdio (cardrail mcp)', () => {
+    it('with LEDGER_AGENT_TOKEN and LEDGER_AGENT_ID lists exactly the seven agent tools, each with input and output schemas', async () => {
+      const agent = await stdio({ LEDGER_AGENT_TOKEN: agentToken, LEDGER_AGENT_ID: agentId });
+      const { tools } = await agent.client.listTools();
+      assert.deepEqual(tools.map((tool) => tool.name).sort(), agentToolNames);
+      for (const tool of tools) {
+        assert.ok((tool.description ?? '').length > 150, `${tool.name} has a description an LLM can act on`);
+        assert.equal(tool.inputSchema.type, 'object');
+        assert.equal(tool.outputSchema?.type, 'object', `${tool.name} declares its structured output`);
+      }
+      await waitForStderr(agent, /cardrail mcp: serving agent tools over stdio/);
+    });
+
+    it('with LEDGER_API_KEY lists all thirteen tools', async () => {
+      const admin = await stdio({ LEDGER_API_KEY: apiKey });
+      assert.deepEqual(await toolNames(admin), allToolNames);
+    });
+
+    it('drives an agent purchase: declare intent → card details → authorize → the transaction matched', async () => {
+      const cardId = await newCard(20_000);
+      const agent = await stdio({ LEDGER_AGENT_TOKEN: agentToken, LEDGER_AGENT_ID: agentId });
+      const { agentStatus } = await agent.ok('ledger_status');
+      assert.equal(agentStatus.canSpend, true, JSON.stringify(agentStatus));
+      assert.equal(agentStatus.verification.applicationStatus, 'approved');
+      assert.ok(agentStatus.cards.active >= 1);
+      const { cards } = await agent.ok('ledger_card', { action: 'list', status: 'active' });
+      assert.ok(cards.some((card: Json) => card.id === cardId));
+      await purchase(agent, cardId);
+    });
+
+    it('answers an API error as a tool error with its code and message: details without an intent → intent_required', async () => {
+      const cardId = await newCard(1_000);
+      const agent = await stdio({ LEDGER_AGENT_TOKEN: agentToken, LEDGER_AGENT_ID: agentId });
+      const answer = await agent.call('ledger_card', { action: 'details', cardId, summary: 'Socks', expectedAmount: 500, merchantText: 'Amazon' });
+      assert.equal(answer.isError, true);
+      assert.equal(answer.structured.error.code, 'intent_required');
+      assert.equal(answer.structured.error.type, 'conflict_error');
+      assert.equal(answer.structured.error.status, 409);
+      assert.match(answer.structured.error.message, /Intent declaration required/);
+      assert.match(answer.structured.error.requestId, /^req_/);
+      assert.match(answer.text, /intent_required/);
+      // The session goes on: the next call works.
+      assert.equal((await agent.ok('ledger_card', { action: 'get', cardId })).card.id, cardId);
+    });
+
+    it('without any credential lists the tools, and each says which variable to set', async () => {
+      const bare = await stdio({});
+      assert.deepEqual(await toolNames(bare), allToolNames);
+      await waitForStderr(bare, /No credential/);
+
+      const agentAnswer = await bare.call('ledger_status');
+      assert.equal(agentAnswer.isError, true);
+      assert.equal(agentAnswer.structured.error.code, 'missing_api_key');
+      for (const variable of ['LEDGER_AGENT_TOKEN', 'LEDGER_AGENT_ID', 'LEDGER_API_KEY']) assert.match(agentAnswer.text, new RegExp(variable));
+
+      const adminAnswer = await bare.call('ledger_users', { action: 'list' });
+      assert.equal(adminAnswer.isError, true);
+      assert.equal(adminAnswer.structured.error.code, 'missing_api_key');
+      assert.match(adminAnswer.text, /set LEDGER_API_KEY/);
+    });
+
+    it('with an agent token but no LEDGER_AGENT_ID, the tools that need the agent say to set it', async () => {
+      const agent = await stdio({ LEDGER_AGENT_TOKEN: agentToken });
+      await waitForStderr(agent, /without LEDGER_AGENT_ID/);
+      const answer = await agent.call('ledger_policy');
+      assert.equal(answer.isError, true);
+      assert.equal(answer.structured.error.code, 'missing_parameter');
+      assert.equal(answer.structured.error.param, 'agentId');
+      assert.match(answer.text, /LEDGER_AGENT_ID/);
+      // Given as input instead, it works.
+      assert.equal((await agent.ok('ledger_policy', { agentId })).policy.agentId, agentId);
+    });
+
+    it('an unreachable API is a tool error naming LEDGER_API_URL', async () => {
+      const nowhere = `http://127.0.0.1:${await freePort()}`;
+      const agent = await track(connectStdio({ LEDGER_API_URL: nowhere, LEDGER_AGENT_TOKEN: agentToken, LEDGER_AGENT_ID: agentId }));
+      const answer = await agent.call('ledger_status');
+      assert.equal(answer.isError, true);
+      assert.equal(answer.structured.error.code, 'service_unavailable');
+      assert.match(answer.text, /LEDGER_API_URL/);
+    });
+  });
+
+  describe('over Streamable HTTP (/mcp)', () => {
+    it('an agent token (Bearer) lists exactly the seven agent tools; an admin tool is refused', async () => {
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      assert.deepEqual(await toolNames(agent), agentToolNames);
+      const refused = await agent.call('ledger_users', { action: 'list' });
+      assert.equal(refused.isError, true);
+      assert.match(refused.text, /ledger_users not found/);
+    });
+
+    it('an API key (Api-Key) lists all thirteen tools', async () => {
+      const admin = await http({ 'Api-Key': apiKey });
+      assert.deepEqual(await toolNames(admin), allToolNames);
+    });
+
+    it('drives an agent purchase; the token acts for its own agent without LEDGER_AGENT_ID', async () => {
+      const cardId = await newCard(20_000);
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      const { agentStatus } = await agent.ok('ledger_status');
+      assert.equal(agentStatus.agentId, agentId);
+      assert.equal(agentStatus.canSpend, true);
+      const { funding } = await agent.ok('ledger_funding');
+      assert.equal(funding.userId, userId);
+      assert.ok(funding.methods.some((method: Json) => method.network === 'base' && method.token === 'USDC' && /^0x[0-9a-fA-F]{40}$/.test(method.address)));
+      await purchase(agent, cardId);
+      const { policy } = await agent.ok('ledger_policy');
+      assert.ok(policy.currentSpend >= 14_999);
+    });
+
+    it("another agent's token sees none of this agent's cards: not found, as a tool error", async () => {
+      const cardId = await newCard(1_000);
+      const other = await http({ 'Api-Key': otherAgentToken });
+      const answer = await other.call('ledger_card', { action: 'get', cardId });
+      assert.equal(answer.isError, true);
+      assert.equal(answer.structured.error.code, 'resource_not_found');
+      assert.equal(answer.structured.error.status, 404);
+    });
+
+    it('an API key drives the agent tools for the agent its input names', async () => {
+      const admin = await http({ 'Api-Key': apiKey });
+      const missing = await admin.call('ledger_transactions', {});
+      assert.equal(missing.isError, true);
+      assert.equal(missing.structured.error.param, 'agentId');
+      const { transactions } = await admin.ok('ledger_transactions', { agentId });
+      assert.ok(transactions.length >= 1);
+      assert.ok(transactions.every((transaction: Json) => transaction.agentId === agentId));
+    });
+
+    it('every admin tool answers structured content its output schema accepts', async () => {
+      const admin = await http({ 'Api-Key': apiKey });
+      assert.equal((await admin.ok('ledger_users', { action: 'get', userId })).user.applicationStatus, 'approved');
+      assert.ok((await admin.ok('ledger_users', { action: 'list', limit: 5 })).users.length >= 1);
+      assert.equal((await admin.ok('ledger_users', { action: 'balance', userId })).balance.currency, 'USD');
+      assert.equal((await admin.ok('ledger_onboarding', { action: 'status', userId })).verification.applicationStatus, 'approved');
+      assert.equal((await admin.ok('ledger_agents', { action: 'get', agentId })).agent.id, agentId);
+      assert.ok((await admin.ok('ledger_agents', { action: 'list', userId })).agents.length >= 2);
+      const created = await admin.ok('ledger_agents', { action: 'create_token', agentId, name: 'spare' });
+      assert.match(created.token, /^at_dev_/);
+      assert.ok((await admin.ok('ledger_agents', { action: 'list_tokens', agentId })).agentTokens.length >= 2);
+      assert.notEqual((await admin.ok('ledger_agents', { action: 'revoke_token', agentId, tokenId: created.agentToken.id })).agentToken.revokedAt, null);
+
+      const cardId = await newCard(500);
+      assert.equal((await admin.ok('ledger_cards', { action: 'freeze', cardId })).card.status, 'frozen');
+      assert.equal((await admin.ok('ledger_cards', { action: 'unfreeze', cardId })).card.status, 'active');
+      assert.equal((await admin.ok('ledger_cards', { action: 'update', cardId, limits: { perDay: 400 }, metadata: { team: 'ops' } })).card.limits.perDay, 400);
+      assert.ok((await admin.ok('ledger_cards', { action: 'list', agentId, status: 'active' })).cards.some((card: Json) => card.id === cardId));
+      assert.equal((await admin.ok('ledger_cards', { action: 'close', cardId })).card.status, 'closed');
+
+      assert.equal((await admin.ok('ledger_risk', { action: 'get_settings' })).settings.object, 'risk_settings');
+      assert.equal((await admin.ok('ledger_risk', { action: 'update_settings', rules: { velocity: { maxPerHour: 50 } } })).settings.rules.velocity.maxPerHour, 50);
+      assert.equal((await admin.ok('ledger_risk', { action: 'apply_preset', preset: 'moderate' })).settings.preset, 'moderate');
+      const alerts = (await admin.ok('ledger_risk', { action: 'list_alerts' })).alerts;
+      assert.ok(Array.isArray(alerts));
+
+      const webhook = await admin.ok('ledger_webhooks', { action: 'create', url: 'https://example.com/hooks', events: ['card.*'] });
+      assert.match(webhook.secret, /^whsec_/);
+      const webhookId = webhook.webhook.id;
+      assert.ok((await admin.ok('ledger_webhooks', { action: 'list' })).webhooks.some((endpoint: Json) => endpoint.id === webhookId));
+      assert.equal((await admin.ok('ledger_webhooks', { action: 'secret', webhookId })).secret, webhook.secret);
+      assert.equal((await admin.ok('ledger_webhooks', { action: 'update', webhookId, description: 'ops' })).webhook.description, 'ops');
+      assert.equal((await admin.ok('ledger_webhooks', { action: 'test', webhookId })).delivery.eventType, 'webhook.test');
+      assert.ok(Array.isArray((await admin.ok('ledger_webhooks', { action: 'deliveries', webhookId })).deliveries));
+      assert.equal((await admin.ok('ledger_webhooks', { action: 'delete', webhookId })).deleted, true);
+    });
+
+    it('an API error of an admin tool carries code, message and param: a card above the available balance', async () => {
+      const admin = await http({ 'Api-Key': apiKey });
+      const answer = await admin.call('ledger_cards', { action: 'create', agentId, purpose: 'Too much', maxAmount: 90_000_000 });
+      assert.equal(answer.isError, true);
+      assert.equal(answer.structured.error.code, 'insufficient_balance');
+      assert.equal(answer.structured.error.param, 'maxAmount');
+      assert.match(answer.structured.error.message, /available/);
+    });
+
+    it('an action without its required input is a tool error naming the parameter', async () => {
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      const answer = await agent.call('ledger_intent', { action: 'declare', cardId: 'card_x', summary: 'Socks', merchantText: 'Amazon' });
+      assert.equal(answer.isError, true);
+      assert.equal(answer.structured.error.code, 'missing_parameter');
+      assert.equal(answer.structured.error.param, 'amount');
+    });
+
+    it('answers 401 in the error envelope without a credential, and for an API key sent as Bearer', async () => {
+      const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } };
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const missing = await fetch(`${server.baseUrl}/mcp`, { method: 'POST', headers, body: JSON.stringify(initialize) });
+      assert.equal(missing.status, 401);
+      const missingBody = await missing.json();
+      assert.equal(missingBody.status, 'error');
+      assert.equal(missingBody.error.code, 'missing_api_key');
+      assert.equal(missingBody.requestId, missing.headers.get('request-id'));
+
+      const bearerKey = await fetch(`${server.baseUrl}/mcp`, { method: 'POST', headers: { ...headers, Authorization: `Bearer ${apiKey}` }, body: JSON.stringify(initialize) });
+      assert.equal(bearerKey.status, 401);
+      assert.equal((await bearerKey.json()).error.code, 'api_key_in_authorization_header');
+
+      // Judged on the headers, before the body: no credential and a broken body is still 401.
+      const unparsed = await fetch(`${server.baseUrl}/mcp`, { method: 'POST', headers, body: '{not json' });
+      assert.equal(unparsed.status, 401);
+      assert.equal((await unparsed.json()).error.code, 'missing_api_key');
+
+      const wrong = await fetch(`${server.baseUrl}/mcp`, { method: 'POST', headers: { ...headers, 'Api-Key': 'at_dev_not_a_real_token' }, body: JSON.stringify(initialize) });
+      assert.equal(wrong.status, 401);
+      assert.equal((await wrong.json()).error.code, 'invalid_api_key');
+    });
+
+    it('is what the start banner prints as the MCP URL', () => {
+      assert.match(server.stdout(), new RegExp(`^ {2}MCP {8}${server.baseUrl.replaceAll('.', '\\.')}/mcp$`, 'm'));
+    });
+
+    it('is stateless: GET and DELETE answer 405, and /health answers for the MCP host', async () => {
+      for (const method of ['GET', 'DELETE']) {
+        const response = await fetch(`${server.baseUrl}/mcp`, { method, headers: { 'Api-Key': apiKey, accept: 'text/event-stream' } });
+        assert.equal(response.status, 405, method);
+        assert.equal(response.headers.get('allow'), 'POST');
+        assert.equal((await response.json()).jsonrpc, '2.0');
+      }
+      assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
+    });
+  });
+});
