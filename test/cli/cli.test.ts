@@ -1,23 +1,14 @@
 // The `cardrail` command as a user runs it: `node bin/cardrail.js …` in a child process, each test on its own
 // data directory (and one on its own PostgreSQL schema).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { latestMigrationVersion } from '../../src/store/migrations/index.js';
+import { runCardrail, type CliRun } from '../helpers/server-process.js';
 import { testPostgresUrl } from '../helpers/stores.js';
-
-const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface ApiKeyRecord {
   object: string;
@@ -30,30 +21,11 @@ interface ApiKeyRecord {
   key?: string;
 }
 
-function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    // DATABASE_URL is cleared unless a test sets it, so a developer's environment cannot point these runs at a real database.
-    const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cardrail ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliRun> {
+  return runCardrail(args, { LOG_LEVEL: 'warn', ...env }, timeoutMs);
 }
 
-function assertSucceeded(result: CliResult, what: string): void {
+function assertSucceeded(result: CliRun, what: string): void {
   assert.equal(result.code, 0, `${what} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
 }
 
@@ -64,7 +36,7 @@ function freshDataDir(): string {
   return directory;
 }
 
-function parseJsonOutput<T>(result: CliResult): T {
+function parseJsonOutput<T>(result: CliRun): T {
   const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
   assert.equal(lines.length, 1, `expected exactly one line of JSON, got:\n${result.stdout}`);
   return JSON.parse(lines[0]!) as T;

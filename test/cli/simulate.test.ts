@@ -2,38 +2,12 @@
 // (`node bin/cardrail.js simulate …`) against it over HTTP, every subcommand with and without --json, and the
 // failure paths (API error, bad option, no key, unreachable server).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { dollarsToBaseUnits, parseCents } from '../../src/cli/simulate.js';
-import { bannerPatterns, freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-
-const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, CARDRAIL_API_KEY: '', DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { bannerPatterns, freePort, runCardrail, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 describe('cardrail simulate (real server process, real HTTP)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardrail-simulate-'));
@@ -56,7 +30,7 @@ describe('cardrail simulate (real server process, real HTTP)', () => {
 
   /** `simulate <args> --url <server> --key <sandbox key>`. */
   function simulate(args: string[], env: Record<string, string> = {}) {
-    return runCli(['simulate', ...args, '--url', server.baseUrl, '--key', sandboxKey], env);
+    return runCardrail(['simulate', ...args, '--url', server.baseUrl, '--key', sandboxKey], env);
   }
 
   async function simulateJson(args: string[]) {
@@ -131,7 +105,7 @@ describe('cardrail simulate (real server process, real HTTP)', () => {
     const details = await detailsResponse.json();
     assert.equal(detailsResponse.status, 200, JSON.stringify(details));
 
-    const result = await runCli(
+    const result = await runCardrail(
       ['simulate', 'authorize', '--pan', details.pan, '--cvv', details.cvv, '--expiry', `${details.expirationMonth}/${details.expirationYear}`, '--amount', '1200', '--merchant', 'AMZN Mktp US*2K4TY7', '--url', server.baseUrl, '--json'],
       { CARDRAIL_API_KEY: sandboxKey },
     );
@@ -179,7 +153,7 @@ describe('cardrail simulate (real server process, real HTTP)', () => {
     assert.equal(JSON.parse(again.stdout).status, 'error');
     assert.match(again.stderr, /^cardrail: \w+: .+\[HTTP 409\]\n$/);
 
-    const live = await runCli(['simulate', 'authorize', '--card', cardId, '--amount', '100', '--merchant', 'X', '--url', server.baseUrl, '--key', liveKey]);
+    const live = await runCardrail(['simulate', 'authorize', '--card', cardId, '--amount', '100', '--merchant', 'X', '--url', server.baseUrl, '--key', liveKey]);
     assert.equal(live.code, 1);
     assert.match(live.stderr, /^cardrail: sandbox_only: /);
 
@@ -201,12 +175,12 @@ describe('cardrail simulate (real server process, real HTTP)', () => {
     assert.equal(tooPrecise.code, 1);
     assert.match(tooPrecise.stderr, /more than 6 decimal places/);
 
-    const noKey = await runCli(['simulate', 'void', 'txn_x', '--url', server.baseUrl]);
+    const noKey = await runCardrail(['simulate', 'void', 'txn_x', '--url', server.baseUrl]);
     assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /no API key: pass --key/);
 
     const closedPort = await freePort();
-    const unreachable = await runCli(['simulate', 'void', 'txn_x', '--url', `http://127.0.0.1:${closedPort}`, '--key', sandboxKey]);
+    const unreachable = await runCardrail(['simulate', 'void', 'txn_x', '--url', `http://127.0.0.1:${closedPort}`, '--key', sandboxKey]);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${closedPort} \\(ECONNREFUSED\\)`));
   });

@@ -2,30 +2,11 @@
 // server's sandbox key in the data directory, runs seed 001 through the SDK and exits 0; a step that cannot behave
 // as documented exits 1 naming it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-
-const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, CARDRAIL_API_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runCardrail, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 describe('cardrail demo (real server process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-demo-'));
@@ -48,7 +29,7 @@ describe('cardrail demo (real server process)', () => {
   });
 
   it('runs the whole seed 001 flow step by step and exits 0', async () => {
-    const result = await runCli(['demo'], { PORT: String(server.port), CARDRAIL_DATA_DIR: dataDir });
+    const result = await runCardrail(['demo'], { PORT: String(server.port), CARDRAIL_DATA_DIR: dataDir }, 120_000);
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     for (const step of ['Create a user', 'KYC', 'Fund', 'Register an agent', 'single-use card', 'declares its intent', 'card details', 'authorizes', 'settlement', 'webhooks']) {
       assert.match(result.stdout, new RegExp(step), `the demo prints the step "${step}"`);
@@ -61,10 +42,10 @@ describe('cardrail demo (real server process)', () => {
   });
 
   it('exits 1 naming the failure when a step cannot work (a live key: the sandbox endpoints refuse it)', async () => {
-    const live = await runCli(['demo', '--url', server.baseUrl, '--key', 'lk_live_not_a_real_key'], { CARDRAIL_DATA_DIR: dataDir });
+    const live = await runCardrail(['demo', '--url', server.baseUrl, '--key', 'lk_live_not_a_real_key'], { CARDRAIL_DATA_DIR: dataDir });
     assert.equal(live.code, 1, live.stdout + live.stderr);
     assert.match(live.stderr, /demo step failed: /);
-    const nobody = await runCli(['demo', '--url', 'http://127.0.0.1:9', '--key', sandboxKey], { CARDRAIL_DATA_DIR: dataDir });
+    const nobody = await runCardrail(['demo', '--url', 'http://127.0.0.1:9', '--key', sandboxKey], { CARDRAIL_DATA_DIR: dataDir });
     assert.equal(nobody.code, 1);
     assert.match(nobody.stderr, /no cardrail server answers at http:\/\/127\.0\.0\.1:9/);
   });
