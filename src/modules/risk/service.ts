@@ -3,7 +3,7 @@
 // the alert list, and resolving alerts. Agent and card overrides are read and written here too.
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import { effectiveRiskSettings, riskRuleSnakeName, type RiskFacts, type RiskFiring, type RiskOverridesPatch } from '../../domain/risk-rules.js';
+import { effectiveRiskSettings, riskEventType, riskRuleSnakeName, type RiskFacts, type RiskFiring, type RiskOverridesPatch } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { getAgent, suspendAgentIfActive } from '../agents/service.js';
 import { freezeCard, getCard, systemActor, updateCard, type Card } from '../cards/service.js';
@@ -57,7 +57,7 @@ function fromRow(row: RiskAlertRow): RiskAlert {
   return {
     id: row.id,
     rule: row.rule,
-    eventType: `risk.${riskRuleSnakeName(row.rule)}`,
+    eventType: riskEventType(row.rule),
     action: row.action,
     outcome: row.outcome,
     dryRun: row.dry_run === 1,
@@ -255,14 +255,11 @@ export async function updateCardRiskOverrides(tx: Sql, scope: Scope, cardId: str
   let card = await getCard(tx, scope, cardId);
   const { merchantDrift, ...otherRules } = patch.rules ?? {};
   if (merchantDrift !== undefined) {
+    // Merge patch on the card's own pair: a value sets, null (the rule or one field) takes the inherited value of now.
     const inherited = (await inheritedSettings(tx, scope, card.agentId)).rules.merchantDrift;
-    card = await updateCard(
-      tx,
-      scope,
-      card.id,
-      { merchantDriftEnabled: merchantDrift?.enabled ?? (merchantDrift === null ? inherited.enabled : card.merchantDriftEnabled), onDrift: merchantDrift?.action ?? (merchantDrift === null ? inherited.action : card.onDrift) },
-      nowMs,
-    );
+    const enabled = merchantDrift === null || merchantDrift.enabled === null ? inherited.enabled : (merchantDrift.enabled ?? card.merchantDriftEnabled);
+    const action = merchantDrift === null || merchantDrift.action === null ? inherited.action : (merchantDrift.action ?? card.onDrift);
+    card = await updateCard(tx, scope, card.id, { merchantDriftEnabled: enabled, onDrift: action }, nowMs);
   }
   const overridesPatch = { ...(patch.dryRun === undefined ? {} : { dryRun: patch.dryRun }), rules: otherRules } as RiskOverridesPatch;
   const stored = await updateRiskOverrides(tx, scope, 'card', card.id, overridesPatch, nowMs);

@@ -93,6 +93,10 @@ for (const kind of storeKinds) {
       assert.deepEqual(reset.overrides.rules.merchantDrift, { enabled: true, action: 'suspend_agent' });
       const shown = await cardOf(testApp, explicit.id);
       assert.deepEqual([shown.merchantDriftEnabled, shown.onDrift], [true, 'suspend_agent']);
+      // One field at a time: a value sets it, null takes the inherited value again.
+      await call(testApp, 'PATCH', `/v1/cards/${explicit.id}/risk`, { rules: { merchantDrift: { enabled: false, action: 'alert' } } });
+      const fieldReset = await call(testApp, 'PATCH', `/v1/cards/${explicit.id}/risk`, { rules: { merchantDrift: { action: null } } });
+      assert.deepEqual(fieldReset.overrides.rules.merchantDrift, { enabled: false, action: 'suspend_agent' });
       await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'moderate' });
     });
 
