@@ -31,7 +31,14 @@ export interface Config {
   settlementDelayMs: number;
   /** Public base URL printed at start and used in links (verification pages later). */
   publicUrl: string | undefined;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>`; when unset it is open (docs/runbook.md). */
+  metricsToken: string | undefined;
 }
+
+export const defaultPort = 4010;
+
+/** A variable with a value cardrail cannot use: the CLI prints the message alone, without a stack trace. */
+export class ConfigError extends Error {}
 
 export const defaultRateLimits: RateLimitConfig = {
   read: { perMinute: 100, burst: 20 },
@@ -43,7 +50,7 @@ export const defaultRateLimits: RateLimitConfig = {
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
   return parsed;
 }
 
@@ -51,13 +58,13 @@ function integer(name: string, value: string | undefined, fallback: number): num
 function rateRule(name: string, value: string | undefined, fallback: RateLimitRule): RateLimitRule {
   if (value === undefined || value === '') return fallback;
   const match = /^(\d+)\/(\d+)$/.exec(value.trim());
-  if (match === null) throw new Error(`${name} must look like PER_MINUTE/BURST (e.g. 30/10), got "${value}"`);
+  if (match === null) throw new ConfigError(`${name} must look like PER_MINUTE/BURST (e.g. 30/10), got "${value}"`);
   return { perMinute: Number(match[1]), burst: Number(match[2]) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
-    port: integer('PORT', env.PORT, 4010),
+    port: integer('PORT', env.PORT, defaultPort),
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.CARDRAIL_DATA_DIR || './data'),
     databaseUrl: env.DATABASE_URL || undefined,
@@ -74,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyRetentionMs: integer('CARDRAIL_IDEMPOTENCY_RETENTION_HOURS', env.CARDRAIL_IDEMPOTENCY_RETENTION_HOURS, 24) * 3_600_000,
     settlementDelayMs: integer('CARDRAIL_SETTLEMENT_DELAY_SECONDS', env.CARDRAIL_SETTLEMENT_DELAY_SECONDS, 86_400) * 1000,
     publicUrl: env.CARDRAIL_PUBLIC_URL || undefined,
+    metricsToken: env.CARDRAIL_METRICS_TOKEN || undefined,
   };
 }

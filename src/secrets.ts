@@ -3,8 +3,9 @@
 // environment when set (required when several hosts share one database), else from a file created 0600 under the
 // data directory on first start.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ensurePrivateDirectory, ensurePrivateFile } from './private-files.js';
 
 export interface Secrets {
   /** 64-byte BIP-32 master seed for deposit addresses. */
@@ -20,10 +21,16 @@ function fromHex(name: string, value: string, bytes: number): Uint8Array {
 }
 
 function loadOrCreate(path: string, bytes: number): Uint8Array {
-  if (existsSync(path)) return fromHex(path, readFileSync(path, 'utf8'), bytes);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, `${randomBytes(bytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  ensurePrivateDirectory(dirname(path));
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, `${randomBytes(bytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process (a worker starting beside the server) created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  ensurePrivateFile(path);
   return fromHex(path, readFileSync(path, 'utf8'), bytes);
 }
 

@@ -3,10 +3,8 @@
 // webhooks a local receiver gets. Every call goes through the SDK (cardrail/sdk). Each step checks what the docs
 // say should happen; the first that does not stops the demo with exit code 1.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createCardrailClient, expectData, type CardrailClient } from '../sdk/index.js';
 import { verifyWebhook } from '../sdk/webhooks.js';
 
@@ -21,20 +19,6 @@ export interface DemoOptions {
 
 /** A step that did not behave as documented. */
 export class DemoStepFailed extends Error {}
-
-export const sandboxKeyFileName = 'sandbox.key';
-
-/** The key to use: --key, else CARDRAIL_API_KEY, else the sandbox key the server wrote into its data directory at first start. */
-export function demoKey(option: string | undefined, dataDir: string): string {
-  if (option !== undefined && option !== '') return option;
-  const fromEnv = process.env.CARDRAIL_API_KEY;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  try {
-    return readFileSync(join(dataDir, sandboxKeyFileName), 'utf8').trim();
-  } catch {
-    throw new DemoStepFailed(`no sandbox key: pass --key, set CARDRAIL_API_KEY, or start the server once with this data directory (${join(dataDir, sandboxKeyFileName)} is written at first start)`);
-  }
-}
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new DemoStepFailed(what);

@@ -1,9 +1,9 @@
 // The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo (and mcp).
 import { Command, Option } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { systemClock } from '../clock.js';
-import { loadConfig, type Config } from '../config.js';
+import { ConfigError, defaultPort, loadConfig, type Config } from '../config.js';
 import type { Environment } from '../domain/clock.js';
 import { normalizeCidr } from '../domain/ip-allowlist.js';
 import { createApiKey, listApiKeys, presentApiKey, revokeApiKey } from '../modules/keys/service.js';
@@ -14,8 +14,11 @@ import { migrate } from '../store/migrate.js';
 import { openDatabase } from '../store/open.js';
 import { isAppError } from '../domain/errors.js';
 import { verifyLedger } from '../ledger/verify.js';
+import { packageVersion } from '../package-version.js';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files.js';
 import { CardrailApiError } from '../sdk/index.js';
-import { DemoStepFailed, demoKey, runDemo, sandboxKeyFileName } from './demo.js';
+import { DemoStepFailed, runDemo } from './demo.js';
+import { SandboxKeyMissing, sandboxKeyFileName, sandboxKeyFor } from './sandbox-key.js';
 import { registerSimulateCommands } from './simulate.js';
 
 class CliError extends Error {}
@@ -60,17 +63,55 @@ export function urlsOf(config: Config, address: string): Record<string, string> 
   };
 }
 
+/** `word` as one shell word: unchanged when it needs no quoting, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `cardrail demo` command that reaches this server and finds its sandbox key, run from the directory the server
+ * was started in: `--url` unless the server is at demo's default address, CARDRAIL_DATA_DIR unless the data
+ * directory is the default `./data`.
+ */
+export function demoCommandFor(config: Config, cwd: string): string {
+  const loopbackHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  const url = config.publicUrl ?? `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${config.port}`;
+  const words = ['npx', 'cardrail', 'demo'];
+  if (url.replace(/\/+$/, '') !== `http://127.0.0.1:${defaultPort}`) words.push('--url', shellWord(url));
+  if (config.dataDir !== resolve(cwd, 'data')) words.unshift(`CARDRAIL_DATA_DIR=${shellWord(config.dataDir)}`);
+  return words.join(' ');
+}
+
+/** One line for a port the server cannot listen on, or undefined for other errors. */
+function listenFailure(error: unknown, config: Config): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `port ${config.port} on ${config.host}`;
+  const another = `choose another port with the PORT variable, e.g. PORT=${config.port < 65_535 ? config.port + 1 : defaultPort} npm start (or npx cardrail serve)`;
+  if (code === 'EADDRINUSE') return `${where} is already in use (another cardrail or another program listens there): stop it, or ${another}`;
+  if (code === 'EACCES') return `may not listen on ${where} (ports below 1024 need privileges): ${another}`;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `cannot listen on ${config.host}: this machine has no such address; set HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for every interface)`;
+  return undefined;
+}
+
 async function serve(): Promise<void> {
   const config = loadConfig();
   // Loaded here, not at the top: the server (Fastify, every route and schema) is most of the CLI's start-up time,
   // and the other commands do not need it.
   const { createApp } = await import('../app.js');
   const app = await createApp({ config, workers: true });
+  // Listen before creating the first organization: keys created by a start that then cannot listen would never be shown.
+  try {
+    await app.server.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const failure = listenFailure(error, config);
+    if (failure === undefined) throw error;
+    await app.close();
+    throw new CliError(failure);
+  }
   // Webhooks are delivered by this process too (docs/webhooks.md); `cardrail worker` adds processes that only deliver.
   const { startWebhookDeliveryWorker } = await import('../workers/webhook-delivery.js');
   const webhookWorker = startWebhookDeliveryWorker(app.context);
   const created = await initializeIfEmpty(app.context.db, app.context.clock.nowMs());
-  await app.server.listen({ port: config.port, host: config.host });
   const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const urls = urlsOf(config, address);
   const lines = [
@@ -82,10 +123,15 @@ async function serve(): Promise<void> {
     `  Dashboard  ${urls.dashboard}`,
     `  MCP        ${urls.mcp}`,
   ];
+  // `cardrail demo` and `cardrail simulate` read the first sandbox key from here (sandbox-key.ts).
+  const sandboxKeyPath = join(config.dataDir, sandboxKeyFileName);
   if (created !== undefined) {
-    // `cardrail demo` (and nothing else) reads it from here; the data directory already holds the master key.
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(config.dataDir, sandboxKeyFileName), `${created.sandboxKey}\n`, { mode: 0o600 });
+    ensurePrivateDirectory(config.dataDir);
+    writeFileSync(sandboxKeyPath, `${created.sandboxKey}\n`, { mode: 0o600 });
+  }
+  // Also one an older version left readable by others.
+  ensurePrivateFile(sandboxKeyPath);
+  if (created !== undefined) {
     lines.push(
       '',
       `Created organization ${created.organization.id}. Its API keys are shown this once; store them now:`,
@@ -93,7 +139,7 @@ async function serve(): Promise<void> {
       `  live key     ${created.liveKey}`,
       '',
       'Try:',
-      '  npx cardrail demo          # the whole payment flow, step by step, against this server',
+      `  ${demoCommandFor(config, process.cwd())}  # the whole payment flow, step by step, against this server`,
       `  curl ${urls.api}/api-keys -H "Api-Key: ${created.sandboxKey}"`,
     );
   }
@@ -133,7 +179,7 @@ async function worker(): Promise<void> {
 
 export function buildProgram(): Command {
   const program = new Command();
-  program.name('cardrail').description('Payment cards for AI agents: server and administration').showHelpAfterError();
+  program.name('cardrail').description('Payment cards for AI agents: server and administration').version(packageVersion).showHelpAfterError();
 
   program.command('serve').description('Run the API server (PORT, HOST, CARDRAIL_DATA_DIR, DATABASE_URL, REDIS_URL)').action(serve);
   program.command('worker').description('Deliver webhooks only, no API server (DATABASE_URL or CARDRAIL_DATA_DIR; the same master key as the server)').action(worker);
@@ -261,14 +307,15 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('Run the whole payment flow of seed 001 against a running server, step by step, with a sandbox key; exits 1 if a step misbehaves')
-    .option('--url <url>', 'the server (default: the local one, PORT or 4010)')
+    .option('--url <url>', `the server (default: the local one, PORT or ${defaultPort})`)
     .option('--key <key>', `a sandbox API key (default: CARDRAIL_API_KEY, else ${sandboxKeyFileName} in the data directory)`)
     .action(async (options: { url?: string; key?: string }) => {
       const config = loadConfig();
       const url = options.url ?? `http://127.0.0.1:${config.port}`;
       try {
-        await runDemo({ url, key: demoKey(options.key, config.dataDir) });
+        await runDemo({ url, key: sandboxKeyFor(options.key, config.dataDir) });
       } catch (error) {
+        if (error instanceof SandboxKeyMissing) throw new CliError(error.message);
         if (error instanceof DemoStepFailed || error instanceof CardrailApiError) throw new CliError(`demo step failed: ${error.message}`);
         throw error;
       }
@@ -281,7 +328,7 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CliError || isAppError(error)) {
+    if (error instanceof CliError || error instanceof ConfigError || isAppError(error)) {
       process.stderr.write(`cardrail: ${error.message}\n`);
       process.exit(1);
     }

@@ -2,9 +2,11 @@
 // running server over HTTP (SPEC §8), with a sandbox API key. Each prints the resulting object — a readable line,
 // or the API's JSON with --json — and exits 1 on an API error, printing its code and message.
 import { Command } from 'commander';
+import { defaultPort, loadConfig } from '../config.js';
 import { findFundingMethod } from '../domain/funding-networks.js';
+import { SandboxKeyMissing, sandboxKeyFileName, sandboxKeyFor } from './sandbox-key.js';
 
-export const defaultServerUrl = 'http://127.0.0.1:4010';
+export const defaultServerUrl = `http://127.0.0.1:${defaultPort}`;
 const requestTimeoutMs = 30_000;
 /** USDC and USDT have 6 decimals on every supported network; an unknown pair is the server's to reject. */
 const defaultTokenDecimals = 6;
@@ -53,12 +55,6 @@ export function dollarsToBaseUnits(value: string, decimals: number): string {
   return units;
 }
 
-function apiKeyOf(options: ConnectionOptions): string {
-  const key = options.key ?? process.env.CARDRAIL_API_KEY;
-  if (key === undefined || key === '') throw new SimulateError('no API key: pass --key lk_dev_… or set CARDRAIL_API_KEY (a sandbox key: the sandbox network refuses live keys)');
-  return key;
-}
-
 function endpoint(base: string, path: string): URL {
   let url: URL;
   try {
@@ -72,7 +68,7 @@ function endpoint(base: string, path: string): URL {
 
 /** POSTs `body` to the server with the API key; the parsed JSON answer, or SimulateApiError for a 4xx/5xx. */
 export async function postToServer(options: ConnectionOptions, path: string, body: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
-  const key = apiKeyOf(options);
+  const key = sandboxKeyFor(options.key, loadConfig().dataDir);
   const url = endpoint(options.url, path);
   const headers: Record<string, string> = { 'Api-Key': key, accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -147,7 +143,7 @@ function action<Args extends unknown[]>(run: (...args: Args) => Promise<void>): 
         process.exitCode = 1;
         return;
       }
-      if (error instanceof SimulateError) {
+      if (error instanceof SimulateError || error instanceof SandboxKeyMissing) {
         process.stderr.write(`cardrail: ${error.message}\n`);
         process.exitCode = 1;
         return;
@@ -160,7 +156,7 @@ function action<Args extends unknown[]>(run: (...args: Args) => Promise<void>): 
 function withConnection(command: Command): Command {
   return command
     .option('--url <url>', 'the cardrail server', defaultServerUrl)
-    .option('--key <key>', 'a sandbox API key (default: $CARDRAIL_API_KEY)')
+    .option('--key <key>', `a sandbox API key (default: $CARDRAIL_API_KEY, else ${sandboxKeyFileName} in the data directory)`)
     .option('--idempotency-key <key>', 'sent as Idempotency-Key: a retry with the same key answers the original result')
     .option('--json', 'print the API object as JSON');
 }

@@ -59,6 +59,18 @@ export const errorCatalogue = {
     message: 'This agent token expired at {expiresAt}',
     description: 'The token passed its `expiresAt`. Issue a new token with `POST /v1/agents/{id}/tokens`.',
   },
+  missing_metrics_token: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'This server requires Authorization: Bearer <metrics token> on /metrics',
+    description: 'The deployment set `CARDRAIL_METRICS_TOKEN`, so `GET /metrics` needs it as `Authorization: Bearer …`. Configure the scraper with the token (docs/runbook.md).',
+  },
+  invalid_metrics_token: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'Invalid metrics token',
+    description: 'The `Authorization: Bearer` value sent to `/metrics` is not the deployment\'s `CARDRAIL_METRICS_TOKEN`. Check the scraper\'s configuration for typos and whitespace.',
+  },
   // 403
   insufficient_permissions: {
     type: 'authorization_error',

@@ -1,5 +1,6 @@
-// Request ids, Prometheus metrics and the health endpoints (SPEC §3).
-import type { FastifyInstance } from 'fastify';
+// Request ids, Prometheus metrics and the health endpoints (SPEC §3); docs/runbook.md describes them.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../domain/errors.js';
 import { isFullyMigrated } from '../store/migrate.js';
@@ -31,7 +32,19 @@ export function installMetrics(server: FastifyInstance): Registry {
   return registry;
 }
 
-export function installHealthRoutes(server: FastifyInstance, db: Database, registry: Registry): void {
+/**
+ * Whether the request carries `Authorization: Bearer <metricsToken>`. The digests are compared, so the comparison
+ * takes the same time whatever is presented, its length included.
+ */
+function presentsMetricsToken(request: FastifyRequest, metricsToken: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  const equal = timingSafeEqual(digest(match?.[1] ?? ''), digest(metricsToken));
+  return match !== null && equal;
+}
+
+/** `metricsToken`: when set, `/metrics` answers only requests that present it (CARDRAIL_METRICS_TOKEN). */
+export function installHealthRoutes(server: FastifyInstance, db: Database, registry: Registry, metricsToken: string | undefined): void {
   server.get('/health', async () => ({ status: 'ok' }));
   server.get('/ready', async (request, reply) => {
     try {
@@ -43,7 +56,12 @@ export function installHealthRoutes(server: FastifyInstance, db: Database, regis
     }
     return { status: 'ready', database: db.dialect };
   });
-  server.get('/metrics', async (_request, reply) => {
+  server.get('/metrics', async (request, reply) => {
+    if (metricsToken !== undefined) {
+      const challenge = { 'WWW-Authenticate': 'Bearer realm="cardrail metrics"' };
+      if (request.headers.authorization === undefined) return sendError(reply, request, new AppError('missing_metrics_token', {}, challenge));
+      if (!presentsMetricsToken(request, metricsToken)) return sendError(reply, request, new AppError('invalid_metrics_token', {}, challenge));
+    }
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

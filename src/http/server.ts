@@ -43,7 +43,7 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
   installJsonBodyParsing(server);
   installErrorHandling(server, app.config.bodyLimitBytes);
   const registry = installMetrics(server);
-  installHealthRoutes(server, app.db, registry);
+  installHealthRoutes(server, app.db, registry, app.config.metricsToken);
 
   const routes: AnyRouteDefinition[] = [...allRoutes];
   for (const route of routes) registerRoute(server, app, route);

@@ -1,15 +1,13 @@
 // The one MCP server both transports serve (SPEC §7): the agent tools, and the admin tools unless the credential is an
 // agent token alone. Built per connection (stdio) or per request (Streamable HTTP, stateless).
-import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { packageVersion } from '../package-version.js';
 import { adminTools } from './admin-tools.js';
 import { agentTools } from './agent-tools.js';
 import { audiencesFor, type McpServerContext } from './session.js';
 import { registerTool, type AnyToolDefinition } from './tools.js';
 
 export type { McpCredentials, McpServerContext } from './session.js';
-
-const packageVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 const instructions = [
   'cardrail gives AI agents payment cards they cannot misuse. Amounts are integer cents (USD): $12.34 is 1234.',

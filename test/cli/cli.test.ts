@@ -1,11 +1,13 @@
 // The `cardrail` command as a user runs it: `node bin/cardrail.js …` in a child process, each test on its own
 // data directory (and one on its own PostgreSQL schema).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { demoCommandFor } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config.js';
 import { latestMigrationVersion } from '../../src/store/migrations/index.js';
 import { runCardrail, type CliRun } from '../helpers/server-process.js';
 import { testPostgresUrl } from '../helpers/stores.js';
@@ -182,6 +184,30 @@ describe('cardrail CLI', () => {
     assert.equal(second.stdout, `Schema at version ${latestMigrationVersion} (nothing to apply)\n`);
   });
 
+  it('--version and -V print the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await runCli([flag], { CARDRAIL_DATA_DIR: freshDataDir() });
+      assertSucceeded(result, `cardrail ${flag}`);
+      assert.equal(result.stdout, `${version}\n`);
+    }
+  });
+
+  it('a variable it cannot use is one line naming it, not a stack trace', async () => {
+    const result = await runCli(['migrate'], { CARDRAIL_DATA_DIR: freshDataDir(), PORT: 'abc' });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'cardrail: PORT must be a non-negative integer, got "abc"\n');
+  });
+
+  it('creates a new data directory 0700, its missing parents too, and the database 0600', async () => {
+    const parent = freshDataDir();
+    const dataDir = join(parent, 'nested', 'data');
+    assertSucceeded(await runCli(['init', '--json'], { CARDRAIL_DATA_DIR: dataDir }), 'init in a new directory');
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(parent, 'nested')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dataDir, 'cardrail.db')).mode & 0o777, 0o600);
+  });
+
   describe('on PostgreSQL (DATABASE_URL with its own schema)', () => {
     const schema = `cardrail_cli_${process.pid}_${Date.now().toString(36)}`;
     let admin: pg.Client;
@@ -223,5 +249,26 @@ describe('cardrail CLI', () => {
       assert.ok(keys[0]!.redactedKey.endsWith(created.sandboxKey.slice(-4)));
       assert.ok(!existsSync(join(dataDir, 'cardrail.db')), 'with DATABASE_URL no SQLite file is created');
     });
+  });
+});
+
+describe('the demo command the start banner suggests', () => {
+  const cwd = process.cwd();
+
+  it('is plain `npx cardrail demo` for a server on the default address and data directory', () => {
+    assert.equal(demoCommandFor(loadConfig({}), cwd), 'npx cardrail demo');
+    assert.equal(demoCommandFor(loadConfig({ PORT: '4010', HOST: '127.0.0.1', CARDRAIL_DATA_DIR: './data' }), cwd), 'npx cardrail demo');
+  });
+
+  it('names the URL when the port or interface differ, reaching a wildcard interface over loopback', () => {
+    assert.equal(demoCommandFor(loadConfig({ PORT: '5000' }), cwd), 'npx cardrail demo --url http://127.0.0.1:5000');
+    assert.equal(demoCommandFor(loadConfig({ HOST: '0.0.0.0' }), cwd), 'npx cardrail demo');
+    assert.equal(demoCommandFor(loadConfig({ HOST: '::', PORT: '4011' }), cwd), "npx cardrail demo --url 'http://[::1]:4011'", 'brackets are quoted: zsh would take them for a pattern');
+    assert.equal(demoCommandFor(loadConfig({ CARDRAIL_PUBLIC_URL: 'https://cards.example.com' }), cwd), 'npx cardrail demo --url https://cards.example.com');
+  });
+
+  it('names the data directory (where sandbox.key is) when it is not ./data, quoted for the shell', () => {
+    assert.equal(demoCommandFor(loadConfig({ CARDRAIL_DATA_DIR: '/srv/cardrail' }), cwd), 'CARDRAIL_DATA_DIR=/srv/cardrail npx cardrail demo');
+    assert.equal(demoCommandFor(loadConfig({ CARDRAIL_DATA_DIR: "/srv/card rail's" }), cwd), `CARDRAIL_DATA_DIR='/srv/card rail'\\''s' npx cardrail demo`);
   });
 });

@@ -114,6 +114,15 @@ describe('cardrail simulate (real server process, real HTTP)', () => {
     assert.deepEqual([transaction.status, transaction.cardId, transaction.intentMatch, transaction.attestationStatus], ['pending', card.id, 'matched', 'attested']);
   });
 
+  it('without --key or CARDRAIL_API_KEY, uses the sandbox key the server wrote into its data directory, as demo does', async () => {
+    const authorized = await runCardrail(['simulate', 'authorize', '--card', cardId, '--amount', '150', '--merchant', 'AMZN Mktp US', '--url', server.baseUrl, '--json'], { CARDRAIL_DATA_DIR: dataDir });
+    assert.equal(authorized.code, 0, authorized.stderr);
+    assert.equal(JSON.parse(authorized.stdout).status, 'pending');
+    const voided = await runCardrail(['simulate', 'void', JSON.parse(authorized.stdout).id, '--url', server.baseUrl], { CARDRAIL_DATA_DIR: dataDir });
+    assert.equal(voided.code, 0, voided.stderr);
+    assert.match(voided.stdout, / voided \$1\.50 USD/);
+  });
+
   it('clear (partial) then refund (partial, then the rest); readable lines show the amounts', async () => {
     const authorized = await simulateJson(['authorize', '--card', cardId, '--amount', '4000', '--merchant', 'AMZN Mktp US']);
     const cleared = await simulate(['clear', authorized.id, '--amount', '3000']);
@@ -175,9 +184,16 @@ describe('cardrail simulate (real server process, real HTTP)', () => {
     assert.equal(tooPrecise.code, 1);
     assert.match(tooPrecise.stderr, /more than 6 decimal places/);
 
-    const noKey = await runCardrail(['simulate', 'void', 'txn_x', '--url', server.baseUrl]);
-    assert.equal(noKey.code, 1);
-    assert.match(noKey.stderr, /no API key: pass --key/);
+    const emptyDataDir = mkdtempSync(join(tmpdir(), 'cardrail-simulate-nokey-'));
+    try {
+      const noKey = await runCardrail(['simulate', 'void', 'txn_x', '--url', server.baseUrl], { CARDRAIL_DATA_DIR: emptyDataDir });
+      assert.equal(noKey.code, 1);
+      assert.equal(noKey.stderr.split('\n').filter((line) => line !== '').length, 1, noKey.stderr);
+      assert.match(noKey.stderr, /^cardrail: no sandbox API key: pass --key lk_dev_…, set CARDRAIL_API_KEY, or run where the server keeps its data/);
+      assert.ok(noKey.stderr.includes(join(emptyDataDir, 'sandbox.key')), 'the message names the file it looked for');
+    } finally {
+      rmSync(emptyDataDir, { recursive: true, force: true });
+    }
 
     const closedPort = await freePort();
     const unreachable = await runCardrail(['simulate', 'void', 'txn_x', '--url', `http://127.0.0.1:${closedPort}`, '--key', sandboxKey]);

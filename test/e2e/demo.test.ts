@@ -28,8 +28,12 @@ describe('cardrail demo (real server process)', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
-  it('runs the whole seed 001 flow step by step and exits 0', async () => {
-    const result = await runCardrail(['demo'], { PORT: String(server.port), CARDRAIL_DATA_DIR: dataDir }, 120_000);
+  it('runs the whole seed 001 flow step by step and exits 0, started as the server\'s banner says', async () => {
+    // This server runs on another port and data directory than the defaults, so the banner's command names both;
+    // it is run with nothing more (no PORT).
+    const hint = /^ {2}(.*npx cardrail demo.*?) {2}# /m.exec(server.stdout());
+    assert.equal(hint?.[1], `CARDRAIL_DATA_DIR=${dataDir} npx cardrail demo --url ${server.baseUrl}`);
+    const result = await runCardrail(['demo', '--url', server.baseUrl], { PORT: '', CARDRAIL_DATA_DIR: dataDir }, 120_000);
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     for (const step of ['Create a user', 'KYC', 'Fund', 'Register an agent', 'single-use card', 'declares its intent', 'card details', 'authorizes', 'settlement', 'webhooks']) {
       assert.match(result.stdout, new RegExp(step), `the demo prints the step "${step}"`);

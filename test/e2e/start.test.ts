@@ -1,11 +1,30 @@
 // The README promise: `cardrail serve` on an empty data directory prints working keys once; real HTTP against
-// a real process; a restart keeps the data and prints no keys again.
+// a real process; a restart keeps the data and prints no keys again. The data directory is private (0700, files
+// 0600), and a port already in use is one clear line, not a stack trace.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bannerPatterns, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { bannerPatterns, freePort, runCardrail, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+
+function modeOf(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+/** Every entry of the data directory with its mode, e.g. `{ ".": 0o700, "cardrail.db": 0o600 }`. */
+function modesIn(dataDir: string): Record<string, number> {
+  const modes: Record<string, number> = { '.': modeOf(dataDir) };
+  for (const name of readdirSync(dataDir).sort()) modes[name] = modeOf(join(dataDir, name));
+  return modes;
+}
+
+/** What a data directory created by an older version (or by hand, with umask 022) looks like. */
+function loosenModes(dataDir: string): void {
+  chmodSync(dataDir, 0o755);
+  for (const name of readdirSync(dataDir)) chmodSync(join(dataDir, name), 0o644);
+}
 
 interface HttpResult {
   status: number;
@@ -39,6 +58,8 @@ describe('cardrail serve (real process, real HTTP)', () => {
     let server: ServerProcess;
 
     before(async () => {
+      // A directory made by hand (umask 022): the server makes it private.
+      chmodSync(dataDir, 0o755);
       // The first start may build dist/ with tsc.
       server = await startServerProcess({ dataDir });
       started.push(server);
@@ -140,6 +161,25 @@ describe('cardrail serve (real process, real HTTP)', () => {
       }
     });
 
+    it('keeps its data private: the directory 0700; the database, its -wal and -shm, the keys and the seed 0600', async () => {
+      // A write, so the WAL holds something; both files exist while the server runs.
+      assert.equal((await call(server.baseUrl, 'POST', '/v1/api-keys', { 'Api-Key': sandboxKey }, { name: 'modes' })).status, 200);
+      assert.deepEqual(modesIn(dataDir), {
+        '.': 0o700,
+        'cardrail.db': 0o600,
+        'cardrail.db-shm': 0o600,
+        'cardrail.db-wal': 0o600,
+        'hd-seed': 0o600,
+        'master.key': 0o600,
+        'sandbox.key': 0o600,
+      });
+    });
+
+    it('suggests a demo command that reaches this server and finds its key (port and data directory are not the defaults)', () => {
+      const hint = /^ {2}(.*npx cardrail demo.*?) {2}# /m.exec(server.stdout());
+      assert.equal(hint?.[1], `CARDRAIL_DATA_DIR=${dataDir} npx cardrail demo --url ${server.baseUrl}`);
+    });
+
     it('stops on SIGTERM with exit code 0', async () => {
       assert.equal(await server.stop(), 0);
     });
@@ -150,6 +190,7 @@ describe('cardrail serve (real process, real HTTP)', () => {
 
     before(async () => {
       assert.notEqual(sandboxKey, '', 'the first start printed a sandbox key');
+      loosenModes(dataDir);
       server = await startServerProcess({ dataDir });
       started.push(server);
       await server.waitForOutput(bannerPatterns.api, 60_000);
@@ -166,7 +207,66 @@ describe('cardrail serve (real process, real HTTP)', () => {
       const stdout = server.stdout();
       assert.doesNotMatch(stdout, /sandbox key|live key/);
       assert.doesNotMatch(stdout, /lk_(?:dev|live)_/);
-      assert.equal(await server.stop(), 0);
     });
+
+    it('tightens the modes of an existing data directory on start', () => {
+      const modes = modesIn(dataDir);
+      assert.deepEqual(Object.entries(modes).filter(([, mode]) => mode !== 0o600 && mode !== 0o700), []);
+      assert.equal(modes['.'], 0o700);
+    });
+
+    it('after a crash, tightens the -wal and -shm files it left on the next start', async () => {
+      server.child.kill('SIGKILL');
+      await server.stop();
+      assert.ok(existsSync(join(dataDir, 'cardrail.db-wal')) && existsSync(join(dataDir, 'cardrail.db-shm')), 'the crash left -wal and -shm');
+      loosenModes(dataDir);
+      const restarted = await startServerProcess({ dataDir });
+      started.push(restarted);
+      await restarted.waitForOutput(bannerPatterns.api, 60_000);
+      assert.deepEqual(Object.entries(modesIn(dataDir)).filter(([name, mode]) => mode !== (name === '.' ? 0o700 : 0o600)), []);
+      const listed = await call(restarted.baseUrl, 'GET', '/v1/api-keys', { 'Api-Key': sandboxKey });
+      assert.equal(listed.status, 200, 'the data survived');
+      assert.equal(await restarted.stop(), 0);
+    });
+  });
+});
+
+describe('cardrail serve on a port already in use', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cardrail-e2e-busy-port-'));
+  const blocker = createServer();
+  let port = 0;
+
+  before(async () => {
+    port = await freePort();
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(port, '127.0.0.1', resolve);
+    });
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('exits 1 with one line naming the port and the PORT variable, no stack trace, and creates no keys', async () => {
+    const environment = { PORT: String(port), HOST: '127.0.0.1', CARDRAIL_DATA_DIR: dataDir, REDIS_URL: '', CARDRAIL_PUBLIC_URL: '', LOG_LEVEL: 'warn' };
+    const result = await runCardrail(['serve'], environment, 120_000);
+    assert.equal(result.code, 1, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+    // A checkout may build dist/ first and say so; everything else is the one line.
+    const lines = result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('cardrail: building'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, new RegExp(`^cardrail: port ${port} on 127\\.0\\.0\\.1 is already in use .*choose another port with the PORT variable, e\\.g\\. PORT=${port + 1} npm start`));
+    assert.doesNotMatch(result.stderr + result.stdout, /^\s+at /m);
+    assert.doesNotMatch(result.stdout, /lk_(?:dev|live)_/);
+
+    // The failed start created no organization: the first start that can listen prints the keys.
+    blocker.close();
+    const server = await startServerProcess({ dataDir, logLevel: 'warn' });
+    try {
+      const keys = await server.waitForKeys(60_000);
+      assert.match(keys.sandboxKey, /^lk_dev_/);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -2,8 +2,8 @@
 // Transactions queue on the writer; those that are waiting when the writer frees up are committed together
 // (group commit), each in its own savepoint so one failing rolls back only itself.
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createPrivateFile, ensurePrivateDirectory, ensurePrivateFile } from '../../private-files.js';
 import type { Database, SqlValue, Sql } from '../database.js';
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
@@ -70,7 +70,11 @@ export class SqliteDatabase implements Database {
   private closed = false;
 
   constructor(path: string, options: SqliteOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // SQLite creates the -wal and -shm files with the database file's mode, so a 0600 database keeps them 0600.
+      ensurePrivateDirectory(dirname(path));
+      createPrivateFile(path);
+    }
     this.location = path;
     this.groupCommitMax = options.groupCommitMax ?? 256;
     this.writer = new BetterSqlite3(path);
@@ -84,6 +88,8 @@ export class SqliteDatabase implements Database {
       this.reader.pragma('busy_timeout = 5000');
       this.reader.pragma('query_only = ON');
     }
+    // Those left by an older version, opened with a laxer mode, are tightened.
+    if (path !== ':memory:') for (const suffix of ['-wal', '-shm']) ensurePrivateFile(`${path}${suffix}`);
     this.writerSql = new SqliteExecutor(new StatementCache(this.writer));
     this.readerSql = new SqliteExecutor(new StatementCache(this.reader));
   }
