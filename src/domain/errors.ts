@@ -225,7 +225,31 @@ export const errorCatalogue = {
     type: 'conflict_error',
     status: 409,
     message: 'Intent declaration required',
-    description: 'Card details need a `pending` or `revealed` intent on the card (intents expire after 1 h if details are not read), and reading its 3-D Secure challenges a `revealed` one. Declare one with `POST /v1/cards/{id}/intents` first.',
+    description: 'Card details need a `pending` or `revealed` intent on the card, and reading its 3-D Secure challenges a `revealed` one: none was declared, or the one named is unknown, of another card, canceled, rejected or already used. (One waiting for approval answers `intent_pending_approval`, an expired one `intent_expired`.) Declare one with `POST /v1/cards/{id}/intents` first.',
+  },
+  intent_pending_approval: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Intent {intentId} is waiting for approval; card details can be read once it is approved (POST /v1/intents/{intentId}/approve with an API key)',
+    description: 'The intent was declared but the card or agent policy requires approval at its amount. Have an operator approve it with `POST /v1/intents/{id}/approve`, then read the details again.',
+  },
+  intent_expired: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Intent {intentId} expired at {expiredAt}; declare a new intent with POST /v1/cards/{cardId}/intents',
+    description: 'The intent passed its expiry (1 h while pending, 24 h once revealed, or waiting for an approval too long). Declare a new intent, then read the details again.',
+  },
+  attestation_mismatch: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'The attestation contradicts intent {intentId} ({mismatches}); the attestationMismatch risk rule refuses these card details',
+    description: 'The `merchantText` or `expectedAmount` sent for card details names another merchant than the declared intent, or an amount outside its tolerance, and the `attestationMismatch` risk rule is set to `decline`. Send the details of the declared purchase, or declare a new intent for this one.',
+  },
+  verification_not_awaiting_decision: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'User {userId} is {applicationStatus}: an operator decides only applications in manualReview or documentRequired',
+    description: 'An operator decision (`POST /v1/users/{id}/verification/decision`) is for applications the KYC provider left in `manualReview` or `documentRequired`. Check `applicationStatus` first.',
   },
   agent_not_active: {
     type: 'conflict_error',

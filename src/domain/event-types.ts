@@ -53,6 +53,7 @@ export const eventTypes = [
   'risk.unattested_spend',
   'risk.intent_mismatch',
   'risk.cooldown',
+  'risk.attestation_mismatch',
   'risk_alert.resolved',
   'risk_settings.updated',
   'webhook.test',

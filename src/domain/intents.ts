@@ -1,5 +1,7 @@
 // Intent rules (SPEC §4 "Intents and credential access"): lifetimes, the approval decision, the warnings an intent
-// carries when its authorization would be declined, and lazy expiry. Pure: time is passed in.
+// carries when its authorization would be declined, the warnings card details carry when their attestation
+// contradicts the intent, and lazy expiry. Pure: time is passed in.
+import { amountMatches, defaultMatchTolerance, merchantsMatch } from './merchants.js';
 
 export const intentStatuses = ['pending_approval', 'pending', 'revealed', 'matched', 'mismatched', 'expired', 'rejected', 'canceled'] as const;
 export type IntentStatus = (typeof intentStatuses)[number];
@@ -47,6 +49,42 @@ export function intentWarnings(amountCents: number, maxAmountCents: number, agen
   }
   if (agentRemainingCents !== null && amountCents > agentRemainingCents) {
     warnings.push({ code: 'agent_limit_exceeded', message: `The amount ${amountCents} exceeds the agent's remaining spending limit of ${agentRemainingCents}; an authorization for it would be declined (agent_limit_exceeded).` });
+  }
+  return warnings;
+}
+
+/** A contradiction between what card details were asked for and the intent they were asked under. */
+export interface AttestationWarning {
+  code: 'attestation_mismatch';
+  field: 'merchantText' | 'expectedAmount';
+  message: string;
+}
+
+/**
+ * Where the attestation sent with card details contradicts the declared intent, with the same rules as matching an
+ * authorization (docs/merchants.md): another merchant, or an amount outside the tolerance. The summary is free text
+ * and never compared. Empty when they agree.
+ */
+export function attestationWarnings(
+  declared: { amountCents: number; merchantText: string },
+  attested: { amountCents: number; merchantText: string },
+  tolerance: number = defaultMatchTolerance,
+): AttestationWarning[] {
+  const warnings: AttestationWarning[] = [];
+  if (!merchantsMatch(attested.merchantText, declared.merchantText)) {
+    warnings.push({
+      code: 'attestation_mismatch',
+      field: 'merchantText',
+      message: `merchantText "${attested.merchantText}" names another merchant than the intent's "${declared.merchantText}"; an authorization there will not match the intent.`,
+    });
+  }
+  if (!amountMatches(attested.amountCents, declared.amountCents, tolerance)) {
+    const percent = Math.round(tolerance * 100);
+    warnings.push({
+      code: 'attestation_mismatch',
+      field: 'expectedAmount',
+      message: `expectedAmount ${attested.amountCents} is more than ${percent} % away from the intent's amount of ${declared.amountCents}; an authorization for it will not match the intent.`,
+    });
   }
   return warnings;
 }

@@ -1,10 +1,17 @@
 // The risk engine's rules (SPEC §4 "Risk engine"), pure: settings and their cascade (organization → agent →
-// card), the four presets, and the evaluation of one authorization's facts into firings. The facts are gathered
-// under the authorization's locks by src/modules/risk/facts.ts; the firings are acted on by
-// src/modules/risk/service.ts. `decline` firings count before the decision; the other actions act after an approval.
+// card), the four presets, and the evaluation of one authorization's facts, or of one card-details read's, into
+// firings. The authorization's facts are gathered under its locks by src/modules/risk/facts.ts; the firings are acted
+// on by src/modules/risk/service.ts. `decline` firings count before the decision (or refuse the details); the other
+// actions act after an approval (or after the details were served).
+import type { AttestationWarning } from './intents.js';
 
-export const riskRuleNames = ['merchantDrift', 'velocity', 'duplicate', 'spendSpike', 'unattestedSpend', 'intentMismatch', 'cooldown'] as const;
+/** The rules evaluated on an authorization. */
+export const authorizationRiskRuleNames = ['merchantDrift', 'velocity', 'duplicate', 'spendSpike', 'unattestedSpend', 'intentMismatch', 'cooldown'] as const;
+/** The rules evaluated when card details are read. */
+export const detailsRiskRuleNames = ['attestationMismatch'] as const;
+export const riskRuleNames = [...authorizationRiskRuleNames, ...detailsRiskRuleNames] as const;
 export type RiskRuleName = (typeof riskRuleNames)[number];
+type AuthorizationRiskRuleName = (typeof authorizationRiskRuleNames)[number];
 
 export const riskActions = ['alert', 'freeze_card', 'suspend_agent', 'decline'] as const;
 export type RiskAction = (typeof riskActions)[number];
@@ -32,6 +39,8 @@ export interface RiskRules {
   intentMismatch: RuleSwitch;
   /** Less than `minutes` since the card's previous approved authorization. */
   cooldown: RuleSwitch & { minutes: number };
+  /** Card details asked for with an attestation that contradicts the declared intent (merchant or amount). */
+  attestationMismatch: RuleSwitch;
 }
 
 export interface RiskSettings {
@@ -67,6 +76,7 @@ export const riskPresets: Readonly<Record<RiskPresetName, RiskRules>> = {
     unattestedSpend: { enabled: false, action: 'alert' },
     intentMismatch: { enabled: true, action: 'alert' },
     cooldown: { enabled: false, action: 'alert', minutes: 1 },
+    attestationMismatch: { enabled: true, action: 'alert' },
   },
   moderate: {
     merchantDrift: { enabled: true, action: 'alert' },
@@ -76,6 +86,7 @@ export const riskPresets: Readonly<Record<RiskPresetName, RiskRules>> = {
     unattestedSpend: { enabled: true, action: 'alert' },
     intentMismatch: { enabled: true, action: 'alert' },
     cooldown: { enabled: false, action: 'alert', minutes: 1 },
+    attestationMismatch: { enabled: true, action: 'alert' },
   },
   strict: {
     merchantDrift: { enabled: true, action: 'freeze_card' },
@@ -85,6 +96,7 @@ export const riskPresets: Readonly<Record<RiskPresetName, RiskRules>> = {
     unattestedSpend: { enabled: true, action: 'freeze_card' },
     intentMismatch: { enabled: true, action: 'alert' },
     cooldown: { enabled: true, action: 'decline', minutes: 1 },
+    attestationMismatch: { enabled: true, action: 'alert' },
   },
   paranoid: {
     merchantDrift: { enabled: true, action: 'decline' },
@@ -94,6 +106,7 @@ export const riskPresets: Readonly<Record<RiskPresetName, RiskRules>> = {
     unattestedSpend: { enabled: true, action: 'decline' },
     intentMismatch: { enabled: true, action: 'freeze_card' },
     cooldown: { enabled: true, action: 'decline', minutes: 5 },
+    attestationMismatch: { enabled: true, action: 'decline' },
   },
 };
 
@@ -195,7 +208,7 @@ type RuleCheck = (facts: RiskFacts, settings: RiskRules) => string | undefined;
 
 const minuteMs = 60_000;
 
-const ruleChecks: Readonly<Record<RiskRuleName, RuleCheck>> = {
+const ruleChecks: Readonly<Record<AuthorizationRiskRuleName, RuleCheck>> = {
   merchantDrift: (facts) => {
     const { card } = facts;
     if (card.type !== 'multi' || card.pinnedMerchant === null || card.pinnedMerchant === facts.merchantNormalizedName) return undefined;
@@ -236,13 +249,32 @@ const ruleChecks: Readonly<Record<RiskRuleName, RuleCheck>> = {
  */
 export function evaluateRiskRules(facts: RiskFacts, settings: RiskSettings): RiskFiring[] {
   const firings: RiskFiring[] = [];
-  for (const rule of riskRuleNames) {
+  for (const rule of authorizationRiskRuleNames) {
     const ruleSettings = rule === 'merchantDrift' ? { enabled: facts.card.merchantDriftEnabled, action: facts.card.onDrift } : settings.rules[rule];
     if (!ruleSettings.enabled) continue;
     const detail = ruleChecks[rule](facts, settings.rules);
     if (detail !== undefined) firings.push({ rule, eventType: riskEventType(rule), action: ruleSettings.action, dryRun: settings.dryRun, detail });
   }
   return firings;
+}
+
+/** What the rules look at when card details are read: the intent they were asked under and the attestation sent. */
+export interface DetailsRiskFacts {
+  intentId: string;
+  declared: { amountCents: number; merchantText: string };
+  attested: { amountCents: number; merchantText: string };
+  /** Where the attestation contradicts the intent (src/domain/intents.ts attestationWarnings); empty when it agrees. */
+  mismatches: readonly AttestationWarning[];
+}
+
+/** The rules that fire when card details are read: attestationMismatch, when the attestation contradicts the intent. */
+export function evaluateDetailsRiskRules(facts: DetailsRiskFacts, settings: RiskSettings): RiskFiring[] {
+  const rule = 'attestationMismatch' satisfies (typeof detailsRiskRuleNames)[number];
+  const ruleSettings = settings.rules[rule];
+  if (!ruleSettings.enabled || facts.mismatches.length === 0) return [];
+  const fields = facts.mismatches.map((mismatch) => mismatch.field).join(' and ');
+  const detail = `card details for intent ${facts.intentId} were asked for with a ${fields} that contradicts the intent: ${facts.mismatches.map((mismatch) => mismatch.message).join(' ')}`;
+  return [{ rule, eventType: riskEventType(rule), action: ruleSettings.action, dryRun: settings.dryRun, detail }];
 }
 
 /** The rule that declines the authorization, if any: the first firing with `decline`, outside dry run. */

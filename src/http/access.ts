@@ -31,6 +31,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/verification/user/{userId}': apiKeyOnly,
   'GET /v1/verification/user/{userId}/link': apiKeyOnly,
   'POST /v1/sandbox/users/{id}/verification': sandboxApiKeyOnly,
+  // The operator's decision (SPEC §4): API keys only, live as well as sandbox.
+  'POST /v1/users/{id}/verification/decision': apiKeyOnly,
 
   'GET /v1/users/{id}/funding': apiKeyOnly,
   'GET /v1/users/{id}/deposits': apiKeyOnly,

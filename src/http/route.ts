@@ -9,8 +9,10 @@ import { environmentTimeMs } from '../domain/clock.js';
 import { scopeOf, type Principal } from '../modules/principal.js';
 import type { Scope } from '../modules/scope.js';
 import type { Sql } from '../store/database.js';
+import type { AppError } from '../domain/errors.js';
 import { accessFor } from './access.js';
 import { authenticate } from './auth.js';
+import { errorBody } from './errors.js';
 import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, releaseIdempotencyKey, requestFingerprint, type IdempotencyRequest } from './idempotency.js';
 import { parseInput } from './validation.js';
 
@@ -58,7 +60,16 @@ export interface RouteDefinition<
    * are never written to the idempotency store: a replay answers them as null.
    */
   secretFields?: readonly string[];
-  handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema>>;
+  handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema> | CommittedRefusal>;
+}
+
+/**
+ * A refusal whose effects still commit: a write handler returns it instead of throwing when what it recorded on the
+ * way (a risk alert and its event) must outlive the refusal. The caller gets the error envelope; an Idempotency-Key
+ * replays it. A thrown AppError rolls everything back, as usual.
+ */
+export class CommittedRefusal {
+  constructor(readonly error: AppError) {}
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -132,6 +143,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
       };
       if (!isWrite) {
         const result = await definition.handler({ ...base, sql: app.db });
+        if (result instanceof CommittedRefusal) throw result.error;
         return sendJson(reply, 200, JSON.stringify(result));
       }
 
@@ -146,13 +158,18 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         }
       }
       try {
-        const responseBody = await app.db.transaction(async (tx) => {
+        const answer = await app.db.transaction(async (tx) => {
           const result = await definition.handler({ ...base, sql: tx });
+          if (result instanceof CommittedRefusal) {
+            const refusal = JSON.stringify(errorBody(result.error, request.id));
+            if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, result.error.status, refusal);
+            return { statusCode: result.error.status, body: refusal, headers: result.error.headers };
+          }
           const serialized = JSON.stringify(result);
           if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, 200, storableResponse(result, serialized, definition.secretFields));
-          return serialized;
+          return { statusCode: 200, body: serialized, headers: {} };
         });
-        return sendJson(reply, 200, responseBody);
+        return sendJson(reply.headers(answer.headers), answer.statusCode, answer.body);
       } catch (error) {
         if (idempotency !== undefined) await releaseIdempotencyKey(app.db, idempotency).catch(() => {});
         throw error;

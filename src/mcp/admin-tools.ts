@@ -303,7 +303,7 @@ const ledgerRisk = defineTool({
   title: 'Risk settings and alerts',
   description:
     "The organization's risk engine. action=get_settings: every rule (merchantDrift, velocity, duplicate, spendSpike, unattestedSpend, " +
-    'intentMismatch, cooldown) with enabled, action (alert, freeze_card, suspend_agent, decline) and parameters, plus dryRun and the preset. ' +
+    'intentMismatch, cooldown, attestationMismatch) with enabled, action (alert, freeze_card, suspend_agent, decline) and parameters, plus dryRun and the preset. ' +
     'action=update_settings (rules: only the rules and fields to change; dryRun): a misspelt rule or parameter is refused. action=apply_preset ' +
     '(preset permissive|moderate|strict|paranoid, optional dryRun): replaces every rule. action=list_alerts (optional status open|resolved, ' +
     'rule, cardId, agentId, transactionId): alerts raised by rules, newest first. action=get_alert (alertId), resolve_alert (alertId, optional ' +

@@ -91,7 +91,9 @@ const ledgerCard = defineTool({
     'status and statusReason, type (single: one purchase; multi: reusable), maxAmount (the per-transaction limit, integer cents), limits, last4 ' +
     'and expiry. action=details: the full card number (pan), cvv and expiry to pay with. details needs a declared intent on the card first: ' +
     'call ledger_intent action=declare, then details with the same summary, expectedAmount (integer cents, taxes and shipping included) and ' +
-    'merchantText; without a pending or revealed intent it fails with intent_required. Every details read is recorded as a credential.accessed ' +
+    'merchantText; without a pending or revealed intent it fails with intent_required (intent_pending_approval: wait until a person approves ' +
+    'it; intent_expired: declare a new intent). Details whose merchantText or expectedAmount contradict the intent come with warnings ' +
+    '(attestation_mismatch), or are refused with attestation_mismatch when the risk settings say so. Every details read is recorded as a credential.accessed ' +
     'event and allowed at most 10 times per card per hour. Use the number only at the declared merchant: the transaction is matched against ' +
     'the intent (amount within 10 %, same merchant).',
   input: {

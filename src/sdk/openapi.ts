@@ -196,6 +196,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/verification/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The operator's decision on an application in manualReview or documentRequired: approved or rejected, with a reason
+         * @description API keys only, sandbox and live. Allowed only while applicationStatus is manualReview or documentRequired (409 verification_not_awaiting_decision otherwise). Records the deciding key and the reason (`decision`), stores `reason` as the rejectionReason when rejected, and sends user.verification_updated plus user.approved or user.rejected.
+         */
+        post: operations["decideVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/users/{id}/verification": {
         parameters: {
             query?: never;
@@ -765,7 +785,7 @@ export interface paths {
         put?: never;
         /**
          * Read the card number, CVV and expiry for a declared intent (409 intent_required without one)
-         * @description Needs a `pending` or `revealed` intent on the card (the named one, else the most recent). Moves it to `revealed`, valid 24 h for a transaction, and records a `credential.accessed` event whose id is `accessEventId`. At most 10 reads per card per hour.
+         * @description Needs a `pending` or `revealed` intent on the card (the named one, else the most recent); one waiting for approval answers 409 `intent_pending_approval`, an expired one 409 `intent_expired`. Moves it to `revealed`, valid 24 h for a transaction, and records a `credential.accessed` event whose id is `accessEventId`. At most 10 reads per card per hour. When `merchantText` or `expectedAmount` contradicts the intent (another merchant, or an amount outside the tolerance) the answer carries `warnings`, the access records them, and the risk rule `attestationMismatch` applies (`decline`: 409 `attestation_mismatch`).
          */
         post: operations["getCardDetails"];
         delete?: never;
@@ -1266,7 +1286,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -1679,6 +1699,23 @@ export interface operations {
                             /** @enum {string} */
                             applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
                             rejectionReason: string | null;
+                            /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                            verificationDecision: {
+                                /**
+                                 * @description The applicationStatus the operator decided: approved or rejected
+                                 * @enum {string}
+                                 */
+                                outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                                /** @description Why, as the operator gave it */
+                                reason: string | null;
+                                decidedBy: {
+                                    /** @constant */
+                                    kind: "apiKey";
+                                    /** @description The API key (key_…) that decided */
+                                    id: string;
+                                };
+                                decidedAt: string;
+                            } | null;
                             metadata: {
                                 [key: string]: string;
                             };
@@ -1749,6 +1786,23 @@ export interface operations {
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
                         rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        verificationDecision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -1803,6 +1857,23 @@ export interface operations {
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
                         rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        verificationDecision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -1881,6 +1952,23 @@ export interface operations {
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
                         rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        verificationDecision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -2017,6 +2105,23 @@ export interface operations {
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
                         rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        decision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
                         /** @description When the person last submitted the hosted form */
                         submittedAt: string | null;
                         /** @description When the most recent link expires (or expired) */
@@ -2073,6 +2178,79 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
+    decideVerification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description approved or rejected
+                     * @enum {string}
+                     */
+                    outcome: "approved" | "rejected";
+                    /** @description Why; kept with the decision, and the rejectionReason when rejected (default: identity could not be verified) */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "verification";
+                        userId: string;
+                        /** @enum {string} */
+                        applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        decision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
+                        /** @description When the person last submitted the hosted form */
+                        submittedAt: string | null;
+                        /** @description When the most recent link expires (or expired) */
+                        expiresAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
     setSandboxVerificationOutcome: {
         parameters: {
             query?: never;
@@ -2112,6 +2290,23 @@ export interface operations {
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
                         rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        decision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
                         /** @description When the person last submitted the hosted form */
                         submittedAt: string | null;
                         /** @description When the most recent link expires (or expired) */
@@ -4550,6 +4745,14 @@ export interface operations {
                         expirationYear: string;
                         last4: string;
                         intentId: string;
+                        /** @description Where the attestation contradicts the declared intent (another merchant, or an amount outside the tolerance); empty when it agrees */
+                        warnings: {
+                            /** @description attestation_mismatch */
+                            code: string;
+                            /** @description The attestation field that contradicts the intent: merchantText or expectedAmount */
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -6122,7 +6325,7 @@ export interface operations {
                             merchantDrift: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6130,7 +6333,7 @@ export interface operations {
                             velocity: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6142,7 +6345,7 @@ export interface operations {
                             duplicate: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6152,7 +6355,7 @@ export interface operations {
                             spendSpike: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6164,7 +6367,7 @@ export interface operations {
                             unattestedSpend: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6172,7 +6375,7 @@ export interface operations {
                             intentMismatch: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6180,12 +6383,20 @@ export interface operations {
                             cooldown: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 /** @description minimum time between approved authorizations on a card */
                                 minutes: number;
+                            };
+                            attestationMismatch: {
+                                enabled: boolean;
+                                /**
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                 * @enum {string}
+                                 */
+                                action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
                         updatedAt: string | null;
@@ -6220,7 +6431,7 @@ export interface operations {
                         merchantDrift?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6228,7 +6439,7 @@ export interface operations {
                         velocity?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6240,7 +6451,7 @@ export interface operations {
                         duplicate?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6250,7 +6461,7 @@ export interface operations {
                         spendSpike?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6262,7 +6473,7 @@ export interface operations {
                         unattestedSpend?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6270,7 +6481,7 @@ export interface operations {
                         intentMismatch?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6278,12 +6489,20 @@ export interface operations {
                         cooldown?: {
                             enabled?: boolean;
                             /**
-                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                              * @enum {string}
                              */
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             /** @description minimum time between approved authorizations on a card */
                             minutes?: number;
+                        };
+                        attestationMismatch?: {
+                            enabled?: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                         };
                     };
                 };
@@ -6306,7 +6525,7 @@ export interface operations {
                             merchantDrift: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6314,7 +6533,7 @@ export interface operations {
                             velocity: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6326,7 +6545,7 @@ export interface operations {
                             duplicate: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6336,7 +6555,7 @@ export interface operations {
                             spendSpike: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6348,7 +6567,7 @@ export interface operations {
                             unattestedSpend: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6356,7 +6575,7 @@ export interface operations {
                             intentMismatch: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6364,12 +6583,20 @@ export interface operations {
                             cooldown: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 /** @description minimum time between approved authorizations on a card */
                                 minutes: number;
+                            };
+                            attestationMismatch: {
+                                enabled: boolean;
+                                /**
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                 * @enum {string}
+                                 */
+                                action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
                         updatedAt: string | null;
@@ -6426,7 +6653,7 @@ export interface operations {
                             merchantDrift: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6434,7 +6661,7 @@ export interface operations {
                             velocity: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6446,7 +6673,7 @@ export interface operations {
                             duplicate: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6456,7 +6683,7 @@ export interface operations {
                             spendSpike: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6468,7 +6695,7 @@ export interface operations {
                             unattestedSpend: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6476,7 +6703,7 @@ export interface operations {
                             intentMismatch: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6484,12 +6711,20 @@ export interface operations {
                             cooldown: {
                                 enabled: boolean;
                                 /**
-                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                  * @enum {string}
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 /** @description minimum time between approved authorizations on a card */
                                 minutes: number;
+                            };
+                            attestationMismatch: {
+                                enabled: boolean;
+                                /**
+                                 * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                 * @enum {string}
+                                 */
+                                action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
                         updatedAt: string | null;
@@ -6536,7 +6771,7 @@ export interface operations {
                                 merchantDrift?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6544,7 +6779,7 @@ export interface operations {
                                 velocity?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6556,7 +6791,7 @@ export interface operations {
                                 duplicate?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6566,7 +6801,7 @@ export interface operations {
                                 spendSpike?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6578,7 +6813,7 @@ export interface operations {
                                 unattestedSpend?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6586,7 +6821,7 @@ export interface operations {
                                 intentMismatch?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6594,12 +6829,20 @@ export interface operations {
                                 cooldown?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes?: number;
+                                };
+                                attestationMismatch?: {
+                                    enabled?: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -6609,7 +6852,7 @@ export interface operations {
                                 merchantDrift: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6617,7 +6860,7 @@ export interface operations {
                                 velocity: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6629,7 +6872,7 @@ export interface operations {
                                 duplicate: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6639,7 +6882,7 @@ export interface operations {
                                 spendSpike: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6651,7 +6894,7 @@ export interface operations {
                                 unattestedSpend: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6659,7 +6902,7 @@ export interface operations {
                                 intentMismatch: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6667,12 +6910,20 @@ export interface operations {
                                 cooldown: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes: number;
+                                };
+                                attestationMismatch: {
+                                    enabled: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -6740,6 +6991,10 @@ export interface operations {
                             action?: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
                             minutes?: number | null;
                         } | null;
+                        attestationMismatch?: {
+                            enabled?: boolean | null;
+                            action?: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
+                        } | null;
                     };
                 };
             };
@@ -6764,7 +7019,7 @@ export interface operations {
                                 merchantDrift?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6772,7 +7027,7 @@ export interface operations {
                                 velocity?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6784,7 +7039,7 @@ export interface operations {
                                 duplicate?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6794,7 +7049,7 @@ export interface operations {
                                 spendSpike?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6806,7 +7061,7 @@ export interface operations {
                                 unattestedSpend?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6814,7 +7069,7 @@ export interface operations {
                                 intentMismatch?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6822,12 +7077,20 @@ export interface operations {
                                 cooldown?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes?: number;
+                                };
+                                attestationMismatch?: {
+                                    enabled?: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -6837,7 +7100,7 @@ export interface operations {
                                 merchantDrift: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6845,7 +7108,7 @@ export interface operations {
                                 velocity: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6857,7 +7120,7 @@ export interface operations {
                                 duplicate: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6867,7 +7130,7 @@ export interface operations {
                                 spendSpike: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6879,7 +7142,7 @@ export interface operations {
                                 unattestedSpend: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6887,7 +7150,7 @@ export interface operations {
                                 intentMismatch: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6895,12 +7158,20 @@ export interface operations {
                                 cooldown: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes: number;
+                                };
+                                attestationMismatch: {
+                                    enabled: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -6948,7 +7219,7 @@ export interface operations {
                                 merchantDrift?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6956,7 +7227,7 @@ export interface operations {
                                 velocity?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6968,7 +7239,7 @@ export interface operations {
                                 duplicate?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6978,7 +7249,7 @@ export interface operations {
                                 spendSpike?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6990,7 +7261,7 @@ export interface operations {
                                 unattestedSpend?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6998,7 +7269,7 @@ export interface operations {
                                 intentMismatch?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7006,12 +7277,20 @@ export interface operations {
                                 cooldown?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes?: number;
+                                };
+                                attestationMismatch?: {
+                                    enabled?: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -7021,7 +7300,7 @@ export interface operations {
                                 merchantDrift: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7029,7 +7308,7 @@ export interface operations {
                                 velocity: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7041,7 +7320,7 @@ export interface operations {
                                 duplicate: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7051,7 +7330,7 @@ export interface operations {
                                 spendSpike: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7063,7 +7342,7 @@ export interface operations {
                                 unattestedSpend: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7071,7 +7350,7 @@ export interface operations {
                                 intentMismatch: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7079,12 +7358,20 @@ export interface operations {
                                 cooldown: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes: number;
+                                };
+                                attestationMismatch: {
+                                    enabled: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -7152,6 +7439,10 @@ export interface operations {
                             action?: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
                             minutes?: number | null;
                         } | null;
+                        attestationMismatch?: {
+                            enabled?: boolean | null;
+                            action?: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
+                        } | null;
                     };
                 };
             };
@@ -7176,7 +7467,7 @@ export interface operations {
                                 merchantDrift?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7184,7 +7475,7 @@ export interface operations {
                                 velocity?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7196,7 +7487,7 @@ export interface operations {
                                 duplicate?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7206,7 +7497,7 @@ export interface operations {
                                 spendSpike?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7218,7 +7509,7 @@ export interface operations {
                                 unattestedSpend?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7226,7 +7517,7 @@ export interface operations {
                                 intentMismatch?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7234,12 +7525,20 @@ export interface operations {
                                 cooldown?: {
                                     enabled?: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes?: number;
+                                };
+                                attestationMismatch?: {
+                                    enabled?: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -7249,7 +7548,7 @@ export interface operations {
                                 merchantDrift: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7257,7 +7556,7 @@ export interface operations {
                                 velocity: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7269,7 +7568,7 @@ export interface operations {
                                 duplicate: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7279,7 +7578,7 @@ export interface operations {
                                 spendSpike: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7291,7 +7590,7 @@ export interface operations {
                                 unattestedSpend: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7299,7 +7598,7 @@ export interface operations {
                                 intentMismatch: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7307,12 +7606,20 @@ export interface operations {
                                 cooldown: {
                                     enabled: boolean;
                                     /**
-                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
                                      * @enum {string}
                                      */
                                     action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                     /** @description minimum time between approved authorizations on a card */
                                     minutes: number;
+                                };
+                                attestationMismatch: {
+                                    enabled: boolean;
+                                    /**
+                                     * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                                     * @enum {string}
+                                     */
+                                    action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                                 };
                             };
                         };
@@ -7336,7 +7643,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 status?: "open" | "resolved";
-                rule?: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown";
+                rule?: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown" | "attestationMismatch";
                 cardId?: string;
                 agentId?: string;
                 transactionId?: string;
@@ -7361,7 +7668,7 @@ export interface operations {
                             object: "risk_alert";
                             id: string;
                             /** @enum {string} */
-                            rule: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown";
+                            rule: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown" | "attestationMismatch";
                             eventType: string;
                             /** @enum {string} */
                             action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7421,7 +7728,7 @@ export interface operations {
                         object: "risk_alert";
                         id: string;
                         /** @enum {string} */
-                        rule: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown";
+                        rule: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown" | "attestationMismatch";
                         eventType: string;
                         /** @enum {string} */
                         action: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -7487,7 +7794,7 @@ export interface operations {
                         object: "risk_alert";
                         id: string;
                         /** @enum {string} */
-                        rule: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown";
+                        rule: "merchantDrift" | "velocity" | "duplicate" | "spendSpike" | "unattestedSpend" | "intentMismatch" | "cooldown" | "attestationMismatch";
                         eventType: string;
                         /** @enum {string} */
                         action: "alert" | "freeze_card" | "suspend_agent" | "decline";

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { effectiveApprovalPolicy, effectiveIntentStatus, intentWarnings, needsApproval, pendingLifetimeMs } from '../../src/domain/intents.js';
+import { attestationWarnings, effectiveApprovalPolicy, effectiveIntentStatus, intentWarnings, needsApproval, pendingLifetimeMs } from '../../src/domain/intents.js';
 
 describe('intent rules', () => {
   it('waits for approval at or above autoApproveBelow, and always when no threshold is set', () => {
@@ -23,6 +23,24 @@ describe('intent rules', () => {
     assert.deepEqual(intentWarnings(34_999, 15_000, 50_000).map((warning) => warning.code), ['exceeds_max_amount']);
     assert.deepEqual(intentWarnings(34_999, 50_000, 20_000).map((warning) => warning.code), ['agent_limit_exceeded']);
     assert.match(intentWarnings(34_999, 15_000, null)[0]!.message, /15000/);
+  });
+
+  it('warns when the attestation names another merchant or an amount outside the tolerance, boundary included', () => {
+    const declared = { amountCents: 10_000, merchantText: 'Amazon' };
+    const fields = (attested: { amountCents: number; merchantText: string }, tolerance?: number) =>
+      attestationWarnings(declared, attested, tolerance).map((warning) => [warning.code, warning.field]);
+    assert.deepEqual(fields({ amountCents: 10_000, merchantText: 'Amazon' }), []);
+    assert.deepEqual(fields({ amountCents: 11_000, merchantText: 'AMZN Mktp US*2K4TY7' }), [], 'alias and 10 % both match');
+    assert.deepEqual(fields({ amountCents: 9_000, merchantText: 'amazon.com' }), []);
+    assert.deepEqual(fields({ amountCents: 11_001, merchantText: 'Amazon' }), [['attestation_mismatch', 'expectedAmount']]);
+    assert.deepEqual(fields({ amountCents: 8_999, merchantText: 'Amazon' }), [['attestation_mismatch', 'expectedAmount']]);
+    assert.deepEqual(fields({ amountCents: 10_000, merchantText: 'Amazonia Pets' }), [['attestation_mismatch', 'merchantText']]);
+    assert.deepEqual(fields({ amountCents: 20_000, merchantText: 'Walmart' }), [
+      ['attestation_mismatch', 'merchantText'],
+      ['attestation_mismatch', 'expectedAmount'],
+    ]);
+    assert.deepEqual(fields({ amountCents: 11_001, merchantText: 'Amazon' }, 0.2), [], 'the tolerance is a parameter');
+    for (const warning of attestationWarnings(declared, { amountCents: 20_000, merchantText: 'Walmart' })) assert.ok(warning.message.length > 0);
   });
 
   it('counts an expiry the sweeper has not written yet', () => {

@@ -1,8 +1,10 @@
 // The pure risk rules: each one at its boundary, the dry-run flag, the cascade and the merge patch of overrides.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { attestationWarnings } from '../../src/domain/intents.js';
 import {
   effectiveRiskSettings,
+  evaluateDetailsRiskRules,
   evaluateRiskRules,
   patchRiskOverrides,
   patchRiskRules,
@@ -11,6 +13,7 @@ import {
   riskHistoryWindows,
   riskPresets,
   riskRuleNames,
+  type DetailsRiskFacts,
   type RiskFacts,
   type RiskRuleName,
   type RiskSettings,
@@ -125,7 +128,41 @@ describe('actions and dry run', () => {
   it('event types are risk.<snake_case rule>', () => {
     assert.deepEqual(
       riskRuleNames.map(riskEventType),
-      ['risk.merchant_drift', 'risk.velocity', 'risk.duplicate', 'risk.spend_spike', 'risk.unattested_spend', 'risk.intent_mismatch', 'risk.cooldown'],
+      ['risk.merchant_drift', 'risk.velocity', 'risk.duplicate', 'risk.spend_spike', 'risk.unattested_spend', 'risk.intent_mismatch', 'risk.cooldown', 'risk.attestation_mismatch'],
+    );
+  });
+});
+
+describe('attestationMismatch, evaluated when card details are read', () => {
+  const declared = { amountCents: 12_999, merchantText: 'Amazon' };
+  function detailsFacts(attested: { amountCents: number; merchantText: string }): DetailsRiskFacts {
+    return { intentId: 'int_test', declared, attested, mismatches: attestationWarnings(declared, attested) };
+  }
+
+  it('fires when the attestation contradicts the intent, and only then, with the action and dry run of the settings', () => {
+    assert.deepEqual(evaluateDetailsRiskRules(detailsFacts({ amountCents: 12_999, merchantText: 'AMAZON.COM' }), only('attestationMismatch')), []);
+    const alerting = evaluateDetailsRiskRules(detailsFacts({ amountCents: 12_999, merchantText: 'Walmart' }), only('attestationMismatch'));
+    assert.deepEqual(
+      alerting.map((firing) => [firing.rule, firing.eventType, firing.action, firing.dryRun]),
+      [['attestationMismatch', 'risk.attestation_mismatch', 'alert', false]],
+    );
+    assert.match(alerting[0]!.detail, /int_test/);
+    assert.equal(riskDeclineOf(alerting), undefined);
+
+    const declining = evaluateDetailsRiskRules(detailsFacts({ amountCents: 99_999, merchantText: 'Amazon' }), only('attestationMismatch', {}, 'decline'));
+    assert.equal(riskDeclineOf(declining)?.rule, 'attestationMismatch');
+    const dry = evaluateDetailsRiskRules(detailsFacts({ amountCents: 99_999, merchantText: 'Amazon' }), only('attestationMismatch', {}, 'decline', true));
+    assert.equal(riskDeclineOf(dry), undefined);
+    assert.deepEqual(evaluateDetailsRiskRules(detailsFacts({ amountCents: 99_999, merchantText: 'Walmart' }), only('cooldown')), [], 'disabled');
+  });
+
+  it('is never evaluated on an authorization, and the authorization rules never on details', () => {
+    const everything = { dryRun: false, rules: patchRiskRules(riskPresets.paranoid, { attestationMismatch: { enabled: true, action: 'decline' } }) };
+    const noisy = facts({ attestation: 'unattested', intentMatch: 'mismatched' });
+    assert.ok(!fired(everything, noisy).includes('attestationMismatch'));
+    assert.deepEqual(
+      evaluateDetailsRiskRules(detailsFacts({ amountCents: 99_999, merchantText: 'Walmart' }), everything).map((firing) => firing.rule),
+      ['attestationMismatch'],
     );
   });
 });
@@ -156,6 +193,8 @@ describe('the settings cascade', () => {
     for (const rule of ['velocity', 'duplicate', 'spendSpike', 'cooldown'] as const) {
       assert.ok(riskPresets.strict[rule].enabled && riskPresets.paranoid[rule].enabled, rule);
     }
+    for (const preset of ['permissive', 'moderate', 'strict'] as const) assert.deepEqual(riskPresets[preset].attestationMismatch, { enabled: true, action: 'alert' }, preset);
+    assert.deepEqual(riskPresets.paranoid.attestationMismatch, { enabled: true, action: 'decline' });
     assert.ok(riskPresets.paranoid.velocity.maxPerHour < riskPresets.strict.velocity.maxPerHour);
     assert.ok(riskPresets.strict.velocity.maxPerHour < riskPresets.moderate.velocity.maxPerHour);
   });

@@ -261,6 +261,12 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       return { withdrawalId };
     };
     const freshUser: Fresh = async () => newUser();
+    /** A user whose application waits for an operator's decision. */
+    const freshUserInReview: Fresh = async () => {
+      const user = await newUser();
+      await owner('POST', `/v1/sandbox/users/${user.userId}/verification`, { outcome: 'manualReview' });
+      return user;
+    };
     const newAuthorization = async (world: World): Promise<string> => {
       const transaction = await owner('POST', '/v1/sandbox/authorizations', { cardId: world.networkCardId, amount: 100, merchant: { name: 'Amazon' } });
       assert.equal(transaction.status, 'pending', `arrange an authorization: ${JSON.stringify(transaction)}`);
@@ -314,6 +320,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/verification/user/{userId}': {},
       'GET /v1/verification/user/{userId}/link': { fresh: freshUser },
       'POST /v1/sandbox/users/{id}/verification': { fresh: freshUser, body: () => ({ outcome: 'approved' }) },
+      'POST /v1/users/{id}/verification/decision': { fresh: freshUserInReview, body: () => ({ outcome: 'approved', reason: 'checked by hand' }) },
 
       'GET /v1/users/{id}/funding': {},
       'GET /v1/users/{id}/deposits': {},

@@ -116,7 +116,7 @@ for (const kind of storeKinds) {
       assert.equal(typeof details.json.pan, 'string');
     });
 
-    it('POST /v1/cards/{id}/details returns "Intent declaration required": the intent expired (1 hour without details being read)', async () => {
+    it('POST /v1/cards/{id}/details after the intent expired (1 hour without details being read): seed 000 says "Intent declaration required"; cardrail names the cause, intent_expired', async () => {
       const holder = await fundedCardholder(testApp, 40_000);
       const inTime = await issueCard(testApp, holder, { type: 'single', maxAmount: 15_000 });
       const late = await issueCard(testApp, holder, { type: 'single', maxAmount: 15_000 });
@@ -129,8 +129,8 @@ for (const kind of storeKinds) {
       await advanceSandbox(testApp, 1);
       assert.equal((await testApp.request('GET', `/v1/intents/${lateIntent.json.id}`)).json.status, 'expired');
       const refused = await readDetails(testApp, holder, late.id);
-      assertError(refused, { status: 409, type: 'conflict_error', code: 'intent_required' });
-      assert.equal(refused.json.error.message, 'Intent declaration required');
+      assertError(refused, { status: 409, type: 'conflict_error', code: 'intent_expired' });
+      assert.ok(refused.json.error.message.includes(lateIntent.json.id), 'the message names the expired intent');
       // Declare again, then read the details at once.
       assert.equal((await declareIntent(testApp, holder, late.id)).statusCode, 200);
       assert.equal((await readDetails(testApp, holder, late.id)).statusCode, 200);

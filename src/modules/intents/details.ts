@@ -1,15 +1,20 @@
 // Card details (SPEC §4 "credential access"): the only way to a card's number. It needs a pending or revealed
-// intent on the card, moves it to `revealed` (24 h to be used), records a `credential.accessed` event whose id is
-// returned as `accessEventId`, and allows at most 10 reads per card per hour.
+// intent on the card (and says why when the one declared waits for approval or expired), moves it to `revealed`
+// (24 h to be used), records a `credential.accessed` event whose id is returned as `accessEventId`, and allows at most
+// 10 reads per card per hour. An attestation that contradicts the intent is answered with `warnings`, kept on the
+// access, and put to the risk rule attestationMismatch, which may refuse the details.
 import { AppError } from '../../domain/errors.js';
 import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-numbers.js';
-import { revealedLifetimeMs } from '../../domain/intents.js';
+import { attestationWarnings, effectiveIntentStatus, revealedLifetimeMs, type AttestationWarning } from '../../domain/intents.js';
+import { evaluateDetailsRiskRules, riskDeclineOf, type DetailsRiskFacts } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { getAgent } from '../agents/service.js';
 import { getCardForUpdate } from '../cards/service.js';
 import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
 import { visibleTo, type Principal } from '../principal.js';
+import { recordRiskFirings } from '../risk/service.js';
+import { riskSettingsFor } from '../risk/settings.js';
 import type { Scope } from '../scope.js';
 import type { CardDetailsInput } from './schemas.js';
 import { intentFromRow, presentIntent, type Intent, type IntentRow } from './service.js';
@@ -31,6 +36,30 @@ async function usableIntent(tx: Sql, cardId: string, named: string | undefined, 
   return row === undefined ? undefined : intentFromRow(row);
 }
 
+/**
+ * Why no intent serves, in the agent's terms: the named intent (else one waiting for approval, else the card's most
+ * recent) is waiting for approval or has expired; anything else — none, unknown, another card's, canceled, rejected,
+ * used — is `intent_required`.
+ */
+async function noUsableIntentError(tx: Sql, cardId: string, named: string | undefined, nowMs: number): Promise<AppError> {
+  const param = named === undefined ? undefined : 'intentId';
+  const row =
+    named === undefined
+      ? ((await tx.get<IntentRow>(`SELECT * FROM intents WHERE card_id = ? AND status = 'pending_approval' AND expires_at > ? ORDER BY id DESC LIMIT 1`, [cardId, nowMs])) ??
+        (await tx.get<IntentRow>('SELECT * FROM intents WHERE card_id = ? ORDER BY id DESC LIMIT 1', [cardId])))
+      : await tx.get<IntentRow>('SELECT * FROM intents WHERE card_id = ? AND (id = ? OR client_intent_id = ?) ORDER BY id DESC LIMIT 1', [cardId, named, named]);
+  if (row === undefined) return new AppError('intent_required', { param });
+  const expiresAtMs = Number(row.expires_at);
+  switch (effectiveIntentStatus(row.status, expiresAtMs, nowMs)) {
+    case 'pending_approval':
+      return new AppError('intent_pending_approval', { intentId: row.id, param });
+    case 'expired':
+      return new AppError('intent_expired', { intentId: row.id, expiredAt: new Date(expiresAtMs).toISOString(), cardId, param });
+    default:
+      return new AppError('intent_required', { param });
+  }
+}
+
 export interface CardDetails {
   accessEventId: string;
   pan: string;
@@ -39,7 +68,12 @@ export interface CardDetails {
   expirationYear: string;
   last4: string;
   intentId: string;
+  /** Where the attestation contradicts the intent; empty when it agrees. */
+  warnings: AttestationWarning[];
 }
+
+/** Details are served, or refused by the attestationMismatch rule after its alert was recorded (which must commit). */
+export type CardDetailsOutcome = { kind: 'served'; details: CardDetails } | { kind: 'refused'; error: AppError };
 
 export async function accessCardDetails(
   tx: Sql,
@@ -49,7 +83,7 @@ export async function accessCardDetails(
   input: CardDetailsInput,
   secrets: VaultSecrets,
   nowMs: number,
-): Promise<CardDetails> {
+): Promise<CardDetailsOutcome> {
   const card = await getCardForUpdate(tx, scope, cardId);
   if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
   if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
@@ -57,12 +91,28 @@ export async function accessCardDetails(
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
 
   const intent = await usableIntent(tx, card.id, input.intentId, nowMs);
-  if (intent === undefined) throw new AppError('intent_required', { param: input.intentId === undefined ? undefined : 'intentId' });
+  if (intent === undefined) throw await noUsableIntentError(tx, card.id, input.intentId, nowMs);
 
   const recent = await tx.all<{ accessed_at: number }>('SELECT accessed_at FROM card_detail_accesses WHERE card_id = ? AND accessed_at > ? ORDER BY accessed_at', [card.id, nowMs - hourMs]);
   if (recent.length >= detailsAccessesPerHourMax) {
     const retryAfterSeconds = Math.max(1, Math.ceil((recent[0]!.accessed_at + hourMs - nowMs) / 1000));
     throw new AppError('details_rate_limited', { cardId: card.id, limit: detailsAccessesPerHourMax, retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+  }
+
+  // The attestation against the intent; the risk settings are read only when there is something to judge.
+  const warnings = attestationWarnings({ amountCents: intent.amountCents, merchantText: intent.merchantText }, { amountCents: input.expectedAmount, merchantText: input.merchantText });
+  const riskFacts: DetailsRiskFacts = {
+    intentId: intent.id,
+    declared: { amountCents: intent.amountCents, merchantText: intent.merchantText },
+    attested: { amountCents: input.expectedAmount, merchantText: input.merchantText },
+    mismatches: warnings,
+  };
+  const firings = warnings.length === 0 ? [] : evaluateDetailsRiskRules(riskFacts, await riskSettingsFor(tx, scope, card.agentId, card.id));
+  const decline = riskDeclineOf(firings);
+  if (decline !== undefined) {
+    await recordRiskFirings(tx, scope, [decline], { card, facts: riskFacts, accessEventId: undefined }, true, nowMs);
+    const mismatches = warnings.map((warning) => (warning.field === 'merchantText' ? 'another merchant' : 'an amount outside the tolerance')).join(', ');
+    return { kind: 'refused', error: new AppError('attestation_mismatch', { intentId: intent.id, mismatches, param: warnings[0]!.field }) };
   }
 
   const revealed: Intent =
@@ -81,6 +131,7 @@ export async function accessCardDetails(
       summary: input.summary,
       expectedAmount: input.expectedAmount,
       merchantText: input.merchantText,
+      warnings,
       accessedBy: { kind: principal.kind, id: principal.id },
       intent: presentIntent(revealed, nowMs),
     },
@@ -95,16 +146,28 @@ export async function accessCardDetails(
     nowMs,
     intent.id,
   ]);
-  await tx.run('INSERT INTO card_detail_accesses (id, card_id, intent_id, accessed_at) VALUES (?, ?, ?, ?)', [accessEventId, card.id, intent.id, nowMs]);
+  await tx.run('INSERT INTO card_detail_accesses (id, card_id, intent_id, accessed_at, warnings) VALUES (?, ?, ?, ?, ?)', [
+    accessEventId,
+    card.id,
+    intent.id,
+    nowMs,
+    warnings.length === 0 ? null : JSON.stringify(warnings),
+  ]);
+  // After the access (so credential.accessed precedes them): alert, or freeze the card or suspend the agent.
+  if (firings.length > 0) await recordRiskFirings(tx, scope, firings, { card, facts: riskFacts, accessEventId }, false, nowMs);
 
   const pan = decryptPan(secrets, card.panCiphertext);
   return {
-    accessEventId,
-    pan,
-    cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
-    expirationMonth: formatExpirationMonth(card.expirationMonth),
-    expirationYear: formatExpirationYear(card.expirationYear),
-    last4: card.last4,
-    intentId: intent.id,
+    kind: 'served',
+    details: {
+      accessEventId,
+      pan,
+      cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
+      expirationMonth: formatExpirationMonth(card.expirationMonth),
+      expirationYear: formatExpirationYear(card.expirationYear),
+      last4: card.last4,
+      intentId: intent.id,
+      warnings,
+    },
   };
 }

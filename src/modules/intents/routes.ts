@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
+import { CommittedRefusal, defineRoute } from '../../http/route.js';
 import { accessCardDetails } from './details.js';
 import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody, intentListSchema, intentSchema, listIntentsQuery } from './schemas.js';
 import { decideIntent, declareIntent, getIntent, listCardIntents, presentIntent } from './service.js';
@@ -65,15 +65,17 @@ export const intentRoutes = [
     operationId: 'getCardDetails',
     summary: 'Read the card number, CVV and expiry for a declared intent (409 intent_required without one)',
     description:
-      'Needs a `pending` or `revealed` intent on the card (the named one, else the most recent). Moves it to `revealed`, valid 24 h for a transaction, and records a `credential.accessed` event whose id is `accessEventId`. At most 10 reads per card per hour.',
+      'Needs a `pending` or `revealed` intent on the card (the named one, else the most recent); one waiting for approval answers 409 `intent_pending_approval`, an expired one 409 `intent_expired`. Moves it to `revealed`, valid 24 h for a transaction, and records a `credential.accessed` event whose id is `accessEventId`. At most 10 reads per card per hour. When `merchantText` or `expectedAmount` contradicts the intent (another merchant, or an amount outside the tolerance) the answer carries `warnings`, the access records them, and the risk rule `attestationMismatch` applies (`decline`: 409 `attestation_mismatch`).',
     tag: 'Cards',
     params: idParams,
     body: cardDetailsBody,
     response: cardDetailsSchema,
     secretFields: ['pan', 'cvv'],
-    handler: async ({ sql, scope, principal, params, body, nowMs, app }) => ({
-      object: 'card_details' as const,
-      ...(await accessCardDetails(sql, scope, principal, params.id, body, app.secrets, nowMs)),
-    }),
+    handler: async ({ sql, scope, principal, params, body, nowMs, app }) => {
+      const outcome = await accessCardDetails(sql, scope, principal, params.id, body, app.secrets, nowMs);
+      // A refusal by the risk rule keeps its alert: it commits with the 409.
+      if (outcome.kind === 'refused') return new CommittedRefusal(outcome.error);
+      return { object: 'card_details' as const, ...outcome.details };
+    },
   }),
 ];

@@ -55,4 +55,13 @@ export const cardDetailsSchema = z.object({
   expirationYear: z.string(),
   last4: z.string(),
   intentId: z.string(),
+  warnings: z
+    .array(
+      z.object({
+        code: z.string().describe('attestation_mismatch'),
+        field: z.string().describe('The attestation field that contradicts the intent: merchantText or expectedAmount'),
+        message: z.string(),
+      }),
+    )
+    .describe('Where the attestation contradicts the declared intent (another merchant, or an amount outside the tolerance); empty when it agrees'),
 });

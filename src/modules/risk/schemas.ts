@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { riskActions, riskParameterBounds, riskPresetNames, riskRuleNames } from '../../domain/risk-rules.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 
-const action = z.enum(riskActions).describe('alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval; decline: refuse the authorization');
+const action = z
+  .enum(riskActions)
+  .describe('alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)');
 const enabled = z.boolean();
 
 function bounded(name: keyof typeof riskParameterBounds, description: string) {
@@ -31,6 +33,7 @@ export const riskRulesSchema = z.object({
   unattestedSpend: z.object({ enabled, action }),
   intentMismatch: z.object({ enabled, action }),
   cooldown: z.object({ enabled, action, minutes: parameters.minutes }),
+  attestationMismatch: z.object({ enabled, action }),
 });
 
 /** Organization PATCH: any subset of rules and fields; what is absent stays. */
@@ -42,6 +45,7 @@ export const riskRulesPatchSchema = z.strictObject({
   unattestedSpend: z.strictObject({ enabled: enabled.optional(), action: action.optional() }).optional(),
   intentMismatch: z.strictObject({ enabled: enabled.optional(), action: action.optional() }).optional(),
   cooldown: z.strictObject({ enabled: enabled.optional(), action: action.optional(), minutes: parameters.minutes.optional() }).optional(),
+  attestationMismatch: z.strictObject({ enabled: enabled.optional(), action: action.optional() }).optional(),
 });
 
 export const patchRiskSettingsBody = z.strictObject({
@@ -78,6 +82,7 @@ export const riskOverridesPatchBody = z.strictObject({
       unattestedSpend: nullable(z.strictObject({ enabled: nullable(enabled), action: nullable(action) })),
       intentMismatch: nullable(z.strictObject({ enabled: nullable(enabled), action: nullable(action) })),
       cooldown: nullable(z.strictObject({ enabled: nullable(enabled), action: nullable(action), minutes: nullable(parameters.minutes) })),
+      attestationMismatch: nullable(z.strictObject({ enabled: nullable(enabled), action: nullable(action) })),
     })
     .optional(),
 });

@@ -1,9 +1,17 @@
 // The risk engine's use cases beyond settings: carrying out what fired rules ask (freeze the card, suspend the
-// agent) inside the authorization's transaction, recording each firing as an alert with its `risk.<rule>` event,
-// the alert list, and resolving alerts. Agent and card overrides are read and written here too.
+// agent) inside the authorization's (or the card-details read's) transaction, recording each firing as an alert with
+// its `risk.<rule>` event, the alert list, and resolving alerts. Agent and card overrides are read and written here too.
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import { effectiveRiskSettings, riskEventType, riskRuleSnakeName, type RiskFacts, type RiskFiring, type RiskOverridesPatch } from '../../domain/risk-rules.js';
+import {
+  effectiveRiskSettings,
+  riskEventType,
+  riskRuleSnakeName,
+  type DetailsRiskFacts,
+  type RiskFacts,
+  type RiskFiring,
+  type RiskOverridesPatch,
+} from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { getAgent, suspendAgentIfActive } from '../agents/service.js';
 import { freezeCard, getCard, systemActor, updateCard, type Card } from '../cards/service.js';
@@ -97,12 +105,16 @@ export function presentRiskAlert(alert: RiskAlert) {
   };
 }
 
-/** What one authorization's firings are about. */
-export interface RiskSubject {
-  card: Card;
-  transactionId: string;
-  facts: RiskFacts;
-}
+/** What one authorization's firings are about, or one card-details read's. */
+export type RiskSubject =
+  | { card: Card; transactionId: string; facts: RiskFacts }
+  | {
+      card: Card;
+      transactionId?: undefined;
+      facts: DetailsRiskFacts;
+      /** The credential.accessed event of the read; undefined when the details were refused. */
+      accessEventId: string | undefined;
+    };
 
 /** The statusReason a rule's freeze or suspension leaves: `risk_<rule>`, e.g. `risk_velocity`. */
 export function riskStatusReason(firing: RiskFiring): `risk_${string}` {
@@ -129,9 +141,9 @@ async function carryOut(tx: Sql, scope: Scope, firing: RiskFiring, subject: Risk
 }
 
 /**
- * Acts on and records firings of one authorization, in its transaction: the action first (so `card.frozen` or
- * `agent.suspended` precede it), then the alert and its `risk.<rule>` event carrying the outcome. `declined` says
- * the authorization was refused by these firings' decline.
+ * Acts on and records firings of one authorization (or card-details read), in its transaction: the action first (so
+ * `card.frozen` or `agent.suspended` precede it), then the alert and its `risk.<rule>` event carrying the outcome.
+ * `declined` says the authorization (or the details) was refused by these firings' decline.
  */
 export async function recordRiskFirings(tx: Sql, scope: Scope, firings: readonly RiskFiring[], subject: RiskSubject, declined: boolean, nowMs: number): Promise<RiskAlert[]> {
   const alerts: RiskAlert[] = [];
@@ -146,11 +158,11 @@ export async function recordRiskFirings(tx: Sql, scope: Scope, firings: readonly
       dryRun: firing.dryRun,
       status: 'open',
       detail: firing.detail,
-      facts: factsOfAlert(subject.facts),
+      facts: factsOfAlert(subject),
       cardId: subject.card.id,
       agentId: subject.card.agentId,
       userId: subject.card.userId,
-      transactionId: subject.transactionId,
+      transactionId: subject.transactionId ?? null,
       resolutionNote: null,
       resolvedBy: null,
       resolvedAtMs: null,
@@ -182,7 +194,20 @@ export async function recordRiskFirings(tx: Sql, scope: Scope, firings: readonly
   return alerts;
 }
 
-function factsOfAlert(facts: RiskFacts): Record<string, unknown> {
+function factsOfAlert(subject: RiskSubject): Record<string, unknown> {
+  if (subject.transactionId === undefined) {
+    const { facts } = subject;
+    return {
+      intentId: facts.intentId,
+      accessEventId: subject.accessEventId ?? null,
+      declaredAmount: facts.declared.amountCents,
+      declaredMerchant: facts.declared.merchantText,
+      expectedAmount: facts.attested.amountCents,
+      merchantText: facts.attested.merchantText,
+      mismatches: facts.mismatches.map((mismatch) => mismatch.field),
+    };
+  }
+  const { facts } = subject;
   return {
     amount: facts.amountCents,
     merchant: facts.merchantNormalizedName,

@@ -40,6 +40,16 @@ export type UpdateUserInput = z.infer<typeof updateUserBody>;
 
 export const userIdParams = z.object({ id: z.string().min(1).max(64) });
 
+export const verificationDecisionSchema = z
+  .object({
+    outcome: z.enum(applicationStatuses).describe('The applicationStatus the operator decided: approved or rejected'),
+    reason: z.string().nullable().describe('Why, as the operator gave it'),
+    decidedBy: z.object({ kind: z.literal('apiKey'), id: z.string().describe('The API key (key_…) that decided') }),
+    decidedAt: z.string(),
+  })
+  .nullable()
+  .describe("The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it");
+
 export const userSchema = z.object({
   object: z.literal('user'),
   id: z.string(),
@@ -50,6 +60,7 @@ export const userSchema = z.object({
   address: addressSchema.nullable(),
   applicationStatus: z.enum(applicationStatuses),
   rejectionReason: z.string().nullable(),
+  verificationDecision: verificationDecisionSchema,
   metadata: z.record(z.string(), z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -21,9 +21,19 @@ export interface User {
   metadata: Record<string, string>;
   applicationStatus: ApplicationStatus;
   rejectionReason: string | null;
+  /** The operator's decision that set the current applicationStatus; null when the KYC provider or the sandbox set it. */
+  verificationDecision: VerificationDecision | null;
   fundingIndex: number;
   createdAtMs: number;
   updatedAtMs: number;
+}
+
+/** Who decided an application by hand, and why (`POST /v1/users/{id}/verification/decision`). */
+export interface VerificationDecision {
+  /** The API key that decided. */
+  decidedBy: string;
+  reason: string | null;
+  decidedAtMs: number;
 }
 
 interface UserRow {
@@ -38,6 +48,9 @@ interface UserRow {
   metadata: string | null;
   application_status: ApplicationStatus;
   rejection_reason: string | null;
+  verification_decided_by: string | null;
+  verification_decision_reason: string | null;
+  verification_decided_at: number | null;
   funding_index: number;
   created_at: number;
   updated_at: number;
@@ -56,6 +69,10 @@ function fromRow(row: UserRow): User {
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
     applicationStatus: row.application_status,
     rejectionReason: row.rejection_reason,
+    verificationDecision:
+      row.verification_decided_by === null
+        ? null
+        : { decidedBy: row.verification_decided_by, reason: row.verification_decision_reason, decidedAtMs: Number(row.verification_decided_at) },
     fundingIndex: row.funding_index,
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
@@ -73,9 +90,22 @@ export function presentUser(user: User) {
     address: user.address,
     applicationStatus: user.applicationStatus,
     rejectionReason: user.rejectionReason,
+    verificationDecision: presentVerificationDecision(user),
     metadata: user.metadata,
     createdAt: new Date(user.createdAtMs).toISOString(),
     updatedAt: new Date(user.updatedAtMs).toISOString(),
+  };
+}
+
+/** The operator's decision as the user and verification objects show it. */
+export function presentVerificationDecision(user: User) {
+  const decision = user.verificationDecision;
+  if (decision === null) return null;
+  return {
+    outcome: user.applicationStatus,
+    reason: decision.reason,
+    decidedBy: { kind: 'apiKey' as const, id: decision.decidedBy },
+    decidedAt: new Date(decision.decidedAtMs).toISOString(),
   };
 }
 
@@ -105,6 +135,7 @@ export async function createUser(tx: Sql, scope: Scope, input: CreateUserInput, 
     metadata: input.metadata ?? {},
     applicationStatus: 'notStarted',
     rejectionReason: null,
+    verificationDecision: null,
     fundingIndex: await nextFundingIndex(tx, scope),
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
@@ -176,19 +207,44 @@ export async function updateUser(tx: Sql, scope: Scope, userId: string, patch: U
 
 export async function writeUser(tx: Sql, user: User): Promise<void> {
   await tx.run(
-    `UPDATE users SET first_name = ?, last_name = ?, email = ?, date_of_birth = ?, address = ?, metadata = ?, application_status = ?, rejection_reason = ?, updated_at = ?
+    `UPDATE users SET first_name = ?, last_name = ?, email = ?, date_of_birth = ?, address = ?, metadata = ?, application_status = ?, rejection_reason = ?,
+       verification_decided_by = ?, verification_decision_reason = ?, verification_decided_at = ?, updated_at = ?
      WHERE id = ?`,
-    [user.firstName, user.lastName, user.email, user.dateOfBirth, user.address === null ? null : JSON.stringify(user.address), JSON.stringify(user.metadata), user.applicationStatus, user.rejectionReason, user.updatedAtMs, user.id],
+    [
+      user.firstName,
+      user.lastName,
+      user.email,
+      user.dateOfBirth,
+      user.address === null ? null : JSON.stringify(user.address),
+      JSON.stringify(user.metadata),
+      user.applicationStatus,
+      user.rejectionReason,
+      user.verificationDecision?.decidedBy ?? null,
+      user.verificationDecision?.reason ?? null,
+      user.verificationDecision?.decidedAtMs ?? null,
+      user.updatedAtMs,
+      user.id,
+    ],
   );
 }
 
 /**
  * Moves an application to a new status with its events: `user.verification_updated` on every change, plus
- * `user.approved` or `user.rejected` when it ends there.
+ * `user.approved` or `user.rejected` when it ends there. `decision` is the operator's who decided by hand; any other
+ * change (the KYC provider, the sandbox) clears an earlier operator decision, so the user shows how its current
+ * status came about.
  */
-export async function setApplicationStatus(tx: Sql, scope: Scope, user: User, status: ApplicationStatus, rejectionReason: string | null, nowMs: number): Promise<User> {
-  if (user.applicationStatus === status && user.rejectionReason === rejectionReason) return user;
-  const updated: User = { ...user, applicationStatus: status, rejectionReason: status === 'rejected' ? rejectionReason : null, updatedAtMs: nowMs };
+export async function setApplicationStatus(
+  tx: Sql,
+  scope: Scope,
+  user: User,
+  status: ApplicationStatus,
+  rejectionReason: string | null,
+  nowMs: number,
+  decision: VerificationDecision | null = null,
+): Promise<User> {
+  if (user.applicationStatus === status && user.rejectionReason === rejectionReason && decision === null) return user;
+  const updated: User = { ...user, applicationStatus: status, rejectionReason: status === 'rejected' ? rejectionReason : null, verificationDecision: decision, updatedAtMs: nowMs };
   await writeUser(tx, updated);
   const presented = presentUser(updated);
   await recordEvent(tx, scope, 'user.verification_updated', presented, nowMs);

@@ -6,6 +6,9 @@ import type { Address } from '../users/schemas.js';
 
 export const kycOutcomes = ['approved', 'rejected', 'manualReview', 'documentRequired'] as const;
 export type KycOutcome = (typeof kycOutcomes)[number];
+/** What an operator may decide an application the provider left in manualReview or documentRequired. */
+export const operatorOutcomes = ['approved', 'rejected'] as const;
+export type OperatorOutcome = (typeof operatorOutcomes)[number];
 
 export interface KycApplication {
   userId: string;

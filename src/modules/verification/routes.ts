@@ -1,13 +1,22 @@
 import { defineRoute } from '../../http/route.js';
+import { userIdParams } from '../users/schemas.js';
 import {
   createVerificationBody,
   sandboxOutcomeBody,
   sandboxUserParams,
+  verificationDecisionBody,
   verificationLinkSchema,
   verificationStatusSchema,
   verificationUserParams,
 } from './schemas.js';
-import { getVerificationStatus, issueVerificationLink, presentVerificationLink, presentVerificationStatus, setSandboxVerificationOutcome } from './service.js';
+import {
+  decideVerification,
+  getVerificationStatus,
+  issueVerificationLink,
+  presentVerificationLink,
+  presentVerificationStatus,
+  setSandboxVerificationOutcome,
+} from './service.js';
 
 const tag = 'Verification';
 
@@ -44,6 +53,20 @@ export const verificationRoutes = [
     // A GET that writes (the seeds define it so): GET routes get the read connection, so it opens its own transaction.
     handler: async ({ app, scope, params, nowMs, baseUrl }) =>
       presentVerificationLink(await app.db.transaction((tx) => issueVerificationLink(tx, scope, params.userId, nowMs)), baseUrl),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/users/{id}/verification/decision',
+    operationId: 'decideVerification',
+    summary: "The operator's decision on an application in manualReview or documentRequired: approved or rejected, with a reason",
+    description:
+      'API keys only, sandbox and live. Allowed only while applicationStatus is manualReview or documentRequired (409 verification_not_awaiting_decision otherwise). Records the deciding key and the reason (`decision`), stores `reason` as the rejectionReason when rejected, and sends user.verification_updated plus user.approved or user.rejected.',
+    tag,
+    params: userIdParams,
+    body: verificationDecisionBody,
+    response: verificationStatusSchema,
+    handler: async ({ sql, scope, principal, params, body, nowMs }) =>
+      presentVerificationStatus(await decideVerification(sql, scope, principal, params.id, body.outcome, body.reason, nowMs)),
   }),
   defineRoute({
     method: 'POST',

@@ -1,7 +1,7 @@
 // Shapes of the verification API and of the hosted identity form, with the form's validation rules.
 import { z } from 'zod';
-import { applicationStatuses, type Address } from '../users/schemas.js';
-import { kycOutcomes } from './provider.js';
+import { applicationStatuses, verificationDecisionSchema, type Address } from '../users/schemas.js';
+import { kycOutcomes, operatorOutcomes } from './provider.js';
 
 export const verificationLinkValidityMs = 7 * 24 * 3600 * 1000;
 export const minimumAgeYears = 18;
@@ -13,6 +13,11 @@ export const sandboxUserParams = z.object({ id: z.string().min(1).max(64) });
 export const sandboxOutcomeBody = z.object({
   outcome: z.enum([...kycOutcomes, 'pending']).describe('The applicationStatus to move the user to'),
   reason: z.string().trim().min(1).max(500).optional().describe('The rejectionReason when outcome is rejected'),
+});
+
+export const verificationDecisionBody = z.strictObject({
+  outcome: z.enum(operatorOutcomes).describe('approved or rejected'),
+  reason: z.string().trim().min(1).max(500).optional().describe('Why; kept with the decision, and the rejectionReason when rejected (default: identity could not be verified)'),
 });
 
 export const verificationLinkSchema = z.object({
@@ -29,6 +34,7 @@ export const verificationStatusSchema = z.object({
   userId: z.string(),
   applicationStatus: z.enum(applicationStatuses),
   rejectionReason: z.string().nullable(),
+  decision: verificationDecisionSchema,
   submittedAt: z.string().nullable().describe('When the person last submitted the hosted form'),
   expiresAt: z.string().nullable().describe('When the most recent link expires (or expired)'),
 });

@@ -1,6 +1,7 @@
 // Identity verification (KYC): verification links, the hosted form's submission decided by the KYC provider, the
-// status an integrator reads, and the sandbox's way to force an outcome. Every status change goes through
-// setApplicationStatus so its events are recorded with it. Only a SHA-256 hash of a link's token is stored.
+// status an integrator reads, the sandbox's way to force an outcome and the operator's decision of an application
+// the provider left open. Every decision goes through applyKycDecision (and so setApplicationStatus), so its events
+// are recorded with it. Only a SHA-256 hash of a link's token is stored.
 import { randomBytes } from 'node:crypto';
 import { environmentTimeMs, type Environment } from '../../domain/clock.js';
 import { hashCredential } from '../../domain/credentials.js';
@@ -10,8 +11,9 @@ import { forUpdate, type Sql } from '../../store/database.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
 import type { Scope } from '../scope.js';
 import type { ApplicationStatus } from '../users/schemas.js';
-import { getUser, getUserForUpdate, setApplicationStatus, writeUser, type User } from '../users/service.js';
-import { kycProviderFor, sandboxRejectionReason } from './provider.js';
+import type { Principal } from '../principal.js';
+import { getUser, getUserForUpdate, presentVerificationDecision, setApplicationStatus, writeUser, type User } from '../users/service.js';
+import { kycProviderFor, sandboxRejectionReason, type OperatorOutcome } from './provider.js';
 import { parseIdentityForm, verificationLinkValidityMs, type IdentityFormErrors, type IdentityFormValues } from './schemas.js';
 
 export interface Verification {
@@ -136,9 +138,25 @@ export function presentVerificationStatus(status: VerificationStatus) {
     userId: status.user.id,
     applicationStatus: status.user.applicationStatus,
     rejectionReason: status.user.rejectionReason,
+    decision: presentVerificationDecision(status.user),
     submittedAt: status.lastSubmittedAtMs === null ? null : new Date(Number(status.lastSubmittedAtMs)).toISOString(),
     expiresAt: status.latestLink === undefined ? null : new Date(status.latestLink.expiresAtMs).toISOString(),
   };
+}
+
+interface KycDecisionToApply {
+  outcome: ApplicationStatus;
+  /** The rejectionReason when rejected (default: the provider's generic one); an operator's reason in any case. */
+  reason?: string | undefined;
+  /** The API key of the operator who decided; absent for the provider and the sandbox. */
+  decidedBy?: string | undefined;
+}
+
+/** One way to apply a KYC decision, whoever made it (provider, sandbox, operator): status, reason and events. */
+async function applyKycDecision(tx: Sql, scope: Scope, user: User, decision: KycDecisionToApply, nowMs: number): Promise<User> {
+  const rejectionReason = decision.outcome === 'rejected' ? (decision.reason ?? sandboxRejectionReason) : null;
+  const operatorDecision = decision.decidedBy === undefined ? null : { decidedBy: decision.decidedBy, reason: decision.reason ?? null, decidedAtMs: nowMs };
+  return setApplicationStatus(tx, scope, user, decision.outcome, rejectionReason, nowMs, operatorDecision);
 }
 
 /** Sandbox: move a user to any status as if the provider had decided, with the same events. */
@@ -151,7 +169,31 @@ export async function setSandboxVerificationOutcome(
   nowMs: number,
 ): Promise<VerificationStatus> {
   const user = await getUserForUpdate(tx, scope, userId);
-  await setApplicationStatus(tx, scope, user, outcome, outcome === 'rejected' ? (reason ?? sandboxRejectionReason) : null, nowMs);
+  await applyKycDecision(tx, scope, user, { outcome, reason }, nowMs);
+  return getVerificationStatus(tx, scope, userId);
+}
+
+/** The statuses the provider leaves for a person to decide (SPEC §4): only these take an operator's decision. */
+const awaitingOperatorStatuses: ReadonlySet<ApplicationStatus> = new Set(['manualReview', 'documentRequired']);
+
+/**
+ * The operator decides an application the provider left in manualReview or documentRequired, in either environment,
+ * with the deciding API key and the reason kept on the user and the same events as the provider's decision.
+ */
+export async function decideVerification(
+  tx: Sql,
+  scope: Scope,
+  principal: Principal,
+  userId: string,
+  outcome: OperatorOutcome,
+  reason: string | undefined,
+  nowMs: number,
+): Promise<VerificationStatus> {
+  const user = await getUserForUpdate(tx, scope, userId);
+  if (!awaitingOperatorStatuses.has(user.applicationStatus)) {
+    throw new AppError('verification_not_awaiting_decision', { userId: user.id, applicationStatus: user.applicationStatus });
+  }
+  await applyKycDecision(tx, scope, user, { outcome, reason, decidedBy: principal.id }, nowMs);
   return getVerificationStatus(tx, scope, userId);
 }
 
@@ -224,7 +266,7 @@ export async function submitVerificationForm(tx: Sql, token: string, form: unkno
   await writeUser(tx, withIdentity);
   const pending = await setApplicationStatus(tx, scope, withIdentity, 'pending', null, nowMs);
   const decision = kycProviderFor(scope.environment).decide({ userId: user.id, ...identity });
-  const decided = await setApplicationStatus(tx, scope, pending, decision.outcome, decision.outcome === 'rejected' ? (decision.reason ?? sandboxRejectionReason) : null, nowMs);
+  const decided = await applyKycDecision(tx, scope, pending, decision, nowMs);
   await tx.run('UPDATE verifications SET submitted_at = ? WHERE id = ?', [nowMs, verification.id]);
   return { kind: 'decided', applicationStatus: decided.applicationStatus, rejectionReason: decided.rejectionReason };
 }

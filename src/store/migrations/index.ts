@@ -526,6 +526,18 @@ CREATE TABLE webhook_attempts (
 )
 `,
   },
+  {
+    version: 10,
+    name: 'operator KYC decisions; attestation warnings on credential accesses',
+    // A user's verification_decided_by is the API key of the operator who decided the current applicationStatus
+    // (null when the KYC provider or the sandbox set it). A credential access keeps the warnings its answer carried.
+    sql: `
+ALTER TABLE users ADD COLUMN verification_decided_by TEXT;
+ALTER TABLE users ADD COLUMN verification_decision_reason TEXT;
+ALTER TABLE users ADD COLUMN verification_decided_at BIGINT;
+ALTER TABLE card_detail_accesses ADD COLUMN warnings TEXT
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,6 +1,8 @@
 // Card details over HTTP (SPEC §4 "credential access"): only with a pending or revealed intent on the card
-// (409 intent_required otherwise), the reveal and its 24 h lifetime, the credential.accessed event that
-// accessEventId names, the named intent, 10 reads per card per hour, and secrets kept out of storage and replays.
+// (409 intent_required otherwise, intent_pending_approval or intent_expired when the one declared waits for approval
+// or expired), the reveal and its 24 h lifetime, the credential.accessed event that accessEventId names, the named
+// intent, 10 reads per card per hour, and secrets kept out of storage and replays. Attestation warnings and the
+// attestationMismatch risk rule: test/modules/intents/attestation.test.ts.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { decryptPan, deriveCvv } from '../../../src/modules/cards/vault.js';
@@ -24,8 +26,10 @@ import {
 } from './arrange.js';
 
 const secrets = testSecrets();
-const detailsFields = ['accessEventId', 'cvv', 'expirationMonth', 'expirationYear', 'intentId', 'last4', 'object', 'pan'];
+const detailsFields = ['accessEventId', 'cvv', 'expirationMonth', 'expirationYear', 'intentId', 'last4', 'object', 'pan', 'warnings'];
 const intentRequired = { status: 409, type: 'conflict_error', code: 'intent_required' };
+const intentExpired = { status: 409, type: 'conflict_error', code: 'intent_expired' };
+const intentPendingApproval = { status: 409, type: 'conflict_error', code: 'intent_pending_approval' };
 
 /** Luhn, written out here rather than taken from the code under test. */
 function luhnValid(digits: string): boolean {
@@ -87,6 +91,7 @@ for (const kind of storeKinds) {
       assert.match(details.expirationYear, /^\d{4}$/);
       assert.equal(details.last4, details.pan.slice(-4));
       assert.equal(details.intentId, intent.id);
+      assert.deepEqual(details.warnings, [], 'the attestation agrees with the intent');
       // The card's own number, expiry and CVV as the vault holds them.
       assert.deepEqual({ pan: details.pan, cvv: details.cvv }, await storedCredentials(testApp, cardId));
       assert.deepEqual({ last4: details.last4, expirationMonth: details.expirationMonth, expirationYear: details.expirationYear }, {
@@ -115,6 +120,7 @@ for (const kind of storeKinds) {
       assert.equal(accessed.expectedAmount, headphonesDetails.expectedAmount);
       assert.equal(accessed.merchantText, 'Amazon');
       assert.equal(accessed.accessedBy.kind, 'agentToken');
+      assert.deepEqual(accessed.warnings, []);
       assert.equal(accessed.intent.status, 'revealed');
       assert.deepEqual(
         (await eventsAbout(testApp, cardId, 'credential.accessed')).map((row) => row.id),
@@ -205,11 +211,11 @@ for (const kind of storeKinds) {
       // Unknown.
       assertIntentRequired(await readDetails(testApp, cardId, token, { intentId: 'order-zzz' }), 'intentId');
 
-      // Expired: a pending intent an hour old (the revealed ones still serve).
+      // Expired: a pending intent an hour old answers intent_expired (the revealed ones still serve).
       const stale = await declareIntent(testApp, cardId, token, { intentId: 'order-s' });
       testApp.clock.advanceMs(60 * 60_000);
-      assertIntentRequired(await readDetails(testApp, cardId, token, { intentId: stale.id }), 'intentId');
-      assertIntentRequired(await readDetails(testApp, cardId, token, { intentId: 'order-s' }), 'intentId');
+      assertError(await readDetails(testApp, cardId, token, { intentId: stale.id }), { ...intentExpired, param: 'intentId' });
+      assertError(await readDetails(testApp, cardId, token, { intentId: 'order-s' }), { ...intentExpired, param: 'intentId' });
       const stillRevealed = await readDetails(testApp, cardId, token, { intentId: 'order-a' });
       assert.equal(stillRevealed.statusCode, 200, stillRevealed.body);
 
@@ -232,7 +238,7 @@ for (const kind of storeKinds) {
       assert.equal(await sandboxNowMs(testApp), revealedAtMs + dayMs - 1);
       assert.equal((await readDetails(testApp, cardId, token)).statusCode, 200);
       testApp.clock.advanceMs(1);
-      assertIntentRequired(await readDetails(testApp, cardId, token));
+      assertError(await readDetails(testApp, cardId, token), intentExpired);
       assert.equal((await getIntent(testApp, intent.id, token)).status, 'expired');
       assert.equal((await intentRow(testApp, intent.id)).status, 'revealed');
 
@@ -241,7 +247,56 @@ for (const kind of storeKinds) {
       const expired = await eventsAbout(testApp, intent.id, 'intent.expired');
       assert.equal(expired.length, 1);
       assert.equal(JSON.parse(expired[0]!.data).object.status, 'expired');
+      assertError(await readDetails(testApp, cardId, token), intentExpired);
+    });
+
+    it('an intent that expired answers 409 intent_expired, not intent_required; a newer one serves again', async () => {
+      const { token, cardId } = await agentWithCard(testApp);
+      const intent = await declareIntent(testApp, cardId, token, { intentId: 'order-x' });
+      await advanceSandboxClock(testApp, 3_600);
+      for (const response of [await readDetails(testApp, cardId, token), await readDetails(testApp, cardId, testApp.sandboxKey)]) {
+        assertError(response, intentExpired);
+        assert.ok(response.json.error.message.includes(intent.id), 'the message names the intent');
+      }
+      assertError(await readDetails(testApp, cardId, token, { intentId: intent.id }), { ...intentExpired, param: 'intentId' });
+      assertError(await readDetails(testApp, cardId, token, { intentId: 'order-x' }), { ...intentExpired, param: 'intentId' });
+      assert.equal((await eventsAbout(testApp, cardId, 'credential.accessed')).length, 0);
+
+      // A canceled most recent intent is no longer "expired": there is simply none to use.
+      const canceled = await declareIntent(testApp, cardId, token);
+      assert.equal((await testApp.request('POST', `/v1/intents/${canceled.id}/cancel`, { key: token })).statusCode, 200);
       assertIntentRequired(await readDetails(testApp, cardId, token));
+
+      const fresh = await declareIntent(testApp, cardId, token);
+      const served = await readDetails(testApp, cardId, token);
+      assert.equal(served.statusCode, 200, served.body);
+      assert.equal(served.json.intentId, fresh.id);
+    });
+
+    it('an intent waiting for approval answers 409 intent_pending_approval until an API key approves it', async () => {
+      const { token, cardId } = await agentWithCard(testApp, { card: { requireApproval: true } });
+      const intent = await declareIntent(testApp, cardId, token, { intentId: 'order-p' });
+      assert.equal(intent.status, 'pending_approval');
+      for (const response of [await readDetails(testApp, cardId, token), await readDetails(testApp, cardId, testApp.sandboxKey)]) {
+        assertError(response, intentPendingApproval);
+        assert.ok(response.json.error.message.includes(intent.id), 'the message names the intent');
+      }
+      assertError(await readDetails(testApp, cardId, token, { intentId: intent.id }), { ...intentPendingApproval, param: 'intentId' });
+      assertError(await readDetails(testApp, cardId, token, { intentId: 'order-p' }), { ...intentPendingApproval, param: 'intentId' });
+      assert.equal((await getIntent(testApp, intent.id)).status, 'pending_approval', 'untouched');
+      assert.equal((await eventsAbout(testApp, cardId, 'credential.accessed')).length, 0);
+
+      // Waiting for approval too long: it expired.
+      const late = await declareIntent(testApp, cardId, token, { intentId: 'order-late' });
+      await advanceSandboxClock(testApp, 24 * 3_600);
+      assertError(await readDetails(testApp, cardId, token, { intentId: late.id }), { ...intentExpired, param: 'intentId' });
+
+      const waiting = await declareIntent(testApp, cardId, token);
+      assertError(await readDetails(testApp, cardId, token), intentPendingApproval);
+      assert.equal((await testApp.request('POST', `/v1/intents/${waiting.id}/approve`)).statusCode, 200);
+      const served = await readDetails(testApp, cardId, token);
+      assert.equal(served.statusCode, 200, served.body);
+      assert.equal(served.json.intentId, waiting.id);
     });
 
     it('at most 10 reads per card per hour: the 11th is 429 details_rate_limited with Retry-After, and an hour later reads work again', async () => {

@@ -266,8 +266,8 @@ for (const kind of storeKinds) {
       );
       assert.deepEqual((await testApp.request('GET', `/v1/cards/${cardId}/intents?status=pending`)).json.data, []);
       const details = await readDetails(testApp, cardId, token);
-      assertError(details, { status: 409, type: 'conflict_error', code: 'intent_required' });
-      assert.equal(details.json.error.message, 'Intent declaration required');
+      assertError(details, { status: 409, type: 'conflict_error', code: 'intent_expired' });
+      assert.ok(details.json.error.message.includes(intent.id), 'the message names the expired intent');
       assertError(await testApp.request('POST', `/v1/intents/${intent.id}/cancel`, { key: token }), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
       assert.deepEqual(await eventsAbout(testApp, intent.id, 'intent.expired'), []);
 
@@ -295,7 +295,7 @@ for (const kind of storeKinds) {
       assert.equal((await intentRow(testApp, intent.id)).status, 'expired');
       assert.equal((await getIntent(testApp, intent.id, token)).status, 'expired');
       assert.equal((await eventsAbout(testApp, intent.id, 'intent.expired')).length, 1);
-      assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_required' });
+      assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_expired' });
     });
 
     it('one clock advance expires every due intent, more than one page of them', async () => {
@@ -330,7 +330,7 @@ for (const kind of storeKinds) {
       assert.equal(JSON.parse(waitingEvents[1]!.data).object.status, 'pending_approval');
 
       // Details while it waits: the most recent usable intent is the other one; named, this one is refused.
-      assertError(await readDetails(testApp, cardId, token, { intentId: waiting.id }), { status: 409, type: 'conflict_error', code: 'intent_required', param: 'intentId' });
+      assertError(await readDetails(testApp, cardId, token, { intentId: waiting.id }), { status: 409, type: 'conflict_error', code: 'intent_pending_approval', param: 'intentId' });
       assertError(await testApp.request('POST', `/v1/intents/${waiting.id}/approve`, { key: token }), { status: 403, type: 'authorization_error', code: 'insufficient_permissions' });
 
       // The API key approves 30 minutes later: pending for a full hour from the approval.
@@ -363,8 +363,8 @@ for (const kind of storeKinds) {
       const waiting = await declareIntent(testApp, cardId, token, { amount: 9_000 });
       assert.equal(waiting.status, 'pending_approval');
       const refused = await readDetails(testApp, cardId, token, { expectedAmount: 9_000 });
-      assertError(refused, { status: 409, type: 'conflict_error', code: 'intent_required' });
-      assert.equal(refused.json.error.message, 'Intent declaration required');
+      assertError(refused, { status: 409, type: 'conflict_error', code: 'intent_pending_approval' });
+      assert.ok(refused.json.error.message.includes(waiting.id), 'the message names the waiting intent');
       assert.equal((await testApp.request('POST', `/v1/intents/${waiting.id}/approve`)).statusCode, 200);
       const details = await readDetails(testApp, cardId, token, { expectedAmount: 9_000 });
       assert.equal(details.statusCode, 200, details.body);
@@ -380,7 +380,7 @@ for (const kind of storeKinds) {
       assert.equal((await testApp.request('POST', `/v1/intents/${waiting.id}/approve`)).statusCode, 200);
       await advanceSandboxClock(testApp, 3_600);
       assert.equal((await intentRow(testApp, waiting.id)).status, 'expired');
-      assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_required' });
+      assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_expired' });
     });
 
     it('a pending_approval intent nobody decides expires after 24 h and can no longer be approved', async () => {
