@@ -124,8 +124,8 @@ export const errorCatalogue = {
   invalid_idempotency_key: {
     type: 'invalid_request_error',
     status: 400,
-    message: 'Idempotency-Key must be 1 to 255 printable characters',
-    description: 'The `Idempotency-Key` header is empty or longer than 255 characters.',
+    message: 'Idempotency-Key must be 1 to 255 printable ASCII characters (letters, digits, punctuation, spaces); a UUID is a good choice',
+    description: 'The `Idempotency-Key` header is empty, longer than 255 characters, or holds characters outside printable ASCII. Use a UUID or another unique string per operation.',
   },
   invalid_cursor: {
     type: 'invalid_request_error',
@@ -139,6 +139,36 @@ export const errorCatalogue = {
     message: 'The request body exceeds {limitBytes} bytes',
     description: 'Bodies are limited in size; send less data.',
   },
+  malformed_request: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'The HTTP request could not be read: {reason}',
+    description: 'The request is not valid HTTP/1.1 (a Content-Length that does not match the body, broken chunked encoding, an invalid header, or bytes that are not HTTP). Send a well-formed request; most HTTP clients do.',
+  },
+  invalid_url: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'The URL is not valid: {reason}',
+    description: 'The path or query string could not be decoded (for example a `%` not followed by two hexadecimal digits). Percent-encode reserved characters in path segments and query values.',
+  },
+  request_timeout: {
+    type: 'invalid_request_error',
+    status: 408,
+    message: 'The request was not received in time',
+    description: 'The client did not finish sending the request within the server’s request timeout. Retry, sending the whole request promptly.',
+  },
+  url_too_long: {
+    type: 'invalid_request_error',
+    status: 414,
+    message: 'A path segment is longer than {limit} characters',
+    description: 'A path parameter exceeds the longest any id of the API can be. Check that the path holds an id (`card_…`) and not other data.',
+  },
+  headers_too_large: {
+    type: 'invalid_request_error',
+    status: 431,
+    message: 'The request line and headers exceed {limitBytes} bytes',
+    description: 'The URL or the headers are too large. Send large inputs in a JSON body, not in the query string.',
+  },
   unsupported_media_type: {
     type: 'invalid_request_error',
     status: 415,
@@ -151,6 +181,12 @@ export const errorCatalogue = {
     status: 422,
     message: 'Invalid value for {param}: {reason}',
     description: 'The field is well-formed but fails a constraint (length, pattern, enum, range). `param` names it.',
+  },
+  unknown_parameter: {
+    type: 'validation_error',
+    status: 422,
+    message: 'Unknown {kind} {param}: this endpoint does not define it; {hint}',
+    description: 'The request carries a body field or query parameter the endpoint does not define (often a misspelling, such as `limts` for `limits`). Nothing was changed: fix or remove the field. `param` names it.',
   },
   // webhooks (422)
   unknown_event_type: {

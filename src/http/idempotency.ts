@@ -32,7 +32,7 @@ interface IdempotencyRow {
 export function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined) return undefined;
-  if (value.length === 0 || value.length > maxKeyLength || !/^[\x21-\x7e]+$/.test(value)) throw new AppError('invalid_idempotency_key', { param: 'Idempotency-Key' });
+  if (value.length === 0 || value.length > maxKeyLength || !/^[\x20-\x7e]+$/.test(value)) throw new AppError('invalid_idempotency_key', { param: 'Idempotency-Key' });
   return value;
 }
 
@@ -41,15 +41,39 @@ export function requestFingerprint(method: string, path: string, body: unknown):
   return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${canonicalJson(item)}`).join(',')}}`;
+/**
+ * JSON with object keys sorted, written with an explicit stack rather than recursion, so that how deeply a body nests
+ * cannot exhaust the call stack (the body parser bounds the depth as well).
+ */
+export function canonicalJson(value: unknown): string {
+  const parts: string[] = [];
+  // Each entry is either a value still to write or a piece of punctuation already decided.
+  const pending: Array<{ value: unknown } | { text: string }> = [{ value }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if ('text' in next) {
+      parts.push(next.text);
+      continue;
+    }
+    const current = next.value;
+    if (Array.isArray(current)) {
+      const items: Array<{ value: unknown } | { text: string }> = [{ text: '[' }];
+      current.forEach((item, index) => items.push(...(index === 0 ? [] : [{ text: ',' }]), { value: item === undefined ? null : item }));
+      items.push({ text: ']' });
+      for (let index = items.length - 1; index >= 0; index -= 1) pending.push(items[index]!);
+    } else if (current !== null && typeof current === 'object') {
+      const entries = Object.entries(current as Record<string, unknown>)
+        .filter(([, item]) => item !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const items: Array<{ value: unknown } | { text: string }> = [{ text: '{' }];
+      entries.forEach(([name, item], index) => items.push({ text: `${index === 0 ? '' : ','}${JSON.stringify(name)}:` }, { value: item }));
+      items.push({ text: '}' });
+      for (let index = items.length - 1; index >= 0; index -= 1) pending.push(items[index]!);
+    } else {
+      parts.push(JSON.stringify(current) ?? 'null');
+    }
   }
-  return JSON.stringify(value);
+  return parts.join('');
 }
 
 export async function claimIdempotencyKey(db: Database, request: IdempotencyRequest, wallClockMs: number): Promise<ClaimOutcome> {

@@ -61,7 +61,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteDefinition[], serv
       responses,
     };
     if (route.body !== undefined) {
-      operation.requestBody = { required: false, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
+      // Required when the body has required fields; an endpoint whose fields are all optional may be called without one.
+      const schema = toSchema(route.body, 'input') as { required?: unknown[] };
+      operation.requestBody = { required: (schema.required?.length ?? 0) > 0, content: { 'application/json': { schema } } };
     }
     (paths[route.url] ??= {})[route.method.toLowerCase()] = operation;
   }

@@ -2,7 +2,7 @@
 // validate, claim the Idempotency-Key, run the use case (in one transaction for writes, with the stored idempotent
 // response committed in it), answer. Routes themselves are thin: a definition with schemas and one handler.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { RateLimitClass } from '../config.js';
 import { environmentTimeMs } from '../domain/clock.js';
@@ -14,7 +14,7 @@ import { accessFor } from './access.js';
 import { authenticate } from './auth.js';
 import { errorBody } from './errors.js';
 import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, releaseIdempotencyKey, requestFingerprint, type IdempotencyRequest } from './idempotency.js';
-import { parseInput } from './validation.js';
+import { assertStrictInput, parseInput, refuseBadQueryEncoding, refuseInvalidText, refuseUnexpectedBody } from './validation.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -84,6 +84,9 @@ export function defineRoute<
   return definition as AnyRouteDefinition;
 }
 
+/** The query of a route that defines none: any parameter is unknown. */
+const noQuery = z.strictObject({});
+
 export function fastifyPath(url: string): string {
   return url.replace(/\{(\w+)\}/g, ':$1');
 }
@@ -104,6 +107,9 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
   if (access === 'public') throw new Error(`${definition.method} ${definition.url}: public routes are not registered through defineRoute`);
   const rateClass = definition.rateLimit ?? (definition.method === 'GET' ? 'read' : 'write');
   const isWrite = definition.method !== 'GET';
+  for (const [place, schema] of [['body', definition.body], ['query', definition.query], ['params', definition.params]] as const) {
+    if (schema !== undefined) assertStrictInput(schema, `${definition.method} ${definition.url} ${place}`);
+  }
 
   // Authentication and rate limiting run on the request line and headers, before the body is read: an
   // unauthenticated caller never gets its body parsed, and a bad credential answers 401 whatever the body.
@@ -123,10 +129,15 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { principal, sandboxOffsetMs, wallClockMs } = authenticated.get(request)!;
+      refuseBadQueryEncoding(request.url);
+      refuseInvalidText(request.params, 'params');
+      refuseInvalidText(request.query, 'query');
+      refuseInvalidText(request.body, 'body');
       const params = definition.params === undefined ? undefined : parseInput(definition.params, request.params, 'params');
-      const query = definition.query === undefined ? undefined : parseInput(definition.query, request.query ?? {}, 'query');
-      const rawBody = request.body === undefined || request.body === null ? {} : request.body;
-      const body = definition.body === undefined ? undefined : parseInput(definition.body, rawBody, 'body');
+      const query = parseInput(definition.query ?? noQuery, request.query ?? {}, 'query');
+      // No body at all reads as `{}`; a JSON `null` is a body of the wrong type.
+      if (definition.body === undefined) refuseUnexpectedBody(request.body);
+      const body = definition.body === undefined ? undefined : parseInput(definition.body, request.body === undefined ? {} : request.body, 'body');
 
       const scope = scopeOf(principal);
       const base = {

@@ -7,7 +7,8 @@ import type { AppContext } from '../app-context.js';
 import { newId } from '../domain/ids.js';
 import { registerVerificationPages } from '../modules/verification/page-routes.js';
 import { installMcpEndpoint } from '../mcp/http.js';
-import { installErrorHandling, installJsonBodyParsing } from './errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, installJsonBodyParsing, maxPathParameterLength } from './errors.js';
+import { maxHeaderSize as maxHeaderBytes } from 'node:http';
 import { installHealthRoutes, installMetrics } from './observability.js';
 import { buildOpenApiDocument, docsInitScript, docsPage } from './openapi.js';
 import { registerRoute, type AnyRouteDefinition } from './route.js';
@@ -35,6 +36,9 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
     bodyLimit: app.config.bodyLimitBytes,
     trustProxy: app.config.trustProxy,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: maxPathParameterLength },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(maxHeaderBytes, app.logger),
   }) as unknown as FastifyInstance;
 
   server.addHook('onRequest', async (request, reply) => {

@@ -5,9 +5,17 @@ import { AppError } from '../domain/errors.js';
 import type { Sql, SqlValue } from '../store/database.js';
 import type { Scope } from './scope.js';
 
-export const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+/** `nextCursor` of a previous page, checked while the request is parsed (400 invalid_cursor), before any use case runs. */
+export const cursorSchema = z
+  .string()
+  .max(200)
+  .refine((cursor) => cursorBefore(cursor) !== undefined, { message: 'not a cursor of this list', params: { errorCode: 'invalid_cursor' } })
+  .optional()
+  .describe('nextCursor of the previous page');
+
+export const listQuerySchema = z.strictObject({
+  limit: z.coerce.number({ error: 'expected a whole number from 1 to 100' }).int().min(1).max(100).default(20),
+  cursor: cursorSchema,
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
@@ -22,15 +30,23 @@ export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ before: lastId }), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
+/** The id a cursor continues before, or undefined when the text is not a cursor. */
+function cursorBefore(cursor: string): string | undefined {
+  if (cursor === '') return '';
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
     if (typeof parsed.before === 'string' && /^[a-z]+_[0-9a-z]{26}$/.test(parsed.before)) return parsed.before;
   } catch {
-    // fall through
+    // not base64url JSON
   }
-  throw new AppError('invalid_cursor', { param: 'cursor' });
+  return undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const before = cursorBefore(cursor);
+  if (before === undefined) throw new AppError('invalid_cursor', { param: 'cursor' });
+  return before;
 }
 
 /** `rows` were fetched with `LIMIT limit + 1`. */

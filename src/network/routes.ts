@@ -15,9 +15,9 @@ import { voidTransaction } from './void.js';
 
 const maxAuthorizationCents = 100_000_000_000;
 const amountCents = z.number().int().min(1).max(maxAuthorizationCents).describe('cents');
-const transactionParams = z.object({ id: z.string().min(1).max(64) });
+const transactionParams = z.strictObject({ id: z.string().min(1).max(64) });
 
-export const merchantBody = z.object({
+export const merchantBody = z.strictObject({
   name: z.string().trim().min(1).max(200).describe('The descriptor as the network sends it, e.g. "AMZN Mktp US*2K4TY7"'),
   mcc: z.string().regex(/^\d{4}$/, 'a 4-digit merchant category code').optional(),
   city: z.string().max(100).optional(),
@@ -26,7 +26,7 @@ export const merchantBody = z.object({
 });
 
 const authorizationBody = z
-  .object({
+  .strictObject({
     pan: z.string().regex(/^\d{12,19}$/, 'the card number, digits only').optional(),
     cvv: z.string().regex(/^\d{3,4}$/).optional(),
     expirationMonth: z.string().regex(/^\d{1,2}$/).optional(),
@@ -86,7 +86,7 @@ export const networkRoutes = [
     tag: 'Sandbox network',
     rateLimit: 'none',
     params: transactionParams,
-    body: z.object({ amount: amountCents.optional().describe('Default: the authorized amount') }),
+    body: z.strictObject({ amount: amountCents.optional().describe('Default: the authorized amount') }),
     response: transactionSchema,
     handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await clearTransaction(sql, scope, params.id, body.amount, nowMs)),
   }),
@@ -109,7 +109,7 @@ export const networkRoutes = [
     tag: 'Sandbox network',
     rateLimit: 'none',
     params: transactionParams,
-    body: z.object({ amount: amountCents.optional().describe('Default: all that is left to refund') }),
+    body: z.strictObject({ amount: amountCents.optional().describe('Default: all that is left to refund') }),
     response: transactionSchema,
     handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await refundTransaction(sql, scope, params.id, body.amount, nowMs)),
   }),
@@ -121,7 +121,7 @@ export const networkRoutes = [
     tag: 'Sandbox network',
     rateLimit: 'none',
     params: transactionParams,
-    body: z.object({ amount: amountCents }),
+    body: z.strictObject({ amount: amountCents }),
     response: transactionSchema,
     handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await incrementAuthorization(sql, scope, params.id, body.amount, nowMs)),
   }),
@@ -132,7 +132,7 @@ export const networkRoutes = [
     summary: 'Sandbox network: a clearing with no authorization; never refused, it can leave the user in debt',
     tag: 'Sandbox network',
     rateLimit: 'none',
-    body: z.object({ cardId: z.string().min(1).max(64), amount: amountCents, merchant: merchantBody }),
+    body: z.strictObject({ cardId: z.string().min(1).max(64), amount: amountCents, merchant: merchantBody }),
     response: transactionSchema,
     handler: async ({ sql, scope, body, nowMs }) => presentTransaction(await forcePost(sql, scope, body.cardId, body.amount, body.merchant, nowMs)),
   }),

@@ -1,6 +1,6 @@
 // cardrail's SDK (`import { createCardrailClient, verifyWebhook } from 'cardrail/sdk'`): a typed client generated from the OpenAPI
 // document (openapi-fetch over the types in ./openapi.ts) and `verifyWebhook` for receivers.
-import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import createClient, { type Client, type FetchOptions, type FetchResponse, type Middleware } from 'openapi-fetch';
 import type { paths } from './openapi.js';
 
 export type { components, operations, paths } from './openapi.js';
@@ -14,7 +14,35 @@ export interface CardrailClientOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-export type CardrailClient = Client<paths>;
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type PathsWith<M extends Method> = { [P in keyof paths]: paths[P] extends { [K in M]: object } ? P : never }[keyof paths];
+type JsonBodyOf<RequestBody> = RequestBody extends { content: { 'application/json': infer Body } } ? Body : never;
+/**
+ * The body option as the document declares it, without openapi-fetch's key-remapping wrapper: the body is then a plain
+ * object type, so TypeScript refuses a misspelt field in it (`limts`, `limits.perDya`), as the API does at run time.
+ */
+type BodyOption<Operation> = Operation extends { requestBody: infer RequestBody }
+  ? { body: JsonBodyOf<RequestBody> }
+  : Operation extends { requestBody?: infer RequestBody }
+    ? [JsonBodyOf<RequestBody>] extends [never]
+      ? { body?: never }
+      : { body?: JsonBodyOf<RequestBody> }
+    : { body?: never };
+type ExactInit<Operation> = Omit<FetchOptions<Operation>, 'body'> & BodyOption<Operation>;
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type InitArguments<Operation> = [RequiredKeys<ExactInit<Operation>>] extends [never] ? [init?: ExactInit<Operation>] : [init: ExactInit<Operation>];
+type ExactMethod<M extends Method> = <P extends PathsWith<M>>(
+  url: P,
+  ...init: InitArguments<paths[P][M]>
+) => Promise<FetchResponse<paths[P][M] & Record<string | number, unknown>, ExactInit<paths[P][M]>, 'application/json'>>;
+
+/** openapi-fetch's client over cardrail's paths, with exact request types for the four methods the API uses. */
+export type CardrailClient = Omit<Client<paths>, 'GET' | 'POST' | 'PATCH' | 'DELETE'> & {
+  GET: ExactMethod<'get'>;
+  POST: ExactMethod<'post'>;
+  PATCH: ExactMethod<'patch'>;
+  DELETE: ExactMethod<'delete'>;
+};
 
 /** The error envelope of SPEC §3 as the SDK raises it. */
 export class CardrailApiError extends Error {
@@ -43,7 +71,8 @@ export function createCardrailClient(options: CardrailClientOptions): CardrailCl
     };
     client.use(authenticate);
   }
-  return client;
+  // The same client at run time; only its request types are narrowed.
+  return client as unknown as CardrailClient;
 }
 
 interface ErrorEnvelope {

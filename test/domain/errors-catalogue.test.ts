@@ -7,7 +7,7 @@ import { renderErrorsDocument } from '../../src/domain/errors-doc.js';
 const statusOfType: Record<string, number[]> = {
   authentication_error: [401],
   authorization_error: [403],
-  invalid_request_error: [400, 413, 415],
+  invalid_request_error: [400, 408, 413, 414, 415, 431],
   validation_error: [422],
   not_found_error: [404],
   conflict_error: [409],

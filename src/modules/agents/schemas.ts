@@ -14,7 +14,7 @@ export const maxAgentAmountCents = 100_000_000_000;
 
 const cents = z.number().int().min(0).max(maxAgentAmountCents);
 
-export const registerAgentBody = z.object({
+export const registerAgentBody = z.strictObject({
   userId: z.string().min(1).max(64).describe('The approved user whose money the agent spends'),
   name: z.string().trim().min(1).max(100),
   description: z.string().max(500).nullable().optional(),
@@ -36,8 +36,8 @@ export const registerAgentBody = z.object({
 });
 export type RegisterAgentInput = z.infer<typeof registerAgentBody>;
 
-export const agentIdParams = z.object({ id: z.string().min(1).max(64) });
-export const agentTokenParams = z.object({ id: z.string().min(1).max(64), tokenId: z.string().min(1).max(64) });
+export const agentIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+export const agentTokenParams = z.strictObject({ id: z.string().min(1).max(64), tokenId: z.string().min(1).max(64) });
 
 export const listAgentsQuery = listQuerySchema.extend({
   userId: z.string().min(1).max(64).optional().describe("Only this user's agents"),
@@ -72,7 +72,7 @@ export const registeredAgentSchema = agentSchema.extend({
 
 export const agentListSchema = listPageSchema(agentSchema);
 
-export const createAgentTokenBody = z.object({
+export const createAgentTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100).describe('A label to recognise the token by'),
   expiresAt: z.iso.datetime({ offset: true }).optional().describe('ISO-8601 time in the future (environment time) after which the token answers 401'),
 });

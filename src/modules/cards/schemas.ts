@@ -27,12 +27,12 @@ export const maxExpiresInMinutes = 3 * 365 * 24 * 60;
 const positiveCents = z.number().int().min(1).max(maxCardAmountCents);
 const nonNegativeCents = z.number().int().min(0).max(maxCardAmountCents);
 
-export const createCardBody = z.object({
+export const createCardBody = z.strictObject({
   purpose: z.string().trim().min(1).max(500).describe('What the card is for, kept for audit'),
   type: z.enum(cardTypes).default('single').describe('single: one transaction; multi: reusable within its limits'),
   maxAmount: positiveCents.describe('Per-transaction limit in cents; reserved from the user’s available balance while the card is open'),
   limits: z
-    .object({
+    .strictObject({
       perDay: positiveCents.optional().describe('cents per UTC day'),
       perMonth: positiveCents.optional().describe('cents per UTC calendar month'),
     })
@@ -50,9 +50,9 @@ export const createCardBody = z.object({
 });
 export type CreateCardInput = z.infer<typeof createCardBody>;
 
-export const updateCardBody = z.object({
+export const updateCardBody = z.strictObject({
   limits: z
-    .object({
+    .strictObject({
       perDay: positiveCents.nullable().optional().describe('cents; null removes the limit'),
       perMonth: positiveCents.nullable().optional().describe('cents; null removes the limit'),
     })
@@ -73,8 +73,8 @@ export const updateCardBody = z.object({
 });
 export type UpdateCardInput = z.infer<typeof updateCardBody>;
 
-export const cardIdParams = z.object({ id: z.string().min(1).max(64) });
-export const agentIdParams = z.object({ id: z.string().min(1).max(64) });
+export const cardIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+export const agentIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const listCardsQuery = listQuerySchema.extend({
   agentId: z.string().min(1).max(64).optional(),

@@ -16,7 +16,7 @@ export const challengeRoutes = [
     description:
       'Only while the card has a `revealed` intent (its details were read for a declared purchase): the passcode completes a purchase, so it is shown for the purchase the agent declared. Each item carries `otp`, `merchantName`, `amount`, `expiresAt` (5 minutes after the challenge) and `otpToken` for `GET /v1/otp/{token}`. Newest first.',
     tag,
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: z.strictObject({ id: z.string().min(1).max(64) }),
     query: listChallengesQuery,
     response: challengeListSchema,
     handler: async ({ sql, scope, principal, params, query, nowMs, app }) => listCardChallenges(sql, scope, principal, params.id, query, app.secrets, nowMs),

@@ -60,8 +60,8 @@ export const deletedOtpSchema = z.object({
   deleted: z.literal(true),
 });
 
-export const otpTokenParams = z.object({ token: z.string().min(1).max(200) });
+export const otpTokenParams = z.strictObject({ token: z.string().min(1).max(200) });
 
-export const completeChallengeBody = z.object({
+export const completeChallengeBody = z.strictObject({
   otp: z.string().regex(/^\d{6}$/, 'the 6-digit one-time passcode').describe('The passcode the cardholder (its agent) entered'),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listPageSchema } from '../pagination.js';
+import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { deliverySchema } from '../webhooks/schemas.js';
 
 export const eventSchema = z.object({
@@ -13,13 +13,11 @@ export const eventSchema = z.object({
 
 export const eventListSchema = listPageSchema(eventSchema);
 
-export const eventListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+export const eventListQuery = listQuerySchema.extend({
   type: z.string().min(1).max(64).optional().describe('An event type (`card.frozen`) or a family wildcard (`card.*`)'),
 });
 
-export const eventIdParams = z.object({ id: z.string().min(1).max(64) });
+export const eventIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const redeliverBody = z.strictObject({
   endpointId: z.string().min(1).max(64).optional().describe('Only this endpoint (enabled, subscribed or not); absent: every enabled endpoint whose filters match'),

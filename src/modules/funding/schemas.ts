@@ -5,8 +5,8 @@ import { listPageSchema } from '../pagination.js';
 export const depositStatuses = ['pending', 'completed', 'rejected'] as const;
 export type DepositStatus = (typeof depositStatuses)[number];
 
-export const userIdParams = z.object({ id: z.string().min(1).max(64) });
-export const depositIdParams = z.object({ id: z.string().min(1).max(64) });
+export const userIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+export const depositIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 const chainId = z.union([z.number().int(), z.string()]).describe('EIP-155 chain id (EVM) or CAIP-2 chain id (Solana)');
 
@@ -48,7 +48,7 @@ export const depositSchema = z.object({
 
 export const depositListSchema = listPageSchema(depositSchema);
 
-export const sandboxDepositBody = z.object({
+export const sandboxDepositBody = z.strictObject({
   userId: z.string().min(1).max(64),
   network: z
     .string()

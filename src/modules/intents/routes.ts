@@ -5,7 +5,7 @@ import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody
 import { decideIntent, declareIntent, getIntent, listCardIntents, presentIntent } from './service.js';
 
 const tag = 'Intents';
-const idParams = z.object({ id: z.string().min(1).max(64) });
+const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 function decisionRoute(action: 'cancel' | 'approve' | 'reject', summary: string) {
   return defineRoute({

@@ -4,7 +4,7 @@ import { listPageSchema, listQuerySchema } from '../pagination.js';
 
 const maxIntentAmountCents = 100_000_000_000;
 
-export const declareIntentBody = z.object({
+export const declareIntentBody = z.strictObject({
   summary: z.string().trim().min(1).max(500).describe('What the agent is about to buy, in words a person can audit'),
   amount: z.number().int().min(1).max(maxIntentAmountCents).describe('Expected total in cents, including taxes and shipping'),
   merchantText: z.string().trim().min(1).max(200).describe('The merchant as it will appear, e.g. "Amazon"'),
@@ -12,7 +12,7 @@ export const declareIntentBody = z.object({
 });
 export type DeclareIntentInput = z.infer<typeof declareIntentBody>;
 
-export const cardDetailsBody = z.object({
+export const cardDetailsBody = z.strictObject({
   summary: z.string().trim().min(1).max(500),
   expectedAmount: z.number().int().min(1).max(maxIntentAmountCents),
   merchantText: z.string().trim().min(1).max(200),
@@ -21,7 +21,7 @@ export const cardDetailsBody = z.object({
 export type CardDetailsInput = z.infer<typeof cardDetailsBody>;
 
 export const listIntentsQuery = listQuerySchema.extend({ status: z.enum(intentStatuses).optional() });
-export const decideIntentBody = z.object({ reason: z.string().trim().min(1).max(500).optional() });
+export const decideIntentBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
 export const intentSchema = z.object({
   object: z.literal('intent'),

@@ -14,12 +14,12 @@ const cidr = z
     return normalized;
   });
 
-export const createApiKeyBody = z.object({
+export const createApiKeyBody = z.strictObject({
   name: z.string().min(1).max(100).optional().describe('A label to recognise the key by'),
   allowedIps: z.array(cidr).max(50).optional().describe('CIDR ranges (or single addresses) allowed to use this key; empty or absent means any'),
 });
 
-export const apiKeyIdParams = z.object({ id: z.string().min(1).max(64) });
+export const apiKeyIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const apiKeySchema = z.object({
   object: z.literal('api_key'),

@@ -29,7 +29,7 @@ export const organizationRoutes = [
     operationId: 'updateOrganization',
     summary: 'Update security settings: requireIpAllowlist makes every API key without allowedIps answer 403 no_authorized_ips',
     tag,
-    body: z.object({ requireIpAllowlist: z.boolean().optional() }),
+    body: z.strictObject({ requireIpAllowlist: z.boolean().optional() }),
     response: organizationSchema,
     handler: async ({ sql, scope, body, principal }) => {
       if (body.requireIpAllowlist === undefined) return presentOrganization(await getOrganization(sql, scope.organizationId));

@@ -24,7 +24,7 @@ import {
 import { applyRiskPreset, getOrganizationRiskSettings, presentOrganizationRiskSettings, updateOrganizationRiskSettings } from './settings.js';
 
 const tag = 'Risk';
-const idParams = z.object({ id: z.string().min(1).max(64) });
+const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const riskRoutes = [
   defineRoute({

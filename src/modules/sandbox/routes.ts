@@ -22,7 +22,7 @@ export const sandboxClockRoutes = [
     operationId: 'advanceSandboxClock',
     summary: 'Move the sandbox clock forward (expiries, settlement and limit windows follow it); sandbox keys only',
     tag,
-    body: z.object({ seconds: z.number().int().min(1).max(maxAdvanceSeconds).describe('How far to move forward') }),
+    body: z.strictObject({ seconds: z.number().int().min(1).max(maxAdvanceSeconds).describe('How far to move forward') }),
     response: clockSchema,
     handler: async ({ sql, scope, body, wallClockMs }) => {
       const offsetMs = await advanceSandboxClock(sql, scope, body.seconds);

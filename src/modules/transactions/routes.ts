@@ -77,7 +77,7 @@ export const transactionRoutes = [
     operationId: 'getTransaction',
     summary: 'Get a transaction with its intent match and attestation',
     tag,
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: z.strictObject({ id: z.string().min(1).max(64) }),
     response: transactionSchema,
     handler: async ({ sql, scope, principal, params }) => presentTransaction(await getTransaction(sql, scope, principal, params.id)),
   }),

@@ -66,7 +66,7 @@ export const userRoutes = [
     operationId: 'getBalance',
     summary: "A user's balance from the ledger: total, pending, reserved, available (= total − pending − reserved)",
     tag: 'Balances',
-    params: z.object({ userId: z.string().min(1).max(64) }),
+    params: z.strictObject({ userId: z.string().min(1).max(64) }),
     response: balanceSchema,
     handler: async ({ sql, scope, params }) => {
       const user = await getUser(sql, scope, params.userId);

@@ -9,7 +9,7 @@ export const metadataSchema = z
   .refine((value) => Object.keys(value).length <= 50, { message: 'at most 50 keys' })
   .describe('Your own key-value data, up to 50 keys');
 
-export const addressSchema = z.object({
+export const addressSchema = z.strictObject({
   line1: z.string().min(1).max(200),
   line2: z.string().max(200).optional(),
   city: z.string().min(1).max(100),
@@ -21,14 +21,14 @@ export type Address = z.infer<typeof addressSchema>;
 
 const dateOfBirth = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
-export const createUserBody = z.object({
+export const createUserBody = z.strictObject({
   firstName: z.string().trim().min(1).max(100),
   lastName: z.string().trim().min(1).max(100),
   email: z.email().max(254),
   metadata: metadataSchema.optional(),
 });
 
-export const updateUserBody = z.object({
+export const updateUserBody = z.strictObject({
   firstName: z.string().trim().min(1).max(100).optional(),
   lastName: z.string().trim().min(1).max(100).optional(),
   email: z.email().max(254).optional(),
@@ -38,7 +38,7 @@ export const updateUserBody = z.object({
 });
 export type UpdateUserInput = z.infer<typeof updateUserBody>;
 
-export const userIdParams = z.object({ id: z.string().min(1).max(64) });
+export const userIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const verificationDecisionSchema = z
   .object({

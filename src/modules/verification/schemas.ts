@@ -2,15 +2,16 @@
 import { z } from 'zod';
 import { applicationStatuses, verificationDecisionSchema, type Address } from '../users/schemas.js';
 import { kycOutcomes, operatorOutcomes } from './provider.js';
+import { textProblem } from '../../domain/text.js';
 
 export const verificationLinkValidityMs = 7 * 24 * 3600 * 1000;
 export const minimumAgeYears = 18;
 
-export const createVerificationBody = z.object({ userId: z.string().min(1).max(64).describe('The user to verify') });
-export const verificationUserParams = z.object({ userId: z.string().min(1).max(64) });
-export const sandboxUserParams = z.object({ id: z.string().min(1).max(64) });
+export const createVerificationBody = z.strictObject({ userId: z.string().min(1).max(64).describe('The user to verify') });
+export const verificationUserParams = z.strictObject({ userId: z.string().min(1).max(64) });
+export const sandboxUserParams = z.strictObject({ id: z.string().min(1).max(64) });
 
-export const sandboxOutcomeBody = z.object({
+export const sandboxOutcomeBody = z.strictObject({
   outcome: z.enum([...kycOutcomes, 'pending']).describe('The applicationStatus to move the user to'),
   reason: z.string().trim().min(1).max(500).optional().describe('The rejectionReason when outcome is rejected'),
 });
@@ -79,7 +80,12 @@ function dateOfBirthProblem(value: string, nowMs: number): string | undefined {
 }
 
 function text(maxLength: number) {
-  return z.string().trim().min(1, 'This field is required').max(maxLength, `Use at most ${maxLength} characters`);
+  return z
+    .string()
+    .trim()
+    .min(1, 'This field is required')
+    .max(maxLength, `Use at most ${maxLength} characters`)
+    .refine((value) => textProblem(value) === undefined, 'Remove the control characters from this field');
 }
 
 function identityFormSchema(nowMs: number) {

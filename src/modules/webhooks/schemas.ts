@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listPageSchema } from '../pagination.js';
+import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { endpointUrlLengthMax } from './destination.js';
 
 export const endpointStatuses = ['enabled', 'disabled'] as const;
@@ -32,7 +32,7 @@ export const updateEndpointBody = z.strictObject({
 });
 export type UpdateEndpointInput = z.infer<typeof updateEndpointBody>;
 
-export const endpointIdParams = z.object({ id: z.string().min(1).max(64) });
+export const endpointIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const endpointSchema = z.object({
   object: z.literal('webhook_endpoint'),
@@ -87,9 +87,7 @@ export const deliverySchema = z.object({
 
 export const deliveryListSchema = listPageSchema(deliverySchema);
 
-export const deliveryListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+export const deliveryListQuery = listQuerySchema.extend({
   status: z.enum(deliveryStatuses).optional(),
   eventId: z.string().min(1).max(64).optional(),
 });

@@ -6,8 +6,8 @@ import { createWithdrawalBody, failWithdrawalBody, withdrawalListSchema, withdra
 import { applyWithdrawalOutcome, createWithdrawal, getWithdrawal, listWithdrawals, presentWithdrawal } from './service.js';
 
 const tag = 'Withdrawals';
-const userParams = z.object({ id: z.string().min(1).max(64) });
-const withdrawalParams = z.object({ id: z.string().min(1).max(64) });
+const userParams = z.strictObject({ id: z.string().min(1).max(64) });
+const withdrawalParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 function sandboxOutcomeRoute(outcome: 'submit' | 'confirm' | 'fail', summary: string) {
   return defineRoute({
@@ -55,7 +55,7 @@ export const withdrawalRoutes = [
     operationId: 'getWithdrawal',
     summary: 'Get a withdrawal',
     tag,
-    params: z.object({ id: z.string().min(1).max(64), withdrawalId: z.string().min(1).max(64) }),
+    params: z.strictObject({ id: z.string().min(1).max(64), withdrawalId: z.string().min(1).max(64) }),
     response: withdrawalSchema,
     handler: async ({ sql, scope, params }) => presentWithdrawal(await getWithdrawal(sql, scope, params.withdrawalId, params.id)),
   }),

@@ -7,7 +7,7 @@ export type WithdrawalStatus = (typeof withdrawalStatuses)[number];
 /** One billion dollars: far above any single withdrawal, far below 2^53 cents. */
 export const maxWithdrawalCents = 100_000_000_000;
 
-export const createWithdrawalBody = z.object({
+export const createWithdrawalBody = z.strictObject({
   network: z.string().min(1).max(32).describe('base, ethereum, polygon, arbitrum, optimism or solana'),
   token: z.string().min(1).max(16).describe('USDC or USDT (USDC only on solana)'),
   amount: z.number().int().min(1).max(maxWithdrawalCents).describe('cents'),
@@ -15,7 +15,7 @@ export const createWithdrawalBody = z.object({
 });
 export type CreateWithdrawalInput = z.infer<typeof createWithdrawalBody>;
 
-export const failWithdrawalBody = z.object({ reason: z.string().min(1).max(200).optional() });
+export const failWithdrawalBody = z.strictObject({ reason: z.string().min(1).max(200).optional() });
 
 export const withdrawalSchema = z.object({
   object: z.literal('withdrawal'),

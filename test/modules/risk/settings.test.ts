@@ -38,7 +38,7 @@ for (const kind of storeKinds) {
       await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'moderate' });
       const before = await call(testApp, 'GET', '/v1/settings/risk');
       const bad: Array<[string, string, unknown, number, string]> = [
-        ['PATCH', '/v1/settings/risk', { rules: { velocty: { enabled: true } } }, 422, 'invalid_parameter_value'],
+        ['PATCH', '/v1/settings/risk', { rules: { velocty: { enabled: true } } }, 422, 'unknown_parameter'],
         ['PATCH', '/v1/settings/risk', { rules: { velocity: { action: 'explode' } } }, 422, 'invalid_parameter_value'],
         ['PATCH', '/v1/settings/risk', { rules: { velocity: { maxPerHour: 0 } } }, 422, 'invalid_parameter_value'],
         ['PATCH', '/v1/settings/risk', { rules: { velocity: { maxPerHour: 'many' } } }, 400, 'invalid_parameter_type'],

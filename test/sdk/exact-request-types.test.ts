@@ -1,0 +1,50 @@
+// docs/sdk.md: "A misspelt field or a wrong type is a compile error." The lines marked @ts-expect-error must fail to
+// type-check (`tsc --noEmit` in CI fails on an unused @ts-expect-error), and the server refuses the same requests at
+// run time with 422 unknown_parameter: the SDK and the API agree on what a request may hold.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createCardrailClient, expectData, type CardrailClient } from '../../src/sdk/index.js';
+import { useTestApp, type TestApp } from '../helpers/app.js';
+import { fundedCardholder } from '../network/arrange.js';
+
+function injectFetch(testApp: TestApp) {
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const body = request.method === 'GET' ? undefined : await request.text();
+    const answer = await testApp.server.inject({
+      method: request.method as 'GET',
+      url: url.pathname + url.search,
+      headers: Object.fromEntries(request.headers.entries()),
+      ...(body === undefined || body === '' ? {} : { payload: body }),
+    });
+    return new Response(answer.body === '' ? null : answer.body, { status: answer.statusCode, headers: answer.headers as Record<string, string> });
+  };
+}
+
+async function misspelt(client: CardrailClient, agentId: string, cardId: string) {
+  return [
+    // @ts-expect-error a misspelt optional field of a body
+    await client.POST('/v1/agents/{id}/cards', { params: { path: { id: agentId } }, body: { purpose: 'x', maxAmount: 100, limts: { perDay: 50 } } }),
+    // @ts-expect-error a misspelt field of a nested object
+    await client.POST('/v1/agents/{id}/cards', { params: { path: { id: agentId } }, body: { purpose: 'x', maxAmount: 100, limits: { perDya: 50 } } }),
+    // @ts-expect-error a field PATCH does not define
+    await client.PATCH('/v1/cards/{id}', { params: { path: { id: cardId } }, body: { limit: { perDay: 10 } } }),
+    // @ts-expect-error a misspelt query parameter
+    await client.GET('/v1/cards', { params: { query: { stauts: 'active' } } }),
+  ];
+}
+
+describe('SDK request types are exact', () => {
+  const testApp = useTestApp();
+
+  it('what fails to compile is also refused by the server with 422 unknown_parameter', async () => {
+    const client = createCardrailClient({ baseUrl: 'http://cardrail.test', credential: testApp.sandboxKey, fetch: injectFetch(testApp) });
+    const holder = await fundedCardholder(testApp, 10_000);
+    const card = expectData(await client.POST('/v1/agents/{id}/cards', { params: { path: { id: holder.agentId } }, body: { purpose: 'shoes', maxAmount: 100 } }));
+    const results = await misspelt(client, holder.agentId, card.id);
+    for (const result of results) {
+      assert.equal(result.response.status, 422);
+      assert.equal((result.error as { error: { code: string } }).error.code, 'unknown_parameter');
+    }
+  });
+});
