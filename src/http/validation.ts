@@ -106,7 +106,7 @@ function objectShapeAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<
   let index = 0;
   for (let steps = 0; current !== undefined && steps < 100; steps += 1) {
     const definition = definitionOf(current);
-    if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional'].includes(definition.type)) current = definition.innerType;
+    if (wrapperTypes.has(definition.type)) current = definition.innerType;
     else if (definition.type === 'pipe') current = definition.in;
     else if (index === path.length) return definition.type === 'object' ? definition.shape : undefined;
     else if (definition.type === 'object') current = definition.shape?.[String(path[index++])];
@@ -200,6 +200,9 @@ interface SchemaDefinition {
   getter?: () => z.ZodType;
 }
 
+/** Kinds that wrap one inner schema (`innerType`) without changing which fields an object has. */
+const wrapperTypes = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
+
 function definitionOf(schema: z.ZodType): SchemaDefinition {
   return (schema as unknown as { _zod: { def: SchemaDefinition } })._zod.def;
 }
@@ -219,21 +222,16 @@ export function assertStrictInput(schema: z.ZodType, label: string): void {
     const push = (child: z.ZodType | undefined, suffix = '') => {
       if (child !== undefined) pending.push({ schema: child, path: `${current.path}${suffix}` });
     };
+    if (wrapperTypes.has(definition.type)) {
+      push(definition.innerType);
+      continue;
+    }
     switch (definition.type) {
       case 'object':
         if (definition.catchall === undefined || definitionOf(definition.catchall).type !== 'never') {
           throw new Error(`${current.path}: request objects must be z.strictObject so that unknown fields are refused`);
         }
         for (const [name, child] of Object.entries(definition.shape ?? {})) push(child, `.${name}`);
-        break;
-      case 'optional':
-      case 'nullable':
-      case 'default':
-      case 'prefault':
-      case 'readonly':
-      case 'catch':
-      case 'nonoptional':
-        push(definition.innerType);
         break;
       case 'pipe':
         push(definition.in);

@@ -4,22 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCardrailClient, expectData, type CardrailClient } from '../../src/sdk/index.js';
-import { useTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
+import { injectFetch } from '../helpers/inject-fetch.js';
 import { fundedCardholder } from '../network/arrange.js';
 
-function injectFetch(testApp: TestApp) {
-  return async (request: Request): Promise<Response> => {
-    const url = new URL(request.url);
-    const body = request.method === 'GET' ? undefined : await request.text();
-    const answer = await testApp.server.inject({
-      method: request.method as 'GET',
-      url: url.pathname + url.search,
-      headers: Object.fromEntries(request.headers.entries()),
-      ...(body === undefined || body === '' ? {} : { payload: body }),
-    });
-    return new Response(answer.body === '' ? null : answer.body, { status: answer.statusCode, headers: answer.headers as Record<string, string> });
-  };
-}
 
 async function misspelt(client: CardrailClient, agentId: string, cardId: string) {
   return [

@@ -5,22 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CardrailApiError, createCardrailClient, expectData } from '../../src/sdk/index.js';
 import { sdkTypesFromDocument } from '../../src/sdk/generate.js';
-import { useTestApp, type TestApp } from '../helpers/app.js';
-
-/** A fetch that answers through the app's own request pipeline (fastify inject), for the SDK in tests. */
-function injectFetch(testApp: TestApp) {
-  return async (request: Request): Promise<Response> => {
-    const url = new URL(request.url);
-    const body = request.method === 'GET' ? undefined : await request.text();
-    const answer = await testApp.server.inject({
-      method: request.method as 'GET',
-      url: url.pathname + url.search,
-      headers: Object.fromEntries(request.headers.entries()),
-      ...(body === undefined || body === '' ? {} : { payload: body }),
-    });
-    return new Response(answer.body === '' ? null : answer.body, { status: answer.statusCode, headers: answer.headers as Record<string, string> });
-  };
-}
+import { useTestApp } from '../helpers/app.js';
+import { injectFetch } from '../helpers/inject-fetch.js';
 
 describe('SDK', () => {
   const testApp = useTestApp();
