@@ -7,6 +7,7 @@ import type { AppContext } from './app-context.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
+import { lapseClaimsOfEndedProcess } from './http/idempotency.js';
 import { createLogger } from './http/logger.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { buildServer, type ServerOptions } from './http/server.js';
@@ -42,6 +43,11 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const ownsDatabase = options.db === undefined;
   const db = options.db ?? (await openDatabase(config));
   await migrate(db, clock.nowMs());
+  if (ownsDatabase && db.dialect === 'sqlite') {
+    // One process serves an SQLite store: claims left in flight belong to a process that ended (a crash, kill -9).
+    const lapsed = await lapseClaimsOfEndedProcess(db);
+    if (lapsed > 0) logger.warn({ lapsed }, 'idempotency claims left by an ended process lapsed; their retries run again');
+  }
 
   let redis: Redis | undefined;
   if (config.redisUrl !== undefined) {

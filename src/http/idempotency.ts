@@ -1,6 +1,7 @@
 // Idempotency-Key (SPEC §3). A request claims its key in a short transaction of its own (state `processing`), so a
 // twin arriving meanwhile answers 409; the response is then stored in the same transaction as the effect. A failed
-// request releases its claim so that a retry runs again. A claim left by a crashed process lapses after a minute.
+// request releases its claim so that a retry runs again. A claim left by a crashed process lapses after a minute, or
+// at once when the server restarts on SQLite (served by one process, so no claim found at start is in flight).
 import { createHash } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Database, Sql } from '../store/database.js';
@@ -124,5 +125,16 @@ export async function releaseIdempotencyKey(db: Database, request: IdempotencyRe
 /** Deletes stored responses older than the retention (≥ 24 h). Returns how many were removed. */
 export async function sweepIdempotencyKeys(db: Database, wallClockMs: number, retentionMs: number): Promise<number> {
   const result = await db.run('DELETE FROM idempotency_keys WHERE created_at < ?', [wallClockMs - retentionMs]);
+  return result.changes;
+}
+
+/**
+ * For a store only this process serves (SQLite, docs/scaling.md), at start: every claim still `processing` was left by
+ * a process that ended mid-request, and its effect never committed (the stored response commits with it). Such claims
+ * lapse now, so a client's retry with the same key runs the request instead of answering `idempotency_key_in_use` for
+ * a minute about a request nobody is processing. Returns how many lapsed.
+ */
+export async function lapseClaimsOfEndedProcess(db: Database): Promise<number> {
+  const result = await db.run(`UPDATE idempotency_keys SET locked_until = 0 WHERE state = 'processing' AND locked_until > 0`);
   return result.changes;
 }
