@@ -323,6 +323,18 @@ export const errorCatalogue = {
     message: 'Card {cardId} is {status}{reason}',
     description: 'The card is frozen or closed, so this action is refused. Unfreeze it, or create a new card if it is closed.',
   },
+  card_already_frozen: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Card {cardId} is already frozen ({reason})',
+    description: 'A freeze was asked of a frozen card; nothing changed and its first reason is kept. `POST /v1/cards/{id}/unfreeze` makes it active again.',
+  },
+  card_already_closed: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Card {cardId} is already closed ({reason})',
+    description: 'A close was asked of a closed card; closing is final and happened once. Create a new card if one is needed.',
+  },
   increment_declined: {
     type: 'conflict_error',
     status: 409,

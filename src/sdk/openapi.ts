@@ -643,7 +643,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Freeze a card (statusReason manual): authorizations decline until it is unfrozen. A frozen card stays as it is */
+        /** Freeze a card (statusReason manual): authorizations decline until it is unfrozen. A frozen card answers 409 card_already_frozen */
         post: operations["freezeCard"];
         delete?: never;
         options?: never;
@@ -660,7 +660,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unfreeze a frozen card, whatever froze it (manual, limit, risk). An active card stays as it is */
+        /** Unfreeze a frozen card, whatever froze it (manual, limit, risk). An active card stays as it is (previousStatus active) */
         post: operations["unfreezeCard"];
         delete?: never;
         options?: never;
@@ -677,7 +677,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a card for good (statusReason manual); its reservation returns to available */
+        /** Close a card for good (statusReason manual); its reservation returns to available. A closed card answers 409 card_already_closed */
         post: operations["closeCard"];
         delete?: never;
         options?: never;
@@ -1286,7 +1286,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -4144,6 +4144,11 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /**
+                         * @description The status before this request
+                         * @enum {string}
+                         */
+                        previousStatus: "active" | "frozen" | "closed";
                     };
                 };
             };
@@ -4219,6 +4224,11 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /**
+                         * @description The status before this request
+                         * @enum {string}
+                         */
+                        previousStatus: "active" | "frozen" | "closed";
                     };
                 };
             };
@@ -4294,6 +4304,11 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /**
+                         * @description The status before this request
+                         * @enum {string}
+                         */
+                        previousStatus: "active" | "frozen" | "closed";
                     };
                 };
             };

@@ -164,7 +164,7 @@ describe('secrecy scan: no PAN or CVV outside POST /v1/cards/{id}/details (sqlit
     await expectError(409, 'card_not_active', 'POST', `/v1/cards/${first}/details`, { key: agentToken, body: detailsBody });
     await ok('POST', `/v1/cards/${first}/unfreeze`);
     await ok('POST', `/v1/cards/${third}/close`);
-    await expectError(409, 'card_not_active', 'POST', `/v1/cards/${third}/close`);
+    await expectError(409, 'card_already_closed', 'POST', `/v1/cards/${third}/close`);
     await expectError(409, 'card_not_active', 'POST', `/v1/cards/${third}/intents`, { key: agentToken, body: { summary: 'late', amount: 100, merchantText: 'Amazon' } });
     await ok('POST', `/v1/intents/${intent.id}/cancel`, { key: agentToken, body: { reason: 'found it cheaper' } });
     await ok('POST', `/v1/agents/${agentId}/suspend`);

@@ -602,7 +602,7 @@ for (const kind of storeKinds) {
               if (card === undefined) continue;
               const close = () => db.transaction((tx) => closeCard(tx, scope, card, 'manual', nowMs));
               if (card.status === 'closed') {
-                await expectAppError(close, 'card_not_active', 'closing a closed card');
+                await expectAppError(close, 'card_already_closed', 'closing a closed card');
               } else {
                 await close();
                 closeInModel(card);

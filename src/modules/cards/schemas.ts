@@ -115,3 +115,6 @@ export const cardSchema = z.object({
 });
 
 export const cardListSchema = listPageSchema(cardSchema);
+
+/** The answer of freeze, unfreeze and close: the card, and the status it had before (LedgerOS). */
+export const cardStatusChangeSchema = cardSchema.extend({ previousStatus: z.enum(cardStatuses).describe('The status before this request') });

@@ -144,6 +144,10 @@ export function presentCard(card: Card) {
   };
 }
 
+export function presentStatusChange(change: CardStatusChange) {
+  return { ...presentCard(change.card), previousStatus: change.previousStatus };
+}
+
 /** Who changed a card's status: a credential, or the system (expiry sweep, risk engine, authorization). */
 export interface CardActor {
   kind: 'apiKey' | 'agentToken' | 'system';
@@ -430,6 +434,32 @@ export async function freezeCard(tx: Sql, scope: Scope, cardId: string, reason: 
   return frozen;
 }
 
+/** What an operator's freeze, unfreeze or close answers: the card and the status it had (LedgerOS's previousStatus). */
+export interface CardStatusChange {
+  card: Card;
+  previousStatus: CardStatus;
+}
+
+/**
+ * `POST /v1/cards/{id}/freeze`: unlike an engine's freeze, which leaves a frozen card as it is, a person asking to
+ * freeze a frozen card learns so (409 card_already_frozen), as one asking to close a closed card does.
+ */
+export async function freezeCardOnRequest(tx: Sql, scope: Scope, cardId: string, actor: CardActor, nowMs: number): Promise<CardStatusChange> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  if (card.status === 'frozen') throw new AppError('card_already_frozen', { cardId: card.id, reason: card.statusReason ?? 'manual' });
+  return { card: await freezeCard(tx, scope, cardId, 'manual', actor, nowMs), previousStatus: card.status };
+}
+
+export async function unfreezeCardOnRequest(tx: Sql, scope: Scope, cardId: string, actor: CardActor, nowMs: number): Promise<CardStatusChange> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  return { card: await unfreezeCard(tx, scope, cardId, actor, nowMs), previousStatus: card.status };
+}
+
+export async function closeCardOnRequest(tx: Sql, scope: Scope, cardId: string, actor: CardActor, nowMs: number): Promise<CardStatusChange> {
+  const card = await getCardForUpdate(tx, scope, cardId);
+  return { card: await closeCard(tx, scope, card, 'manual', nowMs, actor), previousStatus: card.status };
+}
+
 /**
  * frozen → active, whatever froze it; the event records the reason it had and who unfroze it. Unfreezing an
  * active card changes nothing; a closed card answers 409 card_not_active.
@@ -448,11 +478,11 @@ export async function unfreezeCard(tx: Sql, scope: Scope, cardId: string, actor:
  * Closes a card for good and releases its current reservation (reserved → available, once per card). Used by
  * `POST /v1/cards/{id}/close` (manual), the expiry sweep (expired) and single-use consumption. The card is re-read
  * under lock, so the reservation released is the one it holds now, not what `card` said. Closing a closed card
- * answers 409 card_not_active.
+ * answers 409 card_already_closed.
  */
 export async function closeCard(tx: Sql, scope: Scope, card: Pick<Card, 'id'>, reason: CardStatusReason, nowMs: number, actor: CardActor = systemActor(reason)): Promise<Card> {
   const current = await getCardForUpdate(tx, scope, card.id);
-  if (current.status === 'closed') throw cardNotActive(current);
+  if (current.status === 'closed') throw new AppError('card_already_closed', { cardId: current.id, reason: current.statusReason ?? 'closed' });
   const closed: Card = { ...current, status: 'closed', statusReason: reason, reservationCents: 0, updatedAtMs: nowMs };
   await writeCard(tx, closed);
   await postTransfers(

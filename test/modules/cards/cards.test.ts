@@ -7,7 +7,7 @@ import { createCard, freezeCard, getCard, getCardForPrincipal, listAgentCards, s
 import { createCardBody } from '../../../src/modules/cards/schemas.js';
 import { decryptPan, panFingerprint } from '../../../src/modules/cards/vault.js';
 import { testSecrets } from '../../../src/secrets.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { assertError, startTestApp, type TestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { assertLedgerSound, balanceOf, cardEvents, createCardThroughApi, fundedAgent, insertAgent, sandboxScope } from './arrange.js';
 
@@ -188,17 +188,20 @@ for (const kind of storeKinds) {
       assert.deepEqual(await balanceOf(testApp, userId), { total: 10_000, pending: 0, reserved: 4_000, available: 6_000 });
       await assertLedgerSound(testApp);
 
+      assert.equal(frozen.json.previousStatus, 'active');
       const frozenAgain = await testApp.request('POST', `/v1/cards/${card.id}/freeze`);
-      assert.equal(frozenAgain.statusCode, 200, 'freezing a frozen card is idempotent');
-      assert.deepEqual(frozenAgain.json, frozen.json);
+      assertError(frozenAgain, { status: 409, type: 'conflict_error', code: 'card_already_frozen' });
+      assert.deepEqual((await testApp.request('GET', `/v1/cards/${card.id}`)).json, (({ previousStatus: _previous, ...rest }) => rest)(frozen.json));
 
       const unfrozen = await testApp.request('POST', `/v1/cards/${card.id}/unfreeze`);
       assert.equal(unfrozen.statusCode, 200);
       assert.equal(unfrozen.json.status, 'active');
       assert.equal(unfrozen.json.statusReason, null);
+      assert.equal(unfrozen.json.previousStatus, 'frozen');
       const unfrozenAgain = await testApp.request('POST', `/v1/cards/${card.id}/unfreeze`);
       assert.equal(unfrozenAgain.statusCode, 200, 'unfreezing an active card is idempotent');
       assert.equal(unfrozenAgain.json.status, 'active');
+      assert.equal(unfrozenAgain.json.previousStatus, 'active');
 
       await testApp.request('POST', `/v1/cards/${card.id}/freeze`);
       const closed = await testApp.request('POST', `/v1/cards/${card.id}/close`);
@@ -206,13 +209,14 @@ for (const kind of storeKinds) {
       assert.equal(closed.json.status, 'closed');
       assert.equal(closed.json.statusReason, 'manual');
       assert.equal(closed.json.reservation, 0);
+      assert.equal(closed.json.previousStatus, 'frozen');
       assert.deepEqual(await balanceOf(testApp, userId), { total: 10_000, pending: 0, reserved: 0, available: 10_000 });
       await assertLedgerSound(testApp);
 
-      for (const action of ['freeze', 'unfreeze', 'close']) {
+      for (const [action, code] of [['freeze', 'card_not_active'], ['unfreeze', 'card_not_active'], ['close', 'card_already_closed']]) {
         const refused = await testApp.request('POST', `/v1/cards/${card.id}/${action}`);
         assert.equal(refused.statusCode, 409, action);
-        assert.equal(refused.json.error.code, 'card_not_active');
+        assert.equal(refused.json.error.code, code);
         assert.match(refused.json.error.message, /closed \(manual\)/);
       }
       const patchClosed = await testApp.request('PATCH', `/v1/cards/${card.id}`, { body: { metadata: { a: 'b' } } });
@@ -240,7 +244,9 @@ for (const kind of storeKinds) {
       const frozen = await testApp.store.db.transaction((tx) => freezeCard(tx, scope, card.id, 'risk_merchant_drift', systemActor('risk'), testApp.clock.nowMs()));
       assert.equal(frozen.statusReason, 'risk_merchant_drift');
       const manualFreeze = await testApp.request('POST', `/v1/cards/${card.id}/freeze`);
-      assert.equal(manualFreeze.json.statusReason, 'risk_merchant_drift', 'a manual freeze of a frozen card keeps the first reason');
+      assertError(manualFreeze, { status: 409, type: 'conflict_error', code: 'card_already_frozen' });
+      assert.match(manualFreeze.json.error.message, /risk_merchant_drift/);
+      assert.equal((await testApp.request('GET', `/v1/cards/${card.id}`)).json.statusReason, 'risk_merchant_drift', 'a manual freeze of a frozen card keeps the first reason');
       const seen = await testApp.request('GET', `/v1/cards/${card.id}`);
       assert.equal(seen.json.statusReason, 'risk_merchant_drift');
 
