@@ -173,6 +173,7 @@ export class WebhookDeliveryWorker {
 
   private async send(delivery: LeasedDelivery): Promise<DeliveryResult> {
     const timestampSeconds = Math.floor(this.signingClock.nowMs() / 1000);
+    const signature = signatureHeader(delivery.secrets, delivery.eventId, timestampSeconds, delivery.body);
     const response = delivery.problem !== undefined ? { statusCode: null, latencyMs: 0, error: delivery.problem, aborted: false } : await postWebhook({
       url: delivery.url,
       body: delivery.body,
@@ -180,7 +181,11 @@ export class WebhookDeliveryWorker {
         'content-type': 'application/json',
         'webhook-id': delivery.eventId,
         'webhook-timestamp': String(timestampSeconds),
-        'webhook-signature': signatureHeader(delivery.secrets, delivery.eventId, timestampSeconds, delivery.body),
+        'webhook-signature': signature,
+        // The same signature under the names LedgerOS's setup page verifies (Svix's, which Standard Webhooks renamed).
+        'svix-id': delivery.eventId,
+        'svix-timestamp': String(timestampSeconds),
+        'svix-signature': signature,
       },
       timeoutMs: this.settings.requestTimeoutMs,
       allowPrivateNetworks: privateNetworksAllowed(delivery.scope.environment, this.settings.allowPrivateNetworksInLive),

@@ -49,6 +49,10 @@ for (const kind of storeKinds) {
       // The envelope is the API's event.
       const fromApi = await testApp.request('GET', `/v1/events/${event.id}`);
       assert.deepEqual({ ...fromApi.json, object: undefined }, { ...event, object: undefined });
+      // LedgerOS's receivers read svix-id, svix-timestamp and svix-signature: the same values, verifiable alone.
+      assert.equal(webhook.headers['svix-id'], webhook.headers['webhook-id']);
+      const svixOnly = { 'webhook-id': webhook.headers['svix-id']!, 'webhook-timestamp': webhook.headers['svix-timestamp']!, 'webhook-signature': webhook.headers['svix-signature']! };
+      assert.deepEqual(new Webhook(endpoint.secret).verify(webhook.rawBody, svixOnly), event);
       // A wrong secret or a changed body fails both verifiers.
       const other = 'whsec_' + Buffer.alloc(32, 1).toString('base64');
       assert.throws(() => new Webhook(other).verify(webhook.rawBody, webhook.headers));
