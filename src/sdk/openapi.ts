@@ -5781,7 +5781,7 @@ export interface operations {
                 "application/json": {
                     /** @description http or https URL the events are POSTed to */
                     url: string;
-                    /** @description Event types (`card.frozen`) or family wildcards (`card.*`); empty or absent: every type */
+                    /** @description Event types (`card.frozen`) or family wildcards (`card.*`); empty, absent or `["*"]`: every type */
                     events?: string[];
                     description?: string;
                 };
@@ -5928,11 +5928,16 @@ export interface operations {
             content: {
                 "application/json": {
                     url?: string;
-                    /** @description Event types (`card.frozen`) or family wildcards (`card.*`); empty or absent: every type */
+                    /** @description Event types (`card.frozen`) or family wildcards (`card.*`); empty, absent or `["*"]`: every type */
                     events?: string[];
                     description?: string | null;
                     /** @description true re-enables a disabled endpoint (for example after a 410 Gone); false disables it */
                     enabled?: boolean;
+                    /**
+                     * @description LedgerOS's spelling of enabled: enabled or disabled
+                     * @enum {string}
+                     */
+                    status?: "enabled" | "disabled";
                 };
             };
         };

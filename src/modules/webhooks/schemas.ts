@@ -15,7 +15,7 @@ export const eventFiltersMax = 100;
 const eventFilters = z
   .array(z.string().min(1).max(64))
   .max(eventFiltersMax)
-  .describe('Event types (`card.frozen`) or family wildcards (`card.*`); empty or absent: every type');
+  .describe('Event types (`card.frozen`) or family wildcards (`card.*`); empty, absent or `["*"]`: every type');
 
 export const createEndpointBody = z.strictObject({
   url: z.string().min(1).max(endpointUrlLengthMax).describe('http or https URL the events are POSTed to'),
@@ -29,6 +29,7 @@ export const updateEndpointBody = z.strictObject({
   events: eventFilters.optional(),
   description: z.string().max(500).nullable().optional(),
   enabled: z.boolean().optional().describe('true re-enables a disabled endpoint (for example after a 410 Gone); false disables it'),
+  status: z.enum(endpointStatuses).optional().describe('LedgerOS\'s spelling of enabled: enabled or disabled'),
 });
 export type UpdateEndpointInput = z.infer<typeof updateEndpointBody>;
 

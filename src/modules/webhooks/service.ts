@@ -79,8 +79,12 @@ export interface EndpointPolicy {
   allowPrivateNetworksInLive: boolean;
 }
 
-/** Validates event filters against the catalogue; duplicates are dropped, order kept. */
+/**
+ * Validates event filters against the catalogue; duplicates are dropped, order kept. `*` (LedgerOS's spelling of
+ * every type) is the empty list, which means every type.
+ */
 function checkEventFilters(filters: readonly string[]): string[] {
+  if (filters.includes('*')) return [];
   filters.forEach((filter, index) => {
     if (!isValidEventFilter(filter)) throw new AppError('unknown_event_type', { param: `events[${index}]`, eventType: filter });
   });
@@ -142,12 +146,18 @@ export async function updateEndpoint(tx: Sql, scope: Scope, endpointId: string, 
   const url = input.url === undefined ? current.url : checkEndpointUrl(input.url, scope.environment, policy.allowPrivateNetworksInLive);
   const eventFilters = input.events === undefined ? current.eventFilters : checkEventFilters(input.events);
   const description = input.description === undefined ? current.description : input.description;
+  // `status` (LedgerOS) and `enabled` say the same thing; both may be sent, but not to contradict each other.
+  const fromEnabled: EndpointStatus | undefined = input.enabled === undefined ? undefined : input.enabled ? 'enabled' : 'disabled';
+  if (input.status !== undefined && fromEnabled !== undefined && input.status !== fromEnabled) {
+    throw new AppError('invalid_parameter_value', { param: 'status', reason: `status ${input.status} contradicts enabled ${String(input.enabled)}; send one of them` });
+  }
+  const wanted = input.status ?? fromEnabled;
   let status = current.status;
   let statusReason = current.statusReason;
-  if (input.enabled === true && current.status === 'disabled') {
+  if (wanted === 'enabled' && current.status === 'disabled') {
     status = 'enabled';
     statusReason = null;
-  } else if (input.enabled === false && current.status === 'enabled') {
+  } else if (wanted === 'disabled' && current.status === 'enabled') {
     status = 'disabled';
     statusReason = 'manual';
   }

@@ -64,7 +64,7 @@ for (const kind of storeKinds) {
         [{ url: 'javascript:alert(1)' }, { status: 422, type: 'validation_error', code: 'webhook_url_not_allowed', param: 'url' }],
         [{ url: 'https://example.com', events: ['card.exploded'] }, { status: 422, type: 'validation_error', code: 'unknown_event_type', param: 'events[0]' }],
         [{ url: 'https://example.com', events: ['user.created', 'nope.*'] }, { status: 422, type: 'validation_error', code: 'unknown_event_type', param: 'events[1]' }],
-        [{ url: 'https://example.com', events: ['*'] }, { status: 422, type: 'validation_error', code: 'unknown_event_type', param: 'events[0]' }],
+        [{ url: 'https://example.com', events: ['**'] }, { status: 422, type: 'validation_error', code: 'unknown_event_type', param: 'events[0]' }],
         [{ url: 'https://example.com', events: 'card.*' }, { status: 400, type: 'invalid_request_error', code: 'invalid_parameter_type', param: 'events' }],
         [{ url: 'https://example.com', secret: 'whsec_mine' }, { status: 422, type: 'validation_error', code: 'unknown_parameter', param: 'secret' }],
         [{ url: `https://example.com/${'a'.repeat(2100)}` }, { status: 422, type: 'validation_error', code: 'invalid_parameter_value', param: 'url' }],
@@ -93,6 +93,30 @@ for (const kind of storeKinds) {
       assert.deepEqual([disabled.json.status, disabled.json.enabled, disabled.json.statusReason], ['disabled', false, 'manual']);
       const enabled = await testApp.request('PATCH', `/v1/webhooks/${endpoint.id}`, { body: { enabled: true } });
       assert.deepEqual([enabled.json.status, enabled.json.enabled, enabled.json.statusReason], ['enabled', true, null]);
+    });
+
+    it('LedgerOS spellings: PATCH status enabled|disabled, and events ["*"] for every type', async () => {
+      const endpoint = await createEndpoint(testApp, 'https://example.com/ledgeros');
+      const disabled = await testApp.request('PATCH', `/v1/webhooks/${endpoint.id}`, { body: { status: 'disabled' } });
+      assert.deepEqual([disabled.json.status, disabled.json.enabled, disabled.json.statusReason], ['disabled', false, 'manual']);
+      const enabled = await testApp.request('PATCH', `/v1/webhooks/${endpoint.id}`, { body: { status: 'enabled', enabled: true } });
+      assert.deepEqual([enabled.json.status, enabled.json.enabled], ['enabled', true]);
+      assertError(await testApp.request('PATCH', `/v1/webhooks/${endpoint.id}`, { body: { status: 'disabled', enabled: true } }), {
+        status: 422,
+        type: 'validation_error',
+        code: 'invalid_parameter_value',
+        param: 'status',
+      });
+      assertError(await testApp.request('PATCH', `/v1/webhooks/${endpoint.id}`, { body: { status: 'paused' } }), { status: 422, type: 'validation_error', code: 'invalid_parameter_value', param: 'status' });
+      assert.equal((await testApp.request('GET', `/v1/webhooks/${endpoint.id}`)).json.status, 'enabled');
+
+      const everything = await testApp.request('POST', '/v1/webhooks', { body: { url: 'https://example.com/all', events: ['*'] } });
+      assert.equal(everything.statusCode, 200, everything.body);
+      assert.deepEqual(everything.json.events, [], 'every type, stored as the empty filter');
+      const narrowed = await testApp.request('PATCH', `/v1/webhooks/${everything.json.id}`, { body: { events: ['card.*'] } });
+      assert.deepEqual(narrowed.json.events, ['card.*']);
+      const widened = await testApp.request('PATCH', `/v1/webhooks/${everything.json.id}`, { body: { events: ['*', 'card.frozen'] } });
+      assert.deepEqual(widened.json.events, []);
     });
 
     it("rotate-secret answers the new secret and when the old one stops signing; other tenants and the live key see 404", async () => {
