@@ -26,6 +26,9 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/users/{id}': apiKeyOnly,
   'PATCH /v1/users/{id}': apiKeyOnly,
   'GET /v1/balances/{userId}': apiKeyOnly,
+  'GET /v1/users/{id}/balance': apiKeyOnly,
+  'GET /v1/users/{id}/cards': apiKeyOnly,
+  'POST /v1/applications/user/initiate': apiKeyOnly,
 
   'POST /v1/verification/user': apiKeyOnly,
   'GET /v1/verification/user/{userId}': apiKeyOnly,

@@ -142,6 +142,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's balance in LedgerOS's terms: spendingPower, creditLimit, pendingCharges, postedCharges, balanceDue
+         * @description The same ledger figures as `GET /v1/balances/{userId}` under LedgerOS’s names, plus the settled card charges.
+         */
+        get: operations["getUserBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/user/initiate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a user and start their identity verification in one call (LedgerOS): the user with applicationCompletionLink
+         * @description The same as `POST /v1/users` then `POST /v1/verification/user`, in one transaction: either both happen or neither.
+         */
+        post: operations["initiateUserApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/verification/user": {
         parameters: {
             query?: never;
@@ -608,6 +648,23 @@ export interface paths {
         };
         /** List cards, newest first, optionally by agentId, userId and status */
         get: operations["listCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's cards across their agents, newest first, optionally by status (LedgerOS) */
+        get: operations["listUserCards"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1286,7 +1343,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -2029,6 +2086,139 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getUserBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "user_balance";
+                        userId: string;
+                        /** @constant */
+                        currency: "USD";
+                        /** @description what can be spent or reserved now, in cents (= available of GET /v1/balances/{userId}) */
+                        spendingPower: number;
+                        /** @description the funds held for the user, in cents (= total): there is no credit beyond them */
+                        creditLimit: number;
+                        /** @description held by pending authorizations and withdrawals (= pending) */
+                        pendingCharges: number;
+                        /** @description what card charges have settled for, less refunds, since the user was created */
+                        postedCharges: number;
+                        /** @description owed after force posts or over-clearings beyond the funds (= debt); repaid first by deposits */
+                        balanceDue: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    initiateUserApplication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    firstName: string;
+                    lastName: string;
+                    /** Format: email */
+                    email: string;
+                    /** @description Your own key-value data, up to 50 keys */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "user";
+                        id: string;
+                        firstName: string;
+                        lastName: string;
+                        email: string;
+                        dateOfBirth: string | null;
+                        address: {
+                            line1: string;
+                            line2?: string;
+                            city: string;
+                            region?: string;
+                            postalCode: string;
+                            country: string;
+                        } | null;
+                        /** @enum {string} */
+                        applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        verificationDecision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description The hosted verification page to send to the user, valid 7 days */
+                        applicationCompletionLink: string;
+                        applicationCompletionLinkExpiresAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -3840,6 +4030,88 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "card";
+                            id: string;
+                            agentId: string;
+                            userId: string;
+                            /** @enum {string} */
+                            type: "single" | "multi";
+                            purpose: string;
+                            /** @description per-transaction limit, cents */
+                            maxAmount: number;
+                            /** @description cents currently reserved from the user’s balance for this card */
+                            reservation: number;
+                            limits: {
+                                perDay: number | null;
+                                perMonth: number | null;
+                            };
+                            merchantDriftEnabled: boolean;
+                            /** @enum {string} */
+                            onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @enum {string} */
+                            onLimitExceeded: "decline" | "freeze";
+                            /** @description null: the agent's policy applies */
+                            requireApproval: boolean | null;
+                            autoApproveBelow: number | null;
+                            /** @description the merchant a drift-checked card is pinned to after its first authorization */
+                            pinnedMerchant: string | null;
+                            last4: string;
+                            /** @description MM */
+                            expirationMonth: string;
+                            /** @description YYYY */
+                            expirationYear: string;
+                            /** @enum {string} */
+                            status: "active" | "frozen" | "closed";
+                            /** @description manual, limit_exceeded, single_use_consumed, expired, risk_<rule>…; null while active */
+                            statusReason: string | null;
+                            expiresAt: string | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    listUserCards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                status?: "active" | "frozen" | "closed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;

@@ -314,6 +314,9 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/users/{id}': {},
       'PATCH /v1/users/{id}': { body: () => ({ metadata: { touched: 'yes' } }) },
       'GET /v1/balances/{userId}': {},
+      'GET /v1/users/{id}/balance': {},
+      'GET /v1/users/{id}/cards': { ownerSees: (world) => world.cardId },
+      'POST /v1/applications/user/initiate': { body: () => ({ firstName: 'Matrix', lastName: 'Applicant', email: 'applicant@example.com' }) },
 
       // Verification can start only for a user who is not approved, and the sandbox outcome changes the status.
       'POST /v1/verification/user': { fresh: freshUser, body: (world) => ({ userId: world.userId }) },

@@ -1,4 +1,5 @@
 import { defineRoute } from '../../http/route.js';
+import { userIdParams } from '../users/schemas.js';
 import { agentIdParams, cardIdParams, cardListSchema, cardSchema, cardStatusChangeSchema, createCardBody, listAgentCardsQuery, listCardsQuery, updateCardBody } from './schemas.js';
 import {
   actorOf,
@@ -9,6 +10,7 @@ import {
   getCardForPrincipal,
   listAgentCards,
   listCards,
+  listUserCards,
   presentCard,
   presentStatusChange,
   unfreezeCardOnRequest,
@@ -50,6 +52,17 @@ export const cardRoutes = [
     query: listCardsQuery,
     response: cardListSchema,
     handler: async ({ sql, scope, query }) => listCards(sql, scope, cardFiltersOf(query), query),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/users/{id}/cards',
+    operationId: 'listUserCards',
+    summary: "A user's cards across their agents, newest first, optionally by status (LedgerOS)",
+    tag,
+    params: userIdParams,
+    query: listAgentCardsQuery,
+    response: cardListSchema,
+    handler: async ({ sql, scope, params, query }) => listUserCards(sql, scope, params.id, query.status, query),
   }),
   defineRoute({
     method: 'GET',

@@ -14,7 +14,7 @@ import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.j
 import { visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
 import { riskSettingsFor } from '../risk/settings.js';
-import { requireApprovedUser } from '../users/service.js';
+import { getUser, requireApprovedUser } from '../users/service.js';
 import type { CardStatus, CardStatusReason, CardType, CreateCardInput, ListCardsQuery, OnDrift, OnLimitExceeded, UpdateCardInput } from './schemas.js';
 import { encryptPan, panFingerprint, type VaultSecrets } from './vault.js';
 
@@ -352,6 +352,12 @@ export async function listAgentCards(sql: Sql, scope: Scope, principal: Principa
   if (!visibleTo(principal, agentId)) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'agentId' });
   await getAgent(sql, scope, agentId);
   return listCards(sql, scope, { agentId, status }, query);
+}
+
+/** `GET /v1/users/{id}/cards`: the user must exist in scope (404 otherwise, never an empty list for a wrong id). */
+export async function listUserCards(sql: Sql, scope: Scope, userId: string, status: CardStatus | undefined, query: ListQuery) {
+  await getUser(sql, scope, userId);
+  return listCards(sql, scope, { userId, status }, query);
 }
 
 /**

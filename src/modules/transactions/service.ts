@@ -162,6 +162,15 @@ export async function getTransaction(sql: Sql, scope: Scope, principal: Principa
   return transactionFromRow(row);
 }
 
+/** What a user's card charges have settled for, less what was refunded: LedgerOS's `postedCharges`, in cents. */
+export async function postedChargesCents(sql: Sql, scope: Scope, userId: string): Promise<number> {
+  const row = await sql.get<{ posted: number | string | null }>(
+    "SELECT SUM(settled_amount - refunded_amount) AS posted FROM transactions WHERE user_id = ? AND organization_id = ? AND environment = ? AND status IN ('settled', 'refunded')",
+    [userId, scope.organizationId, scope.environment],
+  );
+  return Number(row?.posted ?? 0);
+}
+
 /** For the network's state changes: locked on PostgreSQL until the transaction ends. */
 export async function getTransactionForUpdate(tx: Sql, scope: Scope, transactionId: string): Promise<Transaction> {
   const row = await tx.get<TransactionRow>(`SELECT * FROM transactions WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [

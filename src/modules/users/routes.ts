@@ -3,6 +3,7 @@ import { presentBalance, readUserBalances } from '../../ledger/balances.js';
 import { listQuerySchema } from '../pagination.js';
 import { z } from 'zod';
 import { createUserBody, updateUserBody, userIdParams, userListSchema, userSchema } from './schemas.js';
+import { postedChargesCents } from '../transactions/service.js';
 import { createUser, getUser, listUsers, presentUser, updateUser } from './service.js';
 
 const tag = 'Users';
@@ -16,6 +17,17 @@ const balanceSchema = z.object({
   reserved: z.number().int().describe("reserved for open cards' maxAmount"),
   available: z.number().int().describe('total − pending − reserved: what can be spent or reserved now'),
   debt: z.number().int().describe('owed after force posts or over-clearings beyond the funds; repaid first by deposits'),
+});
+
+const userBalanceSchema = z.object({
+  object: z.literal('user_balance'),
+  userId: z.string(),
+  currency: z.literal('USD'),
+  spendingPower: z.number().int().describe('what can be spent or reserved now, in cents (= available of GET /v1/balances/{userId})'),
+  creditLimit: z.number().int().describe('the funds held for the user, in cents (= total): there is no credit beyond them'),
+  pendingCharges: z.number().int().describe('held by pending authorizations and withdrawals (= pending)'),
+  postedCharges: z.number().int().describe('what card charges have settled for, less refunds, since the user was created'),
+  balanceDue: z.number().int().describe('owed after force posts or over-clearings beyond the funds (= debt); repaid first by deposits'),
 });
 
 export const userRoutes = [
@@ -71,6 +83,30 @@ export const userRoutes = [
     handler: async ({ sql, scope, params }) => {
       const user = await getUser(sql, scope, params.userId);
       return presentBalance(user.id, await readUserBalances(sql, user.id));
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/users/{id}/balance',
+    operationId: 'getUserBalance',
+    summary: "A user's balance in LedgerOS's terms: spendingPower, creditLimit, pendingCharges, postedCharges, balanceDue",
+    description: 'The same ledger figures as `GET /v1/balances/{userId}` under LedgerOS’s names, plus the settled card charges.',
+    tag: 'Balances',
+    params: userIdParams,
+    response: userBalanceSchema,
+    handler: async ({ sql, scope, params }) => {
+      const user = await getUser(sql, scope, params.id);
+      const balance = presentBalance(user.id, await readUserBalances(sql, user.id));
+      return {
+        object: 'user_balance' as const,
+        userId: user.id,
+        currency: balance.currency,
+        spendingPower: balance.available,
+        creditLimit: balance.total,
+        pendingCharges: balance.pending,
+        postedCharges: await postedChargesCents(sql, scope, user.id),
+        balanceDue: balance.debt,
+      };
     },
   }),
 ];

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { defineRoute } from '../../http/route.js';
-import { userIdParams } from '../users/schemas.js';
+import { createUserBody, userIdParams, userSchema } from '../users/schemas.js';
+import { createUser, presentUser } from '../users/service.js';
 import {
   createVerificationBody,
   sandboxOutcomeBody,
@@ -20,7 +22,27 @@ import {
 
 const tag = 'Verification';
 
+const initiatedApplicationSchema = userSchema.extend({
+  applicationCompletionLink: z.string().describe('The hosted verification page to send to the user, valid 7 days'),
+  applicationCompletionLinkExpiresAt: z.string(),
+});
+
 export const verificationRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/applications/user/initiate',
+    operationId: 'initiateUserApplication',
+    summary: 'Create a user and start their identity verification in one call (LedgerOS): the user with applicationCompletionLink',
+    description: 'The same as `POST /v1/users` then `POST /v1/verification/user`, in one transaction: either both happen or neither.',
+    tag,
+    body: createUserBody,
+    response: initiatedApplicationSchema,
+    handler: async ({ sql, scope, body, nowMs, baseUrl }) => {
+      const user = await createUser(sql, scope, body, nowMs);
+      const link = presentVerificationLink(await issueVerificationLink(sql, scope, user.id, nowMs), baseUrl);
+      return { ...presentUser(user), applicationStatus: link.applicationStatus, applicationCompletionLink: link.verificationUrl, applicationCompletionLinkExpiresAt: link.expiresAt };
+    },
+  }),
   defineRoute({
     method: 'POST',
     url: '/v1/verification/user',
