@@ -1,6 +1,7 @@
-// Builds dist/ with tsc when it is missing or older than any file under src/ (used by `npm start` and bin/).
+// Builds what is missing or older than its sources (used by `npm start`, `npm pack` and bin/): dist/ with tsc when
+// any file under src/ is newer, and the dashboard (dist/dashboard) when any file under dashboard/ or src/sdk/ is.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,14 +15,71 @@ function newestMtimeMs(directory) {
   return newest;
 }
 
-export function buildIfNeeded(root) {
+function isOlderThan(marker, sourceMtimeMs) {
+  return !existsSync(marker) || statSync(marker).mtimeMs < sourceMtimeMs;
+}
+
+const lockStaleMs = 10 * 60 * 1000;
+const lockPollMs = 200;
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `work` holding a lock directory, so servers started at once (tests) do not build over each other; a process
+ * that waited for the lock checks `stillNeeded` again, since the holder has usually built it by then.
+ */
+function withBuildLock(lockPath, stillNeeded, work) {
+  for (;;) {
+    try {
+      mkdirSync(lockPath);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      if (Date.now() - statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs > lockStaleMs) rmSync(lockPath, { recursive: true, force: true });
+      else sleepSync(lockPollMs);
+    }
+  }
+  try {
+    if (stillNeeded()) work();
+  } finally {
+    rmSync(lockPath, { recursive: true, force: true });
+  }
+}
+
+function buildServerIfNeeded(root) {
   const marker = join(root, 'dist', 'cli', 'main.js');
   const sourceMtime = Math.max(newestMtimeMs(join(root, 'src')), statSync(join(root, 'tsconfig.build.json')).mtimeMs);
-  if (existsSync(marker) && statSync(marker).mtimeMs >= sourceMtime) return;
+  if (!isOlderThan(marker, sourceMtime)) return;
   process.stderr.write('cardrail: building (tsc)…\n');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   // The compiler's messages go to stderr: stdout may be a protocol stream (`cardrail mcp` speaks MCP over stdio).
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: ['ignore', 2, 'inherit'], cwd: root });
+}
+
+function buildDashboardIfNeeded(root) {
+  const sources = join(root, 'dashboard');
+  // An installed package ships the built dashboard and not its sources.
+  if (!existsSync(sources)) return;
+  const marker = join(root, 'dist', 'dashboard', 'index.html');
+  const sourceMtime = () => Math.max(newestMtimeMs(sources), newestMtimeMs(join(root, 'src', 'sdk')));
+  if (!isOlderThan(marker, sourceMtime())) return;
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  withBuildLock(
+    join(root, 'dist', '.dashboard-build.lock'),
+    () => isOlderThan(marker, sourceMtime()),
+    () => {
+      process.stderr.write('cardrail: building the dashboard (vite)…\n');
+      // Its output goes to stderr too, for the same reason.
+      execFileSync(process.execPath, [join(root, 'scripts', 'build-dashboard.mjs')], { stdio: ['ignore', 2, 'inherit'], cwd: root });
+    },
+  );
+}
+
+export function buildIfNeeded(root) {
+  buildServerIfNeeded(root);
+  buildDashboardIfNeeded(root);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -58,7 +58,7 @@ export function urlsOf(config: Config, address: string): Record<string, string> 
     api: `${base}/v1`,
     docs: `${base}/docs`,
     openapi: `${base}/openapi.json`,
-    dashboard: 'not yet available',
+    dashboard: `${base}/dashboard/`,
     mcp: `${base}/mcp`,
   };
 }

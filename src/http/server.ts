@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { newId } from '../domain/ids.js';
 import { registerVerificationPages } from '../modules/verification/page-routes.js';
 import { installMcpEndpoint } from '../mcp/http.js';
+import { installDashboard } from './dashboard.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, installJsonBodyParsing, maxPathParameterLength } from './errors.js';
 import { maxHeaderSize as maxHeaderBytes } from 'node:http';
 import { installHealthRoutes, installMetrics } from './observability.js';
@@ -17,6 +18,8 @@ import { allRoutes } from './routes.js';
 export interface ServerOptions {
   /** Extra routes (tests use this to reach the 5xx path). */
   extraRoutes?: (server: FastifyInstance) => void;
+  /** Where the built dashboard is (default dist/dashboard); tests point it at a missing directory. */
+  dashboardDirectory?: string;
 }
 
 const swaggerFiles: Record<string, string> = {
@@ -65,6 +68,9 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
     if (contentType === undefined) return reply.callNotFound();
     return reply.header('content-type', contentType).header('cache-control', 'public, max-age=86400').send(await readFile(join(swaggerDirectory, request.params.file)));
   });
+
+  // The operator dashboard (SPEC §8), a single-page app over the public API above.
+  installDashboard(server, options.dashboardDirectory);
 
   options.extraRoutes?.(server);
   return server;

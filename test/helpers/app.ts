@@ -69,6 +69,8 @@ export interface TestAppOptions {
   store?: StoreKind;
   config?: Partial<Config>;
   extraRoutes?: (server: FastifyInstance) => void;
+  /** Where the built dashboard is (default dist/dashboard). */
+  dashboardDirectory?: string;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -82,7 +84,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const config: Config = { ...loadConfig({}), ...options.config };
-  const app = await createApp({ config, db: store.db, clock, logger: createLogger('debug', destination), secrets: testSecrets(), extraRoutes: options.extraRoutes });
+  const app = await createApp({ config, db: store.db, clock, logger: createLogger('debug', destination), secrets: testSecrets(), extraRoutes: options.extraRoutes, dashboardDirectory: options.dashboardDirectory });
   const created = await initializeOrganization(store.db, 'Test organization', clock.nowMs());
   await app.server.ready();
 

@@ -79,11 +79,12 @@ describe('the packed package, installed in an empty project', { timeout: packTim
     rmSync(projectDirectory, { recursive: true, force: true });
   });
 
-  it('ships the built files, the command and the SDK types, and no sources, tests or source maps', () => {
-    for (const path of ['package.json', 'README.md', 'bin/cardrail.js', 'dist/cli/main.js', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/sdk/webhooks.js']) {
+  it('ships the built files, the command, the SDK types and the built dashboard, and no sources, tests or source maps', () => {
+    for (const path of ['package.json', 'README.md', 'bin/cardrail.js', 'dist/cli/main.js', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/sdk/webhooks.js', 'dist/dashboard/index.html']) {
       assert.ok(packedFiles.includes(path), `the tarball holds ${path}`);
     }
-    const unexpected = packedFiles.filter((path) => /^(src|test|scripts|bench|docs)\//.test(path) || path.endsWith('.map') || path.startsWith('dist/sdk/generate.'));
+    assert.ok(packedFiles.some((path) => /^dist\/dashboard\/assets\/index-[\w-]+\.js$/.test(path)), 'the tarball holds the dashboard\'s script');
+    const unexpected = packedFiles.filter((path) => /^(src|test|scripts|bench|docs|dashboard)\//.test(path) || path.endsWith('.map') || path.startsWith('dist/sdk/generate.'));
     assert.deepEqual(unexpected, []);
   });
 

@@ -1,0 +1,105 @@
+// Live updates: the dashboard follows the organization's events (GET /v1/events/stream through the SDK's
+// streamEvents) and fetches again the data each event changes, so screens update without a reload. It resumes
+// after a dropped connection from the last event it saw (Last-Event-ID).
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import * as sdk from 'cardrail/sdk';
+import { useEffect, useState } from 'react';
+import { useSession } from '../session';
+import type { DashboardFetch } from './client';
+import type { QueryRoot } from './query';
+
+interface StreamedEvent {
+  id: string;
+  type: string;
+}
+
+type StreamEvents = (options: {
+  baseUrl: string;
+  credential: string;
+  types?: string[];
+  lastEventId?: string;
+  signal?: AbortSignal;
+  fetch?: DashboardFetch;
+}) => AsyncIterable<StreamedEvent>;
+
+// cardrail/sdk's streamEvents, looked up when the module loads so the dashboard builds against SDKs with and
+// without it; without it, the dashboard says live updates are unavailable.
+const streamEvents = (sdk as unknown as { streamEvents?: StreamEvents }).streamEvents;
+
+/** What each family of events changes on screen. */
+const rootsByFamily: Record<string, readonly QueryRoot[]> = {
+  user: ['users', 'verification', 'balances'],
+  deposit: ['balances', 'deposits'],
+  withdrawal: ['balances'],
+  agent: ['agents', 'agentPolicy', 'cards'],
+  card: ['cards', 'balances'],
+  intent: ['intents'],
+  credential: ['intents'],
+  challenge: ['transactions'],
+  transaction: ['transactions', 'spend', 'balances', 'agentPolicy', 'cards', 'intents'],
+  risk: ['alerts', 'cards', 'agents'],
+  webhook: ['webhooks', 'deliveries'],
+};
+
+/** Every event is also delivered to the webhook endpoints: their logs change too. */
+const alwaysRoots: readonly QueryRoot[] = ['events', 'deliveries'];
+
+export function invalidateForEvent(queryClient: QueryClient, type: string): void {
+  const family = type.split('.')[0] ?? '';
+  const roots = new Set<QueryRoot>([...(rootsByFamily[family] ?? []), ...alwaysRoots]);
+  for (const root of roots) void queryClient.invalidateQueries({ queryKey: [root] });
+}
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
+
+const retryDelaysMs = [1_000, 2_000, 5_000, 10_000, 15_000];
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Follows the event stream while the session lasts; answers the connection's state for the header. */
+export function useLiveUpdates(): LiveState {
+  const { apiKey, fetch } = useSession();
+  const queryClient = useQueryClient();
+  const [state, setState] = useState<LiveState>(streamEvents === undefined ? 'unavailable' : 'connecting');
+
+  useEffect(() => {
+    if (streamEvents === undefined) return;
+    const follow = streamEvents;
+    const controller = new AbortController();
+    const { signal } = controller;
+    void (async () => {
+      let lastEventId: string | undefined;
+      let failures = 0;
+      while (!signal.aborted) {
+        try {
+          const events = follow({ baseUrl: window.location.origin, credential: apiKey, signal, fetch, ...(lastEventId === undefined ? {} : { lastEventId }) });
+          setState('live');
+          // Whatever happened while disconnected is fetched again.
+          if (failures > 0) void queryClient.invalidateQueries();
+          for await (const event of events) {
+            failures = 0;
+            lastEventId = event.id;
+            invalidateForEvent(queryClient, event.type);
+          }
+        } catch {
+          // a dropped connection, a refused key (the session ends through fetch), the server restarting
+        }
+        if (signal.aborted) break;
+        setState('reconnecting');
+        await pause(retryDelaysMs[Math.min(failures, retryDelaysMs.length - 1)]!, signal);
+        failures += 1;
+      }
+    })();
+    return () => controller.abort();
+  }, [apiKey, fetch, queryClient]);
+
+  return state;
+}
