@@ -11,6 +11,7 @@ const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url))
 /** The banner lines `cardrail serve` prints on start: the API URL always, the keys only on the first start. */
 export const bannerPatterns = {
   api: /^ {2}API {8}http:\/\/\S+\/v1$/m,
+  dashboard: /^ {2}Dashboard {2}(http:\/\/\S+\/dashboard\/)$/m,
   sandboxKey: /^ {2}sandbox key {2}(lk_dev_[A-Za-z0-9_-]+)$/m,
   liveKey: /^ {2}live key {5}(lk_live_[A-Za-z0-9_-]+)$/m,
 };

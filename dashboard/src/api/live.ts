@@ -20,6 +20,7 @@ type StreamEvents = (options: {
   lastEventId?: string;
   signal?: AbortSignal;
   fetch?: DashboardFetch;
+  onReconnect?: (reconnect: { attempt: number; delayMs: number; error: unknown }) => void;
 }) => AsyncIterable<StreamedEvent>;
 
 // cardrail/sdk's streamEvents, looked up when the module loads so the dashboard builds against SDKs with and
@@ -75,22 +76,37 @@ export function useLiveUpdates(): LiveState {
     const follow = streamEvents;
     const controller = new AbortController();
     const { signal } = controller;
+    let opened = 0;
+    // The stream is live once the server accepts it; whatever changed before (or while reconnecting) is read again.
+    const fetchThrough: DashboardFetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (response.ok && !signal.aborted) {
+        opened += 1;
+        setState('live');
+        if (opened > 1) void queryClient.invalidateQueries();
+      }
+      return response;
+    };
     void (async () => {
       let lastEventId: string | undefined;
       let failures = 0;
       while (!signal.aborted) {
         try {
-          const events = follow({ baseUrl: window.location.origin, credential: apiKey, signal, fetch, ...(lastEventId === undefined ? {} : { lastEventId }) });
-          setState('live');
-          // Whatever happened while disconnected is fetched again.
-          if (failures > 0) void queryClient.invalidateQueries();
+          const events = follow({
+            baseUrl: window.location.origin,
+            credential: apiKey,
+            signal,
+            fetch: fetchThrough,
+            onReconnect: () => setState('reconnecting'),
+            ...(lastEventId === undefined ? {} : { lastEventId }),
+          });
           for await (const event of events) {
             failures = 0;
             lastEventId = event.id;
             invalidateForEvent(queryClient, event.type);
           }
         } catch {
-          // a dropped connection, a refused key (the session ends through fetch), the server restarting
+          // An answer retrying cannot change (a refused key ends the session through fetch), or the server stopping.
         }
         if (signal.aborted) break;
         setState('reconnecting');

@@ -45,12 +45,17 @@ export interface CursorPages<T> {
  * One page of an API list at a time, moving with its `nextCursor` (and back through the cursors already seen);
  * a change of `key` (a filter) starts again at the first page.
  */
-export function useCursorPages<T>(key: readonly unknown[], fetchPage: (cursor: string | undefined) => Promise<ListPage<T>>): CursorPages<T> {
+export function useCursorPages<T>(key: readonly unknown[], fetchPage: (cursor: string | undefined) => Promise<ListPage<T>>, options: { refetchIntervalMs?: number } = {}): CursorPages<T> {
   const keyText = JSON.stringify(key);
   const [state, setState] = useState<{ keyText: string; cursors: Array<string | undefined> }>({ keyText, cursors: [undefined] });
   const cursors = state.keyText === keyText ? state.cursors : [undefined];
   const cursor = cursors[cursors.length - 1];
-  const query = useQuery({ queryKey: [...key, { cursor: cursor ?? null }], queryFn: () => fetchPage(cursor), placeholderData: keepPreviousData });
+  const query = useQuery({
+    queryKey: [...key, { cursor: cursor ?? null }],
+    queryFn: () => fetchPage(cursor),
+    placeholderData: keepPreviousData,
+    ...(options.refetchIntervalMs === undefined ? {} : { refetchInterval: options.refetchIntervalMs }),
+  });
   const nextCursor = query.data?.hasMore === true && !query.isPlaceholderData ? query.data.nextCursor : null;
   return {
     query,

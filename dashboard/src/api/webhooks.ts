@@ -50,10 +50,15 @@ export function useSendTest() {
   return useApiMutation(async (id: string) => expectData(await client.POST('/v1/webhooks/{id}/test', { params: { path: { id } } })), ['deliveries']);
 }
 
+/** How often delivery logs are read again while on screen: attempts and retries happen without an event. */
+const deliveryRefreshMs = 10_000;
+
 export function useDeliveryPages(endpointId: string, status: WebhookDelivery['status'] | undefined) {
   const { client } = useSession();
-  return useCursorPages(['deliveries', endpointId, status ?? null], async (cursor) =>
-    expectData(await client.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: endpointId }, query: { limit: 20, ...definedOnly({ cursor, status }) } } })),
+  return useCursorPages(
+    ['deliveries', endpointId, status ?? null],
+    async (cursor) => expectData(await client.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: endpointId }, query: { limit: 20, ...definedOnly({ cursor, status }) } } })),
+    { refetchIntervalMs: deliveryRefreshMs },
   );
 }
 
@@ -85,6 +90,9 @@ export function useRecentWebhookFailures() {
   const { client } = useSession();
   return useQuery({
     queryKey: ['deliveries', 'failures'],
+    // Attempts are not events: nothing on the event stream says one failed, so this list is read again regularly.
+    staleTime: 0,
+    refetchInterval: deliveryRefreshMs,
     queryFn: async (): Promise<FailedDelivery[]> => {
       const since = Date.now() - 24 * 3600 * 1000;
       const endpoints = expectData(await client.GET('/v1/webhooks', { params: { query: { limit: endpointsRead } } })).data;
