@@ -18,6 +18,10 @@ export default defineConfig({
       'node:crypto': here('src/server-only-crypto.ts'),
     },
   },
+  // `npx vite dashboard` (development, hot reload): the API calls go to a running server.
+  server: {
+    proxy: { '/v1': process.env.CARDRAIL_URL ?? 'http://127.0.0.1:4010' },
+  },
   build: {
     outDir: here('../dist/dashboard'),
     emptyOutDir: true,

@@ -413,6 +413,35 @@ describe('dashboard: an operator’s day in Chromium', { skip: chromiumMissing ?
     assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the revoked key is forgotten');
   });
 
+  it('decides a live application left in manualReview, signed in with a live key', async () => {
+    const liveKey = (await server.waitForKeys(1_000)).liveKey;
+    const user = await ok('POST', '/v1/users', { firstName: 'Grace', lastName: 'Review', email: 'grace@example.com' }, liveKey);
+    const link = await ok('POST', '/v1/verification/user', { userId: user.id }, liveKey);
+    // The person fills in the hosted form; the provider's test last name "Review" leaves the application to an operator.
+    const form = { firstName: 'Grace', lastName: 'Review', dateOfBirth: '1985-12-09', addressLine1: '1 Navy Yard', city: 'Arlington', postalCode: '22202', country: 'US' };
+    const submitted = await fetch(link.verificationUrl.replace(/^https?:\/\/[^/]+/, server.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+    assert.equal(submitted.status, 200);
+    assert.equal((await ok('GET', `/v1/users/${user.id}`, undefined, liveKey)).applicationStatus, 'manualReview');
+
+    // Signed out on the API keys screen, the operator signs in again there, now with the live key.
+    await page.getByLabel('API key').fill(liveKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor({ timeout: waitMs });
+    assert.equal((await page.getByLabel('Environment: live').textContent())?.trim(), 'Live');
+    assert.equal(await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Sandbox' }).count(), 0, 'no sandbox panel for a live key');
+    await navigate('Users & KYC', 'Users & KYC');
+    await page.getByRole('link', { name: 'Grace Review' }).click();
+    const decision = panel('Operator decision');
+    await decision.waitFor({ timeout: waitMs });
+    await checkScreen('live user awaiting a decision');
+    await decision.getByLabel('Reason').fill('Document does not match the applicant');
+    await decision.getByRole('button', { name: 'Reject application' }).click();
+    await panel('Verification (KYC)').getByText('Document does not match the applicant').first().waitFor({ timeout: waitMs });
+    const decided = await ok('GET', `/v1/users/${user.id}`, undefined, liveKey);
+    assert.equal(decided.applicationStatus, 'rejected');
+    assert.equal(decided.rejectionReason, 'Document does not match the applicant');
+  });
+
   it('never showed, received or logged a card number or CVV, and the Content-Security-Policy held', async () => {
     await Promise.all(responseReads);
     assert.ok(cards.length > 0, 'the agent read a card number during the session');
