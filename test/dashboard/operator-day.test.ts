@@ -169,6 +169,11 @@ describe('dashboard: an operator’s day in Chromium', { skip: chromiumMissing ?
     assert.equal(await page.evaluate(() => sessionStorage.length), 1, 'the key is kept in sessionStorage');
     assert.equal(await page.evaluate(() => localStorage.length), 0, 'and nowhere lasting');
     await checkScreen('overview (empty)');
+    // From the keyboard: the first Tab reaches the skip link, which moves focus to the screen's content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
   });
 
   it('creates a user, sends the sandbox provider’s manualReview, approves the application and funds the balance', async () => {
@@ -285,6 +290,9 @@ describe('dashboard: an operator’s day in Chromium', { skip: chromiumMissing ?
     await queue.getByText('No intent is waiting for approval.').waitFor({ timeout: waitMs });
     assert.equal((await ok('GET', `/v1/intents/${intent.id}`)).status, 'pending');
     await checkScreen('intents');
+    await panel('Intent history').getByRole('link', { name: intent.id }).click();
+    await page.getByRole('heading', { level: 1, name: 'Intent: $150.00 at Best Buy' }).waitFor({ timeout: waitMs });
+    await checkScreen('intent');
   });
 
   it('shows a transaction on the overview as it happens, without a reload', async (t) => {
@@ -389,6 +397,7 @@ describe('dashboard: an operator’s day in Chromium', { skip: chromiumMissing ?
     await checkScreen('API keys');
     await page.goto(`${dashboardUrl}no/such/screen`);
     await page.getByRole('heading', { level: 1, name: 'No such screen' }).waitFor({ timeout: waitMs });
+    await checkScreen('no such screen');
   });
 
   it('signs the operator out with the API’s message when the key in use is revoked', async () => {
