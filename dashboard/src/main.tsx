@@ -1,15 +1,27 @@
 // The dashboard's entry: the query cache, the operator's session and the app.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { CardrailApiError } from 'cardrail/sdk';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { SessionProvider } from './session';
 import './styles.css';
 
+/** Worth asking again: rate limited (429, the bucket refills), the server failing or restarting, the network. */
+function retryable(error: unknown): boolean {
+  if (error instanceof CardrailApiError) return error.status === 429 || error.status >= 500;
+  return true;
+}
+
 const queryClient = new QueryClient({
   defaultOptions: {
-    // A 4xx will answer the same again; live events and actions refresh what changed.
-    queries: { retry: (failures, error) => failures < 2 && !(error instanceof Error && error.name === 'CardrailApiError'), staleTime: 10_000, refetchOnWindowFocus: true },
+    queries: {
+      retry: (failures, error) => failures < 4 && retryable(error),
+      retryDelay: (attempt) => Math.min(1_000 * 2 ** attempt, 15_000),
+      // Live events and actions refetch what they change; this bounds how old anything else on screen gets.
+      staleTime: 10_000,
+      refetchOnWindowFocus: true,
+    },
   },
 });
 

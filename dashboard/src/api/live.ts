@@ -37,7 +37,8 @@ const rootsByFamily: Record<string, readonly QueryRoot[]> = {
   intent: ['intents'],
   credential: ['intents'],
   challenge: ['transactions'],
-  transaction: ['transactions', 'spend', 'balances', 'agentPolicy', 'cards', 'intents'],
+  // The spend chart reads up to 500 transactions: it refreshes on its own timer, not on every authorization.
+  transaction: ['transactions', 'balances', 'agentPolicy', 'cards', 'intents'],
   risk: ['alerts', 'cards', 'agents'],
   webhook: ['webhooks', 'deliveries'],
 };
@@ -45,10 +46,39 @@ const rootsByFamily: Record<string, readonly QueryRoot[]> = {
 /** Every event is also delivered to the webhook endpoints: their logs change too. */
 const alwaysRoots: readonly QueryRoot[] = ['events', 'deliveries'];
 
-export function invalidateForEvent(queryClient: QueryClient, type: string): void {
+/** The data an event changes. */
+export function rootsForEvent(type: string): readonly QueryRoot[] {
   const family = type.split('.')[0] ?? '';
-  const roots = new Set<QueryRoot>([...(rootsByFamily[family] ?? []), ...alwaysRoots]);
-  for (const root of roots) void queryClient.invalidateQueries({ queryKey: [root] });
+  return [...(rootsByFamily[family] ?? []), ...alwaysRoots];
+}
+
+/**
+ * At most one refetch of each changed list per this interval, however many events arrive: a busy organization's
+ * stream must not turn into more reads than the key's rate limit allows (live keys: 100 a minute by default).
+ */
+const invalidationIntervalMs = 2_000;
+
+/** Collects the roots events changed and invalidates them together, at most once per interval. */
+function invalidationBatcher(queryClient: QueryClient) {
+  const pending = new Set<QueryRoot>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastFlushMs = 0;
+  const flush = () => {
+    timer = undefined;
+    lastFlushMs = Date.now();
+    for (const root of pending) void queryClient.invalidateQueries({ queryKey: [root] });
+    pending.clear();
+  };
+  return {
+    add(roots: readonly QueryRoot[]) {
+      for (const root of roots) pending.add(root);
+      if (timer !== undefined) return;
+      timer = setTimeout(flush, Math.max(0, lastFlushMs + invalidationIntervalMs - Date.now()));
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
@@ -76,6 +106,7 @@ export function useLiveUpdates(): LiveState {
     const follow = streamEvents;
     const controller = new AbortController();
     const { signal } = controller;
+    const batcher = invalidationBatcher(queryClient);
     let opened = 0;
     // The stream is live once the server accepts it; whatever changed before (or while reconnecting) is read again.
     const fetchThrough: DashboardFetch = async (input, init) => {
@@ -103,7 +134,7 @@ export function useLiveUpdates(): LiveState {
           for await (const event of events) {
             failures = 0;
             lastEventId = event.id;
-            invalidateForEvent(queryClient, event.type);
+            batcher.add(rootsForEvent(event.type));
           }
         } catch {
           // An answer retrying cannot change (a refused key ends the session through fetch), or the server stopping.
@@ -114,7 +145,10 @@ export function useLiveUpdates(): LiveState {
         failures += 1;
       }
     })();
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      batcher.stop();
+    };
   }, [apiKey, fetch, queryClient]);
 
   return state;

@@ -26,6 +26,9 @@ export function useTransaction(id: string) {
   return useQuery({ queryKey: ['transactions', id], queryFn: async () => expectData(await client.GET('/v1/transactions/{id}', { params: { path: { id } } })) });
 }
 
+/** The chart is read again this often (not on every authorization: it reads up to 500 transactions). */
+const spendRefreshMs = 60_000;
+
 /** At most this many pages of 100 are read for the chart; the chart says when it stopped short. */
 const spendPagesMax = 5;
 
@@ -40,6 +43,8 @@ export function useSpendWindow(days: number) {
   const { client } = useSession();
   return useQuery({
     queryKey: ['spend', days],
+    staleTime: spendRefreshMs,
+    refetchInterval: spendRefreshMs,
     queryFn: async (): Promise<SpendWindow> => {
       const from = new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
       const transactions: Transaction[] = [];

@@ -79,7 +79,7 @@ export interface FailedDelivery {
 }
 
 /** Endpoints and deliveries read for the overview: bounded, newest first. */
-const endpointsRead = 20;
+const endpointsRead = 10;
 const deliveriesReadPerEndpoint = 50;
 
 /**
