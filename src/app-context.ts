@@ -5,6 +5,7 @@ import type { Clock } from './domain/clock.js';
 import type { Database } from './store/database.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Secrets } from './secrets.js';
+import type { EventStreamHub } from './modules/events/stream.js';
 
 export interface AppContext {
   db: Database;
@@ -13,4 +14,6 @@ export interface AppContext {
   logger: Logger;
   rateLimiter: RateLimiter;
   secrets: Secrets;
+  /** The open event streams of this process (GET /v1/events/stream). */
+  eventStreams: EventStreamHub;
 }

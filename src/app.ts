@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
 import { lapseClaimsOfEndedProcess } from './http/idempotency.js';
 import { createLogger } from './http/logger.js';
+import { EventStreamHub } from './modules/events/stream.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { buildServer, type ServerOptions } from './http/server.js';
 import type { Database } from './store/database.js';
@@ -68,7 +69,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   }
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
   const secrets = options.secrets ?? loadSecrets(config.dataDir);
-  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets };
+  const eventStreams = new EventStreamHub(db, config.eventStream);
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
@@ -79,6 +81,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
     async close() {
       stopSweeper();
       stopDueWork();
+      // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
+      await eventStreams.close();
       await server.close();
       redis?.disconnect();
       if (ownsDatabase) await db.close();

@@ -16,6 +16,21 @@ export interface RateLimitConfig {
   sandboxMultiplier: number;
 }
 
+/** The event stream, GET /v1/events/stream (docs/webhooks.md). */
+export interface EventStreamConfig {
+  /** CARDRAIL_EVENT_STREAM_HEARTBEAT_SECONDS: a `: heartbeat` comment this often keeps proxies from closing an idle stream. */
+  heartbeatIntervalMs: number;
+  /**
+   * CARDRAIL_EVENT_STREAM_POLL_MS: how often open streams look for events committed by other processes (several API
+   * processes on one PostgreSQL, `cardrail keys` beside a server). This process's own commits wake them at once.
+   */
+  pollIntervalMs: number;
+  /** CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL: open streams per API key in this process; one more answers 429 too_many_streams. */
+  streamsPerCredentialMax: number;
+  /** CARDRAIL_EVENT_STREAMS_MAX: open streams in this process, all credentials together; one more answers 503. */
+  streamsMax: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -33,12 +48,20 @@ export interface Config {
   publicUrl: string | undefined;
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`; when unset it is open (docs/runbook.md). */
   metricsToken: string | undefined;
+  eventStream: EventStreamConfig;
 }
 
 export const defaultPort = 4010;
 
 /** A variable with a value cardrail cannot use: the CLI prints the message alone, without a stack trace. */
 export class ConfigError extends Error {}
+
+export const defaultEventStreamConfig: EventStreamConfig = {
+  heartbeatIntervalMs: 15_000,
+  pollIntervalMs: 1_000,
+  streamsPerCredentialMax: 5,
+  streamsMax: 1_000,
+};
 
 export const defaultRateLimits: RateLimitConfig = {
   read: { perMinute: 100, burst: 20 },
@@ -51,6 +74,12 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+function integerInRange(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  const parsed = integer(name, value, fallback);
+  if (parsed < min || parsed > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
   return parsed;
 }
 
@@ -82,5 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     settlementDelayMs: integer('CARDRAIL_SETTLEMENT_DELAY_SECONDS', env.CARDRAIL_SETTLEMENT_DELAY_SECONDS, 86_400) * 1000,
     publicUrl: env.CARDRAIL_PUBLIC_URL || undefined,
     metricsToken: env.CARDRAIL_METRICS_TOKEN || undefined,
+    eventStream: {
+      heartbeatIntervalMs: integerInRange('CARDRAIL_EVENT_STREAM_HEARTBEAT_SECONDS', env.CARDRAIL_EVENT_STREAM_HEARTBEAT_SECONDS, 15, 1, 300) * 1000,
+      pollIntervalMs: integerInRange('CARDRAIL_EVENT_STREAM_POLL_MS', env.CARDRAIL_EVENT_STREAM_POLL_MS, defaultEventStreamConfig.pollIntervalMs, 50, 60_000),
+      streamsPerCredentialMax: integerInRange('CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL', env.CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL, defaultEventStreamConfig.streamsPerCredentialMax, 1, 100),
+      streamsMax: integerInRange('CARDRAIL_EVENT_STREAMS_MAX', env.CARDRAIL_EVENT_STREAMS_MAX, defaultEventStreamConfig.streamsMax, 1, 100_000),
+    },
   };
 }

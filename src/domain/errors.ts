@@ -373,6 +373,12 @@ export const errorCatalogue = {
     message: 'Too many requests: retry after {retryAfterSeconds} s',
     description: 'The credential exceeded its rate limit. Wait for `Retry-After` seconds; see the `RateLimit` headers.',
   },
+  too_many_streams: {
+    type: 'rate_limit_error',
+    status: 429,
+    message: 'This API key already has {limit} open event streams, the most it may have; close one before opening another',
+    description: 'Each API key may hold a bounded number of `GET /v1/events/stream` connections at once per server process (5 unless `CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL` says otherwise). Close a stream you no longer read, or share one among the views that need it.',
+  },
   details_rate_limited: {
     type: 'rate_limit_error',
     status: 429,

@@ -75,6 +75,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
 
   'POST /v1/cards/{id}/intents': apiKeyOrOwnAgent,
   'GET /v1/cards/{id}/intents': apiKeyOrOwnAgent,
+  // The organization's intents across cards (the approval queue): API keys only.
+  'GET /v1/intents': apiKeyOnly,
   'GET /v1/intents/{id}': apiKeyOrOwnAgent,
   'POST /v1/intents/{id}/cancel': apiKeyOrOwnAgent,
   'POST /v1/intents/{id}/approve': apiKeyOnly,
@@ -108,6 +110,10 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/webhooks/{id}/deliveries': apiKeyOnly,
   'POST /v1/webhooks/{id}/test': apiKeyOnly,
   'GET /v1/events': apiKeyOnly,
+  // The live stream of the same events: API keys only, like the list. Events carry whole objects of the environment
+  // (other agents' cards, users' KYC status, webhooks), so an agent token gets 403 as on GET /v1/events; SPEC §4's
+  // agent scope has no events (docs/decisions.md, "The event stream").
+  'GET /v1/events/stream': apiKeyOnly,
   'GET /v1/events/{id}': apiKeyOnly,
   'POST /v1/events/{id}/redeliver': apiKeyOnly,
 

@@ -33,6 +33,17 @@ function securityOf(access: RouteAccess | undefined): JsonSchema[] {
   return requirements;
 }
 
+/**
+ * A stream of server-sent events. OpenAPI 3.1 has no schema for the items of a stream (3.2's itemSchema), so the
+ * stream is a string and `x-event-data` holds the schema of each event's `data:` line.
+ */
+function eventStreamResponse(data: z.ZodType): JsonSchema {
+  return {
+    description: 'A stream of server-sent events: `id: evt_…`, `event: <type>`, `data: <JSON, see x-event-data>`, a blank line; `: heartbeat` comments between',
+    content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-data': toSchema(data, 'output') } },
+  };
+}
+
 const errorCodes = Object.keys(errorCatalogue);
 const errorTypes = [...new Set(Object.values(errorCatalogue).map((definition) => definition.type))];
 
@@ -44,7 +55,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteDefinition[], serv
     if (access !== 'public' && access !== undefined) errorStatuses.add('403');
     if (route.method !== 'GET') errorStatuses.add('409');
     const responses: Record<string, JsonSchema> = {
-      '200': { description: 'Success', content: { 'application/json': { schema: toSchema(route.response, 'output') } } },
+      '200': route.produces === 'text/event-stream' ? eventStreamResponse(route.response) : { description: 'Success', content: { 'application/json': { schema: toSchema(route.response, 'output') } } },
     };
     for (const status of [...errorStatuses].sort()) responses[status] = { $ref: '#/components/responses/Error' };
     const operation: JsonSchema = {

@@ -1,6 +1,7 @@
 // The request pipeline every /v1 route runs through, in order: authenticate (access table), rate limit, parse and
 // validate, claim the Idempotency-Key, run the use case (in one transaction for writes, with the stored idempotent
-// response committed in it), answer. Routes themselves are thin: a definition with schemas and one handler.
+// response committed in it), answer. Routes themselves are thin: a definition with schemas and one handler. A GET
+// may answer server-sent events instead of JSON (src/http/event-stream.ts) after the same steps.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -13,6 +14,7 @@ import type { AppError } from '../domain/errors.js';
 import { accessFor } from './access.js';
 import { authenticate } from './auth.js';
 import { errorBody } from './errors.js';
+import { EventStream, sendEventStream } from './event-stream.js';
 import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, releaseIdempotencyKey, requestFingerprint, type IdempotencyRequest } from './idempotency.js';
 import { assertStrictInput, parseInput, refuseBadQueryEncoding, refuseInvalidText, refuseUnexpectedBody } from './validation.js';
 
@@ -34,6 +36,8 @@ export interface RouteContext<Body, Query, Params> {
   requestId: string;
   /** Where this server is reached, for links in responses (CARDRAIL_PUBLIC_URL, else the request's own host). */
   baseUrl: string;
+  /** The request's headers (names in lower case), for the few routes that read one (Last-Event-ID). */
+  headers: FastifyRequest['headers'];
 }
 
 export interface RouteDefinition<
@@ -53,6 +57,11 @@ export interface RouteDefinition<
   query?: QuerySchema;
   params?: ParamsSchema;
   response: ResponseSchema;
+  /**
+   * `text/event-stream`: a GET whose handler answers an EventStream (server-sent events); `response` then describes
+   * the data of one event. Default `application/json`.
+   */
+  produces?: 'application/json' | 'text/event-stream';
   /** Defaults: GET → read, others → write. Card-network routes say 'none'. */
   rateLimit?: RateLimitClass | 'none';
   /**
@@ -60,7 +69,7 @@ export interface RouteDefinition<
    * are never written to the idempotency store: a replay answers them as null.
    */
   secretFields?: readonly string[];
-  handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema> | CommittedRefusal>;
+  handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema> | CommittedRefusal | EventStream>;
 }
 
 /**
@@ -107,6 +116,8 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
   if (access === 'public') throw new Error(`${definition.method} ${definition.url}: public routes are not registered through defineRoute`);
   const rateClass = definition.rateLimit ?? (definition.method === 'GET' ? 'read' : 'write');
   const isWrite = definition.method !== 'GET';
+  const streams = definition.produces === 'text/event-stream';
+  if (streams && isWrite) throw new Error(`${definition.method} ${definition.url}: only a GET may answer an event stream`);
   for (const [place, schema] of [['body', definition.body], ['query', definition.query], ['params', definition.params]] as const) {
     if (schema !== undefined) assertStrictInput(schema, `${definition.method} ${definition.url} ${place}`);
   }
@@ -151,10 +162,16 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         app,
         requestId: request.id,
         baseUrl: app.config.publicUrl ?? `${request.protocol}://${request.host}`,
+        headers: request.headers,
       };
       if (!isWrite) {
         const result = await definition.handler({ ...base, sql: app.db });
         if (result instanceof CommittedRefusal) throw result.error;
+        if ((result instanceof EventStream) !== streams) {
+          if (result instanceof EventStream) result.source.end();
+          throw new Error(`${definition.method} ${definition.url}: the handler's answer does not match produces`);
+        }
+        if (result instanceof EventStream) return sendEventStream(request, reply, result);
         return sendJson(reply, 200, JSON.stringify(result));
       }
 
@@ -171,6 +188,10 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
       try {
         const answer = await app.db.transaction(async (tx) => {
           const result = await definition.handler({ ...base, sql: tx });
+          if (result instanceof EventStream) {
+            result.source.end();
+            throw new Error(`${definition.method} ${definition.url}: a write cannot answer an event stream`);
+          }
           if (result instanceof CommittedRefusal) {
             const refusal = JSON.stringify(errorBody(result.error, request.id));
             if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, result.error.status, refusal);

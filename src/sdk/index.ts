@@ -1,7 +1,11 @@
-// cardrail's SDK (`import { createCardrailClient, verifyWebhook } from 'cardrail/sdk'`): a typed client generated from the OpenAPI
-// document (openapi-fetch over the types in ./openapi.ts) and `verifyWebhook` for receivers.
+// cardrail's SDK (`import { createCardrailClient, streamEvents, verifyWebhook } from 'cardrail/sdk'`): a typed client
+// generated from the OpenAPI document (openapi-fetch over the types in ./openapi.ts), `streamEvents` for the live event
+// stream, and `verifyWebhook` for receivers.
 import createClient, { type Client, type FetchOptions, type FetchResponse, type Middleware } from 'openapi-fetch';
+import { CardrailApiError } from './api-error.js';
 import type { paths } from './openapi.js';
+
+export { CardrailApiError } from './api-error.js';
 
 export type { components, operations, paths } from './openapi.js';
 
@@ -44,21 +48,6 @@ export type CardrailClient = Omit<Client<paths>, 'GET' | 'POST' | 'PATCH' | 'DEL
   DELETE: ExactMethod<'delete'>;
 };
 
-/** The error envelope of SPEC §3 as the SDK raises it. */
-export class CardrailApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly code: string,
-    message: string,
-    readonly param: string | undefined,
-    readonly requestId: string | undefined,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'CardrailApiError';
-  }
-}
-
 export function createCardrailClient(options: CardrailClientOptions): CardrailClient {
   const client = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
   if (options.credential !== undefined) {
@@ -98,3 +87,4 @@ export function expectData<T>(result: { data?: T; error?: unknown; response: Res
 }
 
 export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, type WebhookEvent, type WebhookHeaders, type WebhookVerificationErrorCode } from './webhooks.js';
+export { streamEvents, type StreamEventsOptions, type StreamedEvent } from './event-stream.js';

@@ -763,6 +763,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/intents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The environment's intents across every card, newest first: filter by status (`pending_approval` is the approval queue), card, agent or user
+         * @description API keys only. A status filter counts a due expiry: an intent past its expiry lists as `expired`.
+         */
+        get: operations["listIntents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/intents/{id}": {
         parameters: {
             query?: never;
@@ -1165,6 +1185,26 @@ export interface paths {
         };
         /** The environment's events, newest first; `type` filters by type or family (`card.*`) */
         get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The environment's events as they happen: server-sent events (text/event-stream), resumable with Last-Event-ID
+         * @description Each event is `id: evt_…`, `event: <type>` and `data: <the webhook envelope as JSON>`, in the order events committed; a `: heartbeat` comment comes every 15 s. Without `Last-Event-ID` the stream starts with what commits from now on; with it, with the events after that one, with no gap and no repeat. `type` filters by type or family (`card.*`), comma-separated. API keys only; at most 5 open streams per key (429 `too_many_streams`). Errors before the stream opens answer in the usual envelope.
+         */
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4738,6 +4778,79 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
+    listIntents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                status?: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
+                /** @description Only intents on this card */
+                cardId?: string;
+                /** @description Only this agent's intents */
+                agentId?: string;
+                /** @description Only intents on this user's cards */
+                userId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "intent";
+                            id: string;
+                            cardId: string;
+                            agentId: string;
+                            userId: string;
+                            /** @description Your own id, when you gave one */
+                            intentId: string | null;
+                            summary: string;
+                            amount: number;
+                            merchantText: string;
+                            /** @enum {string} */
+                            status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
+                            warnings: {
+                                code: string;
+                                message: string;
+                            }[];
+                            /** @description When a pending, pending_approval or revealed intent expires */
+                            expiresAt: string | null;
+                            revealedAt: string | null;
+                            accessEventId: string | null;
+                            transactionId: string | null;
+                            matchResult: {
+                                [key: string]: unknown;
+                            } | null;
+                            decisionReason: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
     getIntent: {
         parameters: {
             query?: never;
@@ -6485,6 +6598,38 @@ export interface operations {
                         hasMore: boolean;
                         nextCursor: string | null;
                     };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description Only these events: types (`card.frozen`) or family wildcards (`card.*`), comma-separated; absent: every type */
+                type?: string;
+                /** @description Resume after this event, for clients that cannot send the `Last-Event-ID` header (the header wins when both are sent) */
+                lastEventId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of server-sent events: `id: evt_…`, `event: <type>`, `data: <JSON, see x-event-data>`, a blank line; `: heartbeat` comments between */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             400: components["responses"]["Error"];

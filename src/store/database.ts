@@ -17,6 +17,11 @@ export interface Database extends Sql {
    * I/O outside the database (no HTTP calls); on SQLite transactions that arrive together share one commit.
    */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` after each commit of this process's transactions (synchronously, on the committing turn: keep
+   * it short and do no I/O in it). Answers the function that removes it. Commits of other processes are not seen.
+   */
+  onCommit(listener: () => void): () => void;
   /** Runs schema-changing SQL (several statements) outside the pooled transaction machinery. */
   executeScript(sql: string): Promise<void>;
   ping(): Promise<void>;
@@ -28,4 +33,15 @@ export interface Database extends Sql {
 /** `FOR UPDATE` where the backend has row locks; SQLite's single writer already serialises. */
 export function forUpdate(sql: Sql): string {
   return sql.dialect === 'postgres' ? ' FOR UPDATE' : '';
+}
+
+/** Calls each commit listener; one that throws is skipped, never failing the commit that already happened. */
+export function notifyCommitted(listeners: ReadonlySet<() => void>): void {
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // A listener's failure is its own; the transaction is committed.
+    }
+  }
 }

@@ -10,7 +10,7 @@ import type { Clock } from '../domain/clock.js';
 import { privateNetworksAllowed } from '../modules/webhooks/destination.js';
 import { fanOutEvents, leaseDueDeliveries, recordAttempt, releaseLease, type AttemptOutcome, type LeasedDelivery } from '../modules/webhooks/dispatch.js';
 import { webhookSettingsOf, type WebhookSettings } from '../modules/webhooks/settings.js';
-import { signatureHeader } from '../modules/webhooks/signing.js';
+import { signedWebhookHeaders } from '../modules/webhooks/signing.js';
 import { postWebhook } from '../modules/webhooks/transport.js';
 
 /** Fan-out transactions per pass at most, so one pass over a large backlog still ends and lets deliveries run. */
@@ -173,20 +173,10 @@ export class WebhookDeliveryWorker {
 
   private async send(delivery: LeasedDelivery): Promise<DeliveryResult> {
     const timestampSeconds = Math.floor(this.signingClock.nowMs() / 1000);
-    const signature = signatureHeader(delivery.secrets, delivery.eventId, timestampSeconds, delivery.body);
     const response = delivery.problem !== undefined ? { statusCode: null, latencyMs: 0, error: delivery.problem, aborted: false } : await postWebhook({
       url: delivery.url,
       body: delivery.body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': delivery.eventId,
-        'webhook-timestamp': String(timestampSeconds),
-        'webhook-signature': signature,
-        // The same signature under the names LedgerOS's setup page verifies (Svix's, which Standard Webhooks renamed).
-        'svix-id': delivery.eventId,
-        'svix-timestamp': String(timestampSeconds),
-        'svix-signature': signature,
-      },
+      headers: signedWebhookHeaders(delivery.secrets, delivery.eventId, timestampSeconds, delivery.body),
       timeoutMs: this.settings.requestTimeoutMs,
       allowPrivateNetworks: privateNetworksAllowed(delivery.scope.environment, this.settings.allowPrivateNetworksInLive),
       signal: this.abortController.signal,

@@ -77,6 +77,8 @@ interface RouteCase {
   fresh?: Fresh;
   /** For routes without a resource id that list: an id the owner's answer must contain (so its absence elsewhere means something). */
   ownerSees?: (world: World) => string;
+  /** A stream that never ends by itself (server-sent events): judged on its head and first chunk. */
+  stream?: true;
 }
 
 type Expected = { kind: 'success'; foreign: boolean } | { kind: 'error'; status: number; type: string; code: string };
@@ -361,6 +363,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
 
       'POST /v1/cards/{id}/intents': { body: () => ({ summary: 'matrix purchase', amount: 500, merchantText: 'Amazon' }) },
       'GET /v1/cards/{id}/intents': {},
+      'GET /v1/intents': { query: '?limit=100', ownerSees: (world) => world.intentId },
       'GET /v1/intents/{id}': {},
       'POST /v1/intents/{id}/cancel': { fresh: freshIntent, body: () => ({ reason: 'changed my mind' }) },
       'POST /v1/intents/{id}/approve': { fresh: freshIntentAwaitingApproval, body: () => ({ reason: 'fine' }) },
@@ -395,6 +398,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/webhooks/{id}/deliveries': {},
       'POST /v1/webhooks/{id}/test': {},
       'GET /v1/events': { query: '?limit=100&type=webhook.test', ownerSees: (world) => world.eventId },
+      'GET /v1/events/stream': { stream: true },
       'GET /v1/events/{id}': {},
       'POST /v1/events/{id}/redeliver': { body: () => ({}) },
 
@@ -511,7 +515,9 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
           const path = fillPath(route.url, current) + (routeCase.query ?? '');
           const refersToResource = route.url.includes('{') || (body !== undefined && [...ownIds].some((id) => JSON.stringify(body).includes(id)));
           const expected = expectedFor(route, credential, refersToResource);
-          const response = await testApp.request(route.method, path, { key: secretOf(credential, current), ...(body === undefined ? {} : { body }) });
+          const response = routeCase.stream
+            ? await requestStream(path, secretOf(credential, current))
+            : await testApp.request(route.method, path, { key: secretOf(credential, current), ...(body === undefined ? {} : { body }) });
           try {
             judge(response, expected, credential, routeCase, current);
           } catch (error) {
@@ -525,6 +531,23 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         }
         if (failures.length > 0) assert.fail(`${key}:\n${failures.join('\n')}`);
       });
+    }
+
+    /** A GET of a stream: its head and first chunk when it opens (it never ends by itself), else the whole answer. */
+    async function requestStream(path: string, key: string): Promise<TestResponse> {
+      const response = await testApp.server.inject({ method: 'GET', url: path, headers: { 'Api-Key': key }, payloadAsStream: true });
+      let body = '';
+      for await (const chunk of response.stream()) {
+        body += String(chunk);
+        if (response.statusCode === 200) break;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      return { statusCode: response.statusCode, headers: response.headers, body, json };
     }
 
     function judge(response: TestResponse, expected: Expected, credential: Credential, routeCase: RouteCase, current: World): void {

@@ -13,6 +13,24 @@ export const eventSchema = z.object({
 
 export const eventListSchema = listPageSchema(eventSchema);
 
+/** What webhooks deliver and the event stream carries in each `data:` line: the event without its `object` field. */
+export const eventEnvelopeSchema = eventSchema.omit({ object: true });
+
+export const eventStreamQuery = z.strictObject({
+  type: z
+    .string()
+    .min(1)
+    .max(1_000)
+    .optional()
+    .describe('Only these events: types (`card.frozen`) or family wildcards (`card.*`), comma-separated; absent: every type'),
+  lastEventId: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('Resume after this event, for clients that cannot send the `Last-Event-ID` header (the header wins when both are sent)'),
+});
+
 export const eventListQuery = listQuerySchema.extend({
   type: z.string().min(1).max(64).optional().describe('An event type (`card.frozen`) or a family wildcard (`card.*`)'),
 });

@@ -23,17 +23,22 @@ interface EventRow {
   created_at: number;
 }
 
+/**
+ * The event's place in the event stream's order (src/modules/events/feed.ts): on SQLite the next position of its scope,
+ * taken inside the single writer's transaction, so positions follow commit order; on PostgreSQL the column's default,
+ * the inserting transaction's id.
+ */
+const insertEventSql = {
+  sqlite: `INSERT INTO events (id, organization_id, environment, type, data, created_at, stream_position)
+           VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(stream_position), 0) + 1 FROM events WHERE organization_id = ? AND environment = ?))`,
+  postgres: 'INSERT INTO events (id, organization_id, environment, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+};
+
 export async function recordEvent(tx: Sql, scope: Scope, type: string, object: Record<string, unknown>, nowMs: number): Promise<EventRecord> {
   const id = newId('evt', nowMs);
   const data = { object };
-  await tx.run('INSERT INTO events (id, organization_id, environment, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-    id,
-    scope.organizationId,
-    scope.environment,
-    type,
-    JSON.stringify(data),
-    nowMs,
-  ]);
+  const values = [id, scope.organizationId, scope.environment, type, JSON.stringify(data), nowMs];
+  await tx.run(insertEventSql[tx.dialect], tx.dialect === 'sqlite' ? [...values, scope.organizationId, scope.environment] : values);
   return { id, type, createdAtMs: nowMs, environment: scope.environment, data };
 }
 
@@ -42,10 +47,9 @@ export async function listEventsOfScope(sql: Sql, scope: Scope): Promise<EventRe
   return rows.map((row) => ({ id: row.id, type: row.type, createdAtMs: row.created_at, environment: row.environment, data: JSON.parse(row.data) as EventRecord['data'] }));
 }
 
-/** The webhook envelope and the API's event object (SPEC §6): `{id, type, createdAt, environment, data: {object}}`. */
-export function presentEvent(event: EventRecord) {
+/** The envelope webhooks and the event stream carry (SPEC §6): `{id, type, createdAt, environment, data: {object}}`. */
+export function eventEnvelope(event: EventRecord) {
   return {
-    object: 'event' as const,
     id: event.id,
     type: event.type,
     createdAt: new Date(event.createdAtMs).toISOString(),
@@ -54,7 +58,12 @@ export function presentEvent(event: EventRecord) {
   };
 }
 
-function eventFromRow(row: EventRow): EventRecord {
+/** The API's event object: the envelope with `object: "event"`. */
+export function presentEvent(event: EventRecord) {
+  return { object: 'event' as const, ...eventEnvelope(event) };
+}
+
+export function eventFromRow(row: Pick<EventRow, 'id' | 'type' | 'created_at' | 'environment' | 'data'>): EventRecord {
   return { id: row.id, type: row.type, createdAtMs: row.created_at, environment: row.environment, data: JSON.parse(row.data) as EventRecord['data'] };
 }
 

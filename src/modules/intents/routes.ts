@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CommittedRefusal, defineRoute } from '../../http/route.js';
 import { accessCardDetails } from './details.js';
-import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody, intentListSchema, intentSchema, listIntentsQuery } from './schemas.js';
-import { decideIntent, declareIntent, getIntent, listCardIntents, presentIntent } from './service.js';
+import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody, intentListSchema, intentSchema, listAllIntentsQuery, listIntentsQuery } from './schemas.js';
+import { decideIntent, declareIntent, getIntent, listCardIntents, listIntents, presentIntent } from './service.js';
 
 const tag = 'Intents';
 const idParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -45,6 +45,17 @@ export const intentRoutes = [
     query: listIntentsQuery,
     response: intentListSchema,
     handler: async ({ sql, scope, principal, params, query, nowMs }) => listCardIntents(sql, scope, principal, params.id, query.status, query, nowMs),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/intents',
+    operationId: 'listIntents',
+    summary: "The environment's intents across every card, newest first: filter by status (`pending_approval` is the approval queue), card, agent or user",
+    description: 'API keys only. A status filter counts a due expiry: an intent past its expiry lists as `expired`.',
+    tag,
+    query: listAllIntentsQuery,
+    response: intentListSchema,
+    handler: async ({ sql, scope, query, nowMs }) => listIntents(sql, scope, query, query, nowMs),
   }),
   defineRoute({
     method: 'GET',

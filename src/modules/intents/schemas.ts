@@ -21,6 +21,11 @@ export const cardDetailsBody = z.strictObject({
 export type CardDetailsInput = z.infer<typeof cardDetailsBody>;
 
 export const listIntentsQuery = listQuerySchema.extend({ status: z.enum(intentStatuses).optional() });
+export const listAllIntentsQuery = listIntentsQuery.extend({
+  cardId: z.string().min(1).max(64).optional().describe('Only intents on this card'),
+  agentId: z.string().min(1).max(64).optional().describe("Only this agent's intents"),
+  userId: z.string().min(1).max(64).optional().describe("Only intents on this user's cards"),
+});
 export const decideIntentBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
 export const intentSchema = z.object({

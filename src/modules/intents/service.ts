@@ -20,7 +20,7 @@ import { agentPolicyAt } from '../agents/policy.js';
 import { getAgent } from '../agents/service.js';
 import { getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
-import { decodeCursor, toPage, type ListQuery } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
 import type { DeclareIntentInput } from './schemas.js';
@@ -202,28 +202,39 @@ export async function getIntent(sql: Sql, scope: Scope, principal: Principal, in
   return intentFromRow(row);
 }
 
+/**
+ * A status filter compares the effective status, so an intent past its expiry lists as expired, not pending (the
+ * sweeper may not have written the expiry yet). `+expires_at` keeps the expiry out of index choice (SQLite's rule
+ * for a unary +; a no-op on PostgreSQL): pages are read along an (owner, status, id) index, never a status-wide one.
+ */
+function statusFilter(status: IntentStatus | undefined, nowMs: number): RowFilter | undefined {
+  if (status === undefined) return undefined;
+  if (status === 'expired') return { sql: `(status = 'expired' OR (status IN ('pending_approval', 'pending', 'revealed') AND +expires_at <= ?))`, params: [nowMs] };
+  if (expiringStatuses.has(status)) return { sql: 'status = ? AND +expires_at > ?', params: [status, nowMs] };
+  return { sql: 'status = ?', params: [status] };
+}
+
 export async function listCardIntents(sql: Sql, scope: Scope, principal: Principal, cardId: string, status: IntentStatus | undefined, query: ListQuery, nowMs: number) {
   const card = await getCardForPrincipal(sql, scope, principal, cardId);
-  const before = decodeCursor(query.cursor);
-  const conditions = ['card_id = ?'];
-  const params: Array<string | number> = [card.id];
-  // Status filters compare the effective status, so an intent past its expiry lists as expired, not pending.
-  if (status === 'expired') {
-    conditions.push(`(status = 'expired' OR (status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ?))`);
-    params.push(nowMs);
-  } else if (status !== undefined && expiringStatuses.has(status)) {
-    conditions.push('status = ? AND expires_at > ?');
-    params.push(status, nowMs);
-  } else if (status !== undefined) {
-    conditions.push('status = ?');
-    params.push(status);
-  }
-  if (before !== undefined) {
-    conditions.push('id < ?');
-    params.push(before);
-  }
-  const rows = await sql.all<IntentRow>(`SELECT * FROM intents WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, query.limit + 1]);
-  return toPage(rows, query.limit, (row) => presentIntent(intentFromRow(row), nowMs));
+  return listPage(sql, 'intents', [columnEquals('card_id', card.id), statusFilter(status, nowMs)], query, (row: IntentRow) => presentIntent(intentFromRow(row), nowMs));
+}
+
+export interface IntentFilters {
+  status?: IntentStatus | undefined;
+  cardId?: string | undefined;
+  agentId?: string | undefined;
+  userId?: string | undefined;
+}
+
+/** The environment's intents across every card, newest first (the approval queue: `status=pending_approval`). */
+export async function listIntents(sql: Sql, scope: Scope, filters: IntentFilters, query: ListQuery, nowMs: number) {
+  return listPage(
+    sql,
+    'intents',
+    [inScope(scope), columnEquals('card_id', filters.cardId), columnEquals('agent_id', filters.agentId), columnEquals('user_id', filters.userId), statusFilter(filters.status, nowMs)],
+    query,
+    (row: IntentRow) => presentIntent(intentFromRow(row), nowMs),
+  );
 }
 
 type Transition = { action: 'cancel' | 'approve' | 'reject'; from: ReadonlySet<IntentStatus>; to: IntentStatus; event: string };

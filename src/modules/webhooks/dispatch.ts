@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { environmentTimeMs, type Environment } from '../../domain/clock.js';
 import type { Secrets } from '../../secrets.js';
 import { forUpdate, type Database, type Sql } from '../../store/database.js';
-import { presentEvent, recordEvent, type EventRecord } from '../events/service.js';
+import { eventEnvelope, recordEvent, type EventRecord } from '../events/service.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
 import type { Scope } from '../scope.js';
 import { attemptsMax, nextAttemptAtMs } from './retry-schedule.js';
@@ -179,8 +179,7 @@ export async function leaseDueDeliveries(db: Database, request: LeaseRequest): P
   // Decrypting and building bodies happens after the commit: the writer is not held for it.
   return leased.map(({ row, leaseOwner }) => {
     const environmentNow = environmentTimeMs(request.wallClockMs, row.environment, Number(row.offset_ms));
-    const envelope = presentEvent({ id: row.event_id, type: row.event_type, createdAtMs: row.event_created_at, environment: row.environment, data: JSON.parse(row.event_data) as EventRecord['data'] });
-    const { object: _object, ...envelopeWithoutObjectField } = envelope;
+    const envelope = eventEnvelope({ id: row.event_id, type: row.event_type, createdAtMs: row.event_created_at, environment: row.environment, data: JSON.parse(row.event_data) as EventRecord['data'] });
     let secrets: string[] = [];
     let problem: string | undefined;
     try {
@@ -202,7 +201,7 @@ export async function leaseDueDeliveries(db: Database, request: LeaseRequest): P
       eventId: row.event_id,
       eventType: row.event_type,
       attemptNumber: row.attempt_count + 1,
-      body: JSON.stringify(envelopeWithoutObjectField),
+      body: JSON.stringify(envelope),
       secrets,
       ...(problem === undefined ? {} : { problem }),
     };

@@ -59,3 +59,21 @@ export function signWebhook(secret: string, messageId: string, timestampSeconds:
 export function signatureHeader(secretsInForce: readonly string[], messageId: string, timestampSeconds: number, body: string): string {
   return secretsInForce.map((secret) => signWebhook(secret, messageId, timestampSeconds, body)).join(' ');
 }
+
+/**
+ * The headers of a signed webhook request: Standard Webhooks' `webhook-id`, `webhook-timestamp` and
+ * `webhook-signature`, and the same under the names LedgerOS's setup page verifies (Svix's, which Standard Webhooks
+ * renamed). The delivery worker and `cardrail listen --forward-to` both send these.
+ */
+export function signedWebhookHeaders(secretsInForce: readonly string[], messageId: string, timestampSeconds: number, body: string): Record<string, string> {
+  const signature = signatureHeader(secretsInForce, messageId, timestampSeconds, body);
+  return {
+    'content-type': 'application/json',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': signature,
+    'svix-id': messageId,
+    'svix-timestamp': String(timestampSeconds),
+    'svix-signature': signature,
+  };
+}

@@ -538,6 +538,32 @@ ALTER TABLE users ADD COLUMN verification_decided_at BIGINT;
 ALTER TABLE card_detail_accesses ADD COLUMN warnings TEXT
 `,
   },
+  {
+    version: 11,
+    name: 'event stream order; intents listed across the organization',
+    // The event stream (GET /v1/events/stream) reads a scope's events in the order they became visible, which ids do
+    // not give (ids are made before commit). SQLite: stream_position, assigned per scope in the single writer's order.
+    // PostgreSQL: the inserting transaction's id, read only below the oldest transaction still running
+    // (src/modules/events/feed.ts). Intents get the indexes GET /v1/intents pages through.
+    sql: `
+CREATE INDEX intents_by_owner ON intents (organization_id, environment, id);
+CREATE INDEX intents_by_owner_status ON intents (organization_id, environment, status, id);
+CREATE INDEX intents_by_owner_card ON intents (organization_id, environment, card_id, id);
+CREATE INDEX intents_by_owner_agent ON intents (organization_id, environment, agent_id, id);
+CREATE INDEX intents_by_owner_user ON intents (organization_id, environment, user_id, id)
+`,
+    dialectSql: {
+      sqlite: `
+ALTER TABLE events ADD COLUMN stream_position BIGINT;
+UPDATE events SET stream_position = rowid;
+CREATE UNIQUE INDEX events_in_stream_order ON events (organization_id, environment, stream_position)
+`,
+      postgres: `
+ALTER TABLE events ADD COLUMN stream_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_in_stream_order ON events (organization_id, environment, stream_xid, id)
+`,
+    },
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,7 +1,7 @@
 // PostgreSQL backend: a pool; each transaction takes one client, BEGIN … COMMIT. Portable `?` placeholders are
 // rewritten to `$n`; BIGINT comes back as a JS number (cents and milliseconds stay far below 2^53).
 import pg from 'pg';
-import type { Database, SqlValue, Sql } from '../database.js';
+import { notifyCommitted, type Database, type SqlValue, type Sql } from '../database.js';
 
 /** A transaction PostgreSQL aborted for a deadlock or serialization conflict runs again, this many times in all. */
 const conflictAttemptsMax = 3;
@@ -66,6 +66,7 @@ export class PostgresDatabase implements Database {
   readonly schema: string | undefined;
   private readonly pool: pg.Pool;
   private readonly poolSql: PostgresExecutor;
+  private readonly commitListeners = new Set<() => void>();
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
@@ -114,6 +115,11 @@ export class PostgresDatabase implements Database {
     return this.poolSql.run(sql, params);
   }
 
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   /**
    * Runs `work` in one transaction. Lock order (agent → card → accounts, each in id order) rules out deadlocks
    * among the flows that follow it; a deadlock or serialization failure PostgreSQL still reports (40P01, 40001:
@@ -122,12 +128,16 @@ export class PostgresDatabase implements Database {
    */
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
+      let value: T;
       try {
-        return await this.transactionOnce(work);
+        value = await this.transactionOnce(work);
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (attempt >= conflictAttemptsMax || (code !== '40P01' && code !== '40001')) throw error;
+        continue;
       }
+      notifyCommitted(this.commitListeners);
+      return value;
     }
   }
 

@@ -4,7 +4,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { createPrivateFile, ensurePrivateDirectory, ensurePrivateFile } from '../../private-files.js';
-import type { Database, SqlValue, Sql } from '../database.js';
+import { notifyCommitted, type Database, type SqlValue, type Sql } from '../database.js';
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
@@ -68,6 +68,7 @@ export class SqliteDatabase implements Database {
   private draining = false;
   private readonly groupCommitMax: number;
   private closed = false;
+  private readonly commitListeners = new Set<() => void>();
 
   constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') {
@@ -103,6 +104,11 @@ export class SqliteDatabase implements Database {
   /** A write outside an explicit transaction is a transaction of one statement. */
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
     return this.transaction((tx) => tx.run(sql, params));
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
@@ -160,6 +166,7 @@ export class SqliteDatabase implements Database {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+    if (outcomes.some((outcome) => outcome.ok)) notifyCommitted(this.commitListeners);
   }
 
   async executeScript(sql: string): Promise<void> {
