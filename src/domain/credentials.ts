@@ -2,6 +2,7 @@
 // 32 random bytes. Only a SHA-256 hash is stored; with 256 bits of entropy a slow hash adds nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Environment } from './clock.js';
+import { AppError } from './errors.js';
 
 export type CredentialKind = 'apiKey' | 'agentToken';
 
@@ -20,6 +21,18 @@ export function generateCredential(kind: CredentialKind, environment: Environmen
 
 export function hashCredential(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/**
+ * When a new credential stops working, from the `expiresAt` its creator sent (ISO 8601): it must lie after `nowMs`, the
+ * environment's time; null when none was sent (it never expires).
+ */
+export function credentialExpiryMs(expiresAt: string | undefined, nowMs: number): number | null {
+  if (expiresAt === undefined) return null;
+  const expiresAtMs = Date.parse(expiresAt);
+  if (!Number.isSafeInteger(expiresAtMs)) throw new AppError('invalid_parameter_value', { param: 'expiresAt', reason: 'not a valid time' });
+  if (expiresAtMs <= nowMs) throw new AppError('invalid_parameter_value', { param: 'expiresAt', reason: `must be in the future (now is ${new Date(nowMs).toISOString()})` });
+  return expiresAtMs;
 }
 
 export interface ParsedCredential {

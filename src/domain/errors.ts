@@ -53,6 +53,12 @@ export const errorCatalogue = {
     message: 'This agent token has been revoked',
     description: 'The token was revoked with `DELETE /v1/agents/{id}/tokens/{tokenId}`, or its agent was deregistered. Issue a new token (deregistration is final).',
   },
+  expired_api_key: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'This API key expired at {expiresAt}',
+    description: 'The key passed the `expiresAt` it was created with. Create a new key (`POST /v1/api-keys` or `cardrail keys create`).',
+  },
   agent_token_expired: {
     type: 'authentication_error',
     status: 401,

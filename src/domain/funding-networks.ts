@@ -81,6 +81,18 @@ export function findFundingMethod(network: string, token: string): FundingMethod
 }
 
 /**
+ * The (network, token) a chain id and token contract name, as LedgerOS's withdrawal names them. EVM contracts compare
+ * without regard to case (EIP-55 checksums only change letters' case); a chain id may come as a number or a string.
+ */
+export function findFundingMethodByContract(chainId: number | string, tokenAddress: string): FundingMethod | undefined {
+  return fundingMethods.find(
+    (method) =>
+      String(method.chainId) === String(chainId) &&
+      (method.family === 'evm' ? method.tokenAddress.toLowerCase() === tokenAddress.toLowerCase() : method.tokenAddress === tokenAddress),
+  );
+}
+
+/**
  * Why a deposit of `token` on `network` cannot be credited, or undefined when the pair is supported. The reason
  * names the problem and what would have worked, so the developer can tell the user.
  */

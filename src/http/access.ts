@@ -43,6 +43,7 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/sandbox/deposits': sandboxApiKeyOnly,
 
   'POST /v1/users/{id}/withdrawals': apiKeyOnly,
+  'POST /v1/withdrawals': apiKeyOnly,
   'GET /v1/users/{id}/withdrawals': apiKeyOnly,
   'GET /v1/users/{id}/withdrawals/{withdrawalId}': apiKeyOnly,
   'POST /v1/sandbox/withdrawals/{id}/submit': sandboxApiKeyOnly,

@@ -14,7 +14,7 @@ import type { RouteAccess } from './access.js';
 export interface ResolvedCredential {
   principal: Principal;
   revoked: boolean;
-  /** Environment time from which the credential answers 401 expired; null when it never expires (API keys). */
+  /** Environment time from which the credential answers 401 expired; null when it never expires. */
   expiresAtMs: number | null;
   /** IP policy; agent tokens have none. */
   allowedIps: string[] | null;
@@ -32,7 +32,7 @@ const resolveApiKey: CredentialResolver = async (sql, secret) => {
   return {
     principal: { kind: 'apiKey', id: apiKey.id, organizationId: apiKey.organizationId, environment: apiKey.environment, allowedIps: apiKey.allowedIps },
     revoked: apiKey.revokedAtMs !== null,
-    expiresAtMs: null,
+    expiresAtMs: apiKey.expiresAtMs,
     allowedIps: apiKey.allowedIps,
     requireIpAllowlist: found.organizationRequiresIpAllowlist,
     sandboxOffsetMs: found.sandboxOffsetMs,
@@ -118,7 +118,7 @@ export async function authenticate(
     const environmentNowMs = environmentTimeMs(wallClockMs, resolved.principal.environment, resolved.sandboxOffsetMs);
     if (environmentNowMs >= resolved.expiresAtMs) {
       const expiresAt = new Date(resolved.expiresAtMs).toISOString();
-      throw isAgentToken ? new AppError('agent_token_expired', { expiresAt }) : new AppError('invalid_api_key');
+      throw new AppError(isAgentToken ? 'agent_token_expired' : 'expired_api_key', { expiresAt });
     }
   }
 

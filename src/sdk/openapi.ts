@@ -344,6 +344,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * LedgerOS's withdrawal: the user in the body, the chain by chainId and the token by its contract address
+         * @description The same withdrawal as `POST /v1/users/{id}/withdrawals`: the amount (cents) is held from available at once.
+         */
+        post: operations["createWithdrawalByContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/withdrawals": {
         parameters: {
             query?: never;
@@ -1383,7 +1403,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -1522,6 +1542,8 @@ export interface operations {
                             redactedKey: string;
                             allowedIps: string[] | null;
                             createdAt: string;
+                            /** @description when the key stops working; null: never */
+                            expiresAt: string | null;
                             lastUsedAt: string | null;
                             revokedAt: string | null;
                         }[];
@@ -1556,6 +1578,11 @@ export interface operations {
                     name?: string;
                     /** @description CIDR ranges (or single addresses) allowed to use this key; empty or absent means any */
                     allowedIps?: string[];
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 time in the future (environment time) after which the key answers 401 expired_api_key
+                     */
+                    expiresAt?: string;
                 };
             };
         };
@@ -1577,6 +1604,8 @@ export interface operations {
                         redactedKey: string;
                         allowedIps: string[] | null;
                         createdAt: string;
+                        /** @description when the key stops working; null: never */
+                        expiresAt: string | null;
                         lastUsedAt: string | null;
                         revokedAt: string | null;
                         /** @description The secret, shown only in this response (null when an Idempotency-Key replay answers it) */
@@ -1622,6 +1651,8 @@ export interface operations {
                         redactedKey: string;
                         allowedIps: string[] | null;
                         createdAt: string;
+                        /** @description when the key stops working; null: never */
+                        expiresAt: string | null;
                         lastUsedAt: string | null;
                         revokedAt: string | null;
                     };
@@ -1667,6 +1698,8 @@ export interface operations {
                         redactedKey: string;
                         allowedIps: string[] | null;
                         createdAt: string;
+                        /** @description when the key stops working; null: never */
+                        expiresAt: string | null;
                         lastUsedAt: string | null;
                         revokedAt: string | null;
                     };
@@ -2787,6 +2820,66 @@ export interface operations {
                         minConfirmations: number | null;
                         createdAt: string;
                         completedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    createWithdrawalByContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userId: string;
+                    /** @description EIP-155 chain id (8453 for Base), or the CAIP-2 id for Solana */
+                    chainId: number | string;
+                    /** @description The token contract (EVM) or mint (Solana), as GET /v1/users/{id}/funding lists it */
+                    tokenAddress: string;
+                    /** @description cents */
+                    amount: number;
+                    /** @description destination address on that chain */
+                    recipientAddress: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "withdrawal";
+                        id: string;
+                        userId: string;
+                        network: string;
+                        token: string;
+                        amount: number;
+                        address: string;
+                        /** @enum {string} */
+                        status: "pending" | "submitted" | "confirmed" | "failed";
+                        failureReason: string | null;
+                        txHash: string | null;
+                        createdAt: string;
+                        updatedAt: string;
                     };
                 };
             };

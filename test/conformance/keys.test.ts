@@ -283,6 +283,7 @@ for (const kind of storeKinds) {
         redactedKey: `lk_dev_…${apiKey.last4}`,
         allowedIps: null,
         createdAt: new Date(createdAtMs).toISOString(),
+        expiresAt: null,
         lastUsedAt: null,
         revokedAt: null,
       });

@@ -333,6 +333,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/sandbox/deposits': { body: (world) => ({ userId: world.userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 }) },
 
       'POST /v1/users/{id}/withdrawals': { body: () => ({ network: 'base', token: 'USDC', amount: 100, address: evmAddress }) },
+      'POST /v1/withdrawals': { body: (world) => ({ userId: world.userId, chainId: 8453, tokenAddress: '0x833589fcd6edb6e08f4c7c32d4f71b54bda02913', amount: 100, recipientAddress: evmAddress }) },
       'GET /v1/users/{id}/withdrawals': {},
       'GET /v1/users/{id}/withdrawals/{withdrawalId}': {},
       'POST /v1/sandbox/withdrawals/{id}/submit': { fresh: freshWithdrawal, body: () => ({}) },

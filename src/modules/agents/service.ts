@@ -2,6 +2,7 @@
 // (active ⇄ suspended → deregistered, which is final and revokes every token), and their tokens' use cases.
 // Other modules call the exported functions here, never the agents tables.
 import { AppError } from '../../domain/errors.js';
+import { credentialExpiryMs } from '../../domain/credentials.js';
 import { newId } from '../../domain/ids.js';
 import type { SpendingLimitFrequency } from '../../domain/limit-windows.js';
 import type { Sql } from '../../store/database.js';
@@ -310,15 +311,7 @@ export async function createAgentToken(
   nowMs: number,
 ): Promise<{ token: AgentToken; secret: string }> {
   await lockActiveAgent(tx, scope, agentId);
-  let expiresAtMs: number | null = null;
-  if (input.expiresAt !== undefined) {
-    expiresAtMs = Date.parse(input.expiresAt);
-    if (!Number.isSafeInteger(expiresAtMs)) throw new AppError('invalid_parameter_value', { param: 'expiresAt', reason: 'not a valid time' });
-    if (expiresAtMs <= nowMs) {
-      throw new AppError('invalid_parameter_value', { param: 'expiresAt', reason: `must be in the future (now is ${new Date(nowMs).toISOString()})` });
-    }
-  }
-  return issueAgentToken(tx, scope, agentId, { name: input.name, expiresAtMs }, nowMs);
+  return issueAgentToken(tx, scope, agentId, { name: input.name, expiresAtMs: credentialExpiryMs(input.expiresAt, nowMs) }, nowMs);
 }
 
 export async function listAgentTokens(sql: Sql, scope: Scope, agentId: string, query: ListQuery) {

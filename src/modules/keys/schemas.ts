@@ -17,6 +17,7 @@ const cidr = z
 export const createApiKeyBody = z.strictObject({
   name: z.string().min(1).max(100).optional().describe('A label to recognise the key by'),
   allowedIps: z.array(cidr).max(50).optional().describe('CIDR ranges (or single addresses) allowed to use this key; empty or absent means any'),
+  expiresAt: z.iso.datetime({ offset: true }).optional().describe('ISO-8601 time in the future (environment time) after which the key answers 401 expired_api_key'),
 });
 
 export const apiKeyIdParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -29,6 +30,7 @@ export const apiKeySchema = z.object({
   redactedKey: z.string().describe('Prefix and last four characters, for recognition'),
   allowedIps: z.array(z.string()).nullable(),
   createdAt: z.string(),
+  expiresAt: z.string().nullable().describe('when the key stops working; null: never'),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
 });

@@ -1,6 +1,6 @@
 // API keys: created with 32 random bytes, shown once, stored only as a SHA-256 hash; revocation is final.
 import type { Environment } from '../../domain/clock.js';
-import { generateCredential, hashCredential, credentialPrefix } from '../../domain/credentials.js';
+import { credentialExpiryMs, generateCredential, hashCredential, credentialPrefix } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
@@ -17,6 +17,8 @@ export interface ApiKey {
   last4: string;
   allowedIps: string[] | null;
   createdAtMs: number;
+  /** Environment time from which the key answers 401 expired_api_key; null: never. */
+  expiresAtMs: number | null;
   lastUsedAtMs: number | null;
   revokedAtMs: number | null;
 }
@@ -30,6 +32,7 @@ interface ApiKeyRow {
   last4: string;
   allowed_ips: string | null;
   created_at: number;
+  expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
 }
@@ -44,6 +47,7 @@ function fromRow(row: ApiKeyRow): ApiKey {
     last4: row.last4,
     allowedIps: row.allowed_ips === null ? null : (JSON.parse(row.allowed_ips) as string[]),
     createdAtMs: row.created_at,
+    expiresAtMs: row.expires_at,
     lastUsedAtMs: row.last_used_at,
     revokedAtMs: row.revoked_at,
   };
@@ -52,6 +56,8 @@ function fromRow(row: ApiKeyRow): ApiKey {
 export interface CreateApiKeyInput {
   name?: string | undefined;
   allowedIps?: string[] | undefined;
+  /** ISO 8601, after now (environment time). */
+  expiresAt?: string | undefined;
 }
 
 /** Returns the record and the secret; the secret exists nowhere else after this call. */
@@ -66,12 +72,24 @@ export async function createApiKey(tx: Sql, scope: Scope, input: CreateApiKeyInp
     last4: secret.slice(-4),
     allowedIps: input.allowedIps && input.allowedIps.length > 0 ? input.allowedIps : null,
     createdAtMs: nowMs,
+    expiresAtMs: credentialExpiryMs(input.expiresAt, nowMs),
     lastUsedAtMs: null,
     revokedAtMs: null,
   };
   await tx.run(
-    'INSERT INTO api_keys (id, organization_id, environment, name, key_hash, key_prefix, last4, allowed_ips, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [apiKey.id, apiKey.organizationId, apiKey.environment, apiKey.name, hashCredential(secret), apiKey.keyPrefix, apiKey.last4, apiKey.allowedIps === null ? null : JSON.stringify(apiKey.allowedIps), nowMs],
+    'INSERT INTO api_keys (id, organization_id, environment, name, key_hash, key_prefix, last4, allowed_ips, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      apiKey.id,
+      apiKey.organizationId,
+      apiKey.environment,
+      apiKey.name,
+      hashCredential(secret),
+      apiKey.keyPrefix,
+      apiKey.last4,
+      apiKey.allowedIps === null ? null : JSON.stringify(apiKey.allowedIps),
+      nowMs,
+      apiKey.expiresAtMs,
+    ],
   );
   await recordEvent(tx, scope, 'api_key.created', presentApiKey(apiKey), nowMs);
   return { apiKey, secret };
@@ -133,6 +151,7 @@ export function presentApiKey(apiKey: ApiKey) {
     redactedKey: `${apiKey.keyPrefix}…${apiKey.last4}`,
     allowedIps: apiKey.allowedIps,
     createdAt: new Date(apiKey.createdAtMs).toISOString(),
+    expiresAt: apiKey.expiresAtMs === null ? null : new Date(apiKey.expiresAtMs).toISOString(),
     lastUsedAt: apiKey.lastUsedAtMs === null ? null : new Date(apiKey.lastUsedAtMs).toISOString(),
     revokedAt: apiKey.revokedAtMs === null ? null : new Date(apiKey.revokedAtMs).toISOString(),
   };

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineRoute } from '../../http/route.js';
 import { listQuerySchema } from '../pagination.js';
 import { getUser } from '../users/service.js';
-import { createWithdrawalBody, failWithdrawalBody, withdrawalListSchema, withdrawalSchema } from './schemas.js';
-import { applyWithdrawalOutcome, createWithdrawal, getWithdrawal, listWithdrawals, presentWithdrawal } from './service.js';
+import { createLedgerOsWithdrawalBody, createWithdrawalBody, failWithdrawalBody, withdrawalListSchema, withdrawalSchema } from './schemas.js';
+import { applyWithdrawalOutcome, createWithdrawal, createWithdrawalByContract, getWithdrawal, listWithdrawals, presentWithdrawal } from './service.js';
 
 const tag = 'Withdrawals';
 const userParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -24,6 +24,17 @@ function sandboxOutcomeRoute(outcome: 'submit' | 'confirm' | 'fail', summary: st
 }
 
 export const withdrawalRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/withdrawals',
+    operationId: 'createWithdrawalByContract',
+    summary: "LedgerOS's withdrawal: the user in the body, the chain by chainId and the token by its contract address",
+    description: 'The same withdrawal as `POST /v1/users/{id}/withdrawals`: the amount (cents) is held from available at once.',
+    tag,
+    body: createLedgerOsWithdrawalBody,
+    response: withdrawalSchema,
+    handler: async ({ sql, scope, body, nowMs }) => presentWithdrawal(await createWithdrawalByContract(sql, scope, body, nowMs)),
+  }),
   defineRoute({
     method: 'POST',
     url: '/v1/users/{id}/withdrawals',

@@ -15,6 +15,16 @@ export const createWithdrawalBody = z.strictObject({
 });
 export type CreateWithdrawalInput = z.infer<typeof createWithdrawalBody>;
 
+/** LedgerOS's `POST /v1/withdrawals`: the chain and token by id and contract, the user in the body. */
+export const createLedgerOsWithdrawalBody = z.strictObject({
+  userId: z.string().min(1).max(64),
+  chainId: z.union([z.number().int(), z.string().min(1).max(64)]).describe('EIP-155 chain id (8453 for Base), or the CAIP-2 id for Solana'),
+  tokenAddress: z.string().min(1).max(100).describe('The token contract (EVM) or mint (Solana), as GET /v1/users/{id}/funding lists it'),
+  amount: z.number().int().min(1).max(maxWithdrawalCents).describe('cents'),
+  recipientAddress: z.string().min(1).max(100).describe('destination address on that chain'),
+});
+export type CreateLedgerOsWithdrawalInput = z.infer<typeof createLedgerOsWithdrawalBody>;
+
 export const failWithdrawalBody = z.strictObject({ reason: z.string().min(1).max(200).optional() });
 
 export const withdrawalSchema = z.object({

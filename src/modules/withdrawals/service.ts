@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { isValidChainAddress } from '../../domain/chain-addresses.js';
 import { AppError } from '../../domain/errors.js';
-import { findFundingMethod, fundingRejectionReason } from '../../domain/funding-networks.js';
+import { findFundingMethod, findFundingMethodByContract, fundingMethods, fundingRejectionReason } from '../../domain/funding-networks.js';
 import { newId } from '../../domain/ids.js';
 import { externalAccountId, userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
@@ -13,7 +13,7 @@ import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { requireApprovedUser } from '../users/service.js';
-import type { CreateWithdrawalInput, WithdrawalStatus } from './schemas.js';
+import type { CreateLedgerOsWithdrawalInput, CreateWithdrawalInput, WithdrawalStatus } from './schemas.js';
 
 export interface Withdrawal {
   id: string;
@@ -113,6 +113,22 @@ export async function createWithdrawal(tx: Sql, scope: Scope, userId: string, in
   await postTransfers(tx, scope, [{ debitAccount: available, creditAccount: held, amountCents: input.amount, kind: 'withdrawal.hold', reference: withdrawal.id }], nowMs);
   await recordEvent(tx, scope, 'withdrawal.created', presentWithdrawal(withdrawal), nowMs);
   return withdrawal;
+}
+
+/** LedgerOS's shape of a withdrawal: the chain id and token contract name the (network, token) pair. */
+export async function createWithdrawalByContract(tx: Sql, scope: Scope, input: CreateLedgerOsWithdrawalInput, nowMs: number): Promise<Withdrawal> {
+  const method = findFundingMethodByContract(input.chainId, input.tokenAddress);
+  if (method === undefined) {
+    const known = fundingMethods.some((candidate) => String(candidate.chainId) === String(input.chainId));
+    throw new AppError('invalid_parameter_value', {
+      param: known ? 'tokenAddress' : 'chainId',
+      reason: known ? `no supported token at ${input.tokenAddress} on chain ${input.chainId}; GET /v1/users/{id}/funding lists them` : `unsupported chain ${input.chainId}; GET /v1/users/{id}/funding lists the supported chains`,
+    });
+  }
+  if (!isValidChainAddress(method.family, input.recipientAddress)) {
+    throw new AppError('invalid_parameter_value', { param: 'recipientAddress', reason: `not a valid ${method.network} address` });
+  }
+  return createWithdrawal(tx, scope, input.userId, { network: method.network, token: method.token, amount: input.amount, address: input.recipientAddress }, nowMs);
 }
 
 export async function getWithdrawal(sql: Sql, scope: Scope, withdrawalId: string, userId?: string): Promise<Withdrawal> {

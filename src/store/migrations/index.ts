@@ -564,6 +564,11 @@ CREATE INDEX events_in_stream_order ON events (organization_id, environment, str
 `,
     },
   },
+  {
+    version: 12,
+    name: 'API keys may expire',
+    sql: `ALTER TABLE api_keys ADD COLUMN expires_at BIGINT`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
