@@ -274,13 +274,7 @@ describe('dashboard: an operator’s day in Chromium', { skip: chromiumMissing ?
     await checkScreen('sandbox');
   });
 
-  it('approves an intent from the approval queue', async (t) => {
-    // GET /v1/intents (the queue across the organization) comes with the live-updates work on the server.
-    const queueRoute = await api('GET', '/v1/intents?limit=1');
-    if (queueRoute.status === 404 && queueRoute.json?.error?.code === 'route_not_found') {
-      t.todo('waiting for GET /v1/intents on the server');
-      return;
-    }
+  it('approves an intent from the approval queue', async () => {
     const intent = await ok('POST', `/v1/cards/${cardB}/intents`, { summary: 'Monitor', amount: 15_000, merchantText: 'Best Buy' }, agentToken);
     assert.equal(intent.status, 'pending_approval');
 
@@ -295,13 +289,8 @@ describe('dashboard: an operator’s day in Chromium', { skip: chromiumMissing ?
     await checkScreen('intent');
   });
 
-  it('shows a transaction on the overview as it happens, without a reload', async (t) => {
+  it('shows a transaction on the overview as it happens, without a reload', async () => {
     await navigate('Overview', 'Overview');
-    // GET /v1/events/stream and the SDK's streamEvents come with the live-updates work on the server.
-    if ((await page.getByText('Live updates: not available on this server').count()) > 0) {
-      t.todo("waiting for GET /v1/events/stream and cardrail/sdk's streamEvents");
-      return;
-    }
     await page.getByText('Live updates: on').waitFor({ timeout: waitMs });
     await page.evaluate(() => {
       (window as unknown as { sameDocument: boolean }).sameDocument = true;

@@ -14,15 +14,10 @@ export interface IntentFilter {
 }
 
 type IntentListQuery = IntentFilter & { limit: number; cursor?: string };
-type UntypedGet = (url: string, init: { params: { query: Record<string, unknown> } }) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
-/**
- * GET /v1/intents (SPEC §4: intents across the organization, filtered). Called through the SDK client by path; its
- * generated types name the route once the SDK is regenerated with it.
- */
+/** GET /v1/intents: the organization's intents, filtered (SPEC §4). */
 async function listIntents(client: DashboardClient, query: IntentListQuery): Promise<ListPage<Intent>> {
-  const get = client.GET as unknown as UntypedGet;
-  return expectData(await get('/v1/intents', { params: { query: { ...definedOnly(query) } } })) as ListPage<Intent>;
+  return expectData(await client.GET('/v1/intents', { params: { query } }));
 }
 
 export function useIntentPages(filter: IntentFilter, limit = 20) {

@@ -2,30 +2,10 @@
 // streamEvents) and fetches again the data each event changes, so screens update without a reload. It resumes
 // after a dropped connection from the last event it saw (Last-Event-ID).
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
-import * as sdk from 'cardrail/sdk';
+import { streamEvents } from 'cardrail/sdk';
 import { useEffect, useState } from 'react';
 import { useSession } from '../session';
-import type { DashboardFetch } from './client';
 import type { QueryRoot } from './query';
-
-interface StreamedEvent {
-  id: string;
-  type: string;
-}
-
-type StreamEvents = (options: {
-  baseUrl: string;
-  credential: string;
-  types?: string[];
-  lastEventId?: string;
-  signal?: AbortSignal;
-  fetch?: DashboardFetch;
-  onReconnect?: (reconnect: { attempt: number; delayMs: number; error: unknown }) => void;
-}) => AsyncIterable<StreamedEvent>;
-
-// cardrail/sdk's streamEvents, looked up when the module loads so the dashboard builds against SDKs with and
-// without it; without it, the dashboard says live updates are unavailable.
-const streamEvents = (sdk as unknown as { streamEvents?: StreamEvents }).streamEvents;
 
 /** What each family of events changes on screen. */
 const rootsByFamily: Record<string, readonly QueryRoot[]> = {
@@ -43,20 +23,20 @@ const rootsByFamily: Record<string, readonly QueryRoot[]> = {
   webhook: ['webhooks', 'deliveries'],
 };
 
-/** Every event is also delivered to the webhook endpoints: their logs change too. */
-const alwaysRoots: readonly QueryRoot[] = ['events', 'deliveries'];
-
-/** The data an event changes. */
+/**
+ * The data an event changes. Every event is also delivered to webhook endpoints, but delivery logs refresh on their
+ * own timer (attempts are not events), not on every event.
+ */
 export function rootsForEvent(type: string): readonly QueryRoot[] {
   const family = type.split('.')[0] ?? '';
-  return [...(rootsByFamily[family] ?? []), ...alwaysRoots];
+  return rootsByFamily[family] ?? [];
 }
 
 /**
- * At most one refetch of each changed list per this interval, however many events arrive: a busy organization's
- * stream must not turn into more reads than the key's rate limit allows (live keys: 100 a minute by default).
+ * At most one refetch of each changed list per this interval, however many events arrive: on a busy organization
+ * the overview then reads about 8 lists every 5 seconds, within a live key's default limit of 100 reads a minute.
  */
-const invalidationIntervalMs = 2_000;
+const invalidationIntervalMs = 5_000;
 
 /** Collects the roots events changed and invalidates them together, at most once per interval. */
 function invalidationBatcher(queryClient: QueryClient) {
@@ -81,9 +61,9 @@ function invalidationBatcher(queryClient: QueryClient) {
   };
 }
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
 
-const retryDelaysMs = [1_000, 2_000, 5_000, 10_000, 15_000];
+const retryDelaysMs = [5_000, 15_000, 30_000, 60_000];
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -99,35 +79,33 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 export function useLiveUpdates(): LiveState {
   const { apiKey, fetch } = useSession();
   const queryClient = useQueryClient();
-  const [state, setState] = useState<LiveState>(streamEvents === undefined ? 'unavailable' : 'connecting');
+  const [state, setState] = useState<LiveState>('connecting');
 
   useEffect(() => {
-    if (streamEvents === undefined) return;
-    const follow = streamEvents;
     const controller = new AbortController();
     const { signal } = controller;
     const batcher = invalidationBatcher(queryClient);
     let opened = 0;
-    // The stream is live once the server accepts it; whatever changed before (or while reconnecting) is read again.
-    const fetchThrough: DashboardFetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (response.ok && !signal.aborted) {
-        opened += 1;
-        setState('live');
-        if (opened > 1) void queryClient.invalidateQueries();
-      }
-      return response;
+    // The stream is live once the server accepts it; whatever changed before a reconnection is read again.
+    const onOpen = () => {
+      if (signal.aborted) return;
+      opened += 1;
+      setState('live');
+      if (opened > 1) void queryClient.invalidateQueries();
     };
     void (async () => {
       let lastEventId: string | undefined;
       let failures = 0;
+      // streamEvents reconnects by itself after a dropped connection (resuming with Last-Event-ID); it ends with an
+      // error only for an answer retrying cannot change. A refused key then ends the session through fetch.
       while (!signal.aborted) {
         try {
-          const events = follow({
+          const events = streamEvents({
             baseUrl: window.location.origin,
             credential: apiKey,
             signal,
-            fetch: fetchThrough,
+            fetch,
+            onOpen,
             onReconnect: () => setState('reconnecting'),
             ...(lastEventId === undefined ? {} : { lastEventId }),
           });
@@ -137,7 +115,7 @@ export function useLiveUpdates(): LiveState {
             batcher.add(rootsForEvent(event.type));
           }
         } catch {
-          // An answer retrying cannot change (a refused key ends the session through fetch), or the server stopping.
+          // refused (403, 404…): try again after a longer pause
         }
         if (signal.aborted) break;
         setState('reconnecting');

@@ -23,7 +23,6 @@ const liveText: Record<LiveState, string> = {
   connecting: 'Live updates: connecting',
   live: 'Live updates: on',
   reconnecting: 'Live updates: reconnecting',
-  unavailable: 'Live updates: not available on this server',
 };
 
 function isCurrent(location: string, href: string): boolean {
