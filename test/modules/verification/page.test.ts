@@ -2,13 +2,12 @@
 // browser sends it, the sandbox provider's test values, invalid input, expiry, used and unknown links, and a real
 // browser when Chromium is installed.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { startTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
+import { launchChromium, skipWithoutChromium } from '../../helpers/chromium.js';
 import { storeKinds, type StoreKind } from '../../helpers/stores.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 const validForm = {
@@ -295,12 +294,7 @@ describe('hosted verification page', () => {
     assert.equal((await userOf(testApp, userId)).applicationStatus, 'approved');
   });
 
-  test('in a real browser (headless Chromium): fill the form, submit, see the result; the user is approved', { timeout: 120_000 }, async (t) => {
-    if (!existsSync(chromiumPath)) {
-      t.skip('chromium not installed');
-      return;
-    }
-    const { chromium } = await import('playwright-core');
+  test('in a real browser (headless Chromium): fill the form, submit, see the result; the user is approved', { timeout: 120_000, skip: skipWithoutChromium }, async () => {
     const testApp = await open();
     await testApp.server.listen({ port: 0, host: '127.0.0.1' });
     const origin = `http://127.0.0.1:${(testApp.server.server.address() as AddressInfo).port}`;
@@ -316,7 +310,7 @@ describe('hosted verification page', () => {
     const verification = await call('POST', '/v1/verification/user', { userId: user.id });
     assert.ok(String(verification.verificationUrl).startsWith(`${origin}/verify/`), verification.verificationUrl);
 
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const opened = await page.goto(verification.verificationUrl);
