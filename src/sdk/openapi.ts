@@ -6574,6 +6574,8 @@ export interface operations {
                                 statusCode: number | null;
                                 latencyMs: number;
                                 error: string | null;
+                                /** @description The start of the receiver's answer (at most 500 bytes, … when cut); null when it sent none */
+                                responseExcerpt: string | null;
                                 attemptedAt: string;
                             }[];
                             createdAt: string;
@@ -6633,6 +6635,8 @@ export interface operations {
                             statusCode: number | null;
                             latencyMs: number;
                             error: string | null;
+                            /** @description The start of the receiver's answer (at most 500 bytes, … when cut); null when it sent none */
+                            responseExcerpt: string | null;
                             attemptedAt: string;
                         }[];
                         createdAt: string;
@@ -6825,6 +6829,8 @@ export interface operations {
                                 statusCode: number | null;
                                 latencyMs: number;
                                 error: string | null;
+                                /** @description The start of the receiver's answer (at most 500 bytes, … when cut); null when it sent none */
+                                responseExcerpt: string | null;
                                 attemptedAt: string;
                             }[];
                             createdAt: string;

@@ -173,7 +173,7 @@ export class WebhookDeliveryWorker {
 
   private async send(delivery: LeasedDelivery): Promise<DeliveryResult> {
     const timestampSeconds = Math.floor(this.signingClock.nowMs() / 1000);
-    const response = delivery.problem !== undefined ? { statusCode: null, latencyMs: 0, error: delivery.problem, aborted: false } : await postWebhook({
+    const response = delivery.problem !== undefined ? { statusCode: null, latencyMs: 0, error: delivery.problem, responseExcerpt: null, aborted: false } : await postWebhook({
       url: delivery.url,
       body: delivery.body,
       headers: signedWebhookHeaders(delivery.secrets, delivery.eventId, timestampSeconds, delivery.body),

@@ -115,7 +115,7 @@ describe('dashboard: an operator’s day in Chromium', { skip: skipWithoutChromi
     ({ sandboxKey } = await server.waitForKeys(180_000));
     dashboardUrl = (await server.waitForOutput(bannerPatterns.dashboard, 10_000))[1]!;
     assert.equal(dashboardUrl, `${server.baseUrl}/dashboard/`);
-    receiver = await startWebhookReceiver(() => 500);
+    receiver = await startWebhookReceiver(() => ({ status: 500, body: 'receiver down for maintenance' }));
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
@@ -323,7 +323,8 @@ describe('dashboard: an operator’s day in Chromium', { skip: skipWithoutChromi
     await failed.locator('summary').click();
     const attempts = failed.getByRole('table');
     await attempts.waitFor({ timeout: waitMs });
-    assert.match((await attempts.textContent()) ?? '', /500.*HTTP 500/s);
+    // Every attempt with its status code, duration, error and the start of the receiver's answer.
+    assert.match((await attempts.textContent()) ?? '', /500.*\d+ ms.*HTTP 500.*receiver down for maintenance/s);
     await checkScreen('webhook endpoint with a failed delivery');
 
     const sentBefore = receiver.received.length;

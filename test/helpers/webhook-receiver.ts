@@ -13,7 +13,7 @@ export interface ReceivedWebhook {
   headers: Record<string, string>;
 }
 
-export type Answer = number | { status: number; delayMs?: number } | 'hang';
+export type Answer = number | { status: number; delayMs?: number; body?: string } | 'hang';
 export type Responder = (request: ReceivedWebhook) => Answer | Promise<Answer>;
 
 export interface WebhookReceiver {
@@ -48,8 +48,8 @@ export async function startWebhookReceiver(responder: Responder = () => 200): Pr
           hanging.add(response);
           return;
         }
-        const { status, delayMs } = typeof answer === 'number' ? { status: answer, delayMs: 0 } : answer;
-        const send = () => response.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 200 && status < 300 ? 'ok' : 'no');
+        const { status, delayMs, body } = typeof answer === 'number' ? { status: answer, delayMs: 0, body: undefined } : answer;
+        const send = () => response.writeHead(status, { 'content-type': 'text/plain' }).end(body ?? (status >= 200 && status < 300 ? 'ok' : 'no'));
         if (delayMs !== undefined && delayMs > 0) setTimeout(send, delayMs);
         else send();
       });

@@ -1,5 +1,5 @@
 // One webhook endpoint: enable / disable / delete, Send Test, the signing secret (reveal, rotate), and the delivery
-// log with every attempt (status code, duration, error) and redelivery.
+// log with every attempt (status code, duration, error, the start of the receiver's answer) and redelivery.
 import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { useDeleteEndpoint, useDeliveryPages, useEndpoint, useRedeliver, useRevealSecret, useRotateSecret, useSendTest, useUpdateEndpoint } from '../api/webhooks';
@@ -75,6 +75,7 @@ function Attempts({ delivery }: { delivery: WebhookDelivery }) {
           <th scope="col">Status code</th>
           <th scope="col" className="number">Duration</th>
           <th scope="col">Error</th>
+          <th scope="col">Response</th>
         </tr>
       </thead>
       <tbody>
@@ -85,6 +86,7 @@ function Attempts({ delivery }: { delivery: WebhookDelivery }) {
             <td>{attempt.statusCode ?? 'no response'}</td>
             <td className="number">{attempt.latencyMs} ms</td>
             <td>{attempt.error ?? '—'}</td>
+            <td>{attempt.responseExcerpt === null ? '—' : <code className="excerpt">{attempt.responseExcerpt}</code>}</td>
           </tr>
         ))}
       </tbody>

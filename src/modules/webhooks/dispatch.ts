@@ -244,12 +244,13 @@ export async function recordAttempt(db: Database, leased: LeasedDelivery, respon
       [status, statusReason, leased.attemptNumber, nextAtMs ?? null, nowMs, status === 'pending' ? null : nowMs, leased.deliveryId, leased.leaseOwner],
     );
     if (updated.changes === 0) return 'lease_lost';
-    await tx.run('INSERT INTO webhook_attempts (delivery_id, attempt_number, status_code, latency_ms, error, attempted_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    await tx.run('INSERT INTO webhook_attempts (delivery_id, attempt_number, status_code, latency_ms, error, response_excerpt, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       leased.deliveryId,
       leased.attemptNumber,
       response.statusCode,
       response.latencyMs,
       response.error,
+      response.responseExcerpt,
       nowMs,
     ]);
     if (gone) {

@@ -66,6 +66,7 @@ export const attemptSchema = z.object({
   statusCode: z.number().int().nullable(),
   latencyMs: z.number().int(),
   error: z.string().nullable(),
+  responseExcerpt: z.string().nullable().describe("The start of the receiver's answer (at most 500 bytes, … when cut); null when it sent none"),
   attemptedAt: z.string(),
 });
 

@@ -244,6 +244,7 @@ interface AttemptRow {
   status_code: number | null;
   latency_ms: number;
   error: string | null;
+  response_excerpt: string | null;
   attempted_at: number;
 }
 
@@ -268,6 +269,7 @@ export function presentDelivery(row: DeliveryRow, eventType: string, attempts: r
       statusCode: attempt.status_code,
       latencyMs: attempt.latency_ms,
       error: attempt.error,
+      responseExcerpt: attempt.response_excerpt,
       attemptedAt: new Date(attempt.attempted_at).toISOString(),
     })),
     createdAt: new Date(row.created_at).toISOString(),

@@ -569,6 +569,11 @@ CREATE INDEX events_in_stream_order ON events (organization_id, environment, str
     name: 'API keys may expire',
     sql: `ALTER TABLE api_keys ADD COLUMN expires_at BIGINT`,
   },
+  {
+    version: 13,
+    name: "webhook attempts keep the start of the receiver's answer",
+    sql: `ALTER TABLE webhook_attempts ADD COLUMN response_excerpt TEXT`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

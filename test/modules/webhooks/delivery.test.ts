@@ -69,6 +69,26 @@ for (const kind of storeKinds) {
       assert.equal(typeof delivery.attempts[0].latencyMs, 'number');
     });
 
+    it("keeps the start of the receiver's answer on each attempt: at most 500 bytes, readable, … when cut", async () => {
+      const refusal = `database unavailable\u0000, retry later ${'é'.repeat(600)}`;
+      receiver.setResponder((webhook) => (webhook.index === 0 ? { status: 503, body: refusal } : 200));
+      const endpoint = await createEndpoint(testApp, receiver.url, { events: ['user.created'] });
+      await createUser(testApp);
+      const worker = newWorker(testApp);
+      assert.deepEqual((await worker.runOnce()).map((result) => result.outcome), ['retrying']);
+      const [failed] = await deliveries(testApp, endpoint.id);
+      const excerpt: string = failed.attempts[0].responseExcerpt;
+      assert.ok(excerpt.startsWith('database unavailable, retry later éé'), excerpt);
+      assert.ok(excerpt.endsWith('…'));
+      assert.ok(Buffer.byteLength(excerpt.slice(0, -1), 'utf8') <= 500);
+      assert.doesNotMatch(excerpt, /[\u0000\ufffd]/);
+      const next = Date.parse(failed.nextAttemptAt);
+      await advanceSandboxSeconds(testApp, Math.ceil((next - (await sandboxNowMs(testApp))) / 1000) + 1);
+      await worker.runOnce();
+      const [delivered] = await deliveries(testApp, endpoint.id);
+      assert.deepEqual(delivered.attempts.map((attempt: any) => attempt.responseExcerpt), [excerpt, 'ok']);
+    });
+
     it('sends only the types an endpoint subscribed to (exact or family wildcard), and nothing after it is deleted', async () => {
       const users = await createEndpoint(testApp, `${receiver.url}/users`, { events: ['user.*'] });
       const cards = await createEndpoint(testApp, `${receiver.url}/cards`, { events: ['card.frozen'] });
@@ -296,7 +316,7 @@ for (const kind of storeKinds) {
       testApp.clock.advanceMs(2);
       const taken = await second.runOnce();
       assert.deepEqual(taken.map((result) => [result.deliveryId, result.attemptNumber, result.outcome]), [[held.deliveryId, 1, 'succeeded']]);
-      const late = await recordAttempt(testApp.store.db, held, { statusCode: 500, latencyMs: 1, error: 'HTTP 500', aborted: false }, testApp.clock.nowMs());
+      const late = await recordAttempt(testApp.store.db, held, { statusCode: 500, latencyMs: 1, error: 'HTTP 500', responseExcerpt: null, aborted: false }, testApp.clock.nowMs());
       assert.equal(late, 'lease_lost');
       const [delivery] = await deliveries(testApp, endpoint.id);
       assert.equal(delivery.status, 'succeeded');
