@@ -1,5 +1,6 @@
 // A table of intents: what the agent declared, its status, and how the transaction matched it.
 import type { Intent } from '../api/types';
+import { DataTable } from './DataTable';
 import { StatusBadge } from './feedback';
 import { formatCents, formatTime } from './format';
 import { IdLink } from './IdLink';
@@ -16,40 +17,33 @@ export function matchText(matchResult: Intent['matchResult']): string {
 
 export function IntentRows({ intents, label }: { intents: readonly Intent[]; label: string }) {
   return (
-    <table aria-label={label}>
-      <thead>
-        <tr>
-          <th scope="col">Intent</th>
-          <th scope="col">Declared</th>
-          <th scope="col" className="number">Amount</th>
-          <th scope="col">Status</th>
-          <th scope="col">Match</th>
-          <th scope="col">Transaction</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {intents.map((intent) => (
-          <tr key={intent.id}>
-            <td>
-              <IdLink kind="intent" id={intent.id} />
-            </td>
-            <td>
+    <DataTable
+      rows={intents}
+      label={label}
+      columns={[
+        { header: 'Intent', cell: (intent) => <IdLink kind="intent" id={intent.id} /> },
+        {
+          header: 'Declared',
+          cell: (intent) => (
+            <>
               {intent.summary} at {intent.merchantText}
-            </td>
-            <td className="number">{formatCents(intent.amount)}</td>
-            <td>
+            </>
+          ),
+        },
+        { header: 'Amount', kind: 'number', cell: (intent) => formatCents(intent.amount) },
+        {
+          header: 'Status',
+          cell: (intent) => (
+            <>
               <StatusBadge status={intent.status} />
               {intent.decisionReason === null ? null : <div className="small">{intent.decisionReason}</div>}
-            </td>
-            <td>{matchText(intent.matchResult)}</td>
-            <td>
-              <IdLink kind="transaction" id={intent.transactionId} />
-            </td>
-            <td>{formatTime(intent.createdAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: 'Match', cell: (intent) => matchText(intent.matchResult) },
+        { header: 'Transaction', cell: (intent) => <IdLink kind="transaction" id={intent.transactionId} /> },
+        { header: 'Created', cell: (intent) => formatTime(intent.createdAt) },
+      ]}
+    />
   );
 }

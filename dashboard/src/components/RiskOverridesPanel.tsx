@@ -1,11 +1,13 @@
 // An agent's or a card's place in the risk settings cascade (organization → agent → card): what it overrides and
 // the effective rules, and turning an override for one rule on, off or back to inherited.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useRiskOverrides, useUpdateRiskOverrides, type OverrideLevel } from '../api/risk';
 import type { RiskAction, RiskOverrides, RiskRuleName } from '../api/types';
 import { ErrorMessage, Loading } from './feedback';
 import { words } from './format';
 import { SelectField } from './Form';
+import { MutationForm } from './MutationForm';
+import { Panel } from './Panel';
 import { riskActions, riskRuleNames } from './riskRules';
 
 type Choice = 'inherit' | 'off' | RiskAction;
@@ -23,15 +25,13 @@ export function RiskOverridesPanel({ level, id }: { level: OverrideLevel; id: st
   const [rule, setRule] = useState<RiskRuleName>('merchantDrift');
   const [choice, setChoice] = useState<Choice>('inherit');
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function send() {
     const value = choice === 'inherit' ? null : choice === 'off' ? { enabled: false } : { enabled: true, action: choice };
     update.mutate({ level, id, body: { rules: { [rule]: value } } });
   }
 
   return (
-    <section className="panel" aria-labelledby={`risk-${level}-heading`}>
-      <h2 id={`risk-${level}-heading`}>Risk rules for this {level}</h2>
+    <Panel headingId={`risk-${level}-heading`} heading={`Risk rules for this ${level}`}>
       {overrides.isPending ? <Loading what="risk settings" /> : null}
       <ErrorMessage error={overrides.error} />
       {overrides.data === undefined ? null : (
@@ -58,7 +58,7 @@ export function RiskOverridesPanel({ level, id }: { level: OverrideLevel; id: st
           </tbody>
         </table>
       )}
-      <form className="inline" onSubmit={submit}>
+      <MutationForm send={send} submitLabel="Save override" pending={update.isPending} error={update.error}>
         <SelectField label="Rule" value={rule} onChange={(value) => setRule(value as RiskRuleName)} options={riskRuleNames.map((name) => ({ value: name, label: words(name) }))} />
         <SelectField
           label={`On this ${level}`}
@@ -66,11 +66,7 @@ export function RiskOverridesPanel({ level, id }: { level: OverrideLevel; id: st
           onChange={(value) => setChoice(value as Choice)}
           options={[{ value: 'inherit', label: 'inherit' }, { value: 'off', label: 'off' }, ...riskActions.map((action) => ({ value: action, label: words(action) }))]}
         />
-        <button type="submit" disabled={update.isPending}>
-          Save override
-        </button>
-      </form>
-      <ErrorMessage error={update.error} />
-    </section>
+      </MutationForm>
+    </Panel>
   );
 }

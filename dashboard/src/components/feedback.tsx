@@ -27,6 +27,15 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="muted">{children}</p>;
 }
 
+/** What a change did, announced to screen readers. */
+export function Notice({ children }: { children: ReactNode }) {
+  return (
+    <p className="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
 export type Tone = 'good' | 'warn' | 'bad' | 'neutral' | 'info';
 
 const tones: Record<string, Tone> = {

@@ -1,13 +1,16 @@
 // API keys of this environment: create (the secret is shown once) with an optional IP allowlist, revoke; and the
 // organization's requirement that every key carry an allowlist.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useApiKeyPages, useCreateApiKey, useOrganization, useRevokeApiKey, useUpdateOrganization } from '../api/organization';
 import type { CreatedApiKey } from '../api/types';
 import { ConfirmButton } from '../components/ConfirmButton';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
+import { DataTable } from '../components/DataTable';
+import { ErrorMessage, StatusBadge } from '../components/feedback';
 import { formatTime, optionalText } from '../components/format';
 import { TextField } from '../components/Form';
-import { Pager } from '../components/Pager';
+import { MutationForm } from '../components/MutationForm';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { SecretValue } from '../components/Secret';
 import { usePageTitle } from '../components/usePageTitle';
 import { useSession } from '../session';
@@ -18,8 +21,7 @@ function CreateKey() {
   const [allowedIps, setAllowedIps] = useState('');
   const [created, setCreated] = useState<CreatedApiKey | undefined>(undefined);
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function send() {
     const ranges = allowedIps
       .split(/[\s,]+/)
       .map((value) => value.trim())
@@ -29,18 +31,13 @@ function CreateKey() {
   }
 
   return (
-    <section className="panel" aria-labelledby="create-key-heading">
-      <h2 id="create-key-heading">Create an API key</h2>
-      <form className="inline" onSubmit={submit}>
+    <Panel headingId="create-key-heading" heading="Create an API key">
+      <MutationForm send={send} submitLabel="Create key" primary pending={create.isPending} error={create.error}>
         <TextField label="Key name" value={name} onChange={setName} autoComplete="off" />
         <TextField label="Allowed IPs" value={allowedIps} onChange={setAllowedIps} placeholder="any address" hint="Addresses or CIDR ranges separated by commas, e.g. 203.0.113.0/24; empty allows any." autoComplete="off" />
-        <button type="submit" className="primary" disabled={create.isPending}>
-          Create key
-        </button>
-      </form>
-      <ErrorMessage error={create.error} />
+      </MutationForm>
       {created?.key === null || created?.key === undefined ? null : <SecretValue label="API key" value={created.key} shownOnce onDismiss={() => setCreated(undefined)} />}
-    </section>
+    </Panel>
   );
 }
 
@@ -49,8 +46,7 @@ function AllowlistRequirement() {
   const update = useUpdateOrganization();
   const required = organization.data?.requireIpAllowlist ?? false;
   return (
-    <section className="panel" aria-labelledby="allowlist-heading">
-      <h2 id="allowlist-heading">IP allowlists</h2>
+    <Panel headingId="allowlist-heading" heading="IP allowlists">
       <ErrorMessage error={organization.error} />
       <p>
         {required
@@ -68,7 +64,7 @@ function AllowlistRequirement() {
         <p>{required ? 'Keys without an allowlist will work from any address again.' : 'Keys without an allowlist stop working at once, in sandbox and live. The key you are signed in with must have one.'}</p>
       </ConfirmButton>
       <ErrorMessage error={update.error} />
-    </section>
+    </Panel>
   );
 }
 
@@ -80,54 +76,34 @@ export function ApiKeys() {
   return (
     <>
       <h1>API keys</h1>
-      <section className="panel" aria-labelledby="keys-heading">
-        <h2 id="keys-heading">{environment === 'live' ? 'Live' : 'Sandbox'} keys</h2>
-        {keys.query.isPending ? <Loading what="API keys" /> : null}
-        <ErrorMessage error={keys.query.error} />
-        <ErrorMessage error={revoke.error} />
-        {keys.query.data?.data.length === 0 ? <Empty>No keys.</Empty> : null}
-        {keys.query.data !== undefined && keys.query.data.data.length > 0 ? (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Allowed IPs</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Created</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.query.data.data.map((key) => (
-                <tr key={key.id} data-key-id={key.id}>
-                  <td>{key.name ?? '—'}</td>
-                  <td className="id">{key.redactedKey}</td>
-                  <td>{key.allowedIps === null || key.allowedIps.length === 0 ? 'any' : key.allowedIps.join(', ')}</td>
-                  <td>{formatTime(key.lastUsedAt)}</td>
-                  <td>{formatTime(key.createdAt)}</td>
-                  <td>
-                    {key.revokedAt !== null ? (
+      <Panel headingId="keys-heading" heading={`${environment === 'live' ? 'Live' : 'Sandbox'} keys`}>
+        <PagedList pages={keys} loadingWhat="API keys" actionError={revoke.error} empty="No keys." pagerLabel="API keys">
+          {(rows) => (
+            <DataTable
+              rows={rows}
+              rowData={(key) => ({ 'data-key-id': key.id })}
+              columns={[
+                { header: 'Name', cell: (key) => key.name ?? '—' },
+                { header: 'Key', kind: 'id', cell: (key) => key.redactedKey },
+                { header: 'Allowed IPs', cell: (key) => (key.allowedIps === null || key.allowedIps.length === 0 ? 'any' : key.allowedIps.join(', ')) },
+                { header: 'Last used', cell: (key) => formatTime(key.lastUsedAt) },
+                { header: 'Created', cell: (key) => formatTime(key.createdAt) },
+                {
+                  header: 'State',
+                  cell: (key) =>
+                    key.revokedAt !== null ? (
                       <StatusBadge status="revoked" label={`revoked ${formatTime(key.revokedAt)}`} />
                     ) : (
-                      <ConfirmButton
-                        label={`Revoke ${key.name ?? key.redactedKey}`}
-                        title="Revoke this API key?"
-                        confirmLabel="Revoke key"
-                        danger
-                        onConfirm={() => revoke.mutate(key.id)}
-                      >
+                      <ConfirmButton label={`Revoke ${key.name ?? key.redactedKey}`} title="Revoke this API key?" confirmLabel="Revoke key" danger onConfirm={() => revoke.mutate(key.id)}>
                         <p>Every call with {key.redactedKey} is refused from now on (401). If it is the key you are signed in with, you are signed out.</p>
                       </ConfirmButton>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
-        <Pager pages={keys} label="API keys" />
-      </section>
+                    ),
+                },
+              ]}
+            />
+          )}
+        </PagedList>
+      </Panel>
       <div className="grid">
         <CreateKey />
         <AllowlistRequirement />

@@ -1,15 +1,17 @@
 // Intents: the approval queue across the organization (pending_approval, oldest waiting shown with its card and
 // agent) with approve / reject, and the intent history with match results, filtered.
-import { useIntentPages } from '../api/intents';
+import { useIntentPages, type IntentFilter } from '../api/intents';
+import { definedOnly } from '../api/query';
 import type { IntentStatus } from '../api/types';
-import { Empty, ErrorMessage, Loading } from '../components/feedback';
+import { DataTable } from '../components/DataTable';
 import { FilterBar } from '../components/FilterBar';
 import { formatCents, formatTime, words } from '../components/format';
 import { anyOf } from '../components/Form';
 import { IdLink } from '../components/IdLink';
 import { IntentDecision } from '../components/IntentDecision';
 import { IntentRows } from '../components/IntentRows';
-import { Pager } from '../components/Pager';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { usePageTitle } from '../components/usePageTitle';
 import { useUrlFilters } from '../components/useUrlFilters';
 
@@ -18,59 +20,47 @@ const intentStatuses: IntentStatus[] = ['pending_approval', 'pending', 'revealed
 function ApprovalQueue() {
   const queue = useIntentPages({ status: 'pending_approval' });
   return (
-    <section className="panel" aria-labelledby="queue-heading">
-      <h2 id="queue-heading">Awaiting approval</h2>
-      {queue.query.isPending ? <Loading what="the approval queue" /> : null}
-      <ErrorMessage error={queue.query.error} title="The approval queue could not be read" />
-      {queue.query.data?.data.length === 0 ? <Empty>No intent is waiting for approval.</Empty> : null}
-      {queue.query.data !== undefined && queue.query.data.data.length > 0 ? (
-        <table aria-label="Intents awaiting approval">
-          <thead>
-            <tr>
-              <th scope="col">Declared</th>
-              <th scope="col" className="number">Amount</th>
-              <th scope="col">Card and agent</th>
-              <th scope="col">Warnings</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Decision</th>
-            </tr>
-          </thead>
-          <tbody>
-            {queue.query.data.data.map((intent) => (
-              <tr key={intent.id} data-intent-id={intent.id}>
-                <td>
-                  <IdLink kind="intent" id={intent.id}>{intent.summary}</IdLink> at {intent.merchantText}
-                </td>
-                <td className="number">{formatCents(intent.amount)}</td>
-                <td>
-                  <IdLink kind="card" id={intent.cardId} /> <IdLink kind="agent" id={intent.agentId} />
-                </td>
-                <td>{intent.warnings.length === 0 ? '—' : intent.warnings.map((warning) => warning.message).join(' ')}</td>
-                <td>{formatTime(intent.expiresAt)}</td>
-                <td>
-                  <IntentDecision intent={intent} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <Pager pages={queue} label="the approval queue" />
-    </section>
+    <Panel headingId="queue-heading" heading="Awaiting approval">
+      <PagedList pages={queue} loadingWhat="the approval queue" errorTitle="The approval queue could not be read" empty="No intent is waiting for approval." pagerLabel="the approval queue">
+        {(rows) => (
+          <DataTable
+            rows={rows}
+            label="Intents awaiting approval"
+            rowData={(intent) => ({ 'data-intent-id': intent.id })}
+            columns={[
+              {
+                header: 'Declared',
+                cell: (intent) => (
+                  <>
+                    <IdLink kind="intent" id={intent.id}>{intent.summary}</IdLink> at {intent.merchantText}
+                  </>
+                ),
+              },
+              { header: 'Amount', kind: 'number', cell: (intent) => formatCents(intent.amount) },
+              {
+                header: 'Card and agent',
+                cell: (intent) => (
+                  <>
+                    <IdLink kind="card" id={intent.cardId} /> <IdLink kind="agent" id={intent.agentId} />
+                  </>
+                ),
+              },
+              { header: 'Warnings', cell: (intent) => (intent.warnings.length === 0 ? '—' : intent.warnings.map((warning) => warning.message).join(' ')) },
+              { header: 'Expires', cell: (intent) => formatTime(intent.expiresAt) },
+              { header: 'Decision', cell: (intent) => <IntentDecision intent={intent} /> },
+            ]}
+          />
+        )}
+      </PagedList>
+    </Panel>
   );
 }
 
 function History() {
   const [filters, apply] = useUrlFilters(['status', 'cardId', 'agentId', 'userId'] as const);
-  const intents = useIntentPages({
-    ...(filters.status === '' ? {} : { status: filters.status as IntentStatus }),
-    ...(filters.cardId === '' ? {} : { cardId: filters.cardId }),
-    ...(filters.agentId === '' ? {} : { agentId: filters.agentId }),
-    ...(filters.userId === '' ? {} : { userId: filters.userId }),
-  });
+  const intents = useIntentPages(definedOnly(filters) as IntentFilter);
   return (
-    <section className="panel" aria-labelledby="history-heading">
-      <h2 id="history-heading">Intent history</h2>
+    <Panel headingId="history-heading" heading="Intent history">
       <FilterBar
         label="Filter intents"
         values={filters}
@@ -82,12 +72,10 @@ function History() {
           { name: 'userId', label: 'User id', kind: 'text', placeholder: 'user_…' },
         ]}
       />
-      {intents.query.isPending ? <Loading what="intents" /> : null}
-      <ErrorMessage error={intents.query.error} />
-      {intents.query.data?.data.length === 0 ? <Empty>No intents match.</Empty> : null}
-      {intents.query.data !== undefined && intents.query.data.data.length > 0 ? <IntentRows intents={intents.query.data.data} label="Intent history" /> : null}
-      <Pager pages={intents} label="intents" />
-    </section>
+      <PagedList pages={intents} loadingWhat="intents" empty="No intents match." pagerLabel="intents">
+        {(rows) => <IntentRows intents={rows} label="Intent history" />}
+      </PagedList>
+    </Panel>
   );
 }
 

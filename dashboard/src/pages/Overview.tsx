@@ -12,7 +12,8 @@ import { useRecentWebhookFailures } from '../api/webhooks';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
 import { formatCents, formatTime, words } from '../components/format';
 import { IdLink } from '../components/IdLink';
-import { Pager } from '../components/Pager';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { SpendChart, spendSeries } from '../components/SpendChart';
 import { TransactionRows } from '../components/TransactionRows';
 import { usePageTitle } from '../components/usePageTitle';
@@ -49,32 +50,29 @@ function Balances() {
   // Each user's balance is one more read: a short page keeps the overview within a live key's rate limit.
   const users = useUserPages(5);
   return (
-    <section aria-labelledby="balances-heading" className="panel">
-      <h2 id="balances-heading">Balances</h2>
-      {users.query.isPending ? <Loading what="users" /> : null}
-      <ErrorMessage error={users.query.error} />
-      {users.query.data?.data.length === 0 ? <Empty>No users yet.</Empty> : null}
-      {users.query.data !== undefined && users.query.data.data.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">KYC</th>
-              <th scope="col" className="number">Total</th>
-              <th scope="col" className="number">Pending</th>
-              <th scope="col" className="number">Reserved</th>
-              <th scope="col" className="number">Available</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.query.data.data.map((user) => (
-              <BalanceRow key={user.id} user={user} />
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <Pager pages={users} label="balances" />
-    </section>
+    <Panel headingId="balances-heading" heading="Balances">
+      <PagedList pages={users} loadingWhat="users" empty="No users yet." pagerLabel="balances">
+        {(rows) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">KYC</th>
+                <th scope="col" className="number">Total</th>
+                <th scope="col" className="number">Pending</th>
+                <th scope="col" className="number">Reserved</th>
+                <th scope="col" className="number">Available</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((user) => (
+                <BalanceRow key={user.id} user={user} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
+    </Panel>
   );
 }
 
@@ -87,82 +85,78 @@ function SpendPerAgent() {
     return spendSeries(spend.data.transactions, chartDays, Date.now(), names);
   }, [spend.data, agents.query.data]);
   return (
-    <section aria-labelledby="spend-heading" className="panel wide">
-      <h2 id="spend-heading">Spend per agent, last {chartDays} days</h2>
+    <Panel headingId="spend-heading" heading={`Spend per agent, last ${chartDays} days`} wide>
       {spend.isPending ? <Loading what="spend" /> : null}
       <ErrorMessage error={spend.error} />
       {series === undefined ? null : <SpendChart series={series} />}
       {spend.data?.truncated === true ? <p className="muted">Only the most recent transactions of the period are counted.</p> : null}
-    </section>
+    </Panel>
   );
 }
 
 function RecentTransactions() {
   const transactions = useTransactionPages({}, 10);
   return (
-    <section aria-labelledby="recent-transactions-heading" className="panel wide">
-      <h2 id="recent-transactions-heading">Recent transactions</h2>
-      {transactions.query.isPending ? <Loading what="transactions" /> : null}
-      <ErrorMessage error={transactions.query.error} />
-      {transactions.query.data?.data.length === 0 ? <Empty>No transactions yet.</Empty> : null}
-      {transactions.query.data !== undefined && transactions.query.data.data.length > 0 ? <TransactionRows transactions={transactions.query.data.data} label="Recent transactions" /> : null}
+    <Panel headingId="recent-transactions-heading" heading="Recent transactions" wide>
+      <PagedList pages={transactions} loadingWhat="transactions" empty="No transactions yet.">
+        {(rows) => <TransactionRows transactions={rows} label="Recent transactions" />}
+      </PagedList>
       <p>
         <Link href="/transactions">All transactions</Link>
       </p>
-    </section>
+    </Panel>
   );
 }
 
 function OpenAlerts() {
   const alerts = useAlertPages({ status: 'open' }, 5);
   return (
-    <section aria-labelledby="alerts-heading" className="panel">
-      <h2 id="alerts-heading">Open risk alerts</h2>
-      {alerts.query.isPending ? <Loading what="alerts" /> : null}
-      <ErrorMessage error={alerts.query.error} />
-      {alerts.query.data?.data.length === 0 ? <Empty>No open alerts.</Empty> : null}
-      <ul className="plain">
-        {alerts.query.data?.data.map((alert) => (
-          <li key={alert.id}>
-            <strong>{words(alert.rule)}</strong> ({words(alert.outcome)}) — {alert.detail} <span className="muted">{formatTime(alert.createdAt)}</span>{' '}
-            {alert.cardId === null ? null : <IdLink kind="card" id={alert.cardId} />}
-          </li>
-        ))}
-      </ul>
+    <Panel headingId="alerts-heading" heading="Open risk alerts">
+      <PagedList pages={alerts} loadingWhat="alerts" empty="No open alerts.">
+        {(rows) => (
+          <ul className="plain">
+            {rows.map((alert) => (
+              <li key={alert.id}>
+                <strong>{words(alert.rule)}</strong> ({words(alert.outcome)}) — {alert.detail} <span className="muted">{formatTime(alert.createdAt)}</span>{' '}
+                {alert.cardId === null ? null : <IdLink kind="card" id={alert.cardId} />}
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedList>
       <p>
         <Link href="/risk">All alerts</Link>
       </p>
-    </section>
+    </Panel>
   );
 }
 
 function AwaitingApproval() {
   const intents = useIntentPages({ status: 'pending_approval' }, 5);
   return (
-    <section aria-labelledby="awaiting-heading" className="panel">
-      <h2 id="awaiting-heading">Intents awaiting approval</h2>
-      {intents.query.isPending ? <Loading what="intents" /> : null}
-      <ErrorMessage error={intents.query.error} />
-      {intents.query.data?.data.length === 0 ? <Empty>None waiting.</Empty> : null}
-      <ul className="plain">
-        {intents.query.data?.data.map((intent) => (
-          <li key={intent.id}>
-            <IdLink kind="intent" id={intent.id}>{`${formatCents(intent.amount)} at ${intent.merchantText}`}</IdLink> — {intent.summary}
-          </li>
-        ))}
-      </ul>
+    <Panel headingId="awaiting-heading" heading="Intents awaiting approval">
+      <PagedList pages={intents} loadingWhat="intents" empty="None waiting.">
+        {(rows) => (
+          <ul className="plain">
+            {rows.map((intent) => (
+              <li key={intent.id}>
+                <IdLink kind="intent" id={intent.id}>{`${formatCents(intent.amount)} at ${intent.merchantText}`}</IdLink> — {intent.summary}
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedList>
       <p>
         <Link href="/intents">Approval queue</Link>
       </p>
-    </section>
+    </Panel>
   );
 }
 
 function WebhookFailures() {
   const failures = useRecentWebhookFailures();
   return (
-    <section aria-labelledby="webhook-failures-heading" className="panel">
-      <h2 id="webhook-failures-heading">Webhook failures, last 24 hours</h2>
+    <Panel headingId="webhook-failures-heading" heading="Webhook failures, last 24 hours">
       {failures.isPending ? <Loading what="webhook deliveries" /> : null}
       <ErrorMessage error={failures.error} />
       {failures.data?.length === 0 ? <Empty>No failed deliveries.</Empty> : null}
@@ -174,7 +168,7 @@ function WebhookFailures() {
           </li>
         ))}
       </ul>
-    </section>
+    </Panel>
   );
 }
 

@@ -1,14 +1,18 @@
 // Risk: alerts (filter, resolve with a note), the organization's rules (edit one), presets with dry run, and the
 // cascade organization → agent → card for a chosen agent or card.
 import { useState, type FormEvent } from 'react';
-import { useAlertPages, useApplyRiskPreset, useResolveAlert, useRiskSettings, useUpdateRiskSettings } from '../api/risk';
+import { definedOnly } from '../api/query';
+import { useAlertPages, useApplyRiskPreset, useResolveAlert, useRiskSettings, useUpdateRiskSettings, type AlertFilter } from '../api/risk';
 import type { RequestBody, RiskAction, RiskAlert, RiskRuleName } from '../api/types';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
+import { DataTable } from '../components/DataTable';
+import { ErrorMessage, Loading, Notice, StatusBadge } from '../components/feedback';
 import { FilterBar } from '../components/FilterBar';
 import { formatTime, optionalText, words } from '../components/format';
 import { anyOf, CheckboxField, SelectField, TextField } from '../components/Form';
 import { IdLink } from '../components/IdLink';
-import { Pager } from '../components/Pager';
+import { MutationForm } from '../components/MutationForm';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { riskActions, riskRuleNames } from '../components/riskRules';
 import { RiskOverridesPanel } from '../components/RiskOverridesPanel';
 import { usePageTitle } from '../components/usePageTitle';
@@ -53,15 +57,9 @@ function ResolveAlert({ alert }: { alert: RiskAlert }) {
 
 function Alerts() {
   const [filters, apply] = useUrlFilters(['status', 'rule', 'cardId', 'agentId'] as const);
-  const alerts = useAlertPages({
-    ...(filters.status === '' ? {} : { status: filters.status as RiskAlert['status'] }),
-    ...(filters.rule === '' ? {} : { rule: filters.rule as RiskRuleName }),
-    ...(filters.cardId === '' ? {} : { cardId: filters.cardId }),
-    ...(filters.agentId === '' ? {} : { agentId: filters.agentId }),
-  });
+  const alerts = useAlertPages(definedOnly(filters) as AlertFilter);
   return (
-    <section className="panel" aria-labelledby="alerts-heading">
-      <h2 id="alerts-heading">Alerts</h2>
+    <Panel headingId="alerts-heading" heading="Alerts">
       <FilterBar
         label="Filter alerts"
         values={filters}
@@ -73,45 +71,45 @@ function Alerts() {
           { name: 'agentId', label: 'Agent id', kind: 'text', placeholder: 'agent_…' },
         ]}
       />
-      {alerts.query.isPending ? <Loading what="alerts" /> : null}
-      <ErrorMessage error={alerts.query.error} />
-      {alerts.query.data?.data.length === 0 ? <Empty>No alerts match.</Empty> : null}
-      {alerts.query.data !== undefined && alerts.query.data.data.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">What happened</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Objects</th>
-              <th scope="col">Time</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.query.data.data.map((alert) => (
-              <tr key={alert.id}>
-                <td>{words(alert.rule)}</td>
-                <td>{alert.detail}</td>
-                <td>
-                  {words(alert.outcome)}
-                  {alert.dryRun ? ' (dry run)' : ''}
-                </td>
-                <td>
-                  <IdLink kind="card" id={alert.cardId} /> <IdLink kind="agent" id={alert.agentId} />{' '}
-                  {alert.transactionId === null ? null : <IdLink kind="transaction" id={alert.transactionId} />}
-                </td>
-                <td>{formatTime(alert.createdAt)}</td>
-                <td>
-                  <StatusBadge status={alert.status} /> <ResolveAlert alert={alert} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <Pager pages={alerts} label="alerts" />
-    </section>
+      <PagedList pages={alerts} loadingWhat="alerts" empty="No alerts match." pagerLabel="alerts">
+        {(rows) => (
+          <DataTable
+            rows={rows}
+            columns={[
+              { header: 'Rule', cell: (alert) => words(alert.rule) },
+              { header: 'What happened', cell: (alert) => alert.detail },
+              {
+                header: 'Outcome',
+                cell: (alert) => (
+                  <>
+                    {words(alert.outcome)}
+                    {alert.dryRun ? ' (dry run)' : ''}
+                  </>
+                ),
+              },
+              {
+                header: 'Objects',
+                cell: (alert) => (
+                  <>
+                    <IdLink kind="card" id={alert.cardId} /> <IdLink kind="agent" id={alert.agentId} />{' '}
+                    {alert.transactionId === null ? null : <IdLink kind="transaction" id={alert.transactionId} />}
+                  </>
+                ),
+              },
+              { header: 'Time', cell: (alert) => formatTime(alert.createdAt) },
+              {
+                header: 'Status',
+                cell: (alert) => (
+                  <>
+                    <StatusBadge status={alert.status} /> <ResolveAlert alert={alert} />
+                  </>
+                ),
+              },
+            ]}
+          />
+        )}
+      </PagedList>
+    </Panel>
   );
 }
 
@@ -122,14 +120,8 @@ function OrganizationRules() {
   const [enabled, setEnabled] = useState(true);
   const [action, setAction] = useState<RiskAction>('alert');
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    update.mutate({ rules: { [rule]: { enabled, action } } });
-  }
-
   return (
-    <section className="panel" aria-labelledby="rules-heading">
-      <h2 id="rules-heading">Organization rules</h2>
+    <Panel headingId="rules-heading" heading="Organization rules">
       {settings.isPending ? <Loading what="risk settings" /> : null}
       <ErrorMessage error={settings.error} />
       {settings.data === undefined ? null : (
@@ -168,16 +160,12 @@ function OrganizationRules() {
         </>
       )}
       <h3>Change a rule</h3>
-      <form className="inline" onSubmit={submit}>
+      <MutationForm send={() => update.mutate({ rules: { [rule]: { enabled, action } } })} submitLabel="Save rule" pending={update.isPending} error={update.error}>
         <SelectField label="Rule" value={rule} onChange={(value) => setRule(value as RiskRuleName)} options={riskRuleNames.map((name) => ({ value: name, label: words(name) }))} />
         <CheckboxField label="Enabled" checked={enabled} onChange={setEnabled} />
         <SelectField label="Action" value={action} onChange={(value) => setAction(value as RiskAction)} options={riskActions.map((value) => ({ value, label: words(value) }))} />
-        <button type="submit" disabled={update.isPending}>
-          Save rule
-        </button>
-      </form>
-      <ErrorMessage error={update.error} />
-    </section>
+      </MutationForm>
+    </Panel>
   );
 }
 
@@ -187,29 +175,19 @@ function Presets() {
   const [dryRun, setDryRun] = useState(true);
   const [applied, setApplied] = useState<string | undefined>(undefined);
   return (
-    <section className="panel" aria-labelledby="presets-heading">
-      <h2 id="presets-heading">Presets</h2>
+    <Panel headingId="presets-heading" heading="Presets">
       <p className="small">A preset replaces every organization rule. With dry run on, rules only record alerts, so a stricter preset can be tried on live traffic first.</p>
-      <form
-        className="inline"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          apply.mutate({ preset, dryRun }, { onSuccess: (settings) => setApplied(`${settings.preset}${settings.dryRun ? ' (dry run)' : ''}`) });
-        }}
+      <MutationForm
+        send={() => apply.mutate({ preset, dryRun }, { onSuccess: (settings) => setApplied(`${settings.preset}${settings.dryRun ? ' (dry run)' : ''}`) })}
+        submitLabel="Apply preset"
+        pending={apply.isPending}
+        error={apply.error}
       >
         <SelectField label="Preset" value={preset} onChange={(value) => setPreset(value as Preset)} options={presets.map((value) => ({ value, label: value }))} />
         <CheckboxField label="Dry run" checked={dryRun} onChange={setDryRun} />
-        <button type="submit" disabled={apply.isPending}>
-          Apply preset
-        </button>
-      </form>
-      <ErrorMessage error={apply.error} />
-      {applied === undefined ? null : (
-        <p className="notice" role="status">
-          Applied {applied}.
-        </p>
-      )}
-    </section>
+      </MutationForm>
+      {applied === undefined ? null : <Notice>Applied {applied}.</Notice>}
+    </Panel>
   );
 }
 
@@ -218,8 +196,7 @@ function Cascade() {
   const [draft, setDraft] = useState('');
   const [id, setId] = useState('');
   return (
-    <section className="panel" aria-labelledby="cascade-heading">
-      <h2 id="cascade-heading">Settings cascade</h2>
+    <Panel headingId="cascade-heading" heading="Settings cascade">
       <p className="small">Organization rules apply unless an agent overrides them, and a card overrides its agent. Look up an agent or a card to see what applies to it.</p>
       <form
         className="inline"
@@ -241,7 +218,7 @@ function Cascade() {
         <button type="submit">Show</button>
       </form>
       {id === '' ? null : <RiskOverridesPanel key={`${level}-${id}`} level={level} id={id} />}
-    </section>
+    </Panel>
   );
 }
 

@@ -1,13 +1,15 @@
 // The sandbox panel (sandbox keys only): a merchant authorizing a card (with 3-D Secure if asked), completing the
 // challenge, clearing / voiding / refunding, a stablecoin deposit, and moving the environment's clock forward.
 // The network's answer is shown as the API gives it, a decline with its reason in words.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useAdvanceClock, useAuthorize, useCompleteChallenge, useSandboxClock, useSandboxDeposit, useTransactionAction, type TransactionAction } from '../api/sandbox';
 import type { NetworkAnswer } from '../api/types';
-import { ErrorMessage, StatusBadge } from '../components/feedback';
+import { ErrorMessage, Notice, StatusBadge } from '../components/feedback';
 import { formatCents, formatTime, optionalText, parseDollars } from '../components/format';
 import { CheckboxField, SelectField, TextField } from '../components/Form';
 import { IdLink } from '../components/IdLink';
+import { MutationForm } from '../components/MutationForm';
+import { Panel } from '../components/Panel';
 import { usePageTitle } from '../components/usePageTitle';
 import { useSession } from '../session';
 
@@ -43,61 +45,37 @@ function Authorize() {
   const [mcc, setMcc] = useState('');
   const [threeDS, setThreeDS] = useState(false);
   const [otp, setOtp] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
   const [answer, setAnswer] = useState<NetworkAnswer | undefined>(undefined);
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function send() {
     const cents = parseDollars(amount);
-    if (cents === undefined || cents <= 0) {
-      setProblem('Enter the amount in dollars, e.g. 12.50');
-      return;
-    }
-    setProblem(undefined);
+    if (cents === undefined || cents <= 0) return 'Enter the amount in dollars, e.g. 12.50';
     const code = optionalText(mcc);
     authorize.mutate(
       { cardId: cardId.trim(), amount: cents, currency: 'USD', merchant: { name: merchant, ...(code === undefined ? {} : { mcc: code }) }, ...(threeDS ? { threeDS: true } : {}) },
       { onSuccess: setAnswer },
     );
+    return undefined;
   }
 
   const challenge = answer?.object === 'challenge' && answer.status === 'challenge_required' ? answer : undefined;
   return (
-    <section className="panel" aria-labelledby="authorize-heading">
-      <h2 id="authorize-heading">Authorize at a merchant</h2>
-      <form className="inline" onSubmit={submit}>
+    <Panel headingId="authorize-heading" heading="Authorize at a merchant">
+      <MutationForm send={send} submitLabel="Authorize" primary pending={authorize.isPending} error={authorize.error}>
         <TextField label="Card id" value={cardId} onChange={setCardId} required placeholder="card_…" autoComplete="off" />
         <TextField label="Amount (USD)" value={amount} onChange={setAmount} required inputMode="decimal" />
         <TextField label="Merchant descriptor" value={merchant} onChange={setMerchant} required placeholder="AMZN Mktp US*2K4TY7" autoComplete="off" />
         <TextField label="MCC" value={mcc} onChange={setMcc} inputMode="numeric" maxLength={4} placeholder="optional" autoComplete="off" />
         <CheckboxField label="3-D Secure" checked={threeDS} onChange={setThreeDS} />
-        <button type="submit" className="primary" disabled={authorize.isPending}>
-          Authorize
-        </button>
-      </form>
-      {problem === undefined ? null : (
-        <div className="error" role="alert">
-          {problem}
-        </div>
-      )}
-      <ErrorMessage error={authorize.error} />
+      </MutationForm>
       {answer === undefined ? null : <AnswerView answer={answer} />}
       {challenge === undefined ? null : (
-        <form
-          className="inline"
-          onSubmit={(event: FormEvent) => {
-            event.preventDefault();
-            complete.mutate({ id: challenge.id, otp: otp.trim() }, { onSuccess: setAnswer });
-          }}
-        >
+        <MutationForm send={() => complete.mutate({ id: challenge.id, otp: otp.trim() }, { onSuccess: setAnswer })} submitLabel="Complete challenge" pending={complete.isPending}>
           <TextField label="Passcode (from the agent)" value={otp} onChange={setOtp} required inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
-          <button type="submit" disabled={complete.isPending}>
-            Complete challenge
-          </button>
-        </form>
+        </MutationForm>
       )}
       <ErrorMessage error={complete.error} />
-    </section>
+    </Panel>
   );
 }
 
@@ -107,24 +85,13 @@ function ChallengeById() {
   const [otp, setOtp] = useState('');
   const [answer, setAnswer] = useState<NetworkAnswer | undefined>(undefined);
   return (
-    <section className="panel" aria-labelledby="challenge-heading">
-      <h2 id="challenge-heading">Complete a 3-D Secure challenge</h2>
-      <form
-        className="inline"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          complete.mutate({ id: challengeId.trim(), otp: otp.trim() }, { onSuccess: setAnswer });
-        }}
-      >
+    <Panel headingId="challenge-heading" heading="Complete a 3-D Secure challenge">
+      <MutationForm send={() => complete.mutate({ id: challengeId.trim(), otp: otp.trim() }, { onSuccess: setAnswer })} submitLabel="Send passcode" pending={complete.isPending} error={complete.error}>
         <TextField label="Challenge id" value={challengeId} onChange={setChallengeId} required placeholder="chl_…" autoComplete="off" />
         <TextField label="Passcode" value={otp} onChange={setOtp} required inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
-        <button type="submit" disabled={complete.isPending}>
-          Send passcode
-        </button>
-      </form>
-      <ErrorMessage error={complete.error} />
+      </MutationForm>
       {answer === undefined ? null : <AnswerView answer={answer} />}
-    </section>
+    </Panel>
   );
 }
 
@@ -133,27 +100,21 @@ function TransactionActions() {
   const [transactionId, setTransactionId] = useState('');
   const [action, setAction] = useState<TransactionAction>('clear');
   const [amount, setAmount] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
   const [result, setResult] = useState<string | undefined>(undefined);
+
+  function send() {
+    const cents = optionalText(amount) === undefined ? undefined : parseDollars(amount);
+    if (optionalText(amount) !== undefined && cents === undefined) return 'Enter the amount in dollars, or leave it empty for the whole amount';
+    act.mutate(
+      { id: transactionId.trim(), action, ...(cents === undefined || action === 'void' ? {} : { amount: cents }) },
+      { onSuccess: (transaction) => setResult(`${transaction.id} is now ${transaction.status}: settled ${formatCents(transaction.settledAmount)}, refunded ${formatCents(transaction.refundedAmount)}.`) },
+    );
+    return undefined;
+  }
+
   return (
-    <section className="panel" aria-labelledby="transaction-actions-heading">
-      <h2 id="transaction-actions-heading">Clear, void or refund</h2>
-      <form
-        className="inline"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          const cents = optionalText(amount) === undefined ? undefined : parseDollars(amount);
-          if (optionalText(amount) !== undefined && cents === undefined) {
-            setProblem('Enter the amount in dollars, or leave it empty for the whole amount');
-            return;
-          }
-          setProblem(undefined);
-          act.mutate(
-            { id: transactionId.trim(), action, ...(cents === undefined || action === 'void' ? {} : { amount: cents }) },
-            { onSuccess: (transaction) => setResult(`${transaction.id} is now ${transaction.status}: settled ${formatCents(transaction.settledAmount)}, refunded ${formatCents(transaction.refundedAmount)}.`) },
-          );
-        }}
-      >
+    <Panel headingId="transaction-actions-heading" heading="Clear, void or refund">
+      <MutationForm send={send} submitLabel="Send to the network" pending={act.isPending} error={act.error}>
         <TextField label="Transaction id" value={transactionId} onChange={setTransactionId} required placeholder="txn_…" autoComplete="off" />
         <SelectField
           label="Action"
@@ -166,22 +127,9 @@ function TransactionActions() {
           ]}
         />
         <TextField label="Amount (USD)" value={amount} onChange={setAmount} inputMode="decimal" placeholder="whole amount" disabled={action === 'void'} />
-        <button type="submit" disabled={act.isPending}>
-          Send to the network
-        </button>
-      </form>
-      {problem === undefined ? null : (
-        <div className="error" role="alert">
-          {problem}
-        </div>
-      )}
-      <ErrorMessage error={act.error} />
-      {result === undefined ? null : (
-        <p className="notice" role="status">
-          {result}
-        </p>
-      )}
-    </section>
+      </MutationForm>
+      {result === undefined ? null : <Notice>{result}</Notice>}
+    </Panel>
   );
 }
 
@@ -196,17 +144,17 @@ function Deposit() {
   const [confirmed, setConfirmed] = useState(true);
   const [result, setResult] = useState<string | undefined>(undefined);
   return (
-    <section className="panel" aria-labelledby="deposit-heading">
-      <h2 id="deposit-heading">Stablecoin deposit</h2>
-      <form
-        className="inline"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
+    <Panel headingId="deposit-heading" heading="Stablecoin deposit">
+      <MutationForm
+        send={() =>
           deposit.mutate(
             { userId: userId.trim(), network, token, amount: amount.trim(), confirmations: confirmed ? 1_000 : 0 },
             { onSuccess: (made) => setResult(`Deposit ${made.id}: ${made.status}${made.amountCents === null ? '' : `, ${formatCents(made.amountCents)}`}${made.rejectionReason === null ? '' : ` (${made.rejectionReason})`}.`) },
-          );
-        }}
+          )
+        }
+        submitLabel="Deposit"
+        pending={deposit.isPending}
+        error={deposit.error}
       >
         <TextField label="User id" value={userId} onChange={setUserId} required placeholder="user_…" autoComplete="off" />
         <SelectField label="Network" value={network} onChange={setNetwork} options={depositNetworks.map((value) => ({ value, label: value }))} />
@@ -221,17 +169,9 @@ function Deposit() {
         />
         <TextField label="Amount (token base units)" value={amount} onChange={setAmount} required inputMode="numeric" hint="USDC and USDT have 6 decimals: 100000000 is 100.00 USD." />
         <CheckboxField label="Already confirmed" checked={confirmed} onChange={setConfirmed} />
-        <button type="submit" disabled={deposit.isPending}>
-          Deposit
-        </button>
-      </form>
-      <ErrorMessage error={deposit.error} />
-      {result === undefined ? null : (
-        <p className="notice" role="status">
-          {result}
-        </p>
-      )}
-    </section>
+      </MutationForm>
+      {result === undefined ? null : <Notice>{result}</Notice>}
+    </Panel>
   );
 }
 
@@ -240,29 +180,25 @@ function Clock() {
   const advance = useAdvanceClock();
   const [hours, setHours] = useState('24');
   return (
-    <section className="panel" aria-labelledby="clock-heading">
-      <h2 id="clock-heading">Sandbox clock</h2>
+    <Panel headingId="clock-heading" heading="Sandbox clock">
       <ErrorMessage error={clock.error} />
       {clock.data === undefined ? null : (
         <p>
           Sandbox time: {formatTime(clock.data.now)} ({Math.round(clock.data.offsetSeconds / 3600)} h ahead of the wall clock).
         </p>
       )}
-      <form
-        className="inline"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
+      <MutationForm
+        send={() => {
           const seconds = Math.round(Number(hours) * 3600);
           if (Number.isFinite(seconds) && seconds > 0) advance.mutate(seconds);
         }}
+        submitLabel="Advance clock"
+        pending={advance.isPending}
+        error={advance.error}
       >
         <TextField label="Advance by (hours)" value={hours} onChange={setHours} required inputMode="decimal" hint="Expiries, settlement and limit windows follow the sandbox clock." />
-        <button type="submit" disabled={advance.isPending}>
-          Advance clock
-        </button>
-      </form>
-      <ErrorMessage error={advance.error} />
-    </section>
+      </MutationForm>
+    </Panel>
   );
 }
 

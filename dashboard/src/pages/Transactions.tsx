@@ -1,12 +1,13 @@
 // Transactions: filtered by status, card, agent, user and time, with intent match and attestation badges and the
 // decline reason in the API's words.
+import { definedOnly } from '../api/query';
 import { useTransactionPages, type TransactionFilter } from '../api/transactions';
 import type { TransactionStatus } from '../api/types';
-import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { FilterBar } from '../components/FilterBar';
 import { words } from '../components/format';
 import { anyOf } from '../components/Form';
-import { Pager } from '../components/Pager';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { TransactionRows } from '../components/TransactionRows';
 import { usePageTitle } from '../components/usePageTitle';
 import { useUrlFilters } from '../components/useUrlFilters';
@@ -23,22 +24,12 @@ function isoOf(local: string): string | undefined {
 export function Transactions() {
   usePageTitle('Transactions');
   const [filters, apply] = useUrlFilters(['status', 'cardId', 'agentId', 'userId', 'from', 'to'] as const);
-  const from = isoOf(filters.from);
-  const to = isoOf(filters.to);
-  const filter: TransactionFilter = {
-    ...(filters.status === '' ? {} : { status: filters.status as TransactionStatus }),
-    ...(filters.cardId === '' ? {} : { cardId: filters.cardId }),
-    ...(filters.agentId === '' ? {} : { agentId: filters.agentId }),
-    ...(filters.userId === '' ? {} : { userId: filters.userId }),
-    ...(from === undefined ? {} : { from }),
-    ...(to === undefined ? {} : { to }),
-  };
+  const filter = definedOnly({ ...filters, from: isoOf(filters.from), to: isoOf(filters.to) }) as TransactionFilter;
   const transactions = useTransactionPages(filter);
   return (
     <>
       <h1>Transactions</h1>
-      <section className="panel" aria-labelledby="transactions-heading">
-        <h2 id="transactions-heading">Transactions</h2>
+      <Panel headingId="transactions-heading" heading="Transactions">
         <FilterBar
           label="Filter transactions"
           values={filters}
@@ -52,12 +43,10 @@ export function Transactions() {
             { name: 'to', label: 'Before (local time)', kind: 'datetime' },
           ]}
         />
-        {transactions.query.isPending ? <Loading what="transactions" /> : null}
-        <ErrorMessage error={transactions.query.error} />
-        {transactions.query.data?.data.length === 0 ? <Empty>No transactions match.</Empty> : null}
-        {transactions.query.data !== undefined && transactions.query.data.data.length > 0 ? <TransactionRows transactions={transactions.query.data.data} label="Transactions" /> : null}
-        <Pager pages={transactions} label="transactions" />
-      </section>
+        <PagedList pages={transactions} loadingWhat="transactions" empty="No transactions match." pagerLabel="transactions">
+          {(rows) => <TransactionRows transactions={rows} label="Transactions" />}
+        </PagedList>
+      </Panel>
     </>
   );
 }

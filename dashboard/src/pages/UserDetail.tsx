@@ -3,17 +3,20 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { useAgentPages } from '../api/agents';
-import { useCardPages } from '../api/cards';
 import type { ApplicationStatus, VerificationLink } from '../api/types';
 import { useBalance, useDecideVerification, useDepositPages, useSandboxVerificationOutcome, useUser, useVerification, useVerificationLink, type SandboxOutcome } from '../api/users';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
+import { DataTable } from '../components/DataTable';
+import { DetailScreen } from '../components/DetailScreen';
+import { ErrorMessage, Loading, Notice, StatusBadge } from '../components/feedback';
 import { formatCents, formatTime, optionalText, words } from '../components/format';
 import { SelectField, TextField } from '../components/Form';
 import { IdLink } from '../components/IdLink';
-import { Pager } from '../components/Pager';
+import { MutationForm } from '../components/MutationForm';
+import { OwnedCardsPanel } from '../components/OwnedCardsPanel';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { RegisterAgentForm } from '../components/RegisterAgentForm';
 import { CopyButton } from '../components/Secret';
-import { usePageTitle } from '../components/usePageTitle';
 import { useSession } from '../session';
 
 /** SPEC §4: the operator decides a user the provider left in these states. */
@@ -27,8 +30,7 @@ function Verification({ userId }: { userId: string }) {
   const hasLink = status?.expiresAt !== null && status?.expiresAt !== undefined;
 
   return (
-    <section className="panel" aria-labelledby="verification-heading">
-      <h2 id="verification-heading">Verification (KYC)</h2>
+    <Panel headingId="verification-heading" heading="Verification (KYC)">
       {verification.isPending ? <Loading what="verification" /> : null}
       <ErrorMessage error={verification.error} />
       {status === undefined ? null : (
@@ -75,7 +77,7 @@ function Verification({ userId }: { userId: string }) {
           </div>
         </div>
       )}
-    </section>
+    </Panel>
   );
 }
 
@@ -90,8 +92,7 @@ function OperatorDecision({ userId }: { userId: string }) {
   }
 
   return (
-    <section className="panel" aria-labelledby="decision-heading">
-      <h2 id="decision-heading">Operator decision</h2>
+    <Panel headingId="decision-heading" heading="Operator decision">
       <p>The verification provider could not decide this application. Approve or reject it; the reason is kept with the decision.</p>
       <form className="stack" onSubmit={(event: FormEvent) => event.preventDefault()}>
         <TextField label="Reason" value={reason} onChange={setReason} maxLength={500} hint="Kept with the decision; the rejection reason when rejected." />
@@ -105,12 +106,8 @@ function OperatorDecision({ userId }: { userId: string }) {
         </div>
       </form>
       <ErrorMessage error={decide.error} />
-      {decided === undefined ? null : (
-        <p className="notice" role="status">
-          Decision recorded: {words(decided)}.
-        </p>
-      )}
-    </section>
+      {decided === undefined ? null : <Notice>Decision recorded: {words(decided)}.</Notice>}
+    </Panel>
   );
 }
 
@@ -120,100 +117,61 @@ function SandboxOutcomeForm({ userId }: { userId: string }) {
   const setOutcome = useSandboxVerificationOutcome();
   const [outcome, setOutcomeValue] = useState<SandboxOutcome>('approved');
   return (
-    <section className="panel" aria-labelledby="sandbox-kyc-heading">
-      <h2 id="sandbox-kyc-heading">Sandbox KYC provider</h2>
+    <Panel headingId="sandbox-kyc-heading" heading="Sandbox KYC provider">
       <p className="small">In the sandbox the provider's answer can be chosen, as a real provider would send it.</p>
-      <form
-        className="inline"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          setOutcome.mutate({ userId, outcome });
-        }}
-      >
+      <MutationForm send={() => setOutcome.mutate({ userId, outcome })} submitLabel="Send provider outcome" pending={setOutcome.isPending} error={setOutcome.error}>
         <SelectField label="Provider outcome" value={outcome} onChange={(value) => setOutcomeValue(value as SandboxOutcome)} options={sandboxOutcomes.map((value) => ({ value, label: words(value) }))} />
-        <button type="submit" disabled={setOutcome.isPending}>
-          Send provider outcome
-        </button>
-      </form>
-      <ErrorMessage error={setOutcome.error} />
-    </section>
+      </MutationForm>
+    </Panel>
   );
 }
 
 function UserAgents({ userId }: { userId: string }) {
   const agents = useAgentPages({ userId }, 10);
   return (
-    <section className="panel" aria-labelledby="user-agents-heading">
-      <h2 id="user-agents-heading">Agents</h2>
-      <ErrorMessage error={agents.query.error} />
-      {agents.query.data?.data.length === 0 ? <Empty>No agents.</Empty> : null}
-      <ul className="plain">
-        {agents.query.data?.data.map((agent) => (
-          <li key={agent.id}>
-            <IdLink kind="agent" id={agent.id}>{agent.name}</IdLink> <StatusBadge status={agent.status} /> limit {formatCents(agent.spendingLimit)} {words(agent.spendingLimitFrequency)}
-          </li>
-        ))}
-      </ul>
-      <Pager pages={agents} label="the user's agents" />
-    </section>
-  );
-}
-
-function UserCards({ userId }: { userId: string }) {
-  const cards = useCardPages({ userId }, 10);
-  return (
-    <section className="panel" aria-labelledby="user-cards-heading">
-      <h2 id="user-cards-heading">Cards</h2>
-      <ErrorMessage error={cards.query.error} />
-      {cards.query.data?.data.length === 0 ? <Empty>No cards.</Empty> : null}
-      <ul className="plain">
-        {cards.query.data?.data.map((card) => (
-          <li key={card.id}>
-            <IdLink kind="card" id={card.id}>{`•••• ${card.last4}`}</IdLink> {card.purpose} <StatusBadge status={card.status} /> max {formatCents(card.maxAmount)}
-          </li>
-        ))}
-      </ul>
-      <Pager pages={cards} label="the user's cards" />
-    </section>
+    <Panel headingId="user-agents-heading" heading="Agents">
+      <PagedList pages={agents} empty="No agents." pagerLabel="the user's agents">
+        {(rows) => (
+          <ul className="plain">
+            {rows.map((agent) => (
+              <li key={agent.id}>
+                <IdLink kind="agent" id={agent.id}>{agent.name}</IdLink> <StatusBadge status={agent.status} /> limit {formatCents(agent.spendingLimit)} {words(agent.spendingLimitFrequency)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedList>
+    </Panel>
   );
 }
 
 function Deposits({ userId }: { userId: string }) {
   const deposits = useDepositPages(userId);
   return (
-    <section className="panel" aria-labelledby="deposits-heading">
-      <h2 id="deposits-heading">Deposits</h2>
-      <ErrorMessage error={deposits.query.error} />
-      {deposits.query.data?.data.length === 0 ? <Empty>No deposits.</Empty> : null}
-      {deposits.query.data !== undefined && deposits.query.data.data.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Network</th>
-              <th scope="col">Token</th>
-              <th scope="col" className="number">Credited</th>
-              <th scope="col">Status</th>
-              <th scope="col">Time</th>
-            </tr>
-          </thead>
-          <tbody>
-            {deposits.query.data.data.map((deposit) => (
-              <tr key={deposit.id}>
-                <td>{deposit.network}</td>
-                <td>{deposit.token}</td>
-                <td className="number">{formatCents(deposit.amountCents)}</td>
-                <td>
-                  <StatusBadge status={deposit.status} />
-                  {deposit.rejectionReason === null ? null : <div className="small">{deposit.rejectionReason}</div>}
-                </td>
-                <td>{formatTime(deposit.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <Pager pages={deposits} label="deposits" />
-    </section>
+    <Panel headingId="deposits-heading" heading="Deposits">
+      <PagedList pages={deposits} empty="No deposits." pagerLabel="deposits">
+        {(rows) => (
+          <DataTable
+            rows={rows}
+            columns={[
+              { header: 'Network', cell: (deposit) => deposit.network },
+              { header: 'Token', cell: (deposit) => deposit.token },
+              { header: 'Credited', kind: 'number', cell: (deposit) => formatCents(deposit.amountCents) },
+              {
+                header: 'Status',
+                cell: (deposit) => (
+                  <>
+                    <StatusBadge status={deposit.status} />
+                    {deposit.rejectionReason === null ? null : <div className="small">{deposit.rejectionReason}</div>}
+                  </>
+                ),
+              },
+              { header: 'Time', cell: (deposit) => formatTime(deposit.createdAt) },
+            ]}
+          />
+        )}
+      </PagedList>
+    </Panel>
   );
 }
 
@@ -221,66 +179,63 @@ export function UserDetail({ id }: { id: string }) {
   const { environment } = useSession();
   const user = useUser(id);
   const balance = useBalance(id);
-  usePageTitle(user.data === undefined ? 'User' : `${user.data.firstName} ${user.data.lastName}`);
-
-  if (user.isPending) return <Loading what="the user" />;
-  if (user.isError) {
-    return (
-      <>
-        <h1>User</h1>
-        <ErrorMessage error={user.error} />
-      </>
-    );
-  }
-  const current = user.data;
   return (
-    <>
-      <h1>
-        {current.firstName} {current.lastName}
-      </h1>
-      <div className="grid">
-        <section className="panel" aria-labelledby="user-heading">
-          <h2 id="user-heading">User</h2>
-          <dl className="facts">
-            <dt>Id</dt>
-            <dd className="id">{current.id}</dd>
-            <dt>Email</dt>
-            <dd>{current.email}</dd>
-            <dt>KYC status</dt>
-            <dd>
-              <StatusBadge status={current.applicationStatus} />
-            </dd>
-            <dt>Created</dt>
-            <dd>{formatTime(current.createdAt)}</dd>
-          </dl>
-          <p>
-            <Link href={`/transactions?userId=${encodeURIComponent(current.id)}`}>Transactions of this user</Link>
-          </p>
-        </section>
-        <section className="panel" aria-labelledby="balance-heading">
-          <h2 id="balance-heading">Balance</h2>
-          <ErrorMessage error={balance.error} />
-          {balance.data === undefined ? null : (
-            <dl className="facts">
-              <dt>Total</dt>
-              <dd>{formatCents(balance.data.total)}</dd>
-              <dt>Pending</dt>
-              <dd>{formatCents(balance.data.pending)}</dd>
-              <dt>Reserved by cards</dt>
-              <dd>{formatCents(balance.data.reserved)}</dd>
-              <dt>Available</dt>
-              <dd>{formatCents(balance.data.available)}</dd>
-            </dl>
-          )}
-        </section>
-        <Verification userId={id} />
-        {awaitingDecision.includes(current.applicationStatus) ? <OperatorDecision userId={id} /> : null}
-        {environment === 'sandbox' ? <SandboxOutcomeForm userId={id} /> : null}
-        <UserAgents userId={id} />
-        <UserCards userId={id} />
-        <Deposits userId={id} />
-      </div>
-      {current.applicationStatus === 'approved' ? <RegisterAgentForm userId={id} /> : null}
-    </>
+    <DetailScreen
+      query={user}
+      name="User"
+      loadingWhat="the user"
+      pageTitle={(current) => `${current.firstName} ${current.lastName}`}
+      heading={(current) => (
+        <>
+          {current.firstName} {current.lastName}
+        </>
+      )}
+    >
+      {(current) => (
+        <>
+          <div className="grid">
+            <Panel headingId="user-heading" heading="User">
+              <dl className="facts">
+                <dt>Id</dt>
+                <dd className="id">{current.id}</dd>
+                <dt>Email</dt>
+                <dd>{current.email}</dd>
+                <dt>KYC status</dt>
+                <dd>
+                  <StatusBadge status={current.applicationStatus} />
+                </dd>
+                <dt>Created</dt>
+                <dd>{formatTime(current.createdAt)}</dd>
+              </dl>
+              <p>
+                <Link href={`/transactions?userId=${encodeURIComponent(current.id)}`}>Transactions of this user</Link>
+              </p>
+            </Panel>
+            <Panel headingId="balance-heading" heading="Balance">
+              <ErrorMessage error={balance.error} />
+              {balance.data === undefined ? null : (
+                <dl className="facts">
+                  <dt>Total</dt>
+                  <dd>{formatCents(balance.data.total)}</dd>
+                  <dt>Pending</dt>
+                  <dd>{formatCents(balance.data.pending)}</dd>
+                  <dt>Reserved by cards</dt>
+                  <dd>{formatCents(balance.data.reserved)}</dd>
+                  <dt>Available</dt>
+                  <dd>{formatCents(balance.data.available)}</dd>
+                </dl>
+              )}
+            </Panel>
+            <Verification userId={id} />
+            {awaitingDecision.includes(current.applicationStatus) ? <OperatorDecision userId={id} /> : null}
+            {environment === 'sandbox' ? <SandboxOutcomeForm userId={id} /> : null}
+            <UserAgents userId={id} />
+            <OwnedCardsPanel owner={{ userId: id }} headingId="user-cards-heading" pagerLabel="the user's cards" />
+            <Deposits userId={id} />
+          </div>
+          {current.applicationStatus === 'approved' ? <RegisterAgentForm userId={id} /> : null}
+        </>
+      )}
+    </DetailScreen>
   );
 }

@@ -1,12 +1,15 @@
 // Users & KYC: every user with their verification status, and creating one.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { useCreateUser, useUserPages } from '../api/users';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
+import { DataTable } from '../components/DataTable';
+import { StatusBadge } from '../components/feedback';
 import { formatTime } from '../components/format';
 import { TextField } from '../components/Form';
 import { IdLink } from '../components/IdLink';
-import { Pager } from '../components/Pager';
+import { MutationForm } from '../components/MutationForm';
+import { PagedList } from '../components/PagedList';
+import { Panel } from '../components/Panel';
 import { usePageTitle } from '../components/usePageTitle';
 
 function CreateUser() {
@@ -16,24 +19,20 @@ function CreateUser() {
   const [lastName, setLastName] = useState('');
   const [email, setEmail] = useState('');
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate({ firstName, lastName, email }, { onSuccess: (user) => navigate(`/users/${user.id}`) });
-  }
-
   return (
-    <section className="panel" aria-labelledby="create-user-heading">
-      <h2 id="create-user-heading">Create a user</h2>
-      <form className="inline" onSubmit={submit}>
+    <Panel headingId="create-user-heading" heading="Create a user">
+      <MutationForm
+        send={() => create.mutate({ firstName, lastName, email }, { onSuccess: (user) => navigate(`/users/${user.id}`) })}
+        submitLabel="Create user"
+        primary
+        pending={create.isPending}
+        error={create.error}
+      >
         <TextField label="First name" value={firstName} onChange={setFirstName} required autoComplete="off" />
         <TextField label="Last name" value={lastName} onChange={setLastName} required autoComplete="off" />
         <TextField label="Email" type="email" value={email} onChange={setEmail} required autoComplete="off" />
-        <button type="submit" className="primary" disabled={create.isPending}>
-          Create user
-        </button>
-      </form>
-      <ErrorMessage error={create.error} />
-    </section>
+      </MutationForm>
+    </Panel>
   );
 }
 
@@ -44,42 +43,23 @@ export function Users() {
     <>
       <h1>Users & KYC</h1>
       <CreateUser />
-      <section className="panel" aria-labelledby="users-heading">
-        <h2 id="users-heading">Users</h2>
+      <Panel headingId="users-heading" heading="Users">
         <p className="small">Newest first. Open a user for their verification link, KYC decision, balance, agents and cards.</p>
-        {users.query.isPending ? <Loading what="users" /> : null}
-        <ErrorMessage error={users.query.error} />
-        {users.query.data?.data.length === 0 ? <Empty>No users yet.</Empty> : null}
-        {users.query.data !== undefined && users.query.data.data.length > 0 ? (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">KYC status</th>
-                <th scope="col">Id</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.query.data.data.map((user) => (
-                <tr key={user.id}>
-                  <td>
-                    <IdLink kind="user" id={user.id}>{`${user.firstName} ${user.lastName}`}</IdLink>
-                  </td>
-                  <td>{user.email}</td>
-                  <td>
-                    <StatusBadge status={user.applicationStatus} />
-                  </td>
-                  <td className="id">{user.id}</td>
-                  <td>{formatTime(user.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
-        <Pager pages={users} label="users" />
-      </section>
+        <PagedList pages={users} loadingWhat="users" empty="No users yet." pagerLabel="users">
+          {(rows) => (
+            <DataTable
+              rows={rows}
+              columns={[
+                { header: 'Name', cell: (user) => <IdLink kind="user" id={user.id}>{`${user.firstName} ${user.lastName}`}</IdLink> },
+                { header: 'Email', cell: (user) => user.email },
+                { header: 'KYC status', cell: (user) => <StatusBadge status={user.applicationStatus} /> },
+                { header: 'Id', kind: 'id', cell: (user) => user.id },
+                { header: 'Created', cell: (user) => formatTime(user.createdAt) },
+              ]}
+            />
+          )}
+        </PagedList>
+      </Panel>
     </>
   );
 }
