@@ -86,6 +86,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
 
   'GET /v1/transactions': apiKeyOrOwnAgent,
   'GET /v1/transactions/{id}': apiKeyOrOwnAgent,
+  // The integrator's labels (SPEC §11): API keys only; an agent reads its transactions but does not annotate them.
+  'PATCH /v1/transactions/{id}': apiKeyOnly,
   'POST /v1/sandbox/authorizations': sandboxApiKeyOnly,
   'POST /v1/sandbox/transactions/{id}/clear': sandboxApiKeyOnly,
   'POST /v1/sandbox/transactions/{id}/void': sandboxApiKeyOnly,

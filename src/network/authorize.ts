@@ -98,6 +98,7 @@ export function newTransaction(nowMs: number, merchant: Merchant, request: Autho
     userId: card?.userId ?? null,
     status: 'declined',
     amountCents: request.amountCents,
+    authorizedAmountCents: null,
     settledAmountCents: 0,
     refundedAmountCents: 0,
     incrementCount: 0,
@@ -111,6 +112,9 @@ export function newTransaction(nowMs: number, merchant: Merchant, request: Autho
     attestationStatus: 'unattested',
     accessEventId: null,
     forcePost: false,
+    notes: null,
+    tags: [],
+    category: null,
     settleAtMs: null,
     expiresAtMs: null,
     createdAtMs: nowMs,
@@ -122,10 +126,10 @@ export function newTransaction(nowMs: number, merchant: Merchant, request: Autho
 
 export async function insertTransaction(tx: Sql, scope: Scope, transaction: Transaction): Promise<void> {
   await tx.run(
-    `INSERT INTO transactions (id, organization_id, environment, card_id, agent_id, user_id, status, amount, settled_amount, refunded_amount, currency,
+    `INSERT INTO transactions (id, organization_id, environment, card_id, agent_id, user_id, status, amount, authorized_amount, settled_amount, refunded_amount, currency,
        merchant_name, merchant_normalized_name, merchant_mcc, merchant_category, merchant_city, merchant_country, merchant_id, decline_reason, decline_detail,
-       intent_id, intent_match, attestation_status, access_event_id, force_post, settle_at, expires_at, created_at, updated_at, settled_at, voided_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       intent_id, intent_match, attestation_status, access_event_id, force_post, notes, tags, category, settle_at, expires_at, created_at, updated_at, settled_at, voided_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       transaction.id,
       scope.organizationId,
@@ -135,6 +139,7 @@ export async function insertTransaction(tx: Sql, scope: Scope, transaction: Tran
       transaction.userId,
       transaction.status,
       transaction.amountCents,
+      transaction.authorizedAmountCents,
       transaction.settledAmountCents,
       transaction.refundedAmountCents,
       transaction.currency,
@@ -152,6 +157,9 @@ export async function insertTransaction(tx: Sql, scope: Scope, transaction: Tran
       transaction.attestationStatus,
       transaction.accessEventId,
       transaction.forcePost ? 1 : 0,
+      transaction.notes,
+      JSON.stringify(transaction.tags),
+      transaction.category,
       transaction.settleAtMs,
       transaction.expiresAtMs,
       transaction.createdAtMs,
@@ -272,6 +280,7 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   const approved: Transaction = {
     ...transaction,
     status: 'pending',
+    authorizedAmountCents: transaction.amountCents,
     intentId: matchedIntent?.id ?? null,
     intentMatch,
     attestationStatus,

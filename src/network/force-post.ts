@@ -23,6 +23,8 @@ export async function forcePost(tx: Sql, scope: Scope, cardId: string, amountCen
     userId: card.userId,
     status: 'settled',
     amountCents,
+    // A force post clears without an authorization: nothing was authorized.
+    authorizedAmountCents: null,
     settledAmountCents: amountCents,
     refundedAmountCents: 0,
     incrementCount: 0,
@@ -44,6 +46,9 @@ export async function forcePost(tx: Sql, scope: Scope, cardId: string, amountCen
     attestationStatus: 'unattested',
     accessEventId: null,
     forcePost: true,
+    notes: null,
+    tags: [],
+    category: null,
     settleAtMs: null,
     expiresAtMs: null,
     createdAtMs: nowMs,

@@ -922,7 +922,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set, replace or clear a transaction's notes, tags and category (LedgerOS); amounts and status never change here */
+        patch: operations["updateTransaction"];
         trace?: never;
     };
     "/v1/sandbox/authorizations": {
@@ -5306,6 +5307,8 @@ export interface operations {
                             status: "pending" | "settled" | "voided" | "declined" | "refunded";
                             /** @description Authorized amount in cents (including increments) */
                             amount: number;
+                            /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                            authorizedAmount: number | null;
                             settledAmount: number;
                             refundedAmount: number;
                             currency: string;
@@ -5326,12 +5329,18 @@ export interface operations {
                             attestationStatus: "attested" | "unattested" | "stale";
                             accessEventId: string | null;
                             forcePost: boolean;
+                            notes: string | null;
+                            tags: string[];
+                            /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                            category: string | null;
                             cardId: string | null;
                             agentId: string | null;
                             userId: string | null;
                             settlesAt: string | null;
                             expiresAt: string | null;
                             createdAt: string;
+                            /** @description When the authorization was approved; null for declines and force posts */
+                            authorizedAt: string | null;
                             updatedAt: string;
                             settledAt: string | null;
                             voidedAt: string | null;
@@ -5375,6 +5384,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5395,12 +5406,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5411,6 +5428,95 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    updateTransaction: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Free text; null clears it */
+                    notes?: string | null;
+                    /** @description Replaces the tags; [] clears them */
+                    tags?: string[];
+                    /** @description Your own category; null clears it */
+                    category?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "transaction";
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending" | "settled" | "voided" | "declined" | "refunded";
+                        /** @description Authorized amount in cents (including increments) */
+                        amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
+                        settledAmount: number;
+                        refundedAmount: number;
+                        currency: string;
+                        merchant: {
+                            name: string;
+                            normalizedName: string;
+                            mcc: string | null;
+                            category: string | null;
+                            city: string | null;
+                            country: string | null;
+                            id: string | null;
+                        };
+                        declineReason: string | null;
+                        declineDetail: string | null;
+                        intentId: string | null;
+                        intentMatch: ("matched" | "mismatched") | null;
+                        /** @enum {string} */
+                        attestationStatus: "attested" | "unattested" | "stale";
+                        accessEventId: string | null;
+                        forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
+                        cardId: string | null;
+                        agentId: string | null;
+                        userId: string | null;
+                        settlesAt: string | null;
+                        expiresAt: string | null;
+                        createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
+                        updatedAt: string;
+                        settledAt: string | null;
+                        voidedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -5470,6 +5576,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5490,12 +5598,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5580,6 +5694,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5600,12 +5716,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5690,6 +5812,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5710,12 +5834,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5760,6 +5890,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5780,12 +5912,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5837,6 +5975,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5857,12 +5997,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5914,6 +6060,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -5934,12 +6082,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -5998,6 +6152,8 @@ export interface operations {
                         status: "pending" | "settled" | "voided" | "declined" | "refunded";
                         /** @description Authorized amount in cents (including increments) */
                         amount: number;
+                        /** @description What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts */
+                        authorizedAmount: number | null;
                         settledAmount: number;
                         refundedAmount: number;
                         currency: string;
@@ -6018,12 +6174,18 @@ export interface operations {
                         attestationStatus: "attested" | "unattested" | "stale";
                         accessEventId: string | null;
                         forcePost: boolean;
+                        notes: string | null;
+                        tags: string[];
+                        /** @description The integrator's own category (PATCH); the merchant's is merchant.category */
+                        category: string | null;
                         cardId: string | null;
                         agentId: string | null;
                         userId: string | null;
                         settlesAt: string | null;
                         expiresAt: string | null;
                         createdAt: string;
+                        /** @description When the authorization was approved; null for declines and force posts */
+                        authorizedAt: string | null;
                         updatedAt: string;
                         settledAt: string | null;
                         voidedAt: string | null;
@@ -6685,6 +6847,8 @@ export interface operations {
                             id: string;
                             type: string;
                             createdAt: string;
+                            /** @description The organization the event belongs to (LedgerOS names it in the envelope) */
+                            organizationId: string;
                             environment: string;
                             data: {
                                 object: {
@@ -6761,6 +6925,8 @@ export interface operations {
                         id: string;
                         type: string;
                         createdAt: string;
+                        /** @description The organization the event belongs to (LedgerOS names it in the envelope) */
+                        organizationId: string;
                         environment: string;
                         data: {
                             object: {

@@ -27,6 +27,8 @@ export interface WebhookEvent<DataObject = Record<string, unknown>> {
   id: string;
   type: string;
   createdAt: string;
+  /** The organization the event belongs to. */
+  organizationId: string;
   environment: 'sandbox' | 'live';
   data: { object: DataObject };
 }

@@ -374,6 +374,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
 
       'GET /v1/transactions': { query: '?limit=100', ownerSees: (world) => world.transactionId },
       'GET /v1/transactions/{id}': {},
+      'PATCH /v1/transactions/{id}': { body: () => ({ notes: 'touched', tags: ['scope'], category: 'matrix' }) },
       // Every approved authorization holds 100 of the network card's 5,000; each call judges a fresh transaction.
       'POST /v1/sandbox/authorizations': { body: (world) => ({ cardId: world.networkCardId, amount: 100, merchant: { name: 'Amazon' } }) },
       'POST /v1/sandbox/transactions/{id}/clear': { fresh: freshPendingTransaction, body: () => ({}) },

@@ -18,6 +18,7 @@ interface FeedRow {
   type: string;
   data: string;
   created_at: number;
+  organization_id: string;
   environment: string;
   stream_position?: number;
   stream_xid?: string;
@@ -89,13 +90,13 @@ export async function eventsAfter(sql: Sql, scope: Scope, position: FeedPosition
   let rows: FeedRow[];
   if (position.store === 'sqlite') {
     rows = await sql.all<FeedRow>(
-      `SELECT id, type, data, created_at, environment, stream_position FROM events
+      `SELECT id, type, data, created_at, organization_id, environment, stream_position FROM events
        WHERE organization_id = ? AND environment = ? AND stream_position > ? ORDER BY stream_position LIMIT ?`,
       [scope.organizationId, scope.environment, position.position, count],
     );
   } else {
     rows = await sql.all<FeedRow>(
-      `SELECT id, type, data, created_at, environment, stream_xid::text AS stream_xid FROM events
+      `SELECT id, type, data, created_at, organization_id, environment, stream_xid::text AS stream_xid FROM events
        WHERE organization_id = ? AND environment = ? AND (stream_xid, id) > (?::xid8, ?) AND stream_xid < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY stream_xid, id LIMIT ?`,
       [scope.organizationId, scope.environment, position.xid, position.id, count],

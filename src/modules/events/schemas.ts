@@ -7,6 +7,7 @@ export const eventSchema = z.object({
   id: z.string(),
   type: z.string(),
   createdAt: z.string(),
+  organizationId: z.string().describe('The organization the event belongs to (LedgerOS names it in the envelope)'),
   environment: z.string(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });

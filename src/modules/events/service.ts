@@ -10,6 +10,7 @@ export interface EventRecord {
   id: string;
   type: string;
   createdAtMs: number;
+  organizationId: string;
   environment: string;
   data: { object: Record<string, unknown> };
 }
@@ -39,20 +40,24 @@ export async function recordEvent(tx: Sql, scope: Scope, type: string, object: R
   const data = { object };
   const values = [id, scope.organizationId, scope.environment, type, JSON.stringify(data), nowMs];
   await tx.run(insertEventSql[tx.dialect], tx.dialect === 'sqlite' ? [...values, scope.organizationId, scope.environment] : values);
-  return { id, type, createdAtMs: nowMs, environment: scope.environment, data };
+  return { id, type, createdAtMs: nowMs, organizationId: scope.organizationId, environment: scope.environment, data };
 }
 
 export async function listEventsOfScope(sql: Sql, scope: Scope): Promise<EventRecord[]> {
   const rows = await sql.all<EventRow>('SELECT * FROM events WHERE organization_id = ? AND environment = ? ORDER BY id', [scope.organizationId, scope.environment]);
-  return rows.map((row) => ({ id: row.id, type: row.type, createdAtMs: row.created_at, environment: row.environment, data: JSON.parse(row.data) as EventRecord['data'] }));
+  return rows.map(eventFromRow);
 }
 
-/** The envelope webhooks and the event stream carry (SPEC §6): `{id, type, createdAt, environment, data: {object}}`. */
+/**
+ * The envelope webhooks and the event stream carry (SPEC §6, §11): `{id, type, createdAt, organizationId, environment,
+ * data: {object}}`. Every channel presents an event through here, so they never disagree.
+ */
 export function eventEnvelope(event: EventRecord) {
   return {
     id: event.id,
     type: event.type,
     createdAt: new Date(event.createdAtMs).toISOString(),
+    organizationId: event.organizationId,
     environment: event.environment,
     data: event.data,
   };
@@ -63,8 +68,8 @@ export function presentEvent(event: EventRecord) {
   return { object: 'event' as const, ...eventEnvelope(event) };
 }
 
-export function eventFromRow(row: Pick<EventRow, 'id' | 'type' | 'created_at' | 'environment' | 'data'>): EventRecord {
-  return { id: row.id, type: row.type, createdAtMs: row.created_at, environment: row.environment, data: JSON.parse(row.data) as EventRecord['data'] };
+export function eventFromRow(row: Pick<EventRow, 'id' | 'type' | 'created_at' | 'organization_id' | 'environment' | 'data'>): EventRecord {
+  return { id: row.id, type: row.type, createdAtMs: row.created_at, organizationId: row.organization_id, environment: row.environment, data: JSON.parse(row.data) as EventRecord['data'] };
 }
 
 export async function getEvent(sql: Sql, scope: Scope, eventId: string): Promise<EventRecord> {

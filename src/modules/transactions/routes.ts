@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../../http/route.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
-import { getTransaction, listTransactions, presentTransaction, transactionStatuses } from './service.js';
+import { getTransaction, listTransactions, presentTransaction, transactionStatuses, updateTransactionLabels } from './service.js';
 
 const tag = 'Transactions';
 
@@ -20,6 +20,7 @@ export const transactionSchema = z.object({
   id: z.string(),
   status: z.enum(transactionStatuses),
   amount: z.number().int().describe('Authorized amount in cents (including increments)'),
+  authorizedAmount: z.number().int().nullable().describe('What the authorization approved, in cents, before increments or a partial clear; null for declines and force posts'),
   settledAmount: z.number().int(),
   refundedAmount: z.number().int(),
   currency: z.string(),
@@ -31,12 +32,16 @@ export const transactionSchema = z.object({
   attestationStatus: z.enum(['attested', 'unattested', 'stale']),
   accessEventId: z.string().nullable(),
   forcePost: z.boolean(),
+  notes: z.string().nullable(),
+  tags: z.array(z.string()),
+  category: z.string().nullable().describe("The integrator's own category (PATCH); the merchant's is merchant.category"),
   cardId: z.string().nullable(),
   agentId: z.string().nullable(),
   userId: z.string().nullable(),
   settlesAt: z.string().nullable(),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
+  authorizedAt: z.string().nullable().describe('When the authorization was approved; null for declines and force posts'),
   updatedAt: z.string(),
   settledAt: z.string().nullable(),
   voidedAt: z.string().nullable(),
@@ -51,6 +56,14 @@ const listTransactionsQuery = listQuerySchema.extend({
   status: z.enum(transactionStatuses).optional(),
   from: isoTime.optional().describe('Created at or after this time'),
   to: isoTime.optional().describe('Created before this time'),
+});
+
+const transactionIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+export const updateTransactionBody = z.strictObject({
+  notes: z.string().max(2_000).nullable().optional().describe('Free text; null clears it'),
+  tags: z.array(z.string().min(1).max(50)).max(20).optional().describe('Replaces the tags; [] clears them'),
+  category: z.string().max(100).nullable().optional().describe('Your own category; null clears it'),
 });
 
 export const transactionRoutes = [
@@ -77,8 +90,19 @@ export const transactionRoutes = [
     operationId: 'getTransaction',
     summary: 'Get a transaction with its intent match and attestation',
     tag,
-    params: z.strictObject({ id: z.string().min(1).max(64) }),
+    params: transactionIdParams,
     response: transactionSchema,
     handler: async ({ sql, scope, principal, params }) => presentTransaction(await getTransaction(sql, scope, principal, params.id)),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    url: '/v1/transactions/{id}',
+    operationId: 'updateTransaction',
+    summary: "Set, replace or clear a transaction's notes, tags and category (LedgerOS); amounts and status never change here",
+    tag,
+    params: transactionIdParams,
+    body: updateTransactionBody,
+    response: transactionSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) => presentTransaction(await updateTransactionLabels(sql, scope, params.id, body, nowMs)),
   }),
 ];

@@ -2,6 +2,7 @@
 // declined at once. This module owns the table and how a transaction reads; the card network (src/network) writes it.
 import { AppError } from '../../domain/errors.js';
 import type { Sql } from '../../store/database.js';
+import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
@@ -27,6 +28,8 @@ export interface Transaction {
   userId: string | null;
   status: TransactionStatus;
   amountCents: number;
+  /** What the authorization approved, before increments; null when nothing was authorized (declines, force posts). */
+  authorizedAmountCents: number | null;
   settledAmountCents: number;
   refundedAmountCents: number;
   incrementCount: number;
@@ -40,6 +43,10 @@ export interface Transaction {
   attestationStatus: AttestationStatus;
   accessEventId: string | null;
   forcePost: boolean;
+  /** The integrator's own labels (PATCH /v1/transactions/{id}); the network never reads them. */
+  notes: string | null;
+  tags: string[];
+  category: string | null;
   settleAtMs: number | null;
   expiresAtMs: number | null;
   createdAtMs: number;
@@ -55,6 +62,7 @@ export interface TransactionRow {
   user_id: string | null;
   status: TransactionStatus;
   amount: number;
+  authorized_amount: number | null;
   settled_amount: number;
   refunded_amount: number;
   increment_count: number;
@@ -74,6 +82,9 @@ export interface TransactionRow {
   attestation_status: AttestationStatus;
   access_event_id: string | null;
   force_post: number;
+  notes: string | null;
+  tags: string;
+  category: string | null;
   settle_at: number | null;
   expires_at: number | null;
   created_at: number;
@@ -90,6 +101,7 @@ export function transactionFromRow(row: TransactionRow): Transaction {
     userId: row.user_id,
     status: row.status,
     amountCents: row.amount,
+    authorizedAmountCents: row.authorized_amount,
     settledAmountCents: row.settled_amount,
     refundedAmountCents: row.refunded_amount,
     incrementCount: row.increment_count,
@@ -111,6 +123,9 @@ export function transactionFromRow(row: TransactionRow): Transaction {
     attestationStatus: row.attestation_status,
     accessEventId: row.access_event_id,
     forcePost: row.force_post === 1,
+    notes: row.notes,
+    tags: JSON.parse(row.tags) as string[],
+    category: row.category,
     settleAtMs: row.settle_at,
     expiresAtMs: row.expires_at,
     createdAtMs: row.created_at,
@@ -128,6 +143,7 @@ export function presentTransaction(transaction: Transaction) {
     id: transaction.id,
     status: transaction.status,
     amount: transaction.amountCents,
+    authorizedAmount: transaction.authorizedAmountCents,
     settledAmount: transaction.settledAmountCents,
     refundedAmount: transaction.refundedAmountCents,
     currency: transaction.currency,
@@ -139,12 +155,17 @@ export function presentTransaction(transaction: Transaction) {
     attestationStatus: transaction.attestationStatus,
     accessEventId: transaction.accessEventId,
     forcePost: transaction.forcePost,
+    notes: transaction.notes,
+    tags: transaction.tags,
+    category: transaction.category,
     cardId: transaction.cardId,
     agentId: transaction.agentId,
     userId: transaction.userId,
     settlesAt: transaction.status === 'pending' ? iso(transaction.settleAtMs) : null,
     expiresAt: transaction.status === 'pending' ? iso(transaction.expiresAtMs) : null,
     createdAt: iso(transaction.createdAtMs)!,
+    // An approved authorization is authorized when it is created; declines and force posts never were.
+    authorizedAt: transaction.authorizedAmountCents === null ? null : iso(transaction.createdAtMs),
     updatedAt: iso(transaction.updatedAtMs)!,
     settledAt: iso(transaction.settledAtMs),
     voidedAt: iso(transaction.voidedAtMs),
@@ -180,6 +201,30 @@ export async function getTransactionForUpdate(tx: Sql, scope: Scope, transaction
   ]);
   if (row === undefined) throw transactionNotFound(transactionId);
   return transactionFromRow(row);
+}
+
+export interface TransactionLabelsPatch {
+  notes?: string | null | undefined;
+  tags?: string[] | undefined;
+  category?: string | null | undefined;
+}
+
+/**
+ * `PATCH /v1/transactions/{id}` (SPEC §11): the integrator's notes, tags and category. A field left out keeps its value,
+ * null clears it (an empty list clears tags); money and status are the network's and never change here.
+ */
+export async function updateTransactionLabels(tx: Sql, scope: Scope, transactionId: string, patch: TransactionLabelsPatch, nowMs: number): Promise<Transaction> {
+  const transaction = await getTransactionForUpdate(tx, scope, transactionId);
+  const updated: Transaction = {
+    ...transaction,
+    notes: patch.notes === undefined ? transaction.notes : patch.notes,
+    tags: patch.tags ?? transaction.tags,
+    category: patch.category === undefined ? transaction.category : patch.category,
+    updatedAtMs: nowMs,
+  };
+  await tx.run('UPDATE transactions SET notes = ?, tags = ?, category = ?, updated_at = ? WHERE id = ?', [updated.notes, JSON.stringify(updated.tags), updated.category, nowMs, transaction.id]);
+  await recordEvent(tx, scope, 'transaction.updated', presentTransaction(updated), nowMs);
+  return updated;
 }
 
 export interface TransactionFilters {

@@ -179,7 +179,7 @@ export async function leaseDueDeliveries(db: Database, request: LeaseRequest): P
   // Decrypting and building bodies happens after the commit: the writer is not held for it.
   return leased.map(({ row, leaseOwner }) => {
     const environmentNow = environmentTimeMs(request.wallClockMs, row.environment, Number(row.offset_ms));
-    const envelope = eventEnvelope({ id: row.event_id, type: row.event_type, createdAtMs: row.event_created_at, environment: row.environment, data: JSON.parse(row.event_data) as EventRecord['data'] });
+    const envelope = eventEnvelope({ id: row.event_id, type: row.event_type, createdAtMs: row.event_created_at, organizationId: row.organization_id, environment: row.environment, data: JSON.parse(row.event_data) as EventRecord['data'] });
     let secrets: string[] = [];
     let problem: string | undefined;
     try {

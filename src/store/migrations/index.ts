@@ -574,6 +574,20 @@ CREATE INDEX events_in_stream_order ON events (organization_id, environment, str
     name: "webhook attempts keep the start of the receiver's answer",
     sql: `ALTER TABLE webhook_attempts ADD COLUMN response_excerpt TEXT`,
   },
+  {
+    version: 14,
+    name: "transactions keep the amount first authorized, and the integrator's notes, tags and category",
+    // amount grows with increments; authorized_amount keeps what the authorization approved (null for declines and
+    // force posts, which nothing authorized). Rows from before this migration take their amount as it stands.
+    // tags is a JSON array of strings.
+    sql: `
+ALTER TABLE transactions ADD COLUMN authorized_amount BIGINT;
+UPDATE transactions SET authorized_amount = amount WHERE status <> 'declined' AND force_post = 0;
+ALTER TABLE transactions ADD COLUMN notes TEXT;
+ALTER TABLE transactions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE transactions ADD COLUMN category TEXT
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -38,11 +38,12 @@ for (const kind of storeKinds) {
       const webhook = receiver.received[0]!;
       assert.equal(webhook.headers['content-type'], 'application/json');
       const event = verifyBoth(webhook, endpoint.secret);
-      assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'data', 'environment', 'id', 'type']);
+      assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'data', 'environment', 'id', 'organizationId', 'type']);
       assert.match(event.id, /^evt_/);
       assert.equal(webhook.headers['webhook-id'], event.id);
       assert.equal(event.type, 'user.created');
       assert.equal(event.environment, 'sandbox');
+      assert.equal(event.organizationId, testApp.organizationId);
       assert.equal((event.data.object as { id: string }).id, userId);
       // webhook-timestamp is the real wall clock (receivers compare it with theirs), within a few seconds of now.
       assert.ok(Math.abs(Number(webhook.headers['webhook-timestamp']) - Date.now() / 1000) < 60);

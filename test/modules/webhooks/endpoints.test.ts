@@ -165,7 +165,8 @@ for (const kind of storeKinds) {
       assert.equal(listed.statusCode, 200, listed.body);
       const event = listed.json.data.find((candidate: any) => candidate.data.object.id === userId);
       assert.ok(event);
-      assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'data', 'environment', 'id', 'object', 'type']);
+      assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'data', 'environment', 'id', 'object', 'organizationId', 'type']);
+      assert.equal(event.organizationId, testApp.organizationId);
       assert.ok(listed.json.data.every((candidate: any) => candidate.type === 'user.created'));
       const family = await testApp.request('GET', '/v1/events?type=user.*&limit=100');
       assert.ok(family.json.data.some((candidate: any) => candidate.id === event.id));
