@@ -9,7 +9,6 @@ import { DetailScreen } from '../components/DetailScreen';
 import { Notice, StatusBadge } from '../components/feedback';
 import { formatCents, formatTime, optionalText, parseDollars, words } from '../components/format';
 import { TextField } from '../components/Form';
-import { IdLink } from '../components/IdLink';
 import { IntentRows } from '../components/IntentRows';
 import { MutationForm } from '../components/MutationForm';
 import { PagedList } from '../components/PagedList';
@@ -17,6 +16,7 @@ import { Panel } from '../components/Panel';
 import { RiskOverridesPanel } from '../components/RiskOverridesPanel';
 import { StatusActions, type StatusActionCopy } from '../components/StatusActions';
 import { TransactionRows } from '../components/TransactionRows';
+import { OwnerFacts } from '../components/OwnerFacts';
 
 const statusActions: Record<CardStatusAction, StatusActionCopy> = {
   freeze: { label: 'Freeze card', title: 'Freeze this card?', explain: 'Every authorization is declined (card frozen) until it is unfrozen. Its reservation stays.', danger: true },
@@ -124,14 +124,7 @@ export function CardDetail({ id }: { id: string }) {
               <dd>
                 •••• {current.last4}, expires {current.expirationMonth}/{current.expirationYear}
               </dd>
-              <dt>Agent</dt>
-              <dd>
-                <IdLink kind="agent" id={current.agentId} />
-              </dd>
-              <dt>User</dt>
-              <dd>
-                <IdLink kind="user" id={current.userId} />
-              </dd>
+              <OwnerFacts agentId={current.agentId} userId={current.userId} />
               <dt>Closes automatically</dt>
               <dd>{formatTime(current.expiresAt)}</dd>
             </dl>

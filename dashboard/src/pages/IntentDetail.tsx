@@ -8,6 +8,7 @@ import { IdLink } from '../components/IdLink';
 import { IntentDecision } from '../components/IntentDecision';
 import { matchText } from '../components/IntentRows';
 import { Panel } from '../components/Panel';
+import { OwnerFacts } from '../components/OwnerFacts';
 
 export function IntentDetail({ id }: { id: string }) {
   const intent = useIntent(id);
@@ -29,18 +30,7 @@ export function IntentDetail({ id }: { id: string }) {
               </dd>
               <dt>Decision reason</dt>
               <dd>{current.decisionReason ?? '—'}</dd>
-              <dt>Card</dt>
-              <dd>
-                <IdLink kind="card" id={current.cardId} />
-              </dd>
-              <dt>Agent</dt>
-              <dd>
-                <IdLink kind="agent" id={current.agentId} />
-              </dd>
-              <dt>User</dt>
-              <dd>
-                <IdLink kind="user" id={current.userId} />
-              </dd>
+              <OwnerFacts cardId={current.cardId} agentId={current.agentId} userId={current.userId} />
               <dt>Created</dt>
               <dd>{formatTime(current.createdAt)}</dd>
               <dt>Expires</dt>

@@ -6,6 +6,7 @@ import { StatusBadge } from '../components/feedback';
 import { formatCents, formatTime, words } from '../components/format';
 import { IdLink } from '../components/IdLink';
 import { Panel } from '../components/Panel';
+import { OwnerFacts } from '../components/OwnerFacts';
 
 const attestationWords: Record<string, string> = {
   attested: 'the agent declared this purchase and read the card details for it',
@@ -79,18 +80,7 @@ export function TransactionDetail({ id }: { id: string }) {
               </dd>
               <dt>Intent match</dt>
               <dd>{current.intentMatch === null ? '—' : <StatusBadge status={current.intentMatch} />}</dd>
-              <dt>Card</dt>
-              <dd>
-                <IdLink kind="card" id={current.cardId} />
-              </dd>
-              <dt>Agent</dt>
-              <dd>
-                <IdLink kind="agent" id={current.agentId} />
-              </dd>
-              <dt>User</dt>
-              <dd>
-                <IdLink kind="user" id={current.userId} />
-              </dd>
+              <OwnerFacts cardId={current.cardId} agentId={current.agentId} userId={current.userId} />
             </dl>
           </Panel>
         </div>
