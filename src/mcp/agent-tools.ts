@@ -53,13 +53,16 @@ const ledgerFunding = defineTool({
     "Where the agent's user deposits money: one address per supported network and stablecoin (USDC and USDT on base, ethereum, polygon, " +
     'arbitrum, optimism; USDC on solana), each with chainId, token contract, minConfirmations and decimals. Deposits are credited 1:1 in USD ' +
     'once confirmed. Use it when ledger_status reports insufficient_funds, to tell the user how to add funds; sending a token on a network ' +
-    'not listed here is rejected and never credited. Only approved (KYC-verified) users have instructions (else error user_not_approved).',
+    'not listed here is rejected and never credited. Only approved (KYC-verified) users have instructions (else error user_not_approved). ' +
+    "Also answers the user's balance now (integer cents: total, available, reserved, pending, debt), to see whether a deposit has arrived.",
   input: { agentId: agentIdInput },
-  output: { funding: fundingInstructionsSchema.optional() },
+  output: { funding: fundingInstructionsSchema.optional(), balance: agentStatusSchema.shape.balance.optional() },
   async run(input, session) {
     const client = session.agentClient();
     const id = session.agentId(input.agentId, 'funding');
-    return { funding: expectData(await client.GET('/v1/agents/{id}/funding', { params: { path: { id } } })) };
+    const funding = expectData(await client.GET('/v1/agents/{id}/funding', { params: { path: { id } } }));
+    const status = expectData(await client.GET('/v1/agents/{id}/status', { params: { path: { id } } }));
+    return { funding, balance: status.balance };
   },
 });
 

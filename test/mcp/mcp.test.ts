@@ -286,8 +286,9 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       const { agentStatus } = await agent.ok('ledger_status');
       assert.equal(agentStatus.agentId, agentId);
       assert.equal(agentStatus.canSpend, true);
-      const { funding } = await agent.ok('ledger_funding');
+      const { funding, balance } = await agent.ok('ledger_funding');
       assert.equal(funding.userId, userId);
+      assert.deepEqual(balance, agentStatus.balance, 'ledger_funding answers the balance as well as the addresses');
       assert.ok(funding.methods.some((method: Json) => method.network === 'base' && method.token === 'USDC' && /^0x[0-9a-fA-F]{40}$/.test(method.address)));
       await purchase(agent, cardId);
       const { policy } = await agent.ok('ledger_policy');
