@@ -2,6 +2,8 @@
 // the order the specification lists, the first that fails names the decline; an approval says where the hold comes
 // from (the card's reservation first, then the user's available balance) and how the reservation changes after it.
 
+import { perAuthorizationCapCents, policyDeclineCodes, policyDeclineOf, type PolicyControls, type PolicyUsage } from './spending-policy.js';
+
 export const declineCodes = [
   'invalid_card',
   'incorrect_cvv',
@@ -14,6 +16,7 @@ export const declineCodes = [
   'exceeds_max_amount',
   'card_limit_exceeded',
   'agent_limit_exceeded',
+  ...policyDeclineCodes,
   'risk_declined',
   'insufficient_funds',
   'challenge_failed',
@@ -31,6 +34,8 @@ export interface AuthorizationFacts {
     singleUseConsumed: boolean;
     maxAmountCents: number;
     reservationCents: number;
+    /** The effective limits (the card's own, else its policies'). */
+    limitPerAuthCents: number | null;
     limitPerDayCents: number | null;
     limitPerMonthCents: number | null;
     /** Approved spend on the card in the current UTC day and month, this authorization excluded. */
@@ -41,6 +46,8 @@ export interface AuthorizationFacts {
   agentActive: boolean;
   /** What the agent may still spend in its window; null when it has no limit. */
   agentRemainingCents: number | null;
+  /** The card's effective spending-policy controls and its use so far; absent when no control is set. */
+  policy?: { controls: PolicyControls; usage: PolicyUsage } | undefined;
   /** The first pre-authorization risk rule whose action is `decline` and that fired, if any. */
   riskDeclineRule: string | undefined;
   availableCents: number;
@@ -64,6 +71,8 @@ export function decideAuthorization(facts: AuthorizationFacts): AuthorizationDec
   if (!facts.userApproved) return decline('user_not_approved', "the cardholder's verification is not approved");
   if (!facts.agentActive) return decline('agent_suspended', "the card's agent is suspended or deregistered");
   if (amountCents > card.maxAmountCents) return decline('exceeds_max_amount', `${amountCents} exceeds the card's maxAmount of ${card.maxAmountCents}`);
+  const perAuthCapCents = perAuthorizationCapCents(card.maxAmountCents, { limitPerAuthCents: card.limitPerAuthCents });
+  if (amountCents > perAuthCapCents) return decline('exceeds_max_amount', `${amountCents} exceeds the card's per-authorization limit of ${perAuthCapCents}`);
   if (card.limitPerDayCents !== null && card.spentTodayCents + amountCents > card.limitPerDayCents) {
     return decline('card_limit_exceeded', `the card's daily limit of ${card.limitPerDayCents} would be exceeded (${card.spentTodayCents} spent today)`);
   }
@@ -73,6 +82,8 @@ export function decideAuthorization(facts: AuthorizationFacts): AuthorizationDec
   if (facts.agentRemainingCents !== null && amountCents > facts.agentRemainingCents) {
     return decline('agent_limit_exceeded', `the agent has ${facts.agentRemainingCents} left of its spending limit`);
   }
+  const policyDecline = facts.policy === undefined ? undefined : policyDeclineOf(facts.policy.controls, facts.policy.usage);
+  if (policyDecline !== undefined) return decline(policyDecline.code, policyDecline.detail);
   if (facts.riskDeclineRule !== undefined) return decline('risk_declined', `risk rule ${facts.riskDeclineRule} declined it`);
   const fromReservedCents = Math.min(card.reservationCents, amountCents);
   const fromAvailableCents = amountCents - fromReservedCents;

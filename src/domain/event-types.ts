@@ -29,6 +29,8 @@ export const eventTypes = [
   'card.frozen',
   'card.unfrozen',
   'card.closed',
+  'policy.created',
+  'policy.updated',
   'intent.created',
   'intent.pending_approval',
   'intent.approved',

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 
 export const idPrefixes = [
-  'org', 'tr', 'user', 'ver', 'dep', 'wd', 'agent', 'tok', 'card', 'int', 'txn', 'evt', 'webhook', 'whd', 'alert', 'key', 'chl', 'req',
+  'org', 'tr', 'user', 'ver', 'dep', 'wd', 'agent', 'tok', 'card', 'int', 'txn', 'evt', 'webhook', 'whd', 'alert', 'key', 'chl', 'req', 'pol',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -65,10 +65,17 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/agents/{id}/tokens': apiKeyOnly,
   'DELETE /v1/agents/{id}/tokens/{tokenId}': apiKeyOnly,
 
+  'POST /v1/policies': apiKeyOnly,
+  'GET /v1/policies': apiKeyOnly,
+  'GET /v1/policies/{id}': apiKeyOnly,
+  'PATCH /v1/policies/{id}': apiKeyOnly,
+
   'POST /v1/agents/{id}/cards': apiKeyOnly,
   'GET /v1/agents/{id}/cards': apiKeyOrOwnAgent,
   'GET /v1/cards': apiKeyOnly,
   'GET /v1/cards/{id}': apiKeyOrOwnAgent,
+  // The controls a card is held to: the agent may read what it is allowed (as it reads its agent policy).
+  'GET /v1/cards/{id}/policy': apiKeyOrOwnAgent,
   'PATCH /v1/cards/{id}': apiKeyOnly,
   'POST /v1/cards/{id}/freeze': apiKeyOnly,
   'POST /v1/cards/{id}/unfreeze': apiKeyOnly,

@@ -5,6 +5,7 @@ import { challengeRoutes } from '../modules/challenges/routes.js';
 import { intentRoutes } from '../modules/intents/routes.js';
 import { transactionRoutes } from '../modules/transactions/routes.js';
 import { networkRoutes } from '../network/routes.js';
+import { policyRoutes } from '../modules/policies/routes.js';
 import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
@@ -26,6 +27,7 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...fundingRoutes,
   ...withdrawalRoutes,
   ...agentRoutes,
+  ...policyRoutes,
   ...cardRoutes,
   ...intentRoutes,
   ...transactionRoutes,

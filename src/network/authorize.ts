@@ -19,6 +19,9 @@ import { cvvMatches, panFingerprint, type VaultSecrets } from '../modules/cards/
 import { recordEvent } from '../modules/events/service.js';
 import { cardHadStaleIntent, recordIntentMatch, revealedIntentsOfCard } from '../modules/intents/service.js';
 import type { Scope } from '../modules/scope.js';
+import { cardControls, driftAnchorOf } from '../modules/policies/card-policy.js';
+import { cardLifetimeUse } from '../modules/transactions/service.js';
+import type { PolicyControls } from '../domain/spending-policy.js';
 import { presentTransaction, type AttestationStatus, type Merchant, type Transaction } from '../modules/transactions/service.js';
 import { getUser } from '../modules/users/service.js';
 import type { Sql } from '../store/database.js';
@@ -194,6 +197,9 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   const user = await getUser(tx, scope, card.userId);
   const policy = await agentPolicyAt(tx, agent, nowMs);
   const spend = await cardSpend(tx, card.id, nowMs);
+  const { controls } = await cardControls(tx, card, agent);
+  const needsLifetimeUse = controls.maxAuthCount !== null || controls.cumulativeMaxCents !== null || controls.cooldownMinutes !== null;
+  const lifetime = needsLifetimeUse ? await cardLifetimeUse(tx, card.id) : { authCount: 0, spentCents: 0, lastApprovedAtMs: null };
   const available = userAccountId(card.userId, 'available');
   const reserved = userAccountId(card.userId, 'reserved');
   const held = userAccountId(card.userId, 'held');
@@ -206,8 +212,13 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   const match = matchIntent(
     candidates.map((intent) => ({ id: intent.id, amountCents: intent.amountCents, merchantText: intent.merchantText, revealedAtMs: intent.revealedAtMs ?? intent.createdAtMs })),
     { amountCents: request.amountCents, merchantName: request.merchant.name },
+    controls.intentTolerance ?? undefined,
   );
-  const attestationStatus: AttestationStatus = match !== undefined ? 'attested' : (await cardHadStaleIntent(tx, card.id, nowMs)) ? 'stale' : 'unattested';
+  const matchedIntent = match === undefined ? undefined : candidates.find((intent) => intent.id === match.intentId);
+  // Attested: the matched intent's details were read within the card's attestation window; later reads are stale.
+  const accessFresh = matchedIntent !== undefined && nowMs - (matchedIntent.revealedAtMs ?? matchedIntent.createdAtMs) <= card.attestationWindowMinutes * 60_000;
+  const attestationStatus: AttestationStatus =
+    match !== undefined ? (accessFresh ? 'attested' : 'stale') : (await cardHadStaleIntent(tx, card.id, nowMs)) ? 'stale' : 'unattested';
   const intentMatch = match === undefined ? null : match.matched ? 'matched' : 'mismatched';
 
   const riskSettings = await riskSettingsFor(tx, scope, agent.id, card.id);
@@ -215,7 +226,7 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
     nowMs,
     amountCents: request.amountCents,
     merchantNormalizedName: merchant.normalizedName,
-    card: { type: card.type, merchantDriftEnabled: card.merchantDriftEnabled, onDrift: card.onDrift, pinnedMerchant: card.pinnedMerchant },
+    card: { type: card.type, merchantDriftEnabled: card.merchantDriftEnabled, onDrift: card.onDrift, pinnedMerchant: driftAnchorOf(card, controls) },
     ...(await readRiskHistory(tx, riskSettings, { cardId: card.id, agentId: agent.id, merchantNormalizedName: merchant.normalizedName, amountCents: request.amountCents, nowMs })),
     attestation: attestationStatus,
     intentMatch,
@@ -232,14 +243,28 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
       singleUseConsumed: card.singleUseConsumed,
       maxAmountCents: card.maxAmountCents,
       reservationCents: card.reservationCents,
-      limitPerDayCents: card.limitPerDayCents,
-      limitPerMonthCents: card.limitPerMonthCents,
+      limitPerAuthCents: controls.limitPerAuthCents,
+      limitPerDayCents: controls.limitPerDayCents,
+      limitPerMonthCents: controls.limitPerMonthCents,
       spentTodayCents: spend.todayCents,
       spentThisMonthCents: spend.monthCents,
     },
     userApproved: user.applicationStatus === 'approved',
     agentActive: agent.status === 'active',
     agentRemainingCents: policy.remainingCents,
+    policy: {
+      controls,
+      usage: {
+        nowMs,
+        amountCents: request.amountCents,
+        mcc: merchant.mcc,
+        merchantNormalizedName: merchant.normalizedName,
+        authCount: lifetime.authCount,
+        cumulativeSpentCents: lifetime.spentCents,
+        lastApprovedAtMs: lifetime.lastApprovedAtMs,
+        attestation: attestationStatus,
+      },
+    },
     riskDeclineRule: riskDecline?.rule,
     availableCents,
   });
@@ -269,14 +294,14 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
     nowMs,
   );
   const pinFirst = card.type === 'multi' && card.merchantDriftEnabled && card.pinnedMerchant === null;
+  const pinTo = driftAnchorOf(card, controls) ?? merchant.normalizedName;
   const usedCard = await recordCardUse(
     tx,
     card,
-    { reservationCents: reservation.reservationAfterCents, singleUseConsumed: card.type === 'single' ? true : card.singleUseConsumed, pinnedMerchant: pinFirst ? merchant.normalizedName : card.pinnedMerchant },
+    { reservationCents: reservation.reservationAfterCents, singleUseConsumed: card.type === 'single' ? true : card.singleUseConsumed, pinnedMerchant: pinFirst ? pinTo : card.pinnedMerchant },
     nowMs,
   );
 
-  const matchedIntent = match === undefined ? undefined : candidates.find((intent) => intent.id === match.intentId);
   const approved: Transaction = {
     ...transaction,
     status: 'pending',

@@ -13,6 +13,9 @@ import { getTransactionForUpdate, presentTransaction, type Transaction } from '.
 import { getUser } from '../modules/users/service.js';
 import type { Sql } from '../store/database.js';
 import { cardSpend } from './authorize.js';
+import { cardControls } from '../modules/policies/card-policy.js';
+import { cardLifetimeUse } from '../modules/transactions/service.js';
+import { noControls, perAuthorizationCapCents } from '../domain/spending-policy.js';
 import { lockCardholderAccounts } from './money.js';
 
 export async function incrementAuthorization(tx: Sql, scope: Scope, transactionId: string, extraCents: number, nowMs: number): Promise<Transaction> {
@@ -26,8 +29,11 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
   const user = await getUser(tx, scope, peek.userId);
   const policy = await agentPolicyAt(tx, agent, nowMs);
   const spend = await cardSpend(tx, card.id, nowMs);
+  const { controls } = await cardControls(tx, card, agent);
+  const lifetime = controls.cumulativeMaxCents === null ? undefined : await cardLifetimeUse(tx, card.id);
   const accounts = await lockCardholderAccounts(tx, scope, peek.userId);
-  // The new total must fit maxAmount; limits and funds are judged on the extra amount.
+  // The new total must fit maxAmount and the per-authorization limit; limits, the lifetime cap and funds are judged on
+  // the extra amount. The other policy controls judged the authorization when it was made.
   const decision = decideAuthorization({
     amountCents: extraCents,
     credentials: 'valid',
@@ -35,10 +41,11 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
       status: card.status,
       type: 'multi',
       singleUseConsumed: false,
-      maxAmountCents: card.maxAmountCents - transaction.amountCents,
+      maxAmountCents: perAuthorizationCapCents(card.maxAmountCents, controls) - transaction.amountCents,
       reservationCents: card.reservationCents,
-      limitPerDayCents: card.limitPerDayCents,
-      limitPerMonthCents: card.limitPerMonthCents,
+      limitPerAuthCents: null,
+      limitPerDayCents: controls.limitPerDayCents,
+      limitPerMonthCents: controls.limitPerMonthCents,
       spentTodayCents: spend.todayCents,
       spentThisMonthCents: spend.monthCents,
     },
@@ -46,6 +53,13 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
     agentActive: agent.status === 'active',
     // A per-transaction limit bounds the whole authorization, as maxAmount does: the extra may use only what is left.
     agentRemainingCents: policy.remainingCents !== null && policy.spendingLimitFrequency === 'perTransaction' ? Math.max(0, policy.remainingCents - transaction.amountCents) : policy.remainingCents,
+    policy:
+      lifetime === undefined
+        ? undefined
+        : {
+            controls: { ...noControls, cumulativeMaxCents: controls.cumulativeMaxCents },
+            usage: { nowMs, amountCents: extraCents, mcc: null, merchantNormalizedName: '', authCount: 0, cumulativeSpentCents: lifetime.spentCents, lastApprovedAtMs: null, attestation: 'attested' },
+          },
     riskDeclineRule: undefined,
     availableCents: accounts.availableCents,
   });

@@ -641,6 +641,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List spending policies, newest first */
+        get: operations["listPolicies"];
+        put?: never;
+        /** Create a spending policy: controls that apply to an agent's cards (defaultPolicyId) or a card's (policyId) */
+        post: operations["createPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a spending policy */
+        get: operations["getPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a spending policy: absent fields stay, null clears a control. Every card under it follows at once */
+        patch: operations["updatePolicy"];
+        trace?: never;
+    };
+    "/v1/cards/{id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The controls a card is held to — its own fields over its policy's over its agent's default policy's — and their live state */
+        get: operations["getCardPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{id}/cards": {
         parameters: {
             query?: never;
@@ -707,7 +760,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change limits, approval policy, drift settings or metadata (maxAmount cannot change); closed cards answer 409 */
+        /** Change status (active|frozen), limits, policy, approval policy, drift settings or metadata (maxAmount cannot change); closed cards answer 409 */
         patch: operations["updateCard"];
         trace?: never;
     };
@@ -3951,6 +4004,450 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
+    listPolicies: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "policy";
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            ttlMinutes: number | null;
+                            onExpiry: ("freeze" | "close") | null;
+                            activeHoursStart: string | null;
+                            activeHoursEnd: string | null;
+                            activeTimezone: string | null;
+                            activeDays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                            maxAmount: number | null;
+                            cumulativeMax: number | null;
+                            maxAuthCount: number | null;
+                            cooldownMinutes: number | null;
+                            limitPerAuth: number | null;
+                            limitPerDay: number | null;
+                            limitPerMonth: number | null;
+                            allowedMccs: string[] | null;
+                            blockedMccs: string[] | null;
+                            allowedMerchants: string[] | null;
+                            blockedMerchants: string[] | null;
+                            merchantHint: string | null;
+                            onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
+                            requireAttestation: boolean | null;
+                            intentTolerance: number | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    createPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string | null;
+                    /** @description Cards under the policy expire this many minutes after they were issued */
+                    ttlMinutes?: number;
+                    /**
+                     * @description What expiry does to a card: close (releases its reservation; the default) or freeze
+                     * @enum {string}
+                     */
+                    onExpiry?: "freeze" | "close";
+                    /** @description "HH:MM", local time in activeTimezone */
+                    activeHoursStart?: string;
+                    /** @description "HH:MM", exclusive; an end not after the start spans midnight (22:00–06:00) */
+                    activeHoursEnd?: string;
+                    /** @description IANA time zone of the active hours, e.g. America/New_York; default UTC */
+                    activeTimezone?: string;
+                    /** @description Days the card may be used (mon…sun); a window spanning midnight belongs to the day it starts */
+                    activeDays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                    /** @description maxAmount (cents) of cards issued under the policy without their own */
+                    maxAmount?: number;
+                    /** @description Cap on the card's approved spend over its life, cents */
+                    cumulativeMax?: number;
+                    /** @description Approved authorizations a card may have (voided ones do not count) */
+                    maxAuthCount?: number;
+                    /** @description Minutes after an approved authorization before the card may be used again */
+                    cooldownMinutes?: number;
+                    /** @description Per-authorization cap, cents (at most the card’s maxAmount applies) */
+                    limitPerAuth?: number;
+                    /** @description cents per UTC day */
+                    limitPerDay?: number;
+                    /** @description cents per UTC calendar month */
+                    limitPerMonth?: number;
+                    /** @description Merchant category codes (ISO 18245), four digits each */
+                    allowedMccs?: string[];
+                    /** @description Merchant category codes (ISO 18245), four digits each */
+                    blockedMccs?: string[];
+                    /** @description Merchant names, compared by their normalized form (case, punctuation and legal suffixes ignored; known descriptor aliases such as "AMZN Mktp US" count as amazon) */
+                    allowedMerchants?: string[];
+                    /** @description Merchant names, compared by their normalized form (case, punctuation and legal suffixes ignored; known descriptor aliases such as "AMZN Mktp US" count as amazon) */
+                    blockedMerchants?: string[];
+                    /** @description The merchant multi-use cards are pinned to before their first use */
+                    merchantHint?: string;
+                    /**
+                     * @description alert, freeze (= freeze_card), freeze_card, decline or suspend_agent
+                     * @enum {string}
+                     */
+                    onDrift?: "alert" | "freeze_card" | "suspend_agent" | "decline" | "freeze";
+                    /** @description Decline (attestation_required) unless a declared intent’s details were read within the card’s attestationWindowMinutes */
+                    requireAttestation?: boolean;
+                    /** @description A share, 0–1 (0.1 = 10 %): how far an authorized amount may be from the declared one and still match */
+                    intentTolerance?: number;
+                    /** @description Your own key-value data, up to 50 keys */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "policy";
+                        id: string;
+                        name: string;
+                        description: string | null;
+                        ttlMinutes: number | null;
+                        onExpiry: ("freeze" | "close") | null;
+                        activeHoursStart: string | null;
+                        activeHoursEnd: string | null;
+                        activeTimezone: string | null;
+                        activeDays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                        maxAmount: number | null;
+                        cumulativeMax: number | null;
+                        maxAuthCount: number | null;
+                        cooldownMinutes: number | null;
+                        limitPerAuth: number | null;
+                        limitPerDay: number | null;
+                        limitPerMonth: number | null;
+                        allowedMccs: string[] | null;
+                        blockedMccs: string[] | null;
+                        allowedMerchants: string[] | null;
+                        blockedMerchants: string[] | null;
+                        merchantHint: string | null;
+                        onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
+                        requireAttestation: boolean | null;
+                        intentTolerance: number | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "policy";
+                        id: string;
+                        name: string;
+                        description: string | null;
+                        ttlMinutes: number | null;
+                        onExpiry: ("freeze" | "close") | null;
+                        activeHoursStart: string | null;
+                        activeHoursEnd: string | null;
+                        activeTimezone: string | null;
+                        activeDays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                        maxAmount: number | null;
+                        cumulativeMax: number | null;
+                        maxAuthCount: number | null;
+                        cooldownMinutes: number | null;
+                        limitPerAuth: number | null;
+                        limitPerDay: number | null;
+                        limitPerMonth: number | null;
+                        allowedMccs: string[] | null;
+                        blockedMccs: string[] | null;
+                        allowedMerchants: string[] | null;
+                        blockedMerchants: string[] | null;
+                        merchantHint: string | null;
+                        onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
+                        requireAttestation: boolean | null;
+                        intentTolerance: number | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    updatePolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    ttlMinutes?: number | null;
+                    onExpiry?: ("freeze" | "close") | null;
+                    activeHoursStart?: string | null;
+                    activeHoursEnd?: string | null;
+                    activeTimezone?: string | null;
+                    activeDays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                    maxAmount?: number | null;
+                    cumulativeMax?: number | null;
+                    maxAuthCount?: number | null;
+                    cooldownMinutes?: number | null;
+                    limitPerAuth?: number | null;
+                    limitPerDay?: number | null;
+                    limitPerMonth?: number | null;
+                    allowedMccs?: string[] | null;
+                    blockedMccs?: string[] | null;
+                    allowedMerchants?: string[] | null;
+                    blockedMerchants?: string[] | null;
+                    merchantHint?: string | null;
+                    onDrift?: ("alert" | "freeze_card" | "suspend_agent" | "decline" | "freeze") | null;
+                    requireAttestation?: boolean | null;
+                    intentTolerance?: number | null;
+                    /** @description Replaces the metadata */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "policy";
+                        id: string;
+                        name: string;
+                        description: string | null;
+                        ttlMinutes: number | null;
+                        onExpiry: ("freeze" | "close") | null;
+                        activeHoursStart: string | null;
+                        activeHoursEnd: string | null;
+                        activeTimezone: string | null;
+                        activeDays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[] | null;
+                        maxAmount: number | null;
+                        cumulativeMax: number | null;
+                        maxAuthCount: number | null;
+                        cooldownMinutes: number | null;
+                        limitPerAuth: number | null;
+                        limitPerDay: number | null;
+                        limitPerMonth: number | null;
+                        allowedMccs: string[] | null;
+                        blockedMccs: string[] | null;
+                        allowedMerchants: string[] | null;
+                        blockedMerchants: string[] | null;
+                        merchantHint: string | null;
+                        onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
+                        requireAttestation: boolean | null;
+                        intentTolerance: number | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getCardPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "card_policy";
+                        cardId: string;
+                        /** @description The card's own policy */
+                        policyId: string | null;
+                        /** @description The agent's default policy, under the card's own */
+                        agentDefaultPolicyId: string | null;
+                        limits: {
+                            maxAmount: number;
+                            perAuth: number | null;
+                            perDay: number | null;
+                            perMonth: number | null;
+                        };
+                        ttl: {
+                            minutes: number | null;
+                            expiresAt: string | null;
+                            isExpired: boolean;
+                            /** @enum {string} */
+                            onExpiry: "freeze" | "close";
+                        };
+                        activeHours: {
+                            start: string | null;
+                            end: string | null;
+                            timezone: string;
+                            activeDays: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            isWithinActiveHours: boolean;
+                        };
+                        merchants: {
+                            allowedMccs: string[];
+                            blockedMccs: string[];
+                            allowedMerchants: string[];
+                            blockedMerchants: string[];
+                        };
+                        cumulative: {
+                            max: number | null;
+                            spent: number;
+                            remaining: number | null;
+                        };
+                        cooldown: {
+                            minutes: number | null;
+                            lastTransactionAt: string | null;
+                            cooldownEndsAt: string | null;
+                            isInCooldown: boolean;
+                        };
+                        authCount: {
+                            max: number | null;
+                            current: number;
+                            remaining: number | null;
+                        };
+                        attestation: {
+                            required: boolean;
+                            intentTolerance: number;
+                            windowMinutes: number;
+                        };
+                        merchantDrift: {
+                            enabled: boolean;
+                            /** @enum {string} */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            pinnedMerchant: string | null;
+                            merchantHint: string | null;
+                        };
+                        /** @description Where each control that is set comes from */
+                        sources: {
+                            [key: string]: "card" | "policy" | "agentPolicy";
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
     listAgentCards: {
         parameters: {
             query?: {
@@ -3990,9 +4487,14 @@ export interface operations {
                             /** @description cents currently reserved from the user’s balance for this card */
                             reservation: number;
                             limits: {
+                                perAuth: number | null;
                                 perDay: number | null;
                                 perMonth: number | null;
                             };
+                            policyId: string | null;
+                            merchantHint: string | null;
+                            maxAuthCount: number | null;
+                            attestationWindowMinutes: number;
                             merchantDriftEnabled: boolean;
                             /** @enum {string} */
                             onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4056,21 +4558,33 @@ export interface operations {
                      * @enum {string}
                      */
                     type?: "single" | "multi";
-                    /** @description Per-transaction limit in cents; reserved from the user’s available balance while the card is open */
-                    maxAmount: number;
+                    /** @description Per-transaction limit in cents; reserved from the user’s available balance while the card is open. Required unless the card's policy (or its agent's default policy) has a maxAmount */
+                    maxAmount?: number;
                     limits?: {
+                        /** @description cents per authorization, at most maxAmount */
+                        perAuth?: number;
                         /** @description cents per UTC day */
                         perDay?: number;
                         /** @description cents per UTC calendar month */
                         perMonth?: number;
                     };
+                    /** @description A spending policy (POST /v1/policies): its controls apply where the card sets none, over the agent's default policy */
+                    policyId?: string;
+                    /** @description Multi-use cards: the merchant the card is pinned to before its first use (drift is judged against it) */
+                    merchantHint?: string;
+                    /** @description Approved authorizations the card may have (voided ones do not count) */
+                    maxAuthCount?: number;
+                    /** @description Close the card automatically after this many days (or use expiresInMinutes) */
+                    ttlDays?: number;
+                    /** @description Minutes after the matched credential access within which an authorization is attested; later it is stale (default 10) */
+                    attestationWindowMinutes?: number;
                     /** @description Pin the card to its first merchant; default: for multi, the risk settings' merchantDrift.enabled (true unless changed), false for single */
                     merchantDriftEnabled?: boolean;
                     /**
-                     * @description What drift does; default: the risk settings' merchantDrift.action (alert unless changed)
+                     * @description What drift does (freeze = freeze_card); default: the policy's onDrift, else the risk settings' merchantDrift.action (alert unless changed)
                      * @enum {string}
                      */
-                    onDrift?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                    onDrift?: "alert" | "freeze_card" | "suspend_agent" | "decline" | "freeze";
                     /**
                      * @description freeze also freezes the card (statusReason limit_exceeded)
                      * @default decline
@@ -4111,9 +4625,14 @@ export interface operations {
                         /** @description cents currently reserved from the user’s balance for this card */
                         reservation: number;
                         limits: {
+                            perAuth: number | null;
                             perDay: number | null;
                             perMonth: number | null;
                         };
+                        policyId: string | null;
+                        merchantHint: string | null;
+                        maxAuthCount: number | null;
+                        attestationWindowMinutes: number;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4191,9 +4710,14 @@ export interface operations {
                             /** @description cents currently reserved from the user’s balance for this card */
                             reservation: number;
                             limits: {
+                                perAuth: number | null;
                                 perDay: number | null;
                                 perMonth: number | null;
                             };
+                            policyId: string | null;
+                            merchantHint: string | null;
+                            maxAuthCount: number | null;
+                            attestationWindowMinutes: number;
                             merchantDriftEnabled: boolean;
                             /** @enum {string} */
                             onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4273,9 +4797,14 @@ export interface operations {
                             /** @description cents currently reserved from the user’s balance for this card */
                             reservation: number;
                             limits: {
+                                perAuth: number | null;
                                 perDay: number | null;
                                 perMonth: number | null;
                             };
+                            policyId: string | null;
+                            merchantHint: string | null;
+                            maxAuthCount: number | null;
+                            attestationWindowMinutes: number;
                             merchantDriftEnabled: boolean;
                             /** @enum {string} */
                             onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4347,9 +4876,14 @@ export interface operations {
                         /** @description cents currently reserved from the user’s balance for this card */
                         reservation: number;
                         limits: {
+                            perAuth: number | null;
                             perDay: number | null;
                             perMonth: number | null;
                         };
+                        policyId: string | null;
+                        merchantHint: string | null;
+                        maxAuthCount: number | null;
+                        attestationWindowMinutes: number;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4402,8 +4936,15 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /**
+                     * @description frozen freezes the card (statusReason manual), active unfreezes it; closing is POST /v1/cards/{id}/close
+                     * @enum {string}
+                     */
+                    status?: "active" | "frozen";
                     /** @description Absent keys stay as they are */
                     limits?: {
+                        /** @description cents; null removes the limit */
+                        perAuth?: number | null;
                         /** @description cents; null removes the limit */
                         perDay?: number | null;
                         /** @description cents; null removes the limit */
@@ -4417,10 +4958,20 @@ export interface operations {
                     requireApproval?: boolean | null;
                     autoApproveBelow?: number | null;
                     merchantDriftEnabled?: boolean;
-                    /** @enum {string} */
-                    onDrift?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                    /**
+                     * @description alert, freeze (= freeze_card), freeze_card, decline or suspend_agent
+                     * @enum {string}
+                     */
+                    onDrift?: "alert" | "freeze_card" | "suspend_agent" | "decline" | "freeze";
                     /** @enum {string} */
                     onLimitExceeded?: "decline" | "freeze";
+                    /** @description null detaches the policy */
+                    policyId?: string | null;
+                    /** @description Takes effect while the card has not been used (it is then pinned) */
+                    merchantHint?: string | null;
+                    maxAuthCount?: number | null;
+                    /** @description Minutes after the matched credential access within which an authorization is attested; later it is stale (default 10) */
+                    attestationWindowMinutes?: number;
                     /** @description Not changeable: answers 422 */
                     maxAmount?: unknown;
                 };
@@ -4447,9 +4998,14 @@ export interface operations {
                         /** @description cents currently reserved from the user’s balance for this card */
                         reservation: number;
                         limits: {
+                            perAuth: number | null;
                             perDay: number | null;
                             perMonth: number | null;
                         };
+                        policyId: string | null;
+                        merchantHint: string | null;
+                        maxAuthCount: number | null;
+                        attestationWindowMinutes: number;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4522,9 +5078,14 @@ export interface operations {
                         /** @description cents currently reserved from the user’s balance for this card */
                         reservation: number;
                         limits: {
+                            perAuth: number | null;
                             perDay: number | null;
                             perMonth: number | null;
                         };
+                        policyId: string | null;
+                        merchantHint: string | null;
+                        maxAuthCount: number | null;
+                        attestationWindowMinutes: number;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4602,9 +5163,14 @@ export interface operations {
                         /** @description cents currently reserved from the user’s balance for this card */
                         reservation: number;
                         limits: {
+                            perAuth: number | null;
                             perDay: number | null;
                             perMonth: number | null;
                         };
+                        policyId: string | null;
+                        merchantHint: string | null;
+                        maxAuthCount: number | null;
+                        attestationWindowMinutes: number;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -4682,9 +5248,14 @@ export interface operations {
                         /** @description cents currently reserved from the user’s balance for this card */
                         reservation: number;
                         limits: {
+                            perAuth: number | null;
                             perDay: number | null;
                             perMonth: number | null;
                         };
+                        policyId: string | null;
+                        merchantHint: string | null;
+                        maxAuthCount: number | null;
+                        attestationWindowMinutes: number;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";

@@ -62,6 +62,7 @@ const patternExamples: Record<string, string> = {
   '^\\d{1,2}$': '12',
   '^\\d{4}$': '5734',
   '^\\d{6}$': '123456',
+  '^([01]\\d|2[0-3]):[0-5]\\d$': '09:30',
 };
 
 function nonNull(schema: JsonSchema): JsonSchema {

@@ -61,6 +61,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
   const deposit = await ok('POST', '/v1/sandbox/deposits', { userId, network: 'base', token: 'USDC', amount: '5000000' });
   const withdrawal = await ok('POST', `/v1/users/${userId}/withdrawals`, { network: 'base', token: 'USDC', amount: 100, address: '0x000000000000000000000000000000000000dEaD' });
   const endpoint = await ok('POST', '/v1/webhooks', { url: 'https://example.com/hooks' });
+  const policy = await ok('POST', '/v1/policies', { name: 'fixture policy' });
   const apiKey = await ok('POST', '/v1/api-keys', { name: 'fixture key' });
   const events = await ok('GET', '/v1/events?limit=1');
   const ids = {
@@ -72,6 +73,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
     deposits: deposit.id,
     withdrawals: withdrawal.id,
     webhooks: endpoint.id,
+    policies: policy.id,
     'api-keys': apiKey.id,
     events: events.data[0].id,
   };

@@ -56,6 +56,8 @@ interface World {
   alertId: string;
   /** A webhook endpoint, and the webhook.test event Send Test recorded for it. */
   webhookId: string;
+  /** A spending policy of the organization. */
+  policyId: string;
   eventId: string;
   /** 3-D Secure, set by `freshChallenge` only: a pending challenge on a fresh card, its passcode and OTP token. */
   challengeId?: string;
@@ -131,6 +133,9 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // instructions") run with an agent token, and the user endpoints behind them stay API-key only.
   'GET /v1/agents/{id}/status': 'SPEC §7 ledger_status',
   'GET /v1/agents/{id}/funding': 'SPEC §7 ledger_funding',
+  // SPEC §11 Cards: the card's effective policy and its live state; the agent reads what it is held to, as it reads
+  // its agent policy (GET /v1/agents/{self}/policy).
+  'GET /v1/cards/{id}/policy': 'SPEC §11 Cards, GET /v1/cards/{id}/policy',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -168,6 +173,7 @@ function paramValue(url: string, name: string, world: World): string {
       withdrawals: 'withdrawalId',
       transactions: 'transactionId',
       webhooks: 'webhookId',
+      policies: 'policyId',
       events: 'eventId',
     };
     const field = collection === undefined ? undefined : byCollection[collection];
@@ -357,6 +363,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/agents/{id}/cards': {},
       'GET /v1/cards': { query: '?limit=100', ownerSees: (world) => world.cardId },
       'GET /v1/cards/{id}': {},
+      'GET /v1/cards/{id}/policy': {},
+      'POST /v1/policies': { body: () => ({ name: 'matrix policy', blockedMccs: ['7995'] }) },
+      'GET /v1/policies': { query: '?limit=100', ownerSees: (world) => world.policyId },
+      'GET /v1/policies/{id}': {},
+      'PATCH /v1/policies/{id}': { body: () => ({ description: 'touched' }) },
       'PATCH /v1/cards/{id}': { body: () => ({ metadata: { touched: 'yes' } }) },
       'POST /v1/cards/{id}/freeze': { fresh: freshCard },
       'POST /v1/cards/{id}/unfreeze': { fresh: freshFrozenCard },
@@ -439,6 +450,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       assert.equal(deposit.status, 'completed');
       const apiKey = await owner('POST', '/v1/api-keys', { name: 'matrix key' });
       const webhook = await owner('POST', '/v1/webhooks', { url: 'https://example.com/matrix-webhooks' });
+      const policy = await owner('POST', '/v1/policies', { name: 'matrix policy' });
       const eventId = (await owner('POST', `/v1/webhooks/${webhook.id}/test`)).eventId as string;
       const networkCardId = await newCard(partial, { maxAmount: 5_000, merchantDriftEnabled: false });
       const transaction = await owner('POST', '/v1/sandbox/authorizations', { cardId: networkCardId, amount: 100, merchant: { name: 'Amazon' } });
@@ -460,6 +472,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         transactionId: transaction.id,
         alertId,
         webhookId: webhook.id,
+        policyId: policy.id,
         eventId,
       };
 

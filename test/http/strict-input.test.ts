@@ -53,7 +53,7 @@ for (const kind of storeKinds) {
       assertError(await testApp.request('PATCH', `/v1/cards/${card.id}`, { body: { limit: { perDay: 10 } } }), unknownParameter('limit'));
       assertError(await testApp.request('PATCH', `/v1/cards/${card.id}`, { body: { limits: { perDay: 10, perWeek: 10 } } }), unknownParameter('limits.perWeek'));
       const after = await testApp.request('GET', `/v1/cards/${card.id}`);
-      assert.deepEqual(after.json.limits, { perDay: 5_000, perMonth: null });
+      assert.deepEqual(after.json.limits, { perAuth: null, perDay: 5_000, perMonth: null });
     });
 
     it('unknown query parameters are refused on lists and reads', async () => {

@@ -36,8 +36,13 @@ export async function revealCard(testApp: TestApp, holder: Cardholder, cardId: s
   return { intent: intent.json, details: details.json as { pan: string; cvv: string; expirationMonth: string; expirationYear: string; accessEventId: string } };
 }
 
-export async function authorizeAt(testApp: TestApp, credentials: Record<string, unknown>, amountCents: number, merchant: string) {
-  const response = await testApp.request('POST', '/v1/sandbox/authorizations', { body: { ...credentials, amount: amountCents, merchant: { name: merchant } } });
+/** A merchant by name, or with its other fields (mcc, city, country, id). */
+export type MerchantPresented = string | { name: string; mcc?: string; city?: string; country?: string };
+
+export async function authorizeAt(testApp: TestApp, credentials: Record<string, unknown>, amountCents: number, merchant: MerchantPresented) {
+  const response = await testApp.request('POST', '/v1/sandbox/authorizations', {
+    body: { ...credentials, amount: amountCents, merchant: typeof merchant === 'string' ? { name: merchant } : merchant },
+  });
   assert.equal(response.statusCode, 200, response.body);
   return response.json;
 }

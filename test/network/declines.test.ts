@@ -27,6 +27,7 @@ import {
   presented,
   revealCard,
   transactionOf,
+  type MerchantPresented,
 } from './arrange.js';
 
 /** The codes this file produces (every one but 3-D Secure's). */
@@ -36,7 +37,7 @@ const coveredHere = new Set<string>();
  * Authorizes and asserts a decline with `code`: the transaction, its one transaction.declined event, every listed
  * user's balance unchanged, and a sound ledger.
  */
-async function assertDeclined(testApp: TestApp, credentials: Record<string, unknown>, amountCents: number, merchant: string, code: string, userIds: string[]) {
+async function assertDeclined(testApp: TestApp, credentials: Record<string, unknown>, amountCents: number, merchant: MerchantPresented, code: string, userIds: string[]) {
   const before = await Promise.all(userIds.map((userId) => balanceWithDebtOf(testApp, userId)));
   const transaction = await authorizeAt(testApp, credentials, amountCents, merchant);
   assert.equal(transaction.status, 'declined', JSON.stringify(transaction));
@@ -58,7 +59,7 @@ async function assertDeclined(testApp: TestApp, credentials: Record<string, unkn
   return transaction;
 }
 
-async function assertApproved(testApp: TestApp, credentials: Record<string, unknown>, amountCents: number, merchant: string) {
+async function assertApproved(testApp: TestApp, credentials: Record<string, unknown>, amountCents: number, merchant: MerchantPresented) {
   const transaction = await authorizeAt(testApp, credentials, amountCents, merchant);
   assert.equal(transaction.status, 'pending', JSON.stringify(transaction));
   return transaction;
@@ -502,6 +503,127 @@ for (const kind of storeKinds) {
       await advanceSandbox(testApp, 6 * hourSeconds);
       await assertApproved(testApp, { cardId: card.id }, 10_000, 'Amazon');
       await assertDeclined(testApp, { cardId: card.id }, 1, 'Amazon', 'agent_limit_exceeded', [holder.userId]);
+    });
+
+    // ---- spending-policy controls (SPEC §4 "Authorization decision": after the agent's limit, before risk) ----
+
+    async function createPolicy(body: Record<string, unknown>): Promise<string> {
+      const created = await testApp.request('POST', '/v1/policies', { body: { name: 'test policy', ...body } });
+      assert.equal(created.statusCode, 200, created.body);
+      return created.json.id;
+    }
+
+    it('exceeds_max_amount: a per-authorization limit (the card’s limits.perAuth, or its policy’s limitPerAuth) below maxAmount', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const own = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, limits: { perAuth: 4_000 } });
+      await assertDeclined(testApp, { cardId: own.id }, 4_001, 'Amazon', 'exceeds_max_amount', [holder.userId]);
+      await assertApproved(testApp, { cardId: own.id }, 4_000, 'Amazon');
+      const policyId = await createPolicy({ limitPerAuth: 3_000 });
+      const underPolicy = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId });
+      await assertDeclined(testApp, { cardId: underPolicy.id }, 3_001, 'Amazon', 'exceeds_max_amount', [holder.userId]);
+      // The card's own field wins over its policy's.
+      const overriding = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId, limits: { perAuth: 5_000 } });
+      await assertApproved(testApp, { cardId: overriding.id }, 5_000, 'Amazon');
+    });
+
+    it('outside_active_hours: a window in a time zone, across its midnight, on some days', async () => {
+      // Friday 2 January 2032, 21:30 in New York (02:30 UTC on Saturday).
+      await placeSandboxTime(testApp, Date.UTC(2032, 0, 3, 2, 30));
+      const holder = await fundedCardholder(testApp, 50_000);
+      const policyId = await createPolicy({ activeHoursStart: '22:00', activeHoursEnd: '06:00', activeTimezone: 'America/New_York', activeDays: ['fri'] });
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId });
+      const declined = await assertDeclined(testApp, { cardId: card.id }, 1_000, 'Amazon', 'outside_active_hours', [holder.userId]);
+      assert.match(declined.declineDetail, /22:00–06:00 America\/New_York on fri/);
+      await advanceSandbox(testApp, 30 * 60); // Friday 22:00 local: the window opens
+      await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+      await advanceSandbox(testApp, 7 * hourSeconds + 59 * 60); // Saturday 05:59 local: still Friday's window
+      await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+      await advanceSandbox(testApp, 60); // Saturday 06:00 local: closed
+      await assertDeclined(testApp, { cardId: card.id }, 1_000, 'Amazon', 'outside_active_hours', [holder.userId]);
+      await advanceSandbox(testApp, 16 * hourSeconds); // Saturday 22:00 local: Saturday is not an active day
+      await assertDeclined(testApp, { cardId: card.id }, 1_000, 'Amazon', 'outside_active_hours', [holder.userId]);
+      const view = await testApp.request('GET', `/v1/cards/${card.id}/policy`);
+      assert.deepEqual(view.json.activeHours, { start: '22:00', end: '06:00', timezone: 'America/New_York', activeDays: ['fri'], isWithinActiveHours: false });
+    });
+
+    it('blocked_mcc: a blocked category, a category outside the allowed ones, or none when only some are allowed', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const blocking = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, merchantDriftEnabled: false, policyId: await createPolicy({ blockedMccs: ['7995'] }) });
+      await assertDeclined(testApp, { cardId: blocking.id }, 1_000, { name: 'Lucky Casino', mcc: '7995' }, 'blocked_mcc', [holder.userId]);
+      await assertApproved(testApp, { cardId: blocking.id }, 1_000, { name: 'Amazon', mcc: '5942' });
+      await assertApproved(testApp, { cardId: blocking.id }, 1_000, 'Amazon');
+      const allowing = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, merchantDriftEnabled: false, policyId: await createPolicy({ allowedMccs: ['5812', '5814'] }) });
+      await assertApproved(testApp, { cardId: allowing.id }, 1_000, { name: 'Blue Bottle Coffee', mcc: '5814' });
+      await assertDeclined(testApp, { cardId: allowing.id }, 1_000, { name: 'Amazon', mcc: '5942' }, 'blocked_mcc', [holder.userId]);
+      await assertDeclined(testApp, { cardId: allowing.id }, 1_000, 'Amazon', 'blocked_mcc', [holder.userId]);
+    });
+
+    it('blocked_merchant: a blocked merchant by its normalized name (descriptor aliases included), or one outside the allowed ones', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const blocking = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, merchantDriftEnabled: false, policyId: await createPolicy({ blockedMerchants: ['Amazon'] }) });
+      await assertDeclined(testApp, { cardId: blocking.id }, 1_000, 'AMZN Mktp US*2K4L59', 'blocked_merchant', [holder.userId]);
+      await assertApproved(testApp, { cardId: blocking.id }, 1_000, 'Target');
+      const allowing = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, merchantDriftEnabled: false, policyId: await createPolicy({ allowedMerchants: ['Blue Bottle Coffee', 'Target'] }) });
+      await assertApproved(testApp, { cardId: allowing.id }, 1_000, 'BLUE BOTTLE COFFEE INC');
+      await assertDeclined(testApp, { cardId: allowing.id }, 1_000, 'Walmart', 'blocked_merchant', [holder.userId]);
+    });
+
+    it('auth_count_exceeded: the card’s maxAuthCount, voided authorizations not counted', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, maxAuthCount: 2 });
+      await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+      const second = await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+      await assertDeclined(testApp, { cardId: card.id }, 1_000, 'Amazon', 'auth_count_exceeded', [holder.userId]);
+      await post(testApp, `/v1/sandbox/transactions/${second.id}/void`);
+      await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+      const view = await testApp.request('GET', `/v1/cards/${card.id}/policy`);
+      assert.deepEqual(view.json.authCount, { max: 2, current: 2, remaining: 0 });
+      assert.equal(view.json.sources.maxAuthCount, 'card');
+    });
+
+    it('cooldown_active: the policy’s cooldownMinutes after each approved authorization', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId: await createPolicy({ cooldownMinutes: 30 }) });
+      await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+      await advanceSandbox(testApp, 30 * 60 - 1);
+      await assertDeclined(testApp, { cardId: card.id }, 1_000, 'Amazon', 'cooldown_active', [holder.userId]);
+      const view = await testApp.request('GET', `/v1/cards/${card.id}/policy`);
+      assert.equal(view.json.cooldown.isInCooldown, true);
+      await advanceSandbox(testApp, 1);
+      await assertApproved(testApp, { cardId: card.id }, 1_000, 'Amazon');
+    });
+
+    it('cumulative_limit_exceeded: the card’s lifetime cap, counting what was cleared, not what was voided', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId: await createPolicy({ cumulativeMax: 5_000 }) });
+      const first = await assertApproved(testApp, { cardId: card.id }, 3_000, 'Amazon');
+      await assertDeclined(testApp, { cardId: card.id }, 2_001, 'Amazon', 'cumulative_limit_exceeded', [holder.userId]);
+      await post(testApp, `/v1/sandbox/transactions/${first.id}/clear`, { amount: 2_500 });
+      await assertApproved(testApp, { cardId: card.id }, 2_500, 'Amazon');
+      const view = await testApp.request('GET', `/v1/cards/${card.id}/policy`);
+      assert.deepEqual(view.json.cumulative, { max: 5_000, spent: 5_000, remaining: 0 });
+      await assertDeclined(testApp, { cardId: card.id }, 1, 'Amazon', 'cumulative_limit_exceeded', [holder.userId]);
+    });
+
+    it('attestation_required: requireAttestation declines unattested and stale authorizations', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId: await createPolicy({ requireAttestation: true }) });
+      await assertDeclined(testApp, { cardId: card.id }, 1_000, 'Amazon', 'attestation_required', [holder.userId]);
+      const { details } = await revealCard(testApp, holder, card.id, 1_000, 'Amazon');
+      const attested = await assertApproved(testApp, presented(details), 1_000, 'Amazon');
+      assert.equal(attested.attestationStatus, 'attested');
+      await revealCard(testApp, holder, card.id, 2_000, 'Amazon');
+      await advanceSandbox(testApp, 10 * 60 + 1);
+      const stale = await assertDeclined(testApp, { cardId: card.id }, 2_000, 'Amazon', 'attestation_required', [holder.userId]);
+      assert.match(stale.declineDetail, /stale/);
+    });
+
+    it('policy controls come after the card and agent limits and before risk and funds', async () => {
+      const holder = await fundedCardholder(testApp, 3_000, { spendingLimit: 5_000, spendingLimitFrequency: 'perMonth' });
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 2_000, limits: { perDay: 1_500 }, policyId: await createPolicy({ blockedMerchants: ['Amazon'] }) });
+      await assertDeclined(testApp, { cardId: card.id }, 2_001, 'Amazon', 'exceeds_max_amount', [holder.userId]);
+      await assertDeclined(testApp, { cardId: card.id }, 1_501, 'Amazon', 'card_limit_exceeded', [holder.userId]);
+      await assertDeclined(testApp, { cardId: card.id }, 1_500, 'Amazon', 'blocked_merchant', [holder.userId]);
     });
   });
 }

@@ -206,7 +206,8 @@ for (const kind of storeKinds) {
 
     it('attestationStatus "stale": details were read, then the 24 hours passed before the authorization', async () => {
       const holder = await fundedCardholder(testApp, 50_000);
-      // Just inside the 24 hours: attested.
+      // Just inside the 24 hours: the intent is still answered (matched), but the access is older than the card's
+      // attestation window, so the authorization is stale (test "attestationWindowMinutes" below).
       const inTime = await issueCard(testApp, holder, { type: 'single', maxAmount: 10_000 });
       const early = await revealCard(testApp, holder, inTime.id, 1_000, 'Amazon');
       // After due work has expired the intent.
@@ -214,7 +215,7 @@ for (const kind of storeKinds) {
       const sweptIntent = (await revealCard(testApp, holder, swept.id, 1_000, 'Amazon')).intent;
       await advanceSandbox(testApp, daySeconds - 1);
       const attested = await approve(testApp, presented(early.details), 1_000, 'Amazon');
-      assert.deepEqual([attested.attestationStatus, attested.intentMatch, attested.intentId], ['attested', 'matched', early.intent.id]);
+      assert.deepEqual([attested.attestationStatus, attested.intentMatch, attested.intentId], ['stale', 'matched', early.intent.id]);
 
       await advanceSandbox(testApp, 1);
       assert.equal((await intentOf(testApp, sweptIntent.id)).status, 'expired');
@@ -233,6 +234,37 @@ for (const kind of storeKinds) {
       const staleUnswept = await approve(testApp, { cardId: unswept.id }, 1_000, 'Amazon');
       assert.deepEqual([staleUnswept.attestationStatus, staleUnswept.intentId], ['stale', null]);
       assert.equal((await intentOf(testApp, unsweptIntent.id)).status, 'expired');
+      await assertLedgerSound(testApp);
+    });
+
+    it('attestationWindowMinutes: attested within the window after the credential access (default 10, boundary included), stale after it; a fresh access attests again', async () => {
+      const holder = await fundedCardholder(testApp, 60_000);
+      const byDefault = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000 });
+      assert.equal(byDefault.attestationWindowMinutes, 10);
+      await revealCard(testApp, holder, byDefault.id, 1_000, 'Amazon');
+      await advanceSandbox(testApp, 10 * 60);
+      const atBoundary = await approve(testApp, { cardId: byDefault.id }, 1_000, 'Amazon');
+      assert.deepEqual([atBoundary.attestationStatus, atBoundary.intentMatch], ['attested', 'matched']);
+
+      const wide = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, attestationWindowMinutes: 60 });
+      await revealCard(testApp, holder, wide.id, 1_000, 'Amazon');
+      await advanceSandbox(testApp, 60 * 60);
+      assert.equal((await approve(testApp, { cardId: wide.id }, 1_000, 'Amazon')).attestationStatus, 'attested');
+
+      const narrow = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, attestationWindowMinutes: 1 });
+      const first = await revealCard(testApp, holder, narrow.id, 1_000, 'Amazon');
+      await advanceSandbox(testApp, 61);
+      const late = await approve(testApp, { cardId: narrow.id }, 1_000, 'Amazon');
+      assert.deepEqual([late.attestationStatus, late.intentMatch, late.intentId], ['stale', 'matched', first.intent.id]);
+      // Reading the details again for a new intent attests the next authorization.
+      await revealCard(testApp, holder, narrow.id, 2_000, 'Amazon');
+      assert.equal((await approve(testApp, { cardId: narrow.id }, 2_000, 'Amazon')).attestationStatus, 'attested');
+
+      for (const [bad, status] of [[0, 422], [61, 422], [1.5, 400]] as const) {
+        const refused = await testApp.request('POST', `/v1/agents/${holder.agentId}/cards`, { body: { purpose: 'p', maxAmount: 1_000, attestationWindowMinutes: bad } });
+        assert.equal(refused.statusCode, status, refused.body);
+        assert.equal(refused.json.error.param, 'attestationWindowMinutes');
+      }
       await assertLedgerSound(testApp);
     });
   });

@@ -29,6 +29,8 @@ export interface Agent {
   status: AgentStatus;
   statusReason: string | null;
   metadata: Record<string, string>;
+  /** The spending policy under every card's own policy (SPEC §11); null: none. */
+  defaultPolicyId: string | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -49,6 +51,7 @@ interface AgentRow {
   status: AgentStatus;
   status_reason: string | null;
   metadata: string | null;
+  default_policy_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -70,6 +73,7 @@ function fromRow(row: AgentRow): Agent {
     status: row.status,
     statusReason: row.status_reason,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
+    defaultPolicyId: row.default_policy_id ?? null,
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
   };
@@ -171,6 +175,7 @@ export async function registerAgent(tx: Sql, scope: Scope, input: RegisterAgentI
     status: 'active',
     statusReason: null,
     metadata: input.metadata ?? {},
+    defaultPolicyId: null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { riskActions, type RiskAction } from '../../domain/risk-rules.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
+import { merchantHintSchema, onDriftInput } from '../policies/schemas.js';
 import { metadataSchema } from '../users/schemas.js';
 
 export const cardTypes = ['single', 'multi'] as const;
@@ -23,6 +24,18 @@ export type CardStatusReason = 'manual' | 'limit_exceeded' | 'single_use_consume
 export const maxCardAmountCents = 100_000_000_000;
 /** A card's own expiry (`expiresInMinutes`) can be at most its printed validity, three years. */
 export const maxExpiresInMinutes = 3 * 365 * 24 * 60;
+/** The same bound in days (LedgerOS's ttlDays). */
+export const maxTtlDays = 3 * 365;
+/** How long after the credential access an authorization still counts as attested (SPEC §11: 1–60, default 10). */
+export const defaultAttestationWindowMinutes = 10;
+const attestationWindowMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(60)
+  .describe('Minutes after the matched credential access within which an authorization is attested; later it is stale (default 10)');
+const maxAuthCount = z.number().int().min(1).max(1_000_000_000);
+const policyIdSchema = z.string().min(1).max(64);
 
 const positiveCents = z.number().int().min(1).max(maxCardAmountCents);
 const nonNegativeCents = z.number().int().min(0).max(maxCardAmountCents);
@@ -30,18 +43,26 @@ const nonNegativeCents = z.number().int().min(0).max(maxCardAmountCents);
 export const createCardBody = z.strictObject({
   purpose: z.string().trim().min(1).max(500).describe('What the card is for, kept for audit'),
   type: z.enum(cardTypes).default('single').describe('single: one transaction; multi: reusable within its limits'),
-  maxAmount: positiveCents.describe('Per-transaction limit in cents; reserved from the user’s available balance while the card is open'),
+  maxAmount: positiveCents
+    .optional()
+    .describe("Per-transaction limit in cents; reserved from the user’s available balance while the card is open. Required unless the card's policy (or its agent's default policy) has a maxAmount"),
   limits: z
     .strictObject({
+      perAuth: positiveCents.optional().describe('cents per authorization, at most maxAmount'),
       perDay: positiveCents.optional().describe('cents per UTC day'),
       perMonth: positiveCents.optional().describe('cents per UTC calendar month'),
     })
     .optional(),
+  policyId: policyIdSchema.optional().describe("A spending policy (POST /v1/policies): its controls apply where the card sets none, over the agent's default policy"),
+  merchantHint: merchantHintSchema.optional().describe('Multi-use cards: the merchant the card is pinned to before its first use (drift is judged against it)'),
+  maxAuthCount: maxAuthCount.optional().describe('Approved authorizations the card may have (voided ones do not count)'),
+  ttlDays: z.number().int().min(1).max(maxTtlDays).optional().describe('Close the card automatically after this many days (or use expiresInMinutes)'),
+  attestationWindowMinutes: attestationWindowMinutes.optional(),
   merchantDriftEnabled: z
     .boolean()
     .optional()
     .describe("Pin the card to its first merchant; default: for multi, the risk settings' merchantDrift.enabled (true unless changed), false for single"),
-  onDrift: z.enum(onDriftActions).optional().describe("What drift does; default: the risk settings' merchantDrift.action (alert unless changed)"),
+  onDrift: onDriftInput.optional().describe("What drift does (freeze = freeze_card); default: the policy's onDrift, else the risk settings' merchantDrift.action (alert unless changed)"),
   onLimitExceeded: z.enum(onLimitExceededActions).default('decline').describe('freeze also freezes the card (statusReason limit_exceeded)'),
   requireApproval: z.boolean().optional().describe("Intents need approval; absent follows the agent's policy"),
   autoApproveBelow: nonNegativeCents.optional().describe('With requireApproval, intents below this amount (cents) need no approval'),
@@ -51,8 +72,10 @@ export const createCardBody = z.strictObject({
 export type CreateCardInput = z.infer<typeof createCardBody>;
 
 export const updateCardBody = z.strictObject({
+  status: z.enum(['active', 'frozen']).optional().describe('frozen freezes the card (statusReason manual), active unfreezes it; closing is POST /v1/cards/{id}/close'),
   limits: z
     .strictObject({
+      perAuth: positiveCents.nullable().optional().describe('cents; null removes the limit'),
       perDay: positiveCents.nullable().optional().describe('cents; null removes the limit'),
       perMonth: positiveCents.nullable().optional().describe('cents; null removes the limit'),
     })
@@ -62,8 +85,12 @@ export const updateCardBody = z.strictObject({
   requireApproval: z.boolean().nullable().optional().describe("null follows the agent's policy"),
   autoApproveBelow: nonNegativeCents.nullable().optional(),
   merchantDriftEnabled: z.boolean().optional(),
-  onDrift: z.enum(onDriftActions).optional(),
+  onDrift: onDriftInput.optional(),
   onLimitExceeded: z.enum(onLimitExceededActions).optional(),
+  policyId: policyIdSchema.nullable().optional().describe('null detaches the policy'),
+  merchantHint: merchantHintSchema.nullable().optional().describe('Takes effect while the card has not been used (it is then pinned)'),
+  maxAuthCount: maxAuthCount.nullable().optional(),
+  attestationWindowMinutes: attestationWindowMinutes.optional(),
   // Silently ignoring it would let a caller believe the reservation changed.
   maxAmount: z
     .unknown()
@@ -96,7 +123,11 @@ export const cardSchema = z.object({
   purpose: z.string(),
   maxAmount: z.number().int().describe('per-transaction limit, cents'),
   reservation: z.number().int().describe('cents currently reserved from the user’s balance for this card'),
-  limits: z.object({ perDay: z.number().int().nullable(), perMonth: z.number().int().nullable() }),
+  limits: z.object({ perAuth: z.number().int().nullable(), perDay: z.number().int().nullable(), perMonth: z.number().int().nullable() }),
+  policyId: z.string().nullable(),
+  merchantHint: z.string().nullable(),
+  maxAuthCount: z.number().int().nullable(),
+  attestationWindowMinutes: z.number().int(),
   merchantDriftEnabled: z.boolean(),
   onDrift: z.enum(onDriftActions),
   onLimitExceeded: z.enum(onLimitExceededActions),

@@ -8,14 +8,17 @@ import { newId } from '../../domain/ids.js';
 import { userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
-import { getAgent, lockActiveAgent, onAgentStatusChange, type AgentStatusChange } from '../agents/service.js';
+import type { OnExpiry } from '../../domain/spending-policy.js';
+import type { RiskAction } from '../../domain/risk-rules.js';
+import { getAgent, lockActiveAgent, onAgentStatusChange, type Agent, type AgentStatusChange } from '../agents/service.js';
+import { canonicalOnDrift, requirePolicy } from '../policies/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
 import { riskSettingsFor } from '../risk/settings.js';
 import { getUser, requireApprovedUser } from '../users/service.js';
-import type { CardStatus, CardStatusReason, CardType, CreateCardInput, ListCardsQuery, OnDrift, OnLimitExceeded, UpdateCardInput } from './schemas.js';
+import { defaultAttestationWindowMinutes, type CardStatus, type CardStatusReason, type CardType, type CreateCardInput, type ListCardsQuery, type OnDrift, type OnLimitExceeded, type UpdateCardInput } from './schemas.js';
 import { encryptPan, panFingerprint, type VaultSecrets } from './vault.js';
 
 export interface Card {
@@ -27,8 +30,17 @@ export interface Card {
   maxAmountCents: number;
   /** What the card holds in the user's `reserved` account now (invariant 3). */
   reservationCents: number;
+  limitPerAuthCents: number | null;
   limitPerDayCents: number | null;
   limitPerMonthCents: number | null;
+  /** The card's spending policy (its controls apply where the card sets none). */
+  policyId: string | null;
+  /** Multi-use: the merchant the card is pinned to until its first use pins it for real. */
+  merchantHint: string | null;
+  maxAuthCount: number | null;
+  attestationWindowMinutes: number;
+  /** What reaching expiresAt does: close (the default) or freeze. */
+  onExpiry: OnExpiry;
   merchantDriftEnabled: boolean;
   onDrift: OnDrift;
   onLimitExceeded: OnLimitExceeded;
@@ -60,8 +72,14 @@ interface CardRow {
   purpose: string;
   max_amount: number;
   reservation: number;
+  limit_per_auth: number | null;
   limit_per_day: number | null;
   limit_per_month: number | null;
+  policy_id: string | null;
+  merchant_hint: string | null;
+  max_auth_count: number | null;
+  attestation_window_minutes: number;
+  on_expiry: OnExpiry;
   merchant_drift_enabled: number;
   on_drift: OnDrift;
   on_limit_exceeded: OnLimitExceeded;
@@ -91,8 +109,14 @@ function fromRow(row: CardRow): Card {
     purpose: row.purpose,
     maxAmountCents: row.max_amount,
     reservationCents: row.reservation,
+    limitPerAuthCents: row.limit_per_auth === null ? null : Number(row.limit_per_auth),
     limitPerDayCents: row.limit_per_day,
     limitPerMonthCents: row.limit_per_month,
+    policyId: row.policy_id,
+    merchantHint: row.merchant_hint,
+    maxAuthCount: row.max_auth_count === null ? null : Number(row.max_auth_count),
+    attestationWindowMinutes: Number(row.attestation_window_minutes),
+    onExpiry: row.on_expiry,
     merchantDriftEnabled: row.merchant_drift_enabled === 1,
     onDrift: row.on_drift,
     onLimitExceeded: row.on_limit_exceeded,
@@ -125,7 +149,11 @@ export function presentCard(card: Card) {
     purpose: card.purpose,
     maxAmount: card.maxAmountCents,
     reservation: card.reservationCents,
-    limits: { perDay: card.limitPerDayCents, perMonth: card.limitPerMonthCents },
+    limits: { perAuth: card.limitPerAuthCents, perDay: card.limitPerDayCents, perMonth: card.limitPerMonthCents },
+    policyId: card.policyId,
+    merchantHint: card.merchantHint,
+    maxAuthCount: card.maxAuthCount,
+    attestationWindowMinutes: card.attestationWindowMinutes,
     merchantDriftEnabled: card.merchantDriftEnabled,
     onDrift: card.onDrift,
     onLimitExceeded: card.onLimitExceeded,
@@ -215,7 +243,10 @@ export async function getCardForPrincipal(sql: Sql, scope: Scope, principal: Pri
   return card;
 }
 
-function checkLimits(perDayCents: number | null, perMonthCents: number | null): void {
+function checkLimits(maxAmountCents: number, perAuthCents: number | null, perDayCents: number | null, perMonthCents: number | null): void {
+  if (perAuthCents !== null && perAuthCents > maxAmountCents) {
+    throw new AppError('invalid_parameter_value', { param: 'limits.perAuth', reason: `the per-authorization limit (${perAuthCents}) is above the card's maxAmount (${maxAmountCents})` });
+  }
   if (perDayCents !== null && perMonthCents !== null && perMonthCents < perDayCents) {
     throw new AppError('invalid_parameter_value', { param: 'limits.perMonth', reason: `the monthly limit (${perMonthCents}) is below the daily limit (${perDayCents})` });
   }
@@ -243,17 +274,19 @@ export async function createCard(
 ): Promise<Card> {
   const agent = await lockActiveAgent(tx, scope, agentId);
   await requireApprovedUser(tx, scope, agent.userId, 'get cards');
+  const issue = await issuingTerms(tx, scope, agent, input, nowMs);
   const limitPerDayCents = input.limits?.perDay ?? null;
   const limitPerMonthCents = input.limits?.perMonth ?? null;
-  checkLimits(limitPerDayCents, limitPerMonthCents);
+  const limitPerAuthCents = input.limits?.perAuth ?? null;
+  checkLimits(issue.maxAmountCents, limitPerAuthCents, limitPerDayCents, limitPerMonthCents);
 
   const available = userAccountId(agent.userId, 'available');
   const reserved = userAccountId(agent.userId, 'reserved');
   const accounts = await lockAccounts(tx, [available, reserved]);
   const availableCents = accounts.get(available)!.balance;
-  if (availableCents < input.maxAmount) throw new AppError('insufficient_balance', { param: 'maxAmount', availableCents, requestedCents: input.maxAmount });
+  if (availableCents < issue.maxAmountCents) throw new AppError('insufficient_balance', { param: 'maxAmount', availableCents, requestedCents: issue.maxAmountCents });
 
-  // The card's merchant-drift setting, unless given, is the agent's or organization's at creation (docs/risk.md).
+  // The card's merchant-drift setting, unless given, is its policies' or the agent's or organization's risk settings' at creation (docs/risk.md).
   const driftDefaults = (await riskSettingsFor(tx, scope, agent.id, undefined)).rules.merchantDrift;
   const expiry = cardExpiry(nowMs);
   const base = {
@@ -262,12 +295,18 @@ export async function createCard(
     userId: agent.userId,
     type: input.type,
     purpose: input.purpose,
-    maxAmountCents: input.maxAmount,
-    reservationCents: input.maxAmount,
+    maxAmountCents: issue.maxAmountCents,
+    reservationCents: issue.maxAmountCents,
+    limitPerAuthCents,
     limitPerDayCents,
     limitPerMonthCents,
-    merchantDriftEnabled: input.merchantDriftEnabled ?? (input.type === 'multi' && driftDefaults.enabled),
-    onDrift: input.onDrift ?? driftDefaults.action,
+    policyId: input.policyId ?? null,
+    merchantHint: input.merchantHint ?? null,
+    maxAuthCount: input.maxAuthCount ?? null,
+    attestationWindowMinutes: input.attestationWindowMinutes ?? defaultAttestationWindowMinutes,
+    onExpiry: issue.onExpiry,
+    merchantDriftEnabled: input.merchantDriftEnabled ?? (input.type === 'multi' && (input.merchantHint !== undefined || driftDefaults.enabled)),
+    onDrift: issue.onDrift ?? driftDefaults.action,
     onLimitExceeded: input.onLimitExceeded,
     requireApproval: input.requireApproval ?? null,
     autoApproveBelowCents: input.autoApproveBelow ?? null,
@@ -277,7 +316,7 @@ export async function createCard(
     expirationYear: expiry.year,
     status: 'active' as const,
     statusReason: null,
-    expiresAtMs: input.expiresInMinutes === undefined ? null : nowMs + input.expiresInMinutes * 60_000,
+    expiresAtMs: issue.expiresAtMs,
     metadata: input.metadata ?? {},
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
@@ -291,8 +330,9 @@ export async function createCard(
     const inserted = await tx.run(
       `INSERT INTO cards (id, organization_id, environment, user_id, agent_id, type, purpose, max_amount, reservation, limit_per_day, limit_per_month,
          merchant_drift_enabled, on_drift, on_limit_exceeded, require_approval, auto_approve_below, pinned_merchant, single_use_consumed,
-         pan_ciphertext, pan_fingerprint, last4, expiration_month, expiration_year, status, status_reason, expires_at, metadata, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)
+         pan_ciphertext, pan_fingerprint, last4, expiration_month, expiration_year, status, status_reason, expires_at, metadata, created_at, updated_at,
+         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (environment, pan_fingerprint) DO NOTHING`,
       [
         candidate.id,
@@ -320,6 +360,12 @@ export async function createCard(
         JSON.stringify(candidate.metadata),
         nowMs,
         nowMs,
+        candidate.limitPerAuthCents,
+        candidate.policyId,
+        candidate.merchantHint,
+        candidate.maxAuthCount,
+        candidate.attestationWindowMinutes,
+        candidate.onExpiry,
       ],
     );
     if (inserted.changes === 1) card = candidate;
@@ -381,7 +427,8 @@ export async function recordCardUse(
 async function writeCard(tx: Sql, card: Card): Promise<void> {
   await tx.run(
     `UPDATE cards SET reservation = ?, pinned_merchant = ?, single_use_consumed = ?, limit_per_day = ?, limit_per_month = ?, merchant_drift_enabled = ?, on_drift = ?,
-       on_limit_exceeded = ?, require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?
+       on_limit_exceeded = ?, require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?,
+       limit_per_auth = ?, policy_id = ?, merchant_hint = ?, max_auth_count = ?, attestation_window_minutes = ?
      WHERE id = ?`,
     [
       card.reservationCents,
@@ -398,31 +445,93 @@ async function writeCard(tx: Sql, card: Card): Promise<void> {
       card.statusReason,
       JSON.stringify(card.metadata),
       card.updatedAtMs,
+      card.limitPerAuthCents,
+      card.policyId,
+      card.merchantHint,
+      card.maxAuthCount,
+      card.attestationWindowMinutes,
       card.id,
     ],
   );
 }
 
-/** Limits, approval policy, drift settings and metadata; allowed while active or frozen, never once closed. */
-export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: UpdateCardInput, nowMs: number): Promise<Card> {
+/**
+ * Limits, policy, approval policy, drift settings and metadata; allowed while active or frozen, never once closed.
+ * `status` (LedgerOS) freezes or unfreezes as POST …/freeze and …/unfreeze do, except that asking for the status the
+ * card already has changes nothing (a PATCH states what should be).
+ */
+export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: UpdateCardInput, actor: CardActor, nowMs: number): Promise<Card> {
   const card = await getCardForUpdate(tx, scope, cardId);
   if (card.status === 'closed') throw cardNotActive(card);
+  if (patch.policyId !== undefined && patch.policyId !== null) await requirePolicy(tx, scope, patch.policyId, 'policyId');
+  if (patch.merchantHint !== undefined && patch.merchantHint !== null && card.type === 'single') throw merchantHintOnSingleUse();
   const updated: Card = {
     ...card,
+    limitPerAuthCents: patch.limits?.perAuth === undefined ? card.limitPerAuthCents : patch.limits.perAuth,
     limitPerDayCents: patch.limits?.perDay === undefined ? card.limitPerDayCents : patch.limits.perDay,
     limitPerMonthCents: patch.limits?.perMonth === undefined ? card.limitPerMonthCents : patch.limits.perMonth,
+    policyId: patch.policyId === undefined ? card.policyId : patch.policyId,
+    merchantHint: patch.merchantHint === undefined ? card.merchantHint : patch.merchantHint,
+    maxAuthCount: patch.maxAuthCount === undefined ? card.maxAuthCount : patch.maxAuthCount,
+    attestationWindowMinutes: patch.attestationWindowMinutes ?? card.attestationWindowMinutes,
     requireApproval: patch.requireApproval === undefined ? card.requireApproval : patch.requireApproval,
     autoApproveBelowCents: patch.autoApproveBelow === undefined ? card.autoApproveBelowCents : patch.autoApproveBelow,
     merchantDriftEnabled: patch.merchantDriftEnabled ?? card.merchantDriftEnabled,
-    onDrift: patch.onDrift ?? card.onDrift,
+    onDrift: patch.onDrift === undefined ? card.onDrift : canonicalOnDrift(patch.onDrift),
     onLimitExceeded: patch.onLimitExceeded ?? card.onLimitExceeded,
     metadata: patch.metadata ?? card.metadata,
     updatedAtMs: nowMs,
   };
-  checkLimits(updated.limitPerDayCents, updated.limitPerMonthCents);
-  await writeCard(tx, updated);
-  await recordEvent(tx, scope, 'card.updated', presentCard(updated), nowMs);
-  return updated;
+  checkLimits(updated.maxAmountCents, updated.limitPerAuthCents, updated.limitPerDayCents, updated.limitPerMonthCents);
+  const { status, ...settings } = patch;
+  let result = card;
+  if (Object.keys(settings).length > 0) {
+    await writeCard(tx, updated);
+    await recordEvent(tx, scope, 'card.updated', presentCard(updated), nowMs);
+    result = updated;
+  }
+  if (status === 'frozen' && card.status === 'active') return freezeCard(tx, scope, cardId, 'manual', actor, nowMs);
+  if (status === 'active' && card.status === 'frozen') return unfreezeCard(tx, scope, cardId, actor, nowMs);
+  return result;
+}
+
+function merchantHintOnSingleUse(): AppError {
+  return new AppError('invalid_parameter_value', {
+    param: 'merchantHint',
+    reason: 'a merchant hint pins multi-use cards; a single-use card is held to its merchant by the intent (or use allowedMerchants in a policy)',
+  });
+}
+
+/** What a new card takes from its request and its policies when it is issued: maxAmount, expiry and drift action. */
+interface IssuingTerms {
+  maxAmountCents: number;
+  expiresAtMs: number | null;
+  onExpiry: OnExpiry;
+  onDrift: RiskAction | undefined;
+}
+
+async function issuingTerms(tx: Sql, scope: Scope, agent: Agent, input: CreateCardInput, nowMs: number): Promise<IssuingTerms> {
+  const policy = input.policyId === undefined ? undefined : await requirePolicy(tx, scope, input.policyId, 'policyId');
+  const agentPolicy = agent.defaultPolicyId === null ? undefined : await requirePolicy(tx, scope, agent.defaultPolicyId, 'defaultPolicyId');
+  const maxAmountCents = input.maxAmount ?? policy?.controls.maxAmountCents ?? agentPolicy?.controls.maxAmountCents ?? undefined;
+  if (maxAmountCents === undefined || maxAmountCents === null) {
+    throw new AppError('missing_parameter', { param: 'maxAmount' });
+  }
+  if (input.merchantHint !== undefined && input.type === 'single') throw merchantHintOnSingleUse();
+  if (input.ttlDays !== undefined && input.expiresInMinutes !== undefined) {
+    throw new AppError('invalid_parameter_value', { param: 'ttlDays', reason: 'give ttlDays or expiresInMinutes, not both' });
+  }
+  const ownTtlMinutes = input.ttlDays !== undefined ? input.ttlDays * 24 * 60 : input.expiresInMinutes;
+  // The card's own lifetime closes it; else the first policy with a ttl sets the lifetime and what expiry does.
+  const ttlPolicy = ownTtlMinutes === undefined ? [policy, agentPolicy].find((level) => level?.controls.ttlMinutes !== null && level !== undefined) : undefined;
+  const ttlMinutes = ownTtlMinutes ?? ttlPolicy?.controls.ttlMinutes ?? null;
+  const onDrift = input.onDrift !== undefined ? canonicalOnDrift(input.onDrift) : (policy?.onDrift ?? agentPolicy?.onDrift ?? undefined);
+  return {
+    maxAmountCents,
+    expiresAtMs: ttlMinutes === null ? null : nowMs + ttlMinutes * 60_000,
+    onExpiry: ttlPolicy?.controls.onExpiry ?? 'close',
+    onDrift,
+  };
 }
 
 /**
@@ -503,18 +612,23 @@ export async function closeCard(tx: Sql, scope: Scope, card: Pick<Card, 'id'>, r
 
 const expiryScanPageSize = 200;
 
-/** Due work: closes active and frozen cards whose `expiresAt` has passed (statusReason expired). Returns how many. */
+/**
+ * Due work: cards whose `expiresAt` has passed are closed (statusReason expired), or frozen when their policy's
+ * onExpiry says so (a frozen card stays as it is). Returns how many changed.
+ */
 export async function closeExpiredCards(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
   let closedCount = 0;
   let afterId = '';
   for (;;) {
-    const rows = await tx.all<{ id: string }>(
-      `SELECT id FROM cards WHERE status IN ('active', 'frozen') AND expires_at <= ? AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
+    const rows = await tx.all<{ id: string; on_expiry: OnExpiry }>(
+      `SELECT id, on_expiry FROM cards WHERE status IN ('active', 'frozen') AND expires_at <= ? AND (on_expiry = 'close' OR status = 'active')
+         AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
       [nowMs, scope.organizationId, scope.environment, afterId, expiryScanPageSize],
     );
     for (const row of rows) {
       try {
-        await closeCard(tx, scope, row, 'expired', nowMs);
+        if (row.on_expiry === 'freeze') await freezeCard(tx, scope, row.id, 'expired', systemActor('expired'), nowMs);
+        else await closeCard(tx, scope, row, 'expired', nowMs);
         closedCount += 1;
       } catch (error) {
         // Another worker closed it between the scan and the lock (PostgreSQL, several processes): nothing to do.

@@ -284,7 +284,7 @@ export async function updateCardRiskOverrides(tx: Sql, scope: Scope, cardId: str
     const inherited = (await inheritedSettings(tx, scope, card.agentId)).rules.merchantDrift;
     const enabled = merchantDrift === null || merchantDrift.enabled === null ? inherited.enabled : (merchantDrift.enabled ?? card.merchantDriftEnabled);
     const action = merchantDrift === null || merchantDrift.action === null ? inherited.action : (merchantDrift.action ?? card.onDrift);
-    card = await updateCard(tx, scope, card.id, { merchantDriftEnabled: enabled, onDrift: action }, nowMs);
+    card = await updateCard(tx, scope, card.id, { merchantDriftEnabled: enabled, onDrift: action }, systemActor('risk_settings'), nowMs);
   }
   const overridesPatch = { ...(patch.dryRun === undefined ? {} : { dryRun: patch.dryRun }), rules: otherRules } as RiskOverridesPatch;
   const stored = await updateRiskOverrides(tx, scope, 'card', card.id, overridesPatch, nowMs);

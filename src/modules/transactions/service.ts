@@ -2,6 +2,7 @@
 // declined at once. This module owns the table and how a transaction reads; the card network (src/network) writes it.
 import { AppError } from '../../domain/errors.js';
 import type { Sql } from '../../store/database.js';
+import { approvedSpendCents } from '../agents/policy.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import type { Principal } from '../principal.js';
@@ -257,3 +258,16 @@ export async function listTransactions(sql: Sql, scope: Scope, principal: Princi
     (row: TransactionRow) => presentTransaction(transactionFromRow(row)),
   );
 }
+
+/**
+ * What the card's policy controls count: its approved, not voided authorizations, their spend (as card limits count
+ * it) and the last one's time. Read only when a control needs it (maxAuthCount, cumulativeMax, cooldownMinutes).
+ */
+export async function cardLifetimeUse(tx: Sql, cardId: string): Promise<{ authCount: number; spentCents: number; lastApprovedAtMs: number | null }> {
+  const row = await tx.get<{ auths: number | string; spent: number | string | null; last: number | string | null }>(
+    `SELECT COUNT(*) AS auths, SUM(${approvedSpendCents}) AS spent, MAX(created_at) AS last FROM transactions WHERE card_id = ? AND status IN ('pending', 'settled', 'refunded')`,
+    [cardId],
+  );
+  return { authCount: Number(row?.auths ?? 0), spentCents: Number(row?.spent ?? 0), lastApprovedAtMs: row?.last === null || row?.last === undefined ? null : Number(row.last) };
+}
+

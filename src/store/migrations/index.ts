@@ -588,6 +588,38 @@ ALTER TABLE transactions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE transactions ADD COLUMN category TEXT
 `,
   },
+  {
+    version: 15,
+    name: 'spending policies; the policy controls of cards; agents name a default policy',
+    // controls is the JSON of the policy's controls (src/modules/policies/service.ts) but ttl_minutes and on_expiry,
+    // which are columns. A card's expiry (expires_at, on_expiry) is set when it is issued, from its own ttl or its
+    // policies'. A card's policy and an agent's default policy
+    // are ids of spending_policies in the same scope (checked by the services, which answer 404 for another's).
+    sql: `
+CREATE TABLE spending_policies (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT,
+  ttl_minutes BIGINT,
+  on_expiry TEXT,
+  controls TEXT NOT NULL,
+  metadata TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX spending_policies_by_owner ON spending_policies (organization_id, environment, id);
+ALTER TABLE cards ADD COLUMN policy_id TEXT REFERENCES spending_policies(id);
+ALTER TABLE cards ADD COLUMN merchant_hint TEXT;
+ALTER TABLE cards ADD COLUMN limit_per_auth BIGINT;
+ALTER TABLE cards ADD COLUMN max_auth_count BIGINT;
+ALTER TABLE cards ADD COLUMN attestation_window_minutes BIGINT NOT NULL DEFAULT 10;
+ALTER TABLE cards ADD COLUMN on_expiry TEXT NOT NULL DEFAULT 'close';
+CREATE INDEX cards_by_policy ON cards (policy_id);
+ALTER TABLE agents ADD COLUMN default_policy_id TEXT REFERENCES spending_policies(id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -37,7 +37,11 @@ for (const kind of storeKinds) {
           purpose: 'Purchase wireless headphones from Amazon',
           maxAmount: 2_500,
           reservation: 2_500,
-          limits: { perDay: null, perMonth: null },
+          limits: { perAuth: null, perDay: null, perMonth: null },
+          policyId: null,
+          merchantHint: null,
+          maxAuthCount: null,
+          attestationWindowMinutes: 10,
           merchantDriftEnabled: false,
           onDrift: 'alert',
           onLimitExceeded: 'decline',
@@ -92,7 +96,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(card.type, 'multi');
       assert.equal(card.merchantDriftEnabled, true, 'drift detection defaults on for multi-use cards');
-      assert.deepEqual(card.limits, { perDay: 30_000, perMonth: 100_000 });
+      assert.deepEqual(card.limits, { perAuth: null, perDay: 30_000, perMonth: 100_000 });
       assert.equal(card.onDrift, 'freeze_card');
       assert.equal(card.onLimitExceeded, 'freeze');
       assert.equal(card.requireApproval, true);
@@ -165,6 +169,13 @@ for (const kind of storeKinds) {
         [{ purpose: 'x', maxAmount: 100, expiresInMinutes: 0 }, 422, 'invalid_parameter_value', 'expiresInMinutes'],
         [{ purpose: 'x', maxAmount: 100, limits: { perDay: 0 } }, 422, 'invalid_parameter_value', 'limits.perDay'],
         [{ purpose: 'x', maxAmount: 100, limits: { perDay: 500, perMonth: 400 } }, 422, 'invalid_parameter_value', 'limits.perMonth'],
+        [{ purpose: 'x', maxAmount: 100, limits: { perAuth: 101 } }, 422, 'invalid_parameter_value', 'limits.perAuth'],
+        [{ purpose: 'x', maxAmount: 100, merchantHint: 'Amazon' }, 422, 'invalid_parameter_value', 'merchantHint'],
+        [{ purpose: 'x', maxAmount: 100, ttlDays: 1, expiresInMinutes: 60 }, 422, 'invalid_parameter_value', 'ttlDays'],
+        [{ purpose: 'x', maxAmount: 100, ttlDays: 0 }, 422, 'invalid_parameter_value', 'ttlDays'],
+        [{ purpose: 'x', maxAmount: 100, maxAuthCount: 0 }, 422, 'invalid_parameter_value', 'maxAuthCount'],
+        [{ purpose: 'x', maxAmount: 100, policyId: 'pol_unknown' }, 404, 'resource_not_found', 'policyId'],
+        [{ purpose: 'x', maxAmount: 100, onDrift: 'frozen' }, 422, 'invalid_parameter_value', 'onDrift'],
       ];
       for (const [body, status, code, param] of invalid) {
         const response = await testApp.request('POST', `/v1/agents/${agentId}/cards`, { body });
@@ -266,7 +277,7 @@ for (const kind of storeKinds) {
         body: { limits: { perMonth: 9_000 }, requireApproval: true, autoApproveBelow: 300, merchantDriftEnabled: false, onDrift: 'decline', onLimitExceeded: 'freeze', metadata: { k: 'v' } },
       });
       assert.equal(patched.statusCode, 200, patched.body);
-      assert.deepEqual(patched.json.limits, { perDay: 2_000, perMonth: 9_000 }, 'absent limit keys stay');
+      assert.deepEqual(patched.json.limits, { perAuth: null, perDay: 2_000, perMonth: 9_000 }, 'absent limit keys stay');
       assert.equal(patched.json.requireApproval, true);
       assert.equal(patched.json.autoApproveBelow, 300);
       assert.equal(patched.json.merchantDriftEnabled, false);
@@ -278,7 +289,7 @@ for (const kind of storeKinds) {
       await testApp.request('POST', `/v1/cards/${card.id}/freeze`);
       const cleared = await testApp.request('PATCH', `/v1/cards/${card.id}`, { body: { limits: { perDay: null }, requireApproval: null, autoApproveBelow: null } });
       assert.equal(cleared.statusCode, 200);
-      assert.deepEqual(cleared.json.limits, { perDay: null, perMonth: 9_000 });
+      assert.deepEqual(cleared.json.limits, { perAuth: null, perDay: null, perMonth: 9_000 });
       assert.equal(cleared.json.requireApproval, null);
       assert.equal(cleared.json.status, 'frozen');
 

@@ -1,0 +1,92 @@
+// A card's effective spending controls (SPEC §4 "Spending policies"): its own fields over its policy's over its
+// agent's default policy's, as the authorization reads them, and `GET /v1/cards/{id}/policy`, which shows them with
+// their live state (expiry, active hours now, lifetime spend, cooldown, authorization count).
+import { defaultMatchTolerance, normalizeMerchantName } from '../../domain/merchants.js';
+import { cooldownEnd, isWithinActiveHours, type PolicyControls } from '../../domain/spending-policy.js';
+import type { Sql } from '../../store/database.js';
+import { getAgent, type Agent } from '../agents/service.js';
+import { getCardForPrincipal, type Card } from '../cards/service.js';
+import type { Principal } from '../principal.js';
+import type { Scope } from '../scope.js';
+import { cardLifetimeUse } from '../transactions/service.js';
+import { apiFieldOf, effectiveControls, policiesById } from './service.js';
+
+/** A card's own policy controls: the fields a card sets itself, over its policy's and its agent's default policy's. */
+export function ownControlsOf(card: Card): Partial<PolicyControls> {
+  return {
+    limitPerAuthCents: card.limitPerAuthCents,
+    limitPerDayCents: card.limitPerDayCents,
+    limitPerMonthCents: card.limitPerMonthCents,
+    maxAuthCount: card.maxAuthCount,
+    merchantHint: card.merchantHint,
+  };
+}
+
+/** The card's effective controls (read in the caller's transaction) and which level each came from. */
+export async function cardControls(sql: Sql, card: Card, agent: Pick<Agent, 'defaultPolicyId'>) {
+  const policies = await policiesById(sql, [card.policyId, agent.defaultPolicyId]);
+  return effectiveControls(
+    ownControlsOf(card),
+    card.policyId === null ? undefined : policies.get(card.policyId),
+    agent.defaultPolicyId === null ? undefined : policies.get(agent.defaultPolicyId),
+  );
+}
+
+/** The merchant drift is judged against: where the card is pinned, else (multi-use, not yet used) its merchant hint. */
+export function driftAnchorOf(card: Card, controls: PolicyControls): string | null {
+  if (card.pinnedMerchant !== null) return card.pinnedMerchant;
+  return card.type === 'multi' && controls.merchantHint !== null ? normalizeMerchantName(controls.merchantHint) : null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** `GET /v1/cards/{id}/policy`: an API key sees any card of its scope, an agent token only its own (others 404). */
+export async function cardPolicyView(sql: Sql, scope: Scope, principal: Principal, cardId: string, nowMs: number) {
+  const card = await getCardForPrincipal(sql, scope, principal, cardId);
+  const agent = await getAgent(sql, scope, card.agentId);
+  const { controls, sources } = await cardControls(sql, card, agent);
+  const use = await cardLifetimeUse(sql, card.id);
+  const cooldownEndsAtMs = cooldownEnd(controls, use.lastApprovedAtMs);
+  const ttlMinutes = card.expiresAtMs === null ? null : Math.round((card.expiresAtMs - card.createdAtMs) / 60_000);
+  return {
+    object: 'card_policy' as const,
+    cardId: card.id,
+    policyId: card.policyId,
+    agentDefaultPolicyId: agent.defaultPolicyId,
+    limits: { maxAmount: card.maxAmountCents, perAuth: controls.limitPerAuthCents, perDay: controls.limitPerDayCents, perMonth: controls.limitPerMonthCents },
+    ttl: { minutes: ttlMinutes, expiresAt: iso(card.expiresAtMs), isExpired: card.expiresAtMs !== null && card.expiresAtMs <= nowMs, onExpiry: card.onExpiry },
+    activeHours: {
+      start: controls.activeHoursStart,
+      end: controls.activeHoursEnd,
+      timezone: controls.activeTimezone ?? 'UTC',
+      activeDays: [...(controls.activeDays ?? [])],
+      isWithinActiveHours: isWithinActiveHours(controls, nowMs),
+    },
+    merchants: {
+      allowedMccs: [...(controls.allowedMccs ?? [])],
+      blockedMccs: [...(controls.blockedMccs ?? [])],
+      allowedMerchants: [...(controls.allowedMerchants ?? [])],
+      blockedMerchants: [...(controls.blockedMerchants ?? [])],
+    },
+    cumulative: {
+      max: controls.cumulativeMaxCents,
+      spent: use.spentCents,
+      remaining: controls.cumulativeMaxCents === null ? null : Math.max(0, controls.cumulativeMaxCents - use.spentCents),
+    },
+    cooldown: {
+      minutes: controls.cooldownMinutes,
+      lastTransactionAt: iso(use.lastApprovedAtMs),
+      cooldownEndsAt: iso(cooldownEndsAtMs),
+      isInCooldown: cooldownEndsAtMs !== null && nowMs < cooldownEndsAtMs,
+    },
+    authCount: { max: controls.maxAuthCount, current: use.authCount, remaining: controls.maxAuthCount === null ? null : Math.max(0, controls.maxAuthCount - use.authCount) },
+    attestation: { required: controls.requireAttestation === true, intentTolerance: controls.intentTolerance ?? defaultMatchTolerance, windowMinutes: card.attestationWindowMinutes },
+    merchantDrift: {
+      enabled: card.merchantDriftEnabled,
+      action: card.onDrift,
+      pinnedMerchant: driftAnchorOf(card, controls),
+      merchantHint: controls.merchantHint,
+    },
+    sources: Object.fromEntries(Object.entries(sources).map(([key, source]) => [apiFieldOf(key as keyof PolicyControls), source])),
+  };
+}
