@@ -6,6 +6,7 @@ import { spendingLimitFrequencies } from '../domain/limit-windows.js';
 import { riskPresetNames, riskRuleNames } from '../domain/risk-rules.js';
 import { agentSchema, agentTokenSchema, limitExceededActions } from '../modules/agents/schemas.js';
 import { cardSchema, cardStatuses, cardTypes, onDriftActions, onLimitExceededActions } from '../modules/cards/schemas.js';
+import { cardPolicySchema, createPolicyBody, policySchema, updatePolicyBody } from '../modules/policies/schemas.js';
 import { riskAlertSchema, riskAlertStatuses, riskRulesPatchSchema, riskSettingsSchema } from '../modules/risk/schemas.js';
 import { addressSchema, userSchema } from '../modules/users/schemas.js';
 import { verificationLinkSchema, verificationStatusSchema } from '../modules/verification/schemas.js';
@@ -210,6 +211,7 @@ const ledgerAgents = defineTool({
 
 const cardLimitsInput = z
   .object({
+    perAuth: z.number().int().min(1).nullable().optional().describe('cents per authorization, at most maxAmount; update: null removes it'),
     perDay: z.number().int().min(1).nullable().optional().describe('cents per UTC day; update: null removes it'),
     perMonth: z.number().int().min(1).nullable().optional().describe('cents per UTC calendar month; update: null removes it'),
   })
@@ -222,7 +224,8 @@ const ledgerCards = defineTool({
   description:
     "Virtual cards of an agent. action=create (agentId, purpose, maxAmount = the per-transaction limit in integer cents; type single " +
     "(default: one purchase, then it closes) or multi (reusable, pinned to its first merchant unless merchantDriftEnabled=false); optional " +
-    'limits {perDay, perMonth}, onDrift, onLimitExceeded decline|freeze, requireApproval/autoApproveBelow, expiresInMinutes, metadata): reserves ' +
+    'limits {perAuth, perDay, perMonth}, policyId, merchantHint, maxAuthCount, attestationWindowMinutes, onDrift, onLimitExceeded decline|freeze, ' +
+    'requireApproval/autoApproveBelow, expiresInMinutes or ttlDays, metadata; maxAmount may come from the policy): reserves ' +
     "maxAmount from the user's available balance (insufficient_balance names both amounts). action=list (optional agentId, userId, status), " +
     'get (cardId), update (cardId; limits, metadata, approval, drift settings — maxAmount cannot change), freeze (cardId: declines until ' +
     'unfrozen), unfreeze (cardId), close (cardId: final, releases the reservation).',
@@ -242,6 +245,11 @@ const ledgerCards = defineTool({
     requireApproval: z.boolean().optional().describe("create, update: intents need an operator's approval"),
     autoApproveBelow: cents.optional().describe('create, update: with requireApproval, intents below this many cents need none'),
     expiresInMinutes: z.number().int().min(1).optional().describe('create: close the card automatically after this long'),
+    ttlDays: z.number().int().min(1).optional().describe('create: close the card automatically after this many days (instead of expiresInMinutes)'),
+    policyId: z.string().min(1).max(64).nullable().optional().describe('create, update: the spending policy (pol_…) whose controls apply where the card sets none; update: null detaches it'),
+    merchantHint: z.string().min(1).max(200).nullable().optional().describe('create, update: multi-use cards: the merchant the card is pinned to before its first use'),
+    maxAuthCount: z.number().int().min(1).nullable().optional().describe('create, update: approved authorizations the card may have'),
+    attestationWindowMinutes: z.number().int().min(1).max(60).optional().describe('create, update: minutes after the details were read within which a purchase is attested (default 10)'),
     metadata: metadataInput,
     ...pageInput,
   },
@@ -252,10 +260,16 @@ const ledgerCards = defineTool({
     switch (input.action) {
       case 'create': {
         const id = required(input.agentId, 'agentId', 'create');
-        const limits = input.limits === undefined ? undefined : { perDay: input.limits.perDay ?? undefined, perMonth: input.limits.perMonth ?? undefined };
+        const limits =
+          input.limits === undefined ? undefined : { perAuth: input.limits.perAuth ?? undefined, perDay: input.limits.perDay ?? undefined, perMonth: input.limits.perMonth ?? undefined };
         const body = {
           purpose: required(input.purpose, 'purpose', 'create'),
-          maxAmount: required(input.maxAmount, 'maxAmount', 'create'),
+          maxAmount: input.maxAmount,
+          policyId: input.policyId ?? undefined,
+          merchantHint: input.merchantHint ?? undefined,
+          maxAuthCount: input.maxAuthCount ?? undefined,
+          attestationWindowMinutes: input.attestationWindowMinutes,
+          ttlDays: input.ttlDays,
           type: input.type,
           limits,
           merchantDriftEnabled: input.merchantDriftEnabled,
@@ -284,6 +298,10 @@ const ledgerCards = defineTool({
           merchantDriftEnabled: input.merchantDriftEnabled,
           onDrift: input.onDrift,
           onLimitExceeded: input.onLimitExceeded,
+          policyId: input.policyId,
+          merchantHint: input.merchantHint,
+          maxAuthCount: input.maxAuthCount,
+          attestationWindowMinutes: input.attestationWindowMinutes,
         };
         return { card: expectData(await client.PATCH('/v1/cards/{id}', { params: cardPath('update'), body })) };
       }
@@ -431,4 +449,46 @@ const ledgerWebhooks = defineTool({
   },
 });
 
-export const adminTools = [ledgerUsers, ledgerOnboarding, ledgerAgents, ledgerCards, ledgerRisk, ledgerWebhooks];
+const ledgerPolicies = defineTool({
+  name: 'ledger_policies',
+  audience: 'admin',
+  title: 'Spending policies',
+  description:
+    'Reusable spending controls for cards (SPEC §11). action=create (policy: name plus any of ttlMinutes/onExpiry, activeHoursStart/End "HH:MM" ' +
+    'with activeTimezone (IANA) and activeDays (mon…sun), maxAmount, cumulativeMax, maxAuthCount, cooldownMinutes, limitPerAuth/PerDay/PerMonth ' +
+    '(cents), allowedMccs/blockedMccs, allowedMerchants/blockedMerchants, merchantHint, onDrift, requireAttestation, intentTolerance 0–1). ' +
+    'action=list, get (policyId), update (policyId, changes: only the fields to change; null clears one). Attach a policy to a card with ' +
+    'ledger_cards (policyId) or to every card of an agent with ledger_agents (defaultPolicyId); a card’s own fields win over its policy’s. ' +
+    'action=card_policy (cardId): the controls a card is held to now and their live state (active hours, lifetime spend, cooldown, count).',
+  input: {
+    action: actionInput(['create', 'list', 'get', 'update', 'card_policy']),
+    policyId: z.string().min(1).max(64).optional().describe('get, update: the policy (pol_…)'),
+    cardId: cardIdInput.optional().describe('card_policy: the card'),
+    policy: createPolicyBody.optional().describe('create: the policy'),
+    changes: updatePolicyBody.optional().describe('update: the fields to change'),
+    ...pageInput,
+  },
+  output: { policy: policySchema.optional(), policies: z.array(policySchema).optional(), cardPolicy: cardPolicySchema.optional(), ...pageOutput },
+  async run(input, session) {
+    const client = session.adminClient();
+    const policyPath = (action: string) => ({ path: { id: required(input.policyId, 'policyId', action) } });
+    switch (input.action) {
+      case 'create':
+        return { policy: expectData(await client.POST('/v1/policies', { body: required(input.policy, 'policy', 'create') })) };
+      case 'list': {
+        const page = expectData(await client.GET('/v1/policies', { params: { query: { limit: input.limit, cursor: input.cursor } } }));
+        return { policies: page.data, hasMore: page.hasMore, nextCursor: page.nextCursor };
+      }
+      case 'get':
+        return { policy: expectData(await client.GET('/v1/policies/{id}', { params: policyPath('get') })) };
+      case 'update':
+        return { policy: expectData(await client.PATCH('/v1/policies/{id}', { params: policyPath('update'), body: required(input.changes, 'changes', 'update') })) };
+      case 'card_policy': {
+        const id = required(input.cardId, 'cardId', 'card_policy');
+        return { cardPolicy: expectData(await client.GET('/v1/cards/{id}/policy', { params: { path: { id } } })) };
+      }
+    }
+  },
+});
+
+export const adminTools = [ledgerUsers, ledgerOnboarding, ledgerAgents, ledgerCards, ledgerPolicies, ledgerRisk, ledgerWebhooks];

@@ -16,7 +16,7 @@ import { freePort, startServerProcess, type ServerProcess } from '../helpers/ser
 const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
 
 const agentToolNames = ['ledger_card', 'ledger_challenges', 'ledger_funding', 'ledger_intent', 'ledger_policy', 'ledger_status', 'ledger_transactions'];
-const adminToolNames = ['ledger_agents', 'ledger_cards', 'ledger_onboarding', 'ledger_risk', 'ledger_users', 'ledger_webhooks'];
+const adminToolNames = ['ledger_agents', 'ledger_cards', 'ledger_onboarding', 'ledger_policies', 'ledger_risk', 'ledger_users', 'ledger_webhooks'];
 const allToolNames = [...agentToolNames, ...adminToolNames].sort();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -333,6 +333,17 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.equal((await admin.ok('ledger_cards', { action: 'update', cardId, limits: { perDay: 400 }, metadata: { team: 'ops' } })).card.limits.perDay, 400);
       assert.ok((await admin.ok('ledger_cards', { action: 'list', agentId, status: 'active' })).cards.some((card: Json) => card.id === cardId));
       assert.equal((await admin.ok('ledger_cards', { action: 'close', cardId })).card.status, 'closed');
+
+      const policy = (await admin.ok('ledger_policies', { action: 'create', policy: { name: 'food only', allowedMccs: ['5812', '5814'], maxAuthCount: 3 } })).policy;
+      assert.match(policy.id, /^pol_/);
+      assert.equal((await admin.ok('ledger_policies', { action: 'update', policyId: policy.id, changes: { maxAuthCount: null } })).policy.maxAuthCount, null);
+      assert.ok((await admin.ok('ledger_policies', { action: 'list' })).policies.some((listed: Json) => listed.id === policy.id));
+      assert.equal((await admin.ok('ledger_policies', { action: 'get', policyId: policy.id })).policy.name, 'food only');
+      const governed = (await admin.ok('ledger_cards', { action: 'create', agentId, purpose: 'lunch', maxAmount: 300, policyId: policy.id, limits: { perAuth: 200 } })).card;
+      const view = (await admin.ok('ledger_policies', { action: 'card_policy', cardId: governed.id })).cardPolicy;
+      assert.deepEqual([view.merchants.allowedMccs, view.limits.perAuth, view.sources.allowedMccs], [['5812', '5814'], 200, 'policy']);
+      const missing = await admin.call('ledger_policies', { action: 'get' });
+      assert.equal(missing.isError, true);
 
       assert.equal((await admin.ok('ledger_risk', { action: 'get_settings' })).settings.object, 'risk_settings');
       assert.equal((await admin.ok('ledger_risk', { action: 'update_settings', rules: { velocity: { maxPerHour: 50 } } })).settings.rules.velocity.maxPerHour, 50);
