@@ -2928,6 +2928,12 @@ export interface operations {
                         token: string;
                         amount: number;
                         address: string;
+                        /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                        chainId: (number | string) | null;
+                        /** @description The token's contract (mint on Solana) */
+                        tokenAddress: string | null;
+                        /** @description = address (LedgerOS) */
+                        recipientAddress: string;
                         /** @enum {string} */
                         status: "pending" | "submitted" | "confirmed" | "failed";
                         failureReason: string | null;
@@ -2980,6 +2986,12 @@ export interface operations {
                             token: string;
                             amount: number;
                             address: string;
+                            /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                            chainId: (number | string) | null;
+                            /** @description The token's contract (mint on Solana) */
+                            tokenAddress: string | null;
+                            /** @description = address (LedgerOS) */
+                            recipientAddress: string;
                             /** @enum {string} */
                             status: "pending" | "submitted" | "confirmed" | "failed";
                             failureReason: string | null;
@@ -3043,6 +3055,12 @@ export interface operations {
                         token: string;
                         amount: number;
                         address: string;
+                        /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                        chainId: (number | string) | null;
+                        /** @description The token's contract (mint on Solana) */
+                        tokenAddress: string | null;
+                        /** @description = address (LedgerOS) */
+                        recipientAddress: string;
                         /** @enum {string} */
                         status: "pending" | "submitted" | "confirmed" | "failed";
                         failureReason: string | null;
@@ -3089,6 +3107,12 @@ export interface operations {
                         token: string;
                         amount: number;
                         address: string;
+                        /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                        chainId: (number | string) | null;
+                        /** @description The token's contract (mint on Solana) */
+                        tokenAddress: string | null;
+                        /** @description = address (LedgerOS) */
+                        recipientAddress: string;
                         /** @enum {string} */
                         status: "pending" | "submitted" | "confirmed" | "failed";
                         failureReason: string | null;
@@ -3142,6 +3166,12 @@ export interface operations {
                         token: string;
                         amount: number;
                         address: string;
+                        /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                        chainId: (number | string) | null;
+                        /** @description The token's contract (mint on Solana) */
+                        tokenAddress: string | null;
+                        /** @description = address (LedgerOS) */
+                        recipientAddress: string;
                         /** @enum {string} */
                         status: "pending" | "submitted" | "confirmed" | "failed";
                         failureReason: string | null;
@@ -3196,6 +3226,12 @@ export interface operations {
                         token: string;
                         amount: number;
                         address: string;
+                        /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                        chainId: (number | string) | null;
+                        /** @description The token's contract (mint on Solana) */
+                        tokenAddress: string | null;
+                        /** @description = address (LedgerOS) */
+                        recipientAddress: string;
                         /** @enum {string} */
                         status: "pending" | "submitted" | "confirmed" | "failed";
                         failureReason: string | null;
@@ -3250,6 +3286,12 @@ export interface operations {
                         token: string;
                         amount: number;
                         address: string;
+                        /** @description EIP-155 chain id (CAIP-2 for Solana) of the network */
+                        chainId: (number | string) | null;
+                        /** @description The token's contract (mint on Solana) */
+                        tokenAddress: string | null;
+                        /** @description = address (LedgerOS) */
+                        recipientAddress: string;
                         /** @enum {string} */
                         status: "pending" | "submitted" | "confirmed" | "failed";
                         failureReason: string | null;

@@ -60,6 +60,7 @@ function fromRow(row: WithdrawalRow): Withdrawal {
 }
 
 export function presentWithdrawal(withdrawal: Withdrawal) {
+  const method = findFundingMethod(withdrawal.network, withdrawal.token);
   return {
     object: 'withdrawal' as const,
     id: withdrawal.id,
@@ -68,6 +69,10 @@ export function presentWithdrawal(withdrawal: Withdrawal) {
     token: withdrawal.token,
     amount: withdrawal.amountCents,
     address: withdrawal.address,
+    // LedgerOS's names of the same destination (POST /v1/withdrawals takes them).
+    chainId: method?.chainId ?? null,
+    tokenAddress: method?.tokenAddress ?? null,
+    recipientAddress: withdrawal.address,
     status: withdrawal.status,
     failureReason: withdrawal.failureReason,
     txHash: withdrawal.txHash,
