@@ -131,6 +131,10 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // instructions") run with an agent token, and the user endpoints behind them stay API-key only.
   'GET /v1/agents/{id}/status': 'SPEC §7 ledger_status',
   'GET /v1/agents/{id}/funding': 'SPEC §7 ledger_funding',
+  // SPEC §11 MCP: "ledger_card adds create and freeze for the agent's own cards (within maxCards, its policy and limit;
+  // never unfreeze)"; the tool calls these routes with the agent's token. Unfreeze and close stay API-key only.
+  'POST /v1/agents/{id}/cards': 'SPEC §11 MCP ledger_card create',
+  'POST /v1/cards/{id}/freeze': 'SPEC §11 MCP ledger_card freeze',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -340,9 +344,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/sandbox/withdrawals/{id}/confirm': { fresh: freshSubmittedWithdrawal, body: () => ({}) },
       'POST /v1/sandbox/withdrawals/{id}/fail': { fresh: freshWithdrawal, body: () => ({ reason: 'matrix' }) },
 
+      'POST /v1/agents': { body: (world) => ({ userId: world.userId, name: 'matrix created agent' }) },
       'POST /v1/agents/register': { body: (world) => ({ userId: world.userId, name: 'matrix agent' }) },
       'GET /v1/agents': { query: '?limit=100', ownerSees: (world) => world.agentId },
       'GET /v1/agents/{id}': {},
+      'PATCH /v1/agents/{id}': { body: () => ({ metadata: { touched: 'yes' } }) },
       'GET /v1/agents/{id}/policy': {},
       'GET /v1/agents/{id}/status': {},
       'GET /v1/agents/{id}/funding': {},

@@ -8,7 +8,8 @@ import { newId } from '../../domain/ids.js';
 import { userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
-import { getAgent, lockActiveAgent, onAgentStatusChange, type AgentStatusChange } from '../agents/service.js';
+import { limitsForNewCard, lockAgentForNewCard } from '../agents/card-allowance.js';
+import { getAgent, onAgentStatusChange, type AgentStatusChange } from '../agents/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
@@ -241,10 +242,11 @@ export async function createCard(
   nowMs: number,
   panRandomness: PanRandomness = systemPanRandomness,
 ): Promise<Card> {
-  const agent = await lockActiveAgent(tx, scope, agentId);
+  const agent = await lockAgentForNewCard(tx, scope, agentId);
   await requireApprovedUser(tx, scope, agent.userId, 'get cards');
-  const limitPerDayCents = input.limits?.perDay ?? null;
-  const limitPerMonthCents = input.limits?.perMonth ?? null;
+  const limits = limitsForNewCard(agent, input.limits);
+  const limitPerDayCents = limits?.perDay ?? null;
+  const limitPerMonthCents = limits?.perMonth ?? null;
   checkLimits(limitPerDayCents, limitPerMonthCents);
 
   const available = userAccountId(agent.userId, 'available');
