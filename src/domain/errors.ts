@@ -84,6 +84,13 @@ export const errorCatalogue = {
     message: 'This credential may not call {method} {route}',
     description: 'The credential type is not allowed on this endpoint (for example an agent token on an admin endpoint). Use an API key.',
   },
+  field_not_allowed_for_agent_token: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'An agent token may not set {param} on a card it creates for itself',
+    description:
+      "An agent creating its own card sets what it is for and how much it may hold (purpose, type, maxAmount, limits, expiresInMinutes, metadata, onLimitExceeded); approval, merchant-drift and other controls come from its operator's settings. Leave the field out, or have an operator create the card with an API key.",
+  },
   ip_not_allowed: {
     type: 'authorization_error',
     status: 403,
@@ -316,6 +323,24 @@ export const errorCatalogue = {
     status: 409,
     message: 'Agent {agentId} already has {limit} unrevoked, unexpired tokens',
     description: 'An agent holds at most 100 live tokens. Revoke tokens it no longer uses with `DELETE /v1/agents/{id}/tokens/{tokenId}`.',
+  },
+  agent_deregistered: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Agent {agentId} is deregistered; a deregistered agent cannot be changed',
+    description: 'Deregistration is final: `PATCH /v1/agents/{id}` refuses every change to a deregistered agent. Create or register a new agent instead.',
+  },
+  max_cards_reached: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Agent {agentId} already has {cardCount} open cards, its maxCards limit of {maxCards}',
+    description: "An agent holds at most `maxCards` cards that are not closed. Close a card it no longer uses (`POST /v1/cards/{id}/close`), or raise the agent's `maxCards` with `PATCH /v1/agents/{id}`.",
+  },
+  card_exceeds_agent_limit: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'A card of maxAmount {maxAmountCents} exceeds what agent {agentId} may still spend: {remainingCents} cents of its {spendingLimitFrequency} limit of {spendingLimitCents}',
+    description: "An agent token creating a card for its own agent may not give it a `maxAmount` above what the agent's spending limit still allows in the current window (`remaining` of `GET /v1/agents/{id}/policy`). Ask for a smaller card, or have an operator raise the limit or create the card with an API key.",
   },
   webhook_endpoint_limit_reached: {
     type: 'conflict_error',

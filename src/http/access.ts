@@ -50,9 +50,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/sandbox/withdrawals/{id}/confirm': sandboxApiKeyOnly,
   'POST /v1/sandbox/withdrawals/{id}/fail': sandboxApiKeyOnly,
 
+  'POST /v1/agents': apiKeyOnly,
   'POST /v1/agents/register': apiKeyOnly,
   'GET /v1/agents': apiKeyOnly,
   'GET /v1/agents/{id}': apiKeyOnly,
+  'PATCH /v1/agents/{id}': apiKeyOnly,
   'GET /v1/agents/{id}/policy': apiKeyOrOwnAgent,
   // SPEC §7: the agent tools ledger_status (verification, balance, canSpend) and ledger_funding (deposit instructions)
   // need what the agent's user endpoints hold; these answer it for the agent's own user only.
@@ -70,14 +72,16 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/policies/{id}': apiKeyOnly,
   'PATCH /v1/policies/{id}': apiKeyOnly,
 
-  'POST /v1/agents/{id}/cards': apiKeyOnly,
+  // SPEC §11 MCP: the agent creates cards for itself (within maxCards and its spending limit) and freezes its own
+  // cards — never unfreezes or closes them.
+  'POST /v1/agents/{id}/cards': apiKeyOrOwnAgent,
   'GET /v1/agents/{id}/cards': apiKeyOrOwnAgent,
   'GET /v1/cards': apiKeyOnly,
   'GET /v1/cards/{id}': apiKeyOrOwnAgent,
   // The controls a card is held to: the agent may read what it is allowed (as it reads its agent policy).
   'GET /v1/cards/{id}/policy': apiKeyOrOwnAgent,
   'PATCH /v1/cards/{id}': apiKeyOnly,
-  'POST /v1/cards/{id}/freeze': apiKeyOnly,
+  'POST /v1/cards/{id}/freeze': apiKeyOrOwnAgent,
   'POST /v1/cards/{id}/unfreeze': apiKeyOnly,
   'POST /v1/cards/{id}/close': apiKeyOnly,
 

@@ -2,6 +2,7 @@
 // `unknown_parameter`; an absent field or a wrong JSON type is 400; a well-formed value that breaks a constraint
 // (length, enum, range, format) is 422. `param` names the field. Text that no store can keep as sent (NUL and other
 // control characters, lone surrogates) is refused before any schema or database sees it.
+import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { AppError, errorCatalogue, type ErrorCode } from '../domain/errors.js';
 import { textProblem } from '../domain/text.js';
@@ -259,4 +260,18 @@ export function assertStrictInput(schema: z.ZodType, label: string): void {
         break;
     }
   }
+}
+
+/**
+ * The top-level fields of a parsed body that the request set: present, and not merely the default its schema fills in
+ * for an absent field, so a rule about who may set a field is not tripped by a default.
+ */
+export function fieldsSetIn(schema: z.ZodObject, body: Record<string, unknown>): string[] {
+  return Object.entries(body)
+    .filter(([field, value]) => {
+      if (value === undefined) return false;
+      const absent = schema.shape[field]?.safeParse(undefined);
+      return !(absent?.success === true && isDeepStrictEqual(absent.data, value));
+    })
+    .map(([field]) => field);
 }

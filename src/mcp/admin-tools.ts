@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { spendingLimitFrequencies } from '../domain/limit-windows.js';
 import { riskPresetNames, riskRuleNames } from '../domain/risk-rules.js';
-import { agentSchema, agentTokenSchema, limitExceededActions } from '../modules/agents/schemas.js';
+import { agentSchema, agentTokenSchema, cardLimitFrequencies, limitExceededActions, patchableAgentStatuses } from '../modules/agents/schemas.js';
 import { cardSchema, cardStatuses, cardTypes, onDriftActions, onLimitExceededActions } from '../modules/cards/schemas.js';
 import { cardPolicySchema, createPolicyBody, policySchema, updatePolicyBody } from '../modules/policies/schemas.js';
 import { riskAlertSchema, riskAlertStatuses, riskRulesPatchSchema, riskSettingsSchema } from '../modules/risk/schemas.js';
@@ -127,22 +127,31 @@ const ledgerAgents = defineTool({
   description:
     'Agents spend an approved user\'s money through cards. action=register (userId, name; optional description, spendingLimit in integer cents ' +
     'with spendingLimitFrequency perTransaction|per24HourPeriod|perWeek|perMonth|perYear|allTime (default perMonth), onLimitExceeded ' +
-    'none|notify|suspend, requireApproval with autoApproveBelow cents, externalId — registering the same externalId again returns the existing ' +
-    'agent without a token): answers the agent and its first token (at_…), shown only this once — give it to the agent as LEDGER_AGENT_TOKEN. ' +
-    'action=list (optional userId), get (agentId), suspend (agentId: its authorizations are declined), activate (agentId), deregister ' +
+    'none|notify|suspend, limitWarningThreshold (share of the limit, default 0.8, whose crossing sends agent.limit_warning once per window), ' +
+    'maxCards (most open cards), defaultCardLimit cents with defaultCardLimitFrequency perDay|perMonth (the limit of a new card without its own), ' +
+    'requireApproval with autoApproveBelow cents, externalId — registering the same externalId again returns the existing ' +
+    'agent without a token, created=false): answers the agent and its first token (at_…), shown only this once — give it to the agent as LEDGER_AGENT_TOKEN. ' +
+    'action=create: the same settings without externalId; answers the agent only (issue a token with create_token). ' +
+    'action=update (agentId; any setting, null clears; status active|suspended suspends or activates; a deregistered agent cannot change). ' +
+    'action=list (optional userId), get (agentId; shows currentSpend and cardCount), suspend (agentId: its authorizations are declined), activate (agentId), deregister ' +
     '(agentId: final — revokes its tokens and closes its cards). Tokens: create_token (agentId, name, optional expiresAt ISO 8601; the secret ' +
     'is shown once), list_tokens (agentId), revoke_token (agentId, tokenId).',
   input: {
-    action: actionInput(['register', 'list', 'get', 'suspend', 'activate', 'deregister', 'create_token', 'list_tokens', 'revoke_token']),
-    agentId: agentIdInput.optional().describe('get, suspend, activate, deregister and the token actions: the agent (agent_…)'),
-    userId: userIdInput.optional().describe('register: the approved user whose money the agent spends; list: only this user\'s agents'),
-    name: z.string().min(1).max(100).optional().describe("register: the agent's name; create_token: a label for the token"),
-    description: z.string().max(500).optional().describe('register'),
-    spendingLimit: cents.optional().describe('register: the agent-level limit in integer cents; absent means none'),
-    spendingLimitFrequency: z.enum(spendingLimitFrequencies).optional().describe('register: what the limit covers (default perMonth)'),
-    onLimitExceeded: z.enum(limitExceededActions).optional().describe('register: none (decline only, default), notify, suspend'),
-    requireApproval: z.boolean().optional().describe("register: intents need an operator's approval unless below autoApproveBelow"),
-    autoApproveBelow: cents.optional().describe('register: intents below this many cents skip approval'),
+    action: actionInput(['register', 'create', 'update', 'list', 'get', 'suspend', 'activate', 'deregister', 'create_token', 'list_tokens', 'revoke_token']),
+    agentId: agentIdInput.optional().describe('get, update, suspend, activate, deregister and the token actions: the agent (agent_…)'),
+    userId: userIdInput.optional().describe('register, create: the approved user whose money the agent spends; list: only this user\'s agents'),
+    name: z.string().min(1).max(100).optional().describe("register, create, update: the agent's name; create_token: a label for the token"),
+    description: z.string().max(500).nullable().optional().describe('register, create, update (null clears)'),
+    spendingLimit: cents.nullable().optional().describe('register, create, update: the agent-level limit in integer cents; absent (or null on update) means none'),
+    spendingLimitFrequency: z.enum(spendingLimitFrequencies).optional().describe('register, create, update: what the limit covers (default perMonth)'),
+    onLimitExceeded: z.enum(limitExceededActions).optional().describe('register, create, update: none (decline only, default), notify, suspend'),
+    limitWarningThreshold: z.number().gt(0).max(1).optional().describe('register, create, update: the share of spendingLimit (default 0.8) that sends agent.limit_warning'),
+    maxCards: z.number().int().min(1).nullable().optional().describe('register, create, update: the most open cards the agent may hold (null: no limit)'),
+    defaultCardLimit: z.number().int().min(1).nullable().optional().describe('register, create, update: cents, the limit a new card without its own gets'),
+    defaultCardLimitFrequency: z.enum(cardLimitFrequencies).optional().describe('register, create, update: perDay or perMonth (default)'),
+    status: z.enum(patchableAgentStatuses).optional().describe('update: suspended suspends the agent (its cards freeze), active activates it'),
+    requireApproval: z.boolean().optional().describe("register, create, update: intents need an operator's approval unless below autoApproveBelow"),
+    autoApproveBelow: cents.nullable().optional().describe('register, create, update: intents below this many cents skip approval'),
     externalId: z.string().min(1).max(255).optional().describe('register: your id for the agent (idempotent registration)'),
     metadata: metadataInput,
     tokenId: z.string().min(1).max(64).optional().describe('revoke_token: the token record (tok_…)'),
@@ -152,7 +161,9 @@ const ledgerAgents = defineTool({
   output: {
     agent: agentSchema.optional(),
     agents: z.array(agentSchema).optional(),
+    created: z.boolean().optional().describe('register: false when an existing agent was returned for its externalId'),
     token: z.string().nullable().optional().describe('register, create_token: the agent token secret (at_…), shown only in this answer'),
+    tokenId: z.string().nullable().optional().describe('register: the token record (tok_…) of the new token'),
     agentToken: agentTokenSchema.optional().describe('create_token, revoke_token: the token record'),
     agentTokens: z.array(agentTokenSchema).optional(),
     ...pageOutput,
@@ -160,22 +171,32 @@ const ledgerAgents = defineTool({
   async run(input, session) {
     const client = session.adminClient();
     const agentPath = (action: string) => ({ path: { id: required(input.agentId, 'agentId', action) } });
+    const settings = {
+      description: input.description,
+      spendingLimit: input.spendingLimit,
+      spendingLimitFrequency: input.spendingLimitFrequency,
+      onLimitExceeded: input.onLimitExceeded,
+      limitWarningThreshold: input.limitWarningThreshold,
+      maxCards: input.maxCards,
+      defaultCardLimit: input.defaultCardLimit,
+      defaultCardLimitFrequency: input.defaultCardLimitFrequency,
+      requireApproval: input.requireApproval,
+      autoApproveBelow: input.autoApproveBelow,
+      metadata: input.metadata,
+    };
     switch (input.action) {
       case 'register': {
-        const body = {
-          userId: required(input.userId, 'userId', 'register'),
-          name: required(input.name, 'name', 'register'),
-          description: input.description,
-          spendingLimit: input.spendingLimit,
-          spendingLimitFrequency: input.spendingLimitFrequency,
-          onLimitExceeded: input.onLimitExceeded,
-          requireApproval: input.requireApproval,
-          autoApproveBelow: input.autoApproveBelow,
-          externalId: input.externalId,
-          metadata: input.metadata,
-        };
-        const { token, ...agent } = expectData(await client.POST('/v1/agents/register', { body }));
-        return { agent, token };
+        const body = { userId: required(input.userId, 'userId', 'register'), name: required(input.name, 'name', 'register'), ...settings, externalId: input.externalId };
+        const { token, tokenId, created, ...agent } = expectData(await client.POST('/v1/agents/register', { body }));
+        return { agent, created, token, tokenId };
+      }
+      case 'create': {
+        const body = { userId: required(input.userId, 'userId', 'create'), name: required(input.name, 'name', 'create'), ...settings };
+        return { agent: expectData(await client.POST('/v1/agents', { body })) };
+      }
+      case 'update': {
+        const body = { name: input.name, status: input.status, ...settings };
+        return { agent: expectData(await client.PATCH('/v1/agents/{id}', { params: agentPath('update'), body })) };
       }
       case 'list': {
         const page = expectData(await client.GET('/v1/agents', { params: { query: { userId: input.userId, limit: input.limit, cursor: input.cursor } } }));

@@ -1,11 +1,11 @@
 // The agent tools of SPEC §7: what an agent holding an agent token does — check it can spend, see where its user
-// deposits, read its cards, declare intents, read card details for a declared intent, follow its transactions and
+// deposits, read, create and freeze its cards, declare intents, read card details for a declared intent, follow its transactions and
 // 3-D Secure passcodes, read its spending policy. Each calls the REST API through the SDK and adds no rules of its own.
 import { z } from 'zod';
 import { intentStatuses } from '../domain/intents.js';
 import { agentPolicySchema } from '../modules/agents/schemas.js';
 import { agentStatusSchema } from '../modules/agents/status.js';
-import { cardSchema, cardStatuses } from '../modules/cards/schemas.js';
+import { cardSchema, cardStatuses, cardTypes } from '../modules/cards/schemas.js';
 import { challengeWithOtpSchema } from '../modules/challenges/schemas.js';
 import { fundingInstructionsSchema } from '../modules/funding/schemas.js';
 import { cardDetailsSchema, intentSchema } from '../modules/intents/schemas.js';
@@ -85,6 +85,14 @@ const ledgerPolicy = defineTool({
   },
 });
 
+const cardLimitsInput = z
+  .strictObject({
+    perDay: cents.optional().describe('cents per UTC day'),
+    perMonth: cents.optional().describe('cents per UTC calendar month'),
+  })
+  .optional()
+  .describe("create: the card's own daily and monthly limits; absent: the agent's default card limit, if it has one");
+
 const ledgerCard = defineTool({
   name: 'ledger_card',
   audience: 'agent',
@@ -92,7 +100,13 @@ const ledgerCard = defineTool({
   description:
     "The agent's payment cards. action=list: the agent's cards (optional status filter: active, frozen, closed). action=get: one card — its " +
     'status and statusReason, type (single: one purchase; multi: reusable), maxAmount (the per-transaction limit, integer cents), limits, last4 ' +
-    'and expiry. action=details: the full card number (pan), cvv and expiry to pay with. details needs a declared intent on the card first: ' +
+    'and expiry. action=create (purpose, maxAmount in integer cents; optional type single (default) or multi, limits {perDay, perMonth}, ' +
+    "expiresInMinutes, metadata): a new card for this agent, reserving maxAmount from the user's balance. It is refused with max_cards_reached " +
+    "when the agent already holds its maxCards open cards (close or ask an operator), card_exceeds_agent_limit when maxAmount is above what the " +
+    "agent's spending limit still allows this window (see ledger_policy remaining), and insufficient_balance when the user's funds do not cover it. " +
+    'action=freeze (cardId): stop a card of this agent at once — every authorization is declined, e.g. when its number may have leaked or a ' +
+    'purchase looks wrong. Only an operator can unfreeze it again. ' +
+    'action=details: the full card number (pan), cvv and expiry to pay with. details needs a declared intent on the card first: ' +
     'call ledger_intent action=declare, then details with the same summary, expectedAmount (integer cents, taxes and shipping included) and ' +
     'merchantText; without a pending or revealed intent it fails with intent_required (intent_pending_approval: wait until a person approves ' +
     'it; intent_expired: declare a new intent). Details whose merchantText or expectedAmount contradict the intent come with warnings ' +
@@ -100,14 +114,20 @@ const ledgerCard = defineTool({
     'event and allowed at most 10 times per card per hour. Use the number only at the declared merchant: the transaction is matched against ' +
     'the intent (amount within 10 %, same merchant).',
   input: {
-    action: actionInput(['list', 'get', 'details']),
-    cardId: cardIdInput.optional().describe('get, details: the card (card_…)'),
+    action: actionInput(['list', 'get', 'details', 'create', 'freeze']),
+    cardId: cardIdInput.optional().describe('get, details, freeze: the card (card_…)'),
     agentId: agentIdInput,
     status: z.enum(cardStatuses).optional().describe('list: only cards in this status'),
     summary: z.string().min(1).max(500).optional().describe('details: what you are buying, as declared in the intent'),
     expectedAmount: cents.optional().describe('details: the expected total in integer cents, as declared in the intent'),
     merchantText: z.string().min(1).max(200).optional().describe('details: the merchant, as declared in the intent (e.g. "Amazon")'),
     intentId: z.string().min(1).max(100).optional().describe('details: the intent (int_… or your own intentId); default: the most recent usable one'),
+    purpose: z.string().min(1).max(500).optional().describe('create: what the card is for, in words a person can audit'),
+    maxAmount: cents.optional().describe('create: the per-transaction limit in integer cents, reserved from the user’s balance while the card is open'),
+    type: z.enum(cardTypes).optional().describe('create: single (default: one purchase) or multi (reusable)'),
+    limits: cardLimitsInput,
+    expiresInMinutes: z.number().int().min(1).optional().describe('create: close the card automatically after this many minutes'),
+    metadata: z.record(z.string(), z.string()).optional().describe('create: your own key-value strings'),
     ...pageInput,
   },
   output: {
@@ -137,6 +157,22 @@ const ledgerCard = defineTool({
           intentId: input.intentId,
         };
         return { details: expectData(await client.POST('/v1/cards/{id}/details', { params: { path: { id } }, body })) };
+      }
+      case 'create': {
+        const id = session.agentId(input.agentId, 'create');
+        const body = {
+          purpose: required(input.purpose, 'purpose', 'create'),
+          maxAmount: required(input.maxAmount, 'maxAmount', 'create'),
+          type: input.type,
+          limits: input.limits,
+          expiresInMinutes: input.expiresInMinutes,
+          metadata: input.metadata,
+        };
+        return { card: expectData(await client.POST('/v1/agents/{id}/cards', { params: { path: { id } }, body })) };
+      }
+      case 'freeze': {
+        const id = required(input.cardId, 'cardId', 'freeze');
+        return { card: expectData(await client.POST('/v1/cards/{id}/freeze', { params: { path: { id } } })) };
       }
     }
   },

@@ -11,10 +11,10 @@ export type { McpCredentials, McpServerContext } from './session.js';
 
 const instructions = [
   'cardrail gives AI agents payment cards they cannot misuse. Amounts are integer cents (USD): $12.34 is 1234.',
-  'To buy something as an agent: ledger_status (can I spend?) → ledger_card action=list (pick an active card) → ledger_intent action=declare',
+  'To buy something as an agent: ledger_status (can I spend?) → ledger_card action=list (pick an active card, or action=create one) → ledger_intent action=declare',
   '(what, how much, which merchant) → ledger_card action=details with the same summary, amount and merchant (card number, CVV, expiry) →',
   'pay at that merchant → ledger_transactions (the transaction and whether it matched the intent). ledger_challenges gives a 3-D Secure',
-  'passcode when the checkout asks for one. Errors carry a stable code (e.g. intent_required, insufficient_balance) and a message saying',
+  'passcode when the checkout asks for one. ledger_card action=freeze stops one of your cards at once (only an operator unfreezes it). Errors carry a stable code (e.g. intent_required, insufficient_balance) and a message saying',
   'what to do. Admin tools (ledger_users, ledger_onboarding, ledger_agents, ledger_cards, ledger_risk, ledger_webhooks) need an API key.',
 ].join(' ');
 

@@ -9,7 +9,7 @@ import { matchIntent, merchantCategory, normalizeMerchantName } from '../domain/
 import { evaluateRiskRules, riskDeclineOf, type RiskFacts } from '../domain/risk-rules.js';
 import { userAccountId } from '../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../ledger/transfers.js';
-import { actOnAgentLimitExceeded, agentPolicyAt, approvedSpendCents, type AgentPolicy } from '../modules/agents/policy.js';
+import { actOnAgentLimitExceeded, agentPolicyAt, approvedSpendCents, warnWhenAgentNearsLimit, type AgentPolicy } from '../modules/agents/policy.js';
 import { getAgentForUpdate, type Agent } from '../modules/agents/service.js';
 import { freezeCard, getCardForUpdate, recordCardUse, systemActor, type Card } from '../modules/cards/service.js';
 import { readRiskHistory } from '../modules/risk/facts.js';
@@ -315,6 +315,7 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   };
   await insertTransaction(tx, scope, approved);
   await recordEvent(tx, scope, 'transaction.created', presentTransaction(approved), nowMs);
+  await warnWhenAgentNearsLimit(tx, scope, agent, policy, approved, nowMs);
   if (match !== undefined && matchedIntent !== undefined) await recordIntentMatch(tx, scope, matchedIntent, approved.id, match.matched, match.matchResult as unknown as Record<string, unknown>, nowMs);
 
   // Post-approval risk: every firing is an alert; freeze_card and suspend_agent act now (dry run: they don't).

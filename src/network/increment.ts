@@ -4,7 +4,7 @@
 import { decideAuthorization, reservationAfterApproval } from '../domain/authorization.js';
 import { AppError } from '../domain/errors.js';
 import { postTransfers } from '../ledger/transfers.js';
-import { agentPolicyAt } from '../modules/agents/policy.js';
+import { agentPolicyAt, warnWhenAgentNearsLimit } from '../modules/agents/policy.js';
 import { getAgentForUpdate } from '../modules/agents/service.js';
 import { getCardForUpdate, recordCardUse } from '../modules/cards/service.js';
 import { recordEvent } from '../modules/events/service.js';
@@ -87,5 +87,6 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
   const incremented: Transaction = { ...transaction, amountCents: transaction.amountCents + extraCents, incrementCount: incrementNumber, updatedAtMs: nowMs };
   await tx.run('UPDATE transactions SET amount = ?, increment_count = ?, updated_at = ? WHERE id = ?', [incremented.amountCents, incrementNumber, nowMs, transaction.id]);
   await recordEvent(tx, scope, 'transaction.updated', { ...presentTransaction(incremented), incrementAmount: extraCents }, nowMs);
+  await warnWhenAgentNearsLimit(tx, scope, agent, policy, { id: transaction.id, amountCents: extraCents, createdAtMs: transaction.createdAtMs }, nowMs);
   return incremented;
 }

@@ -450,6 +450,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List agents, newest first; `userId` filters */
+        get: operations["listAgents"];
+        put?: never;
+        /**
+         * Create an agent of an approved user (no token: issue one with POST /v1/agents/{id}/tokens)
+         * @description LedgerOS’s create: answers the agent only. Each call creates a new agent; for a natural key (externalId) and a first token in the same answer, use POST /v1/agents/register.
+         */
+        post: operations["createAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/register": {
         parameters: {
             query?: never;
@@ -461,26 +482,9 @@ export interface paths {
         put?: never;
         /**
          * Register an agent of an approved user; the response carries its first token, shown once
-         * @description Registering an `externalId` that already names an agent of the same user returns that agent unchanged with `token: null`.
+         * @description Registering an `externalId` that already names an agent of the same user returns that agent unchanged with `created: false`, `token: null` and `tokenId: null`.
          */
         post: operations["registerAgent"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/agents": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List agents, newest first; `userId` filters */
-        get: operations["listAgents"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -494,14 +498,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an agent */
+        /** Get an agent, with what it spent in its current window (currentSpend) and its open cards (cardCount) */
         get: operations["getAgent"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an agent’s settings, or suspend (status suspended) or activate (status active) it; a deregistered agent answers 409 agent_deregistered
+         * @description Absent fields stay as they are; null clears a nullable one. Settings changes record agent.updated with previousAttributes; a status change is the same as POST /v1/agents/{id}/suspend or /activate (its event, and the cards follow). A new spendingLimit, spendingLimitFrequency or limitWarningThreshold re-arms the budget warning.
+         */
+        patch: operations["updateAgent"];
         trace?: never;
     };
     "/v1/agents/{id}/policy": {
@@ -704,7 +712,10 @@ export interface paths {
         /** An agent's cards, newest first (an agent token sees only its own) */
         get: operations["listAgentCards"];
         put?: never;
-        /** Issue a virtual card to an active agent; reserves maxAmount from the user's available balance (409 insufficient_balance otherwise) */
+        /**
+         * Issue a virtual card to an active agent; reserves maxAmount from the user's available balance (409 insufficient_balance otherwise)
+         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token).
+         */
         post: operations["createCard"];
         delete?: never;
         options?: never;
@@ -773,7 +784,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Freeze a card (statusReason manual): authorizations decline until it is unfrozen. A frozen card answers 409 card_already_frozen */
+        /**
+         * Freeze a card (statusReason manual): authorizations decline until it is unfrozen. A frozen card answers 409 card_already_frozen
+         * @description An agent token may freeze its own agent's cards (never unfreeze or close them).
+         */
         post: operations["freezeCard"];
         delete?: never;
         options?: never;
@@ -1457,7 +1471,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -3311,96 +3325,6 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
-    registerAgent: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description The approved user whose money the agent spends */
-                    userId: string;
-                    name: string;
-                    description?: string | null;
-                    /** @description cents; absent or null means no agent-level limit */
-                    spendingLimit?: number | null;
-                    /**
-                     * @description What the limit covers: one transaction, a rolling 24 hours, or a calendar UTC week (from Monday), month, year, or all time; default perMonth
-                     * @enum {string}
-                     */
-                    spendingLimitFrequency?: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
-                    /** @description Your id for the agent: registering it again returns the existing agent (without a new token) */
-                    externalId?: string;
-                    /**
-                     * @description none (decline only, default), notify (+ agent.limit_exceeded), suspend
-                     * @enum {string}
-                     */
-                    onLimitExceeded?: "none" | "notify" | "suspend";
-                    /** @description Your own key-value data, up to 50 keys */
-                    metadata?: {
-                        [key: string]: string;
-                    };
-                    /** @description Intents need an API key's approval unless below autoApproveBelow; default false */
-                    requireApproval?: boolean;
-                    /** @description cents: intents below this amount skip approval */
-                    autoApproveBelow?: number | null;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @constant */
-                        object: "agent";
-                        id: string;
-                        userId: string;
-                        name: string;
-                        description: string | null;
-                        externalId: string | null;
-                        /** @description cents */
-                        spendingLimit: number | null;
-                        /** @enum {string} */
-                        spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
-                        /** @enum {string} */
-                        onLimitExceeded: "none" | "notify" | "suspend";
-                        requireApproval: boolean;
-                        /** @description cents */
-                        autoApproveBelow: number | null;
-                        /** @enum {string} */
-                        status: "active" | "suspended" | "deregistered";
-                        /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
-                        statusReason: string | null;
-                        metadata: {
-                            [key: string]: string;
-                        };
-                        createdAt: string;
-                        updatedAt: string;
-                        /** @description A new agent token (at_dev_… / at_live_…), shown only in this response; null when an existing agent was returned for its externalId */
-                        token: string | null;
-                    };
-                };
-            };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
-            422: components["responses"]["Error"];
-            429: components["responses"]["Error"];
-            500: components["responses"]["Error"];
-        };
-    };
     listAgents: {
         parameters: {
             query?: {
@@ -3437,8 +3361,22 @@ export interface operations {
                             spendingLimit: number | null;
                             /** @enum {string} */
                             spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                            /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                            currentSpend: number;
+                            /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                            limitWarningThreshold: number;
                             /** @enum {string} */
                             onLimitExceeded: "none" | "notify" | "suspend";
+                            /** @description The most open cards the agent may hold; null: no limit */
+                            maxCards: number | null;
+                            /** @description Cards of the agent that are not closed (active or frozen) */
+                            cardCount: number;
+                            /** @description cents: the limit a new card without limits of its own gets; null: none */
+                            defaultCardLimit: number | null;
+                            /** @enum {string} */
+                            defaultCardLimitFrequency: "perDay" | "perMonth";
+                            /** @description The spending policy under every card's own policy; null: none */
+                            defaultPolicyId: string | null;
                             requireApproval: boolean;
                             /** @description cents */
                             autoApproveBelow: number | null;
@@ -3451,6 +3389,8 @@ export interface operations {
                             };
                             createdAt: string;
                             updatedAt: string;
+                            /** @description When the agent was deregistered; null until then */
+                            deregisteredAt: string | null;
                         }[];
                         hasMore: boolean;
                         nextCursor: string | null;
@@ -3461,6 +3401,244 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    createAgent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The approved user whose money the agent spends */
+                    userId: string;
+                    name: string;
+                    description?: string | null;
+                    /** @description cents; absent or null means no agent-level limit */
+                    spendingLimit?: number | null;
+                    /**
+                     * @description What the limit covers: one transaction, a rolling 24 hours, or a calendar UTC week (from Monday), month, year, or all time; default perMonth
+                     * @enum {string}
+                     */
+                    spendingLimitFrequency?: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                    /**
+                     * @description none (decline only, default), notify (+ agent.limit_exceeded), suspend
+                     * @enum {string}
+                     */
+                    onLimitExceeded?: "none" | "notify" | "suspend";
+                    /** @description The most cards the agent may hold that are not closed; absent or null: no limit */
+                    maxCards?: number | null;
+                    /** @description cents: the limit a new card of the agent gets when it is created without limits of its own (per defaultCardLimitFrequency); absent or null: none */
+                    defaultCardLimit?: number | null;
+                    /**
+                     * @description Whether defaultCardLimit becomes the card’s perDay or perMonth limit; default perMonth
+                     * @enum {string}
+                     */
+                    defaultCardLimitFrequency?: "perDay" | "perMonth";
+                    /** @description The share of spendingLimit (0 exclusive to 1) whose crossing in a window records agent.limit_warning, once per window; default 0.8 */
+                    limitWarningThreshold?: number;
+                    /** @description A spending policy (POST /v1/policies) under every card of the agent: its controls apply where a card and its own policy set none */
+                    defaultPolicyId?: string | null;
+                    /** @description Your own key-value data, up to 50 keys */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    /** @description Intents need an API key's approval unless below autoApproveBelow; default false */
+                    requireApproval?: boolean;
+                    /** @description cents: intents below this amount skip approval */
+                    autoApproveBelow?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "agent";
+                        id: string;
+                        userId: string;
+                        name: string;
+                        description: string | null;
+                        externalId: string | null;
+                        /** @description cents */
+                        spendingLimit: number | null;
+                        /** @enum {string} */
+                        spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
+                        /** @enum {string} */
+                        onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
+                        requireApproval: boolean;
+                        /** @description cents */
+                        autoApproveBelow: number | null;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deregistered";
+                        /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
+                        statusReason: string | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    registerAgent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The approved user whose money the agent spends */
+                    userId: string;
+                    name: string;
+                    description?: string | null;
+                    /** @description cents; absent or null means no agent-level limit */
+                    spendingLimit?: number | null;
+                    /**
+                     * @description What the limit covers: one transaction, a rolling 24 hours, or a calendar UTC week (from Monday), month, year, or all time; default perMonth
+                     * @enum {string}
+                     */
+                    spendingLimitFrequency?: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                    /**
+                     * @description none (decline only, default), notify (+ agent.limit_exceeded), suspend
+                     * @enum {string}
+                     */
+                    onLimitExceeded?: "none" | "notify" | "suspend";
+                    /** @description The most cards the agent may hold that are not closed; absent or null: no limit */
+                    maxCards?: number | null;
+                    /** @description cents: the limit a new card of the agent gets when it is created without limits of its own (per defaultCardLimitFrequency); absent or null: none */
+                    defaultCardLimit?: number | null;
+                    /**
+                     * @description Whether defaultCardLimit becomes the card’s perDay or perMonth limit; default perMonth
+                     * @enum {string}
+                     */
+                    defaultCardLimitFrequency?: "perDay" | "perMonth";
+                    /** @description The share of spendingLimit (0 exclusive to 1) whose crossing in a window records agent.limit_warning, once per window; default 0.8 */
+                    limitWarningThreshold?: number;
+                    /** @description A spending policy (POST /v1/policies) under every card of the agent: its controls apply where a card and its own policy set none */
+                    defaultPolicyId?: string | null;
+                    /** @description Your own key-value data, up to 50 keys */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    /** @description Intents need an API key's approval unless below autoApproveBelow; default false */
+                    requireApproval?: boolean;
+                    /** @description cents: intents below this amount skip approval */
+                    autoApproveBelow?: number | null;
+                    /** @description Your id for the agent: registering it again returns the existing agent (without a new token) */
+                    externalId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "agent";
+                        id: string;
+                        userId: string;
+                        name: string;
+                        description: string | null;
+                        externalId: string | null;
+                        /** @description cents */
+                        spendingLimit: number | null;
+                        /** @enum {string} */
+                        spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
+                        /** @enum {string} */
+                        onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
+                        requireApproval: boolean;
+                        /** @description cents */
+                        autoApproveBelow: number | null;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deregistered";
+                        /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
+                        statusReason: string | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
+                        /** @description true when this request created the agent; false when an existing agent was returned for its externalId */
+                        created: boolean;
+                        /** @description A new agent token (at_dev_… / at_live_…), shown only in this response; null when an existing agent was returned for its externalId */
+                        token: string | null;
+                        /** @description The new token’s record (tok_…), for listing or revoking it; null when no token was issued */
+                        tokenId: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -3495,8 +3673,22 @@ export interface operations {
                         spendingLimit: number | null;
                         /** @enum {string} */
                         spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
                         /** @enum {string} */
                         onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
@@ -3509,6 +3701,8 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
                     };
                 };
             };
@@ -3516,6 +3710,126 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    updateAgent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    /**
+                     * @description suspended suspends an active agent (statusReason manual, its cards freeze), active activates a suspended one; the status it has already is no change
+                     * @enum {string}
+                     */
+                    status?: "active" | "suspended";
+                    /** @description cents; absent or null means no agent-level limit */
+                    spendingLimit?: number | null;
+                    /**
+                     * @description What the limit covers: one transaction, a rolling 24 hours, or a calendar UTC week (from Monday), month, year, or all time; default perMonth
+                     * @enum {string}
+                     */
+                    spendingLimitFrequency?: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                    /**
+                     * @description none (decline only, default), notify (+ agent.limit_exceeded), suspend
+                     * @enum {string}
+                     */
+                    onLimitExceeded?: "none" | "notify" | "suspend";
+                    /** @description null: no limit. Lowering it below the open cards closes none; only new cards are refused */
+                    maxCards?: number | null;
+                    /** @description Applies to cards created from now on; null: none */
+                    defaultCardLimit?: number | null;
+                    /**
+                     * @description Whether defaultCardLimit becomes the card’s perDay or perMonth limit; default perMonth
+                     * @enum {string}
+                     */
+                    defaultCardLimitFrequency?: "perDay" | "perMonth";
+                    /** @description The share of spendingLimit (0 exclusive to 1) whose crossing in a window records agent.limit_warning, once per window; default 0.8 */
+                    limitWarningThreshold?: number;
+                    /** @description Applies to every card of the agent at once; null detaches it */
+                    defaultPolicyId?: string | null;
+                    /** @description Replaces the metadata */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    /** @description Intents need an API key's approval unless below autoApproveBelow; default false */
+                    requireApproval?: boolean;
+                    /** @description cents: intents below this amount skip approval */
+                    autoApproveBelow?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "agent";
+                        id: string;
+                        userId: string;
+                        name: string;
+                        description: string | null;
+                        externalId: string | null;
+                        /** @description cents */
+                        spendingLimit: number | null;
+                        /** @enum {string} */
+                        spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
+                        /** @enum {string} */
+                        onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
+                        requireApproval: boolean;
+                        /** @description cents */
+                        autoApproveBelow: number | null;
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "deregistered";
+                        /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
+                        statusReason: string | null;
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -3742,8 +4056,22 @@ export interface operations {
                         spendingLimit: number | null;
                         /** @enum {string} */
                         spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
                         /** @enum {string} */
                         onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
@@ -3756,6 +4084,13 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
+                        /**
+                         * @description The status before this request
+                         * @enum {string}
+                         */
+                        previousStatus: "active" | "suspended" | "deregistered";
                     };
                 };
             };
@@ -3801,8 +4136,22 @@ export interface operations {
                         spendingLimit: number | null;
                         /** @enum {string} */
                         spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
                         /** @enum {string} */
                         onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
@@ -3815,6 +4164,13 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
+                        /**
+                         * @description The status before this request
+                         * @enum {string}
+                         */
+                        previousStatus: "active" | "suspended" | "deregistered";
                     };
                 };
             };
@@ -3860,8 +4216,22 @@ export interface operations {
                         spendingLimit: number | null;
                         /** @enum {string} */
                         spendingLimitFrequency: "perTransaction" | "per24HourPeriod" | "perWeek" | "perMonth" | "perYear" | "allTime";
+                        /** @description cents of approved authorizations (pending or settled) in the current window of spendingLimitFrequency; 0 for perTransaction */
+                        currentSpend: number;
+                        /** @description The share of spendingLimit whose crossing records agent.limit_warning, once per window */
+                        limitWarningThreshold: number;
                         /** @enum {string} */
                         onLimitExceeded: "none" | "notify" | "suspend";
+                        /** @description The most open cards the agent may hold; null: no limit */
+                        maxCards: number | null;
+                        /** @description Cards of the agent that are not closed (active or frozen) */
+                        cardCount: number;
+                        /** @description cents: the limit a new card without limits of its own gets; null: none */
+                        defaultCardLimit: number | null;
+                        /** @enum {string} */
+                        defaultCardLimitFrequency: "perDay" | "perMonth";
+                        /** @description The spending policy under every card's own policy; null: none */
+                        defaultPolicyId: string | null;
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
@@ -3874,6 +4244,13 @@ export interface operations {
                         };
                         createdAt: string;
                         updatedAt: string;
+                        /** @description When the agent was deregistered; null until then */
+                        deregisteredAt: string | null;
+                        /**
+                         * @description The status before this request
+                         * @enum {string}
+                         */
+                        previousStatus: "active" | "suspended" | "deregistered";
                     };
                 };
             };
@@ -3917,8 +4294,12 @@ export interface operations {
                             id: string;
                             agentId: string;
                             name: string | null;
+                            /** @description at_dev_ or at_live_: the environment the token belongs to */
+                            tokenPrefix: string;
                             /** @description Prefix and last four characters, for recognition */
                             redactedToken: string;
+                            /** @description Whether the token authenticates now: not revoked and not expired (environment time) */
+                            isActive: boolean;
                             expiresAt: string | null;
                             createdAt: string;
                             /** @description To the minute */
@@ -3977,8 +4358,12 @@ export interface operations {
                         id: string;
                         agentId: string;
                         name: string | null;
+                        /** @description at_dev_ or at_live_: the environment the token belongs to */
+                        tokenPrefix: string;
                         /** @description Prefix and last four characters, for recognition */
                         redactedToken: string;
+                        /** @description Whether the token authenticates now: not revoked and not expired (environment time) */
+                        isActive: boolean;
                         expiresAt: string | null;
                         createdAt: string;
                         /** @description To the minute */
@@ -4026,8 +4411,12 @@ export interface operations {
                         id: string;
                         agentId: string;
                         name: string | null;
+                        /** @description at_dev_ or at_live_: the environment the token belongs to */
+                        tokenPrefix: string;
                         /** @description Prefix and last four characters, for recognition */
                         redactedToken: string;
+                        /** @description Whether the token authenticates now: not revoked and not expired (environment time) */
+                        isActive: boolean;
                         expiresAt: string | null;
                         createdAt: string;
                         /** @description To the minute */

@@ -1,7 +1,7 @@
 // Applies pending migrations in one transaction each. On PostgreSQL an advisory lock keeps two processes that
 // start together from applying the same migration twice.
 import type { Database, Sql } from './database.js';
-import { migrations, latestMigrationVersion, type Migration } from './migrations/index.js';
+import { migrations, type Migration } from './migrations/index.js';
 
 const migrationLockId = 727_274_001;
 
@@ -49,9 +49,12 @@ export async function migrate(db: Database, nowMs: number = Date.now()): Promise
   return { applied, currentVersion: await appliedVersion(db) };
 }
 
+/** Every migration this code knows is applied: checked by version, since versions may be appended out of order (a gap filled later). */
 export async function isFullyMigrated(db: Database): Promise<boolean> {
   try {
-    return (await appliedVersion(db)) >= latestMigrationVersion;
+    const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    return migrations.every((migration) => applied.has(migration.version));
   } catch {
     return false;
   }

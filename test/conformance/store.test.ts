@@ -49,6 +49,16 @@ for (const kind of storeKinds) {
       assert.equal(await appliedVersion(store.db), latestMigrationVersion);
     });
 
+    it('is not fully migrated while a version below the latest is missing (versions may be appended with a gap filled later)', async () => {
+      const store = await openTestDatabase(kind);
+      opened.push(store);
+      assert.equal(await isFullyMigrated(store.db), true);
+      const middle = migrations[Math.floor(migrations.length / 2)]!;
+      await store.db.run('DELETE FROM schema_migrations WHERE version = ?', [middle.version]);
+      assert.equal(await appliedVersion(store.db), latestMigrationVersion);
+      assert.equal(await isFullyMigrated(store.db), false);
+    });
+
     it('applies each migration once when two migrations start together', async () => {
       const store = await openTestDatabase(kind, { migrated: false });
       opened.push(store);

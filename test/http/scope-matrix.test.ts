@@ -136,6 +136,10 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // SPEC §11 Cards: the card's effective policy and its live state; the agent reads what it is held to, as it reads
   // its agent policy (GET /v1/agents/{self}/policy).
   'GET /v1/cards/{id}/policy': 'SPEC §11 Cards, GET /v1/cards/{id}/policy',
+  // SPEC §11 MCP: "ledger_card adds create and freeze for the agent's own cards (within maxCards, its policy and limit;
+  // never unfreeze)"; the tool calls these routes with the agent's token. Unfreeze and close stay API-key only.
+  'POST /v1/agents/{id}/cards': 'SPEC §11 MCP ledger_card create',
+  'POST /v1/cards/{id}/freeze': 'SPEC §11 MCP ledger_card freeze',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -346,9 +350,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/sandbox/withdrawals/{id}/confirm': { fresh: freshSubmittedWithdrawal, body: () => ({}) },
       'POST /v1/sandbox/withdrawals/{id}/fail': { fresh: freshWithdrawal, body: () => ({ reason: 'matrix' }) },
 
+      'POST /v1/agents': { body: (world) => ({ userId: world.userId, name: 'matrix created agent' }) },
       'POST /v1/agents/register': { body: (world) => ({ userId: world.userId, name: 'matrix agent' }) },
       'GET /v1/agents': { query: '?limit=100', ownerSees: (world) => world.agentId },
       'GET /v1/agents/{id}': {},
+      'PATCH /v1/agents/{id}': { body: () => ({ metadata: { touched: 'yes' } }) },
       'GET /v1/agents/{id}/policy': {},
       'GET /v1/agents/{id}/status': {},
       'GET /v1/agents/{id}/funding': {},

@@ -304,6 +304,41 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.equal(answer.structured.error.status, 404);
     });
 
+    it('an agent creates cards for itself and freezes them, within maxCards and its limit; it cannot unfreeze', async () => {
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      const { card } = await agent.ok('ledger_card', { action: 'create', purpose: 'Train tickets', maxAmount: 1_000, type: 'multi', limits: { perDay: 800 }, metadata: { trip: 'lyon' } });
+      assert.deepEqual([card.agentId, card.status, card.type, card.maxAmount, card.limits], [agentId, 'active', 'multi', 1_000, { perDay: 800, perMonth: null }]);
+
+      const frozen = await agent.ok('ledger_card', { action: 'freeze', cardId: card.id });
+      assert.deepEqual([frozen.card.id, frozen.card.status, frozen.card.statusReason], [card.id, 'frozen', 'manual']);
+      const again = await agent.call('ledger_card', { action: 'freeze', cardId: card.id });
+      assert.equal(again.structured.error.code, 'card_already_frozen');
+      // unfreeze is not an action of the agent's tool; the card stays frozen.
+      const unfreeze = await agent.call('ledger_card', { action: 'unfreeze', cardId: card.id });
+      assert.equal(unfreeze.isError, true);
+      assert.equal((await agent.ok('ledger_card', { action: 'get', cardId: card.id })).card.status, 'frozen');
+
+      // Above what the spending limit still allows this month.
+      const tooBig = await agent.call('ledger_card', { action: 'create', purpose: 'A car', maxAmount: 100_000 });
+      assert.equal(tooBig.isError, true);
+      assert.deepEqual([tooBig.structured.error.code, tooBig.structured.error.param, tooBig.structured.error.status], ['card_exceeds_agent_limit', 'maxAmount', 409]);
+
+      // At maxCards (an operator's setting through ledger_agents update).
+      const admin = await http({ 'Api-Key': apiKey });
+      const { agent: current } = await admin.ok('ledger_agents', { action: 'get', agentId });
+      await admin.ok('ledger_agents', { action: 'update', agentId, maxCards: current.cardCount });
+      const full = await agent.call('ledger_card', { action: 'create', purpose: 'One more', maxAmount: 100 });
+      assert.equal(full.structured.error.code, 'max_cards_reached');
+      assert.match(full.structured.error.message, new RegExp(`${current.cardCount} open cards, its maxCards limit of ${current.cardCount}`));
+      const { agent: unlimited } = await admin.ok('ledger_agents', { action: 'update', agentId, maxCards: null });
+      assert.equal(unlimited.maxCards, null);
+
+      // Another agent's card is not there to freeze.
+      const other = await http({ 'Api-Key': otherAgentToken });
+      const foreign = await other.call('ledger_card', { action: 'freeze', cardId: await newCard(500) });
+      assert.equal(foreign.structured.error.code, 'resource_not_found');
+    });
+
     it('an API key drives the agent tools for the agent its input names', async () => {
       const admin = await http({ 'Api-Key': apiKey });
       const missing = await admin.call('ledger_transactions', {});
@@ -322,6 +357,14 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.equal((await admin.ok('ledger_onboarding', { action: 'status', userId })).verification.applicationStatus, 'approved');
       assert.equal((await admin.ok('ledger_agents', { action: 'get', agentId })).agent.id, agentId);
       assert.ok((await admin.ok('ledger_agents', { action: 'list', userId })).agents.length >= 2);
+      const createdAgent = (await admin.ok('ledger_agents', { action: 'create', userId, name: 'made-bot', maxCards: 2, defaultCardLimit: 700 })).agent;
+      assert.deepEqual([createdAgent.maxCards, createdAgent.defaultCardLimit, createdAgent.cardCount], [2, 700, 0]);
+      const updatedAgent = (await admin.ok('ledger_agents', { action: 'update', agentId: createdAgent.id, status: 'suspended', limitWarningThreshold: 0.9 })).agent;
+      assert.deepEqual([updatedAgent.status, updatedAgent.limitWarningThreshold], ['suspended', 0.9]);
+      const registeredAgain = await admin.ok('ledger_agents', { action: 'register', userId, name: 'ext-bot', externalId: 'mcp-ext-1' });
+      assert.deepEqual([registeredAgain.created, typeof registeredAgain.tokenId], [true, 'string']);
+      const repeated = await admin.ok('ledger_agents', { action: 'register', userId, name: 'ext-bot', externalId: 'mcp-ext-1' });
+      assert.deepEqual([repeated.created, repeated.token, repeated.tokenId, repeated.agent.id], [false, null, null, registeredAgain.agent.id]);
       const created = await admin.ok('ledger_agents', { action: 'create_token', agentId, name: 'spare' });
       assert.match(created.token, /^at_dev_/);
       assert.ok((await admin.ok('ledger_agents', { action: 'list_tokens', agentId })).agentTokens.length >= 2);

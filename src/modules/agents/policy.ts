@@ -1,12 +1,17 @@
 // An agent's spending policy at a moment: its limit, the window the limit counts over, what was spent in it and
 // what is left. The authorization decision and intent warnings use `agentPolicyAt`; the API shows it.
+import { basisPointsPerUnit, limitWarningDue } from '../../domain/limit-warnings.js';
 import { remainingSpendCents, spendWindow, type SpendWindow, type SpendingLimitFrequency } from '../../domain/limit-windows.js';
 import { AppError } from '../../domain/errors.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { scopeOf, visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
-import { getAgent, suspendAgentIfActive, type Agent } from './service.js';
+import { getAgent, rememberLimitWarningWindow, suspendAgentIfActive, type Agent } from './service.js';
+import { agentSpendInWindowCents } from './spend.js';
+
+// The authorization path reads both from here.
+export { agentSpendInWindowCents, approvedSpendCents } from './spend.js';
 
 export interface AgentPolicy {
   agentId: string;
@@ -17,25 +22,6 @@ export interface AgentPolicy {
   currentSpendCents: number;
   /** An authorization of A cents is within the agent's limit exactly when A ≤ remaining; null means no limit. */
   remainingCents: number | null;
-}
-
-/**
- * Cents of the agent's approved authorizations that are pending or settled (voided and declined ones excluded)
- * created at or after `window.startMs`: one range scan of the (agent_id, created_at) index. The window's end is not
- * applied: every window contains now and nothing is authorized after now, and an authorization stamped a moment
- * later by another process (clock skew) must count, not escape. Refunds do not give the limit back.
- */
-/** What an approved transaction counts against limits: its hold while pending, what was cleared once settled. */
-export const approvedSpendCents = `CASE WHEN status = 'pending' THEN amount ELSE settled_amount END`;
-
-export async function agentSpendInWindowCents(sql: Sql, agentId: string, window: SpendWindow): Promise<number> {
-  const row = await sql.get<{ spent: number | null }>(
-    `SELECT SUM(${approvedSpendCents}) AS spent FROM transactions WHERE agent_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
-    [agentId, window.startMs],
-  );
-  const spent = Number(row?.spent ?? 0);
-  if (!Number.isSafeInteger(spent)) throw new Error(`spend of agent ${agentId} is outside the safe integer range`);
-  return spent;
 }
 
 /** The agent's policy at `nowMs` (environment time). Run it in the authorization's transaction so the spend it reads is current. */
@@ -82,4 +68,43 @@ export async function actOnAgentLimitExceeded(tx: Sql, scope: Scope, agent: Agen
   if (agent.onLimitExceeded === 'none') return;
   await recordEvent(tx, scope, 'agent.limit_exceeded', { ...presentAgentPolicy(policy), attemptedAmount: attemptedAmountCents }, nowMs);
   if (agent.onLimitExceeded === 'suspend') await suspendAgentIfActive(tx, scope, agent.id, 'limit_exceeded', nowMs);
+}
+
+/**
+ * Hook for the authorization path, after an approval's hold (and an increment's): when the approval brings the
+ * window's spend to the agent's `limitWarningThreshold` of its limit and this window was not warned about yet,
+ * records `agent.limit_warning` (the policy after the approval, the share and the transaction) and remembers the
+ * window on the agent, so the warning comes once per window, across restarts. perTransaction limits never warn.
+ * `policy` is the one the decision read, before this approval; `approved.amountCents` is what it added (an
+ * increment's extra amount).
+ */
+export async function warnWhenAgentNearsLimit(
+  tx: Sql,
+  scope: Scope,
+  agent: Agent,
+  policy: AgentPolicy,
+  approved: { id: string; amountCents: number; createdAtMs: number },
+  nowMs: number,
+): Promise<void> {
+  if (policy.window === null) return;
+  // An increment of an authorization from an earlier window adds nothing to this one (the spend counts by creation).
+  const spendCents = policy.currentSpendCents + (approved.createdAtMs >= policy.window.startMs ? approved.amountCents : 0);
+  const facts = {
+    frequency: agent.spendingLimitFrequency,
+    limitCents: agent.spendingLimitCents,
+    thresholdBps: agent.limitWarningThresholdBps,
+    spendCents,
+    window: policy.window,
+    warnedWindowStartMs: agent.limitWarningWindowStartMs,
+  };
+  if (!limitWarningDue(facts)) return;
+  await rememberLimitWarningWindow(tx, agent.id, policy.window.startMs);
+  const after: AgentPolicy = { ...policy, currentSpendCents: spendCents, remainingCents: remainingSpendCents(policy.spendingLimitCents, policy.spendingLimitFrequency, spendCents) };
+  await recordEvent(
+    tx,
+    scope,
+    'agent.limit_warning',
+    { ...presentAgentPolicy(after), limitWarningThreshold: agent.limitWarningThresholdBps / basisPointsPerUnit, transactionId: approved.id },
+    nowMs,
+  );
 }

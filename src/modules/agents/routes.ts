@@ -6,46 +6,71 @@ import {
   agentListSchema,
   agentPolicySchema,
   agentSchema,
+  agentStatusChangeSchema,
   agentTokenListSchema,
   agentTokenParams,
   agentTokenSchema,
+  createAgentBody,
   createAgentTokenBody,
   listAgentsQuery,
   createdAgentTokenSchema,
   registerAgentBody,
   registeredAgentSchema,
+  updateAgentBody,
 } from './schemas.js';
 import {
   activateAgent,
+  createAgent,
   createAgentToken,
   deregisterAgent,
   getAgent,
   listAgents,
   listAgentTokens,
-  presentAgent,
+  presentAgentAt,
   registerAgent,
   revokeAgentToken,
   suspendAgent,
+  updateAgent,
+  type AgentStatusChange,
 } from './service.js';
 import { presentAgentToken } from './tokens.js';
 import { agentStatusRoutes } from './status.js';
+import type { Sql } from '../../store/database.js';
 
 const tag = 'Agents';
 
+/** Suspend, activate and deregister answer the agent and the status it had (LedgerOS's previousStatus). */
+async function presentStatusChange(sql: Sql, change: AgentStatusChange, nowMs: number) {
+  return { ...(await presentAgentAt(sql, change.agent, nowMs)), previousStatus: change.previousStatus };
+}
+
 export const agentRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/agents',
+    operationId: 'createAgent',
+    summary: 'Create an agent of an approved user (no token: issue one with POST /v1/agents/{id}/tokens)',
+    description:
+      'LedgerOS’s create: answers the agent only. Each call creates a new agent; for a natural key (externalId) and a first token in the same answer, use POST /v1/agents/register.',
+    tag,
+    body: createAgentBody,
+    response: agentSchema,
+    handler: async ({ sql, scope, body, nowMs }) => presentAgentAt(sql, await createAgent(sql, scope, body, nowMs), nowMs),
+  }),
   defineRoute({
     method: 'POST',
     url: '/v1/agents/register',
     operationId: 'registerAgent',
     summary: 'Register an agent of an approved user; the response carries its first token, shown once',
-    description: 'Registering an `externalId` that already names an agent of the same user returns that agent unchanged with `token: null`.',
+    description:
+      'Registering an `externalId` that already names an agent of the same user returns that agent unchanged with `created: false`, `token: null` and `tokenId: null`.',
     tag,
     body: registerAgentBody,
     response: registeredAgentSchema,
     secretFields: ['token'],
     handler: async ({ sql, scope, body, nowMs }) => {
-      const { agent, token } = await registerAgent(sql, scope, body, nowMs);
-      return { ...presentAgent(agent), token };
+      const { agent, created, token, tokenId } = await registerAgent(sql, scope, body, nowMs);
+      return { ...(await presentAgentAt(sql, agent, nowMs)), created, token, tokenId };
     },
   }),
   defineRoute({
@@ -56,17 +81,31 @@ export const agentRoutes = [
     tag,
     query: listAgentsQuery,
     response: agentListSchema,
-    handler: async ({ sql, scope, query }) => listAgents(sql, scope, query),
+    handler: async ({ sql, scope, query, nowMs }) => listAgents(sql, scope, query, nowMs),
   }),
   defineRoute({
     method: 'GET',
     url: '/v1/agents/{id}',
     operationId: 'getAgent',
-    summary: 'Get an agent',
+    summary: 'Get an agent, with what it spent in its current window (currentSpend) and its open cards (cardCount)',
     tag,
     params: agentIdParams,
     response: agentSchema,
-    handler: async ({ sql, scope, params }) => presentAgent(await getAgent(sql, scope, params.id)),
+    handler: async ({ sql, scope, params, nowMs }) => presentAgentAt(sql, await getAgent(sql, scope, params.id), nowMs),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    url: '/v1/agents/{id}',
+    operationId: 'updateAgent',
+    summary: 'Change an agent’s settings, or suspend (status suspended) or activate (status active) it; a deregistered agent answers 409 agent_deregistered',
+    description:
+      'Absent fields stay as they are; null clears a nullable one. Settings changes record agent.updated with previousAttributes; a status change is the same as ' +
+      'POST /v1/agents/{id}/suspend or /activate (its event, and the cards follow). A new spendingLimit, spendingLimitFrequency or limitWarningThreshold re-arms the budget warning.',
+    tag,
+    params: agentIdParams,
+    body: updateAgentBody,
+    response: agentSchema,
+    handler: async ({ sql, scope, params, body, nowMs }) => presentAgentAt(sql, await updateAgent(sql, scope, params.id, body, nowMs), nowMs),
   }),
   defineRoute({
     method: 'GET',
@@ -86,8 +125,8 @@ export const agentRoutes = [
     summary: 'Suspend an active agent: its authorizations are declined until it is activated (statusReason manual)',
     tag,
     params: agentIdParams,
-    response: agentSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentAgent(await suspendAgent(sql, scope, params.id, 'manual', nowMs)),
+    response: agentStatusChangeSchema,
+    handler: async ({ sql, scope, params, nowMs }) => presentStatusChange(sql, await suspendAgent(sql, scope, params.id, 'manual', nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',
@@ -96,8 +135,8 @@ export const agentRoutes = [
     summary: 'Activate a suspended agent (a deregistered agent cannot be activated)',
     tag,
     params: agentIdParams,
-    response: agentSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentAgent(await activateAgent(sql, scope, params.id, nowMs)),
+    response: agentStatusChangeSchema,
+    handler: async ({ sql, scope, params, nowMs }) => presentStatusChange(sql, await activateAgent(sql, scope, params.id, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',
@@ -106,8 +145,8 @@ export const agentRoutes = [
     summary: 'Deregister an agent: final; every token of it is revoked and its cards are closed',
     tag,
     params: agentIdParams,
-    response: agentSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentAgent(await deregisterAgent(sql, scope, params.id, nowMs)),
+    response: agentStatusChangeSchema,
+    handler: async ({ sql, scope, params, nowMs }) => presentStatusChange(sql, await deregisterAgent(sql, scope, params.id, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',
@@ -121,7 +160,7 @@ export const agentRoutes = [
     secretFields: ['token'],
     handler: async ({ sql, scope, params, body, nowMs }) => {
       const { token, secret } = await createAgentToken(sql, scope, params.id, body, nowMs);
-      return { ...presentAgentToken(token), token: secret };
+      return { ...presentAgentToken(token, nowMs), token: secret };
     },
   }),
   defineRoute({
@@ -133,7 +172,7 @@ export const agentRoutes = [
     params: agentIdParams,
     query: listQuerySchema,
     response: agentTokenListSchema,
-    handler: async ({ sql, scope, params, query }) => listAgentTokens(sql, scope, params.id, query),
+    handler: async ({ sql, scope, params, query, nowMs }) => listAgentTokens(sql, scope, params.id, query, nowMs),
   }),
   defineRoute({
     method: 'DELETE',
@@ -143,6 +182,6 @@ export const agentRoutes = [
     tag,
     params: agentTokenParams,
     response: agentTokenSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentAgentToken(await revokeAgentToken(sql, scope, params.id, params.tokenId, nowMs)),
+    handler: async ({ sql, scope, params, nowMs }) => presentAgentToken(await revokeAgentToken(sql, scope, params.id, params.tokenId, nowMs), nowMs),
   }),
 ];

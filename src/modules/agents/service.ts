@@ -1,16 +1,29 @@
-// Agents: registration (idempotent on externalId, issuing the first token), their status life
-// (active ⇄ suspended → deregistered, which is final and revokes every token), and their tokens' use cases.
+// Agents: creation and registration (idempotent on externalId, issuing the first token), changes (PATCH), their status
+// life (active ⇄ suspended → deregistered, which is final and revokes every token), and their tokens' use cases.
 // Other modules call the exported functions here, never the agents tables.
 import { AppError } from '../../domain/errors.js';
 import { credentialExpiryMs } from '../../domain/credentials.js';
 import { newId } from '../../domain/ids.js';
-import type { SpendingLimitFrequency } from '../../domain/limit-windows.js';
+import { basisPointsPerUnit, defaultLimitWarningThresholdBps } from '../../domain/limit-warnings.js';
+import { spendWindow, type SpendingLimitFrequency } from '../../domain/limit-windows.js';
 import type { Sql } from '../../store/database.js';
+import { openCardCountsOfAgents } from '../cards/counts.js';
 import { recordEvent } from '../events/service.js';
+import { requirePolicy } from '../policies/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { requireApprovedUser } from '../users/service.js';
-import type { AgentStatus, CreateAgentTokenInput, LimitExceededAction, ListAgentsQuery, RegisterAgentInput } from './schemas.js';
+import type {
+  AgentStatus,
+  CardLimitFrequency,
+  CreateAgentInput,
+  CreateAgentTokenInput,
+  LimitExceededAction,
+  ListAgentsQuery,
+  RegisterAgentInput,
+  UpdateAgentInput,
+} from './schemas.js';
+import { agentSpendInWindowCents } from './spend.js';
 import { issueAgentToken, listTokensOfAgent, revokeAllTokensOfAgent, revokeTokenOfAgent, type AgentToken } from './tokens.js';
 
 export interface Agent {
@@ -24,6 +37,15 @@ export interface Agent {
   spendingLimitCents: number | null;
   spendingLimitFrequency: SpendingLimitFrequency;
   onLimitExceeded: LimitExceededAction;
+  /** null: no limit on the agent's open cards. */
+  maxCards: number | null;
+  /** The limit a new card without limits of its own gets, as its perDay or perMonth limit; null: none. */
+  defaultCardLimitCents: number | null;
+  defaultCardLimitFrequency: CardLimitFrequency;
+  /** The share of the spending limit (basis points) whose crossing records agent.limit_warning. */
+  limitWarningThresholdBps: number;
+  /** Start of the spending window last warned about (null: none since the limit last changed). */
+  limitWarningWindowStartMs: number | null;
   requireApproval: boolean;
   autoApproveBelowCents: number | null;
   status: AgentStatus;
@@ -33,6 +55,7 @@ export interface Agent {
   defaultPolicyId: string | null;
   createdAtMs: number;
   updatedAtMs: number;
+  deregisteredAtMs: number | null;
 }
 
 interface AgentRow {
@@ -46,6 +69,11 @@ interface AgentRow {
   spending_limit: number | null;
   spending_limit_frequency: SpendingLimitFrequency;
   on_limit_exceeded: LimitExceededAction;
+  max_cards: number | null;
+  default_card_limit: number | null;
+  default_card_limit_frequency: CardLimitFrequency;
+  limit_warning_threshold_bps: number;
+  limit_warning_window_start: number | null;
   require_approval: number;
   auto_approve_below: number | null;
   status: AgentStatus;
@@ -54,6 +82,7 @@ interface AgentRow {
   default_policy_id: string | null;
   created_at: number;
   updated_at: number;
+  deregistered_at: number | null;
 }
 
 function fromRow(row: AgentRow): Agent {
@@ -68,6 +97,11 @@ function fromRow(row: AgentRow): Agent {
     spendingLimitCents: row.spending_limit,
     spendingLimitFrequency: row.spending_limit_frequency,
     onLimitExceeded: row.on_limit_exceeded,
+    maxCards: row.max_cards,
+    defaultCardLimitCents: row.default_card_limit,
+    defaultCardLimitFrequency: row.default_card_limit_frequency,
+    limitWarningThresholdBps: row.limit_warning_threshold_bps,
+    limitWarningWindowStartMs: row.limit_warning_window_start,
     requireApproval: row.require_approval === 1,
     autoApproveBelowCents: row.auto_approve_below,
     status: row.status,
@@ -76,10 +110,19 @@ function fromRow(row: AgentRow): Agent {
     defaultPolicyId: row.default_policy_id ?? null,
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
+    deregisteredAtMs: row.deregistered_at,
   };
 }
 
-export function presentAgent(agent: Agent) {
+/** What the agent object shows that is not a column: read from its transactions and cards when it is presented. */
+export interface AgentFigures {
+  /** Cents spent in the current window of its spending-limit frequency (0 for perTransaction). */
+  currentSpendCents: number;
+  /** Cards not closed. */
+  cardCount: number;
+}
+
+export function presentAgent(agent: Agent, figures: AgentFigures) {
   return {
     object: 'agent' as const,
     id: agent.id,
@@ -89,7 +132,14 @@ export function presentAgent(agent: Agent) {
     externalId: agent.externalId,
     spendingLimit: agent.spendingLimitCents,
     spendingLimitFrequency: agent.spendingLimitFrequency,
+    currentSpend: figures.currentSpendCents,
+    limitWarningThreshold: agent.limitWarningThresholdBps / basisPointsPerUnit,
     onLimitExceeded: agent.onLimitExceeded,
+    maxCards: agent.maxCards,
+    cardCount: figures.cardCount,
+    defaultCardLimit: agent.defaultCardLimitCents,
+    defaultCardLimitFrequency: agent.defaultCardLimitFrequency,
+    defaultPolicyId: agent.defaultPolicyId,
     requireApproval: agent.requireApproval,
     autoApproveBelow: agent.autoApproveBelowCents,
     status: agent.status,
@@ -97,13 +147,48 @@ export function presentAgent(agent: Agent) {
     metadata: agent.metadata,
     createdAt: new Date(agent.createdAtMs).toISOString(),
     updatedAt: new Date(agent.updatedAtMs).toISOString(),
+    deregisteredAt: agent.deregisteredAtMs === null ? null : new Date(agent.deregisteredAtMs).toISOString(),
   };
+}
+
+/** The figures of each agent at `nowMs`: one spend read per agent (its window differs) and one count of open cards for all. */
+export async function agentFiguresAt(sql: Sql, agents: readonly Agent[], nowMs: number): Promise<Map<string, AgentFigures>> {
+  const cardCounts = await openCardCountsOfAgents(
+    sql,
+    agents.map((agent) => agent.id),
+  );
+  const figures = new Map<string, AgentFigures>();
+  for (const agent of agents) {
+    const window = spendWindow(agent.spendingLimitFrequency, nowMs);
+    const currentSpendCents = window === null ? 0 : await agentSpendInWindowCents(sql, agent.id, window);
+    figures.set(agent.id, { currentSpendCents, cardCount: cardCounts.get(agent.id) ?? 0 });
+  }
+  return figures;
+}
+
+/** The agent as the API and its events show it at `nowMs`. */
+export async function presentAgentAt(sql: Sql, agent: Agent, nowMs: number) {
+  const figures = await agentFiguresAt(sql, [agent], nowMs);
+  return presentAgent(agent, figures.get(agent.id)!);
+}
+
+async function recordAgentEvent(tx: Sql, scope: Scope, type: string, agent: Agent, nowMs: number, extra: Record<string, unknown> = {}): Promise<void> {
+  await recordEvent(tx, scope, type, { ...(await presentAgentAt(tx, agent, nowMs)), ...extra }, nowMs);
 }
 
 /** Default when registration names no frequency: a calendar month, the seeds' example and stricter than per transaction. */
 export const defaultSpendingLimitFrequency: SpendingLimitFrequency = 'perMonth';
+/** Default when a default card limit names no frequency: the card's monthly limit, as the agent's own default is monthly. */
+export const defaultCardLimitFrequency: CardLimitFrequency = 'perMonth';
 /** The name given to the token issued at registration. */
 export const registrationTokenName = 'registration';
+
+/** Basis points of a share the request schema already bounded to (0, 1] with at most four decimals. */
+export function thresholdBpsOf(share: number): number {
+  const bps = Math.round(share * basisPointsPerUnit);
+  if (!Number.isSafeInteger(bps) || bps <= 0 || bps > basisPointsPerUnit) throw new Error(`limit warning threshold ${share} is outside (0, 1]`);
+  return bps;
+}
 
 const selectAgent = 'SELECT * FROM agents WHERE id = ? AND organization_id = ? AND environment = ?';
 
@@ -139,55 +224,52 @@ async function findAgentByExternalId(sql: Sql, scope: Scope, externalId: string)
   return row === undefined ? undefined : fromRow(row);
 }
 
-/** The agent an externalId already names is the answer, unchanged, unless it belongs to another user. */
-function existingForExternalId(existing: Agent, input: RegisterAgentInput): { agent: Agent; token: null } {
-  if (existing.userId !== input.userId) {
-    throw new AppError('external_id_in_use', { param: 'externalId', externalId: existing.externalId ?? '', agentId: existing.id });
-  }
-  return { agent: existing, token: null };
-}
-
-/**
- * Registers an agent and issues its first token (returned once, stored hashed). The same `externalId` again
- * returns the existing agent with `token: null` and issues nothing — also when registrations race: the unique
- * index on (organization, environment, external_id) decides, the loser's insert does nothing
- * (`ON CONFLICT DO NOTHING`, which raises no error, so the transaction stays usable) and it re-reads the winner.
- */
-export async function registerAgent(tx: Sql, scope: Scope, input: RegisterAgentInput, nowMs: number): Promise<{ agent: Agent; token: string | null }> {
-  if (input.externalId !== undefined) {
-    const existing = await findAgentByExternalId(tx, scope, input.externalId);
-    if (existing !== undefined) return existingForExternalId(existing, input);
-  }
-  await requireApprovedUser(tx, scope, input.userId, 'have agents');
-  const agent: Agent = {
+function newAgent(scope: Scope, input: CreateAgentInput, externalId: string | null, nowMs: number): Agent {
+  return {
     id: newId('agent', nowMs),
     organizationId: scope.organizationId,
     environment: scope.environment,
     userId: input.userId,
     name: input.name,
     description: input.description ?? null,
-    externalId: input.externalId ?? null,
+    externalId,
     spendingLimitCents: input.spendingLimit ?? null,
     spendingLimitFrequency: input.spendingLimitFrequency ?? defaultSpendingLimitFrequency,
     onLimitExceeded: input.onLimitExceeded ?? 'none',
+    maxCards: input.maxCards ?? null,
+    defaultCardLimitCents: input.defaultCardLimit ?? null,
+    defaultCardLimitFrequency: input.defaultCardLimitFrequency ?? defaultCardLimitFrequency,
+    limitWarningThresholdBps: input.limitWarningThreshold === undefined ? defaultLimitWarningThresholdBps : thresholdBpsOf(input.limitWarningThreshold),
+    limitWarningWindowStartMs: null,
     requireApproval: input.requireApproval ?? false,
     autoApproveBelowCents: input.autoApproveBelow ?? null,
     status: 'active',
     statusReason: null,
     metadata: input.metadata ?? {},
-    defaultPolicyId: null,
+    defaultPolicyId: input.defaultPolicyId ?? null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
+    deregisteredAtMs: null,
   };
+}
+
+/** A default policy named in a request must be a policy of the scope (404 naming defaultPolicyId). */
+async function requireDefaultPolicy(sql: Sql, scope: Scope, policyId: string | null | undefined): Promise<void> {
+  if (policyId !== undefined && policyId !== null) await requirePolicy(sql, scope, policyId, 'defaultPolicyId');
+}
+
+/** Inserts a new agent; false when its externalId was taken meanwhile (`ON CONFLICT DO NOTHING` keeps the transaction usable). */
+async function insertAgent(tx: Sql, agent: Agent): Promise<boolean> {
   const inserted = await tx.run(
     `INSERT INTO agents (id, organization_id, environment, user_id, name, description, external_id, spending_limit, spending_limit_frequency,
-       on_limit_exceeded, require_approval, auto_approve_below, status, status_reason, metadata, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on_limit_exceeded, max_cards, default_card_limit, default_card_limit_frequency, limit_warning_threshold_bps, require_approval,
+       auto_approve_below, status, status_reason, metadata, created_at, updated_at, default_policy_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (organization_id, environment, external_id) DO NOTHING`,
     [
       agent.id,
-      scope.organizationId,
-      scope.environment,
+      agent.organizationId,
+      agent.environment,
       agent.userId,
       agent.name,
       agent.description,
@@ -195,28 +277,82 @@ export async function registerAgent(tx: Sql, scope: Scope, input: RegisterAgentI
       agent.spendingLimitCents,
       agent.spendingLimitFrequency,
       agent.onLimitExceeded,
+      agent.maxCards,
+      agent.defaultCardLimitCents,
+      agent.defaultCardLimitFrequency,
+      agent.limitWarningThresholdBps,
       agent.requireApproval ? 1 : 0,
       agent.autoApproveBelowCents,
       agent.status,
       agent.statusReason,
       JSON.stringify(agent.metadata),
-      nowMs,
-      nowMs,
+      agent.createdAtMs,
+      agent.updatedAtMs,
+      agent.defaultPolicyId,
     ],
   );
-  if (inserted.changes === 0) {
+  return inserted.changes === 1;
+}
+
+/**
+ * `POST /v1/agents`: an agent of an approved user, without a token (LedgerOS's create answers the agent; tokens come
+ * from `POST /v1/agents/{id}/tokens`) and without an externalId, so without registration's idempotency.
+ */
+export async function createAgent(tx: Sql, scope: Scope, input: CreateAgentInput, nowMs: number): Promise<Agent> {
+  await requireApprovedUser(tx, scope, input.userId, 'have agents');
+  await requireDefaultPolicy(tx, scope, input.defaultPolicyId);
+  const agent = newAgent(scope, input, null, nowMs);
+  if (!(await insertAgent(tx, agent))) throw new Error(`agent ${agent.id} without externalId conflicted on insert`);
+  await recordAgentEvent(tx, scope, 'agent.created', agent, nowMs);
+  return agent;
+}
+
+export interface AgentRegistration {
+  agent: Agent;
+  /** false when an existing agent was returned for its externalId. */
+  created: boolean;
+  /** The new token's secret, shown once; null when none was issued. */
+  token: string | null;
+  tokenId: string | null;
+}
+
+/** The agent an externalId already names is the answer, unchanged, unless it belongs to another user. */
+function existingForExternalId(existing: Agent, input: RegisterAgentInput): AgentRegistration {
+  if (existing.userId !== input.userId) {
+    throw new AppError('external_id_in_use', { param: 'externalId', externalId: existing.externalId ?? '', agentId: existing.id });
+  }
+  return { agent: existing, created: false, token: null, tokenId: null };
+}
+
+/**
+ * Registers an agent and issues its first token (returned once, stored hashed). The same `externalId` again
+ * returns the existing agent with `created: false`, `token: null` and issues nothing — also when registrations race:
+ * the unique index on (organization, environment, external_id) decides, the loser's insert does nothing
+ * (`ON CONFLICT DO NOTHING`, which raises no error, so the transaction stays usable) and it re-reads the winner.
+ */
+export async function registerAgent(tx: Sql, scope: Scope, input: RegisterAgentInput, nowMs: number): Promise<AgentRegistration> {
+  if (input.externalId !== undefined) {
+    const existing = await findAgentByExternalId(tx, scope, input.externalId);
+    if (existing !== undefined) return existingForExternalId(existing, input);
+  }
+  await requireApprovedUser(tx, scope, input.userId, 'have agents');
+  await requireDefaultPolicy(tx, scope, input.defaultPolicyId);
+  const agent = newAgent(scope, input, input.externalId ?? null, nowMs);
+  if (!(await insertAgent(tx, agent))) {
     // Only a non-null externalId can conflict: a concurrent registration of it committed first.
     const winner = input.externalId === undefined ? undefined : await findAgentByExternalId(tx, scope, input.externalId);
     if (winner === undefined) throw new Error(`agent insert for externalId ${String(input.externalId)} conflicted but no agent holds it`);
     return existingForExternalId(winner, input);
   }
-  await recordEvent(tx, scope, 'agent.created', presentAgent(agent), nowMs);
-  const { secret } = await issueAgentToken(tx, scope, agent.id, { name: registrationTokenName, expiresAtMs: null }, nowMs);
-  return { agent, token: secret };
+  await recordAgentEvent(tx, scope, 'agent.created', agent, nowMs);
+  const { token, secret } = await issueAgentToken(tx, scope, agent.id, { name: registrationTokenName, expiresAtMs: null }, nowMs);
+  return { agent, created: true, token: secret, tokenId: token.id };
 }
 
-export async function listAgents(sql: Sql, scope: Scope, query: ListAgentsQuery) {
-  return listPage(sql, 'agents', [inScope(scope), columnEquals('user_id', query.userId)], query, (row: AgentRow) => presentAgent(fromRow(row)));
+export async function listAgents(sql: Sql, scope: Scope, query: ListAgentsQuery, nowMs: number) {
+  const page = await listPage(sql, 'agents', [inScope(scope), columnEquals('user_id', query.userId)], query, fromRow);
+  const figures = await agentFiguresAt(sql, page.data, nowMs);
+  return { ...page, data: page.data.map((agent) => presentAgent(agent, figures.get(agent.id)!)) };
 }
 
 // ---- status life ------------------------------------------------------------------------------------------------
@@ -250,6 +386,7 @@ export function onAgentStatusChange(listener: AgentStatusListener): void {
   if (!agentStatusListeners.includes(listener)) agentStatusListeners.push(listener);
 }
 
+/** The one way an agent's status changes: the status endpoints, PATCH status, and the limit and risk engines. */
 async function changeAgentStatus(
   tx: Sql,
   scope: Scope,
@@ -257,14 +394,16 @@ async function changeAgentStatus(
   action: AgentStatusAction,
   statusReason: string | null,
   nowMs: number,
-): Promise<Agent> {
+): Promise<AgentStatusChange> {
   const agent = await getAgentForUpdate(tx, scope, agentId);
   const transition = transitions[action];
   if (!transition.from.includes(agent.status)) throw new AppError('invalid_status_transition', { action, resource: 'agent', id: agentId, status: agent.status });
+  const deregisteredAtMs = action === 'deregister' ? nowMs : agent.deregisteredAtMs;
   // Conditional on the status read, so that of two concurrent changes only one applies (SQLite has no row lock).
-  const updated = await tx.run('UPDATE agents SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?', [
+  const updated = await tx.run('UPDATE agents SET status = ?, status_reason = ?, deregistered_at = ?, updated_at = ? WHERE id = ? AND status = ?', [
     transition.to,
     statusReason,
+    deregisteredAtMs,
     nowMs,
     agentId,
     agent.status,
@@ -273,15 +412,16 @@ async function changeAgentStatus(
     const current = await getAgent(tx, scope, agentId);
     throw new AppError('invalid_status_transition', { action, resource: 'agent', id: agentId, status: current.status });
   }
-  const changed: Agent = { ...agent, status: transition.to, statusReason, updatedAtMs: nowMs };
-  await recordEvent(tx, scope, transition.event, presentAgent(changed), nowMs);
+  const changed: Agent = { ...agent, status: transition.to, statusReason, deregisteredAtMs, updatedAtMs: nowMs };
+  await recordAgentEvent(tx, scope, transition.event, changed, nowMs);
   if (action === 'deregister') await revokeAllTokensOfAgent(tx, scope, agentId, nowMs);
-  for (const listener of agentStatusListeners) await listener(tx, scope, { action, previousStatus: agent.status, agent: changed }, nowMs);
-  return changed;
+  const change: AgentStatusChange = { action, previousStatus: agent.status, agent: changed };
+  for (const listener of agentStatusListeners) await listener(tx, scope, change, nowMs);
+  return change;
 }
 
 /** `statusReason`: `manual` from the API; the authorization and risk paths pass `limit_exceeded` or `risk_<rule>`. */
-export async function suspendAgent(tx: Sql, scope: Scope, agentId: string, statusReason: string, nowMs: number): Promise<Agent> {
+export async function suspendAgent(tx: Sql, scope: Scope, agentId: string, statusReason: string, nowMs: number): Promise<AgentStatusChange> {
   return changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, nowMs);
 }
 
@@ -293,16 +433,107 @@ export async function suspendAgent(tx: Sql, scope: Scope, agentId: string, statu
 export async function suspendAgentIfActive(tx: Sql, scope: Scope, agentId: string, statusReason: string, nowMs: number): Promise<Agent | undefined> {
   const agent = await getAgentForUpdate(tx, scope, agentId);
   if (agent.status !== 'active') return undefined;
-  return changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, nowMs);
+  return (await changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, nowMs)).agent;
 }
 
-export async function activateAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<Agent> {
+export async function activateAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<AgentStatusChange> {
   return changeAgentStatus(tx, scope, agentId, 'activate', null, nowMs);
 }
 
 /** Final: every token is revoked at once and the card module's listener closes the cards. */
-export async function deregisterAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<Agent> {
+export async function deregisterAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<AgentStatusChange> {
   return changeAgentStatus(tx, scope, agentId, 'deregister', null, nowMs);
+}
+
+/** Hook for the budget warning (policy.ts): the spending window last warned about. Not a change of the agent's settings. */
+export async function rememberLimitWarningWindow(tx: Sql, agentId: string, windowStartMs: number): Promise<void> {
+  await tx.run('UPDATE agents SET limit_warning_window_start = ? WHERE id = ?', [windowStartMs, agentId]);
+}
+
+// ---- changes (PATCH) ----------------------------------------------------------------------------------------------
+
+/** The agent with the patch's fields applied (absent: unchanged; null: cleared). Status is not a field here. */
+function patchedAgent(agent: Agent, patch: UpdateAgentInput): Agent {
+  const keep = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
+  return {
+    ...agent,
+    name: keep(patch.name, agent.name),
+    description: keep(patch.description, agent.description),
+    spendingLimitCents: keep(patch.spendingLimit, agent.spendingLimitCents),
+    spendingLimitFrequency: keep(patch.spendingLimitFrequency, agent.spendingLimitFrequency),
+    onLimitExceeded: keep(patch.onLimitExceeded, agent.onLimitExceeded),
+    maxCards: keep(patch.maxCards, agent.maxCards),
+    defaultCardLimitCents: keep(patch.defaultCardLimit, agent.defaultCardLimitCents),
+    defaultCardLimitFrequency: keep(patch.defaultCardLimitFrequency, agent.defaultCardLimitFrequency),
+    limitWarningThresholdBps: patch.limitWarningThreshold === undefined ? agent.limitWarningThresholdBps : thresholdBpsOf(patch.limitWarningThreshold),
+    defaultPolicyId: keep(patch.defaultPolicyId, agent.defaultPolicyId),
+    metadata: keep(patch.metadata, agent.metadata),
+    requireApproval: keep(patch.requireApproval, agent.requireApproval),
+    autoApproveBelowCents: keep(patch.autoApproveBelow, agent.autoApproveBelowCents),
+  };
+}
+
+/** The API fields whose value differs between two versions of an agent, with the earlier values (figures are not settings). */
+function previousAttributes(before: Agent, after: Agent): Record<string, unknown> {
+  const sameFigures: AgentFigures = { currentSpendCents: 0, cardCount: 0 };
+  const earlier = presentAgent(before, sameFigures) as Record<string, unknown>;
+  const later = presentAgent(after, sameFigures) as Record<string, unknown>;
+  const changed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(earlier)) {
+    if (field !== 'updatedAt' && JSON.stringify(value) !== JSON.stringify(later[field])) changed[field] = value;
+  }
+  return changed;
+}
+
+async function writeAgentSettings(tx: Sql, agent: Agent): Promise<void> {
+  await tx.run(
+    `UPDATE agents SET name = ?, description = ?, spending_limit = ?, spending_limit_frequency = ?, on_limit_exceeded = ?, max_cards = ?,
+       default_card_limit = ?, default_card_limit_frequency = ?, limit_warning_threshold_bps = ?, limit_warning_window_start = ?, metadata = ?,
+       require_approval = ?, auto_approve_below = ?, updated_at = ?, default_policy_id = ?
+     WHERE id = ?`,
+    [
+      agent.name,
+      agent.description,
+      agent.spendingLimitCents,
+      agent.spendingLimitFrequency,
+      agent.onLimitExceeded,
+      agent.maxCards,
+      agent.defaultCardLimitCents,
+      agent.defaultCardLimitFrequency,
+      agent.limitWarningThresholdBps,
+      agent.limitWarningWindowStartMs,
+      JSON.stringify(agent.metadata),
+      agent.requireApproval ? 1 : 0,
+      agent.autoApproveBelowCents,
+      agent.updatedAtMs,
+      agent.defaultPolicyId,
+      agent.id,
+    ],
+  );
+}
+
+/**
+ * `PATCH /v1/agents/{id}`: settings change in place (`agent.updated` with `previousAttributes`, only when something
+ * differs), then a `status` other than the current one goes through the same transition as the suspend and activate
+ * endpoints (its event, and the cards following). A deregistered agent refuses every change (409 agent_deregistered).
+ * A new limit, frequency or warning share re-arms the budget warning for the current window.
+ */
+export async function updateAgent(tx: Sql, scope: Scope, agentId: string, patch: UpdateAgentInput, nowMs: number): Promise<Agent> {
+  const agent = await getAgentForUpdate(tx, scope, agentId);
+  if (agent.status === 'deregistered') throw new AppError('agent_deregistered', { agentId });
+  await requireDefaultPolicy(tx, scope, patch.defaultPolicyId);
+  const patched = patchedAgent(agent, patch);
+  const changed = previousAttributes(agent, patched);
+  let current = agent;
+  if (Object.keys(changed).length > 0) {
+    const budgetChanged = 'spendingLimit' in changed || 'spendingLimitFrequency' in changed || 'limitWarningThreshold' in changed;
+    current = { ...patched, limitWarningWindowStartMs: budgetChanged ? null : agent.limitWarningWindowStartMs, updatedAtMs: nowMs };
+    await writeAgentSettings(tx, current);
+    await recordAgentEvent(tx, scope, 'agent.updated', current, nowMs, { previousAttributes: changed });
+  }
+  if (patch.status === undefined || patch.status === current.status) return current;
+  const change = patch.status === 'suspended' ? await suspendAgent(tx, scope, agentId, 'manual', nowMs) : await activateAgent(tx, scope, agentId, nowMs);
+  return change.agent;
 }
 
 // ---- tokens -----------------------------------------------------------------------------------------------------
@@ -319,9 +550,9 @@ export async function createAgentToken(
   return issueAgentToken(tx, scope, agentId, { name: input.name, expiresAtMs: credentialExpiryMs(input.expiresAt, nowMs) }, nowMs);
 }
 
-export async function listAgentTokens(sql: Sql, scope: Scope, agentId: string, query: ListQuery) {
+export async function listAgentTokens(sql: Sql, scope: Scope, agentId: string, query: ListQuery, nowMs: number) {
   const agent = await getAgent(sql, scope, agentId);
-  return listTokensOfAgent(sql, scope, agent.id, query);
+  return listTokensOfAgent(sql, scope, agent.id, query, nowMs);
 }
 
 export async function revokeAgentToken(tx: Sql, scope: Scope, agentId: string, tokenId: string, nowMs: number): Promise<AgentToken> {

@@ -56,13 +56,20 @@ function fromRow(row: AgentTokenRow): AgentToken {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function presentAgentToken(token: AgentToken) {
+/** Whether the token authenticates at `nowMs` (environment time): not revoked and not expired. */
+export function tokenIsActive(token: AgentToken, nowMs: number): boolean {
+  return token.revokedAtMs === null && (token.expiresAtMs === null || token.expiresAtMs > nowMs);
+}
+
+export function presentAgentToken(token: AgentToken, nowMs: number) {
   return {
     object: 'agent_token' as const,
     id: token.id,
     agentId: token.agentId,
     name: token.name,
+    tokenPrefix: token.tokenPrefix,
     redactedToken: `${token.tokenPrefix}…${token.last4}`,
+    isActive: tokenIsActive(token, nowMs),
     expiresAt: iso(token.expiresAtMs),
     createdAt: new Date(token.createdAtMs).toISOString(),
     lastUsedAt: iso(token.lastUsedAtMs),
@@ -105,13 +112,13 @@ export async function issueAgentToken(
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [token.id, scope.organizationId, scope.environment, agentId, token.name, hashCredential(secret), token.tokenPrefix, token.last4, token.expiresAtMs, nowMs],
   );
-  await recordEvent(tx, scope, 'agent_token.created', presentAgentToken(token), nowMs);
+  await recordEvent(tx, scope, 'agent_token.created', presentAgentToken(token, nowMs), nowMs);
   return { token, secret };
 }
 
 /** The agent's tokens, newest first, without secrets (there are none to show: only hashes are stored). */
-export async function listTokensOfAgent(sql: Sql, scope: Scope, agentId: string, query: ListQuery) {
-  return listPage(sql, 'agent_tokens', [columnEquals('agent_id', agentId), inScope(scope)], query, (row: AgentTokenRow) => presentAgentToken(fromRow(row)));
+export async function listTokensOfAgent(sql: Sql, scope: Scope, agentId: string, query: ListQuery, nowMs: number) {
+  return listPage(sql, 'agent_tokens', [columnEquals('agent_id', agentId), inScope(scope)], query, (row: AgentTokenRow) => presentAgentToken(fromRow(row), nowMs));
 }
 
 export async function revokeTokenOfAgent(tx: Sql, scope: Scope, agentId: string, tokenId: string, nowMs: number): Promise<AgentToken> {
@@ -127,7 +134,7 @@ export async function revokeTokenOfAgent(tx: Sql, scope: Scope, agentId: string,
   const updated = await tx.run('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [nowMs, tokenId]);
   if (updated.changes === 0) throw new AppError('agent_token_already_revoked', { id: tokenId });
   const revoked = { ...fromRow(row), revokedAtMs: nowMs };
-  await recordEvent(tx, scope, 'agent_token.revoked', presentAgentToken(revoked), nowMs);
+  await recordEvent(tx, scope, 'agent_token.revoked', presentAgentToken(revoked, nowMs), nowMs);
   return revoked;
 }
 
@@ -135,7 +142,7 @@ export async function revokeTokenOfAgent(tx: Sql, scope: Scope, agentId: string,
 export async function revokeAllTokensOfAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<AgentToken[]> {
   const rows = await tx.all<AgentTokenRow>('UPDATE agent_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL RETURNING *', [nowMs, agentId]);
   const revoked = rows.map(fromRow).sort((left, right) => (left.id < right.id ? -1 : 1));
-  for (const token of revoked) await recordEvent(tx, scope, 'agent_token.revoked', presentAgentToken(token), nowMs);
+  for (const token of revoked) await recordEvent(tx, scope, 'agent_token.revoked', presentAgentToken(token, nowMs), nowMs);
   return revoked;
 }
 

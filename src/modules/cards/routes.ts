@@ -1,4 +1,6 @@
 import { defineRoute } from '../../http/route.js';
+import { fieldsSetIn } from '../../http/validation.js';
+import { admitCardOfPrincipal } from '../agents/card-allowance.js';
 import { userIdParams } from '../users/schemas.js';
 import { agentIdParams, cardIdParams, cardListSchema, cardSchema, cardStatusChangeSchema, createCardBody, listAgentCardsQuery, listCardsQuery, updateCardBody } from './schemas.js';
 import {
@@ -25,12 +27,19 @@ export const cardRoutes = [
     url: '/v1/agents/{id}/cards',
     operationId: 'createCard',
     summary: "Issue a virtual card to an active agent; reserves maxAmount from the user's available balance (409 insufficient_balance otherwise)",
+    description:
+      "At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, " +
+      'with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, ' +
+      'expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token).',
     tag,
     params: agentIdParams,
     body: createCardBody,
     response: cardSchema,
     rateLimit: 'cardCreate',
-    handler: async ({ sql, scope, params, body, nowMs, app }) => presentCard(await createCard(sql, scope, app.secrets, params.id, body, nowMs)),
+    handler: async ({ sql, scope, principal, params, body, nowMs, app }) => {
+      await admitCardOfPrincipal(sql, principal, params.id, { maxAmountCents: body.maxAmount, fieldsSet: fieldsSetIn(createCardBody, body) }, nowMs);
+      return presentCard(await createCard(sql, scope, app.secrets, params.id, body, nowMs));
+    },
   }),
   defineRoute({
     method: 'GET',
@@ -90,10 +99,14 @@ export const cardRoutes = [
     url: '/v1/cards/{id}/freeze',
     operationId: 'freezeCard',
     summary: 'Freeze a card (statusReason manual): authorizations decline until it is unfrozen. A frozen card answers 409 card_already_frozen',
+    description: 'An agent token may freeze its own agent\'s cards (never unfreeze or close them).',
     tag,
     params: cardIdParams,
     response: cardStatusChangeSchema,
-    handler: async ({ sql, scope, principal, params, nowMs }) => presentStatusChange(await freezeCardOnRequest(sql, scope, params.id, actorOf(principal), nowMs)),
+    handler: async ({ sql, scope, principal, params, nowMs }) => {
+      await getCardForPrincipal(sql, scope, principal, params.id); // an agent token freezes only its own agent's cards
+      return presentStatusChange(await freezeCardOnRequest(sql, scope, params.id, actorOf(principal), nowMs));
+    },
   }),
   defineRoute({
     method: 'POST',

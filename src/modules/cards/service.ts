@@ -10,7 +10,8 @@ import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
 import type { OnExpiry } from '../../domain/spending-policy.js';
 import type { RiskAction } from '../../domain/risk-rules.js';
-import { getAgent, lockActiveAgent, onAgentStatusChange, type Agent, type AgentStatusChange } from '../agents/service.js';
+import { limitsForNewCard, lockAgentForNewCard } from '../agents/card-allowance.js';
+import { getAgent, onAgentStatusChange, type Agent, type AgentStatusChange } from '../agents/service.js';
 import { canonicalOnDrift, requirePolicy } from '../policies/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
@@ -272,12 +273,13 @@ export async function createCard(
   nowMs: number,
   panRandomness: PanRandomness = systemPanRandomness,
 ): Promise<Card> {
-  const agent = await lockActiveAgent(tx, scope, agentId);
+  const agent = await lockAgentForNewCard(tx, scope, agentId);
   await requireApprovedUser(tx, scope, agent.userId, 'get cards');
   const issue = await issuingTerms(tx, scope, agent, input, nowMs);
-  const limitPerDayCents = input.limits?.perDay ?? null;
-  const limitPerMonthCents = input.limits?.perMonth ?? null;
-  const limitPerAuthCents = input.limits?.perAuth ?? null;
+  const limits = limitsForNewCard(agent, input.limits);
+  const limitPerDayCents = limits?.perDay ?? null;
+  const limitPerMonthCents = limits?.perMonth ?? null;
+  const limitPerAuthCents = limits?.perAuth ?? null;
   checkLimits(issue.maxAmountCents, limitPerAuthCents, limitPerDayCents, limitPerMonthCents);
 
   const available = userAccountId(agent.userId, 'available');

@@ -620,6 +620,26 @@ CREATE INDEX cards_by_policy ON cards (policy_id);
 ALTER TABLE agents ADD COLUMN default_policy_id TEXT REFERENCES spending_policies(id)
 `,
   },
+  {
+    version: 16,
+    name: 'agents: card count limit, default card limit, budget warning, deregistration time',
+    // max_cards null means unlimited. default_card_limit (cents, null: none) is given to a new card of the agent that
+    // sets no limits of its own, as its perDay or perMonth limit. limit_warning_threshold_bps is the share of the
+    // spending limit (basis points: 8000 = 80 %) whose crossing records agent.limit_warning, and
+    // limit_warning_window_start the start of the spending window that was last warned about, so the warning is
+    // sent once per window across restarts. Agents deregistered before this migration take their last update as
+    // the time. cards_by_agent_status counts an agent's open cards without reading its closed ones.
+    sql: `
+ALTER TABLE agents ADD COLUMN max_cards INTEGER;
+ALTER TABLE agents ADD COLUMN default_card_limit BIGINT;
+ALTER TABLE agents ADD COLUMN default_card_limit_frequency TEXT NOT NULL DEFAULT 'perMonth';
+ALTER TABLE agents ADD COLUMN limit_warning_threshold_bps INTEGER NOT NULL DEFAULT 8000;
+ALTER TABLE agents ADD COLUMN limit_warning_window_start BIGINT;
+ALTER TABLE agents ADD COLUMN deregistered_at BIGINT;
+UPDATE agents SET deregistered_at = updated_at WHERE status = 'deregistered';
+CREATE INDEX cards_by_agent_status ON cards (agent_id, status)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

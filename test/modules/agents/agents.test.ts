@@ -8,27 +8,9 @@ import { onAgentStatusChange, registerAgent as registerAgentInTransaction, type 
 import type { Sql } from '../../../src/store/database.js';
 import { assertError, useTestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { approvedUser, eventTypesAbout, registerAgent, scopeOf } from './arrange.js';
+import { agentFields, approvedUser, eventTypesAbout, registerAgent, scopeOf } from './arrange.js';
 
 const tokenPattern = /^at_dev_[A-Za-z0-9_-]{43}$/;
-const agentFields = [
-  'autoApproveBelow',
-  'createdAt',
-  'description',
-  'externalId',
-  'id',
-  'metadata',
-  'name',
-  'object',
-  'onLimitExceeded',
-  'requireApproval',
-  'spendingLimit',
-  'spendingLimitFrequency',
-  'status',
-  'statusReason',
-  'updatedAt',
-  'userId',
-];
 
 for (const kind of storeKinds) {
   describe(`agents (${kind})`, () => {
@@ -55,8 +37,10 @@ for (const kind of storeKinds) {
         },
       });
       assert.equal(response.statusCode, 200, response.body);
-      const { token, ...agent } = response.json;
+      const { token, created: isNew, tokenId, ...agent } = response.json;
       assert.match(token, tokenPattern);
+      assert.equal(isNew, true);
+      assert.match(tokenId, /^tok_[0-9a-z]{26}$/);
       assert.deepEqual(Object.keys(agent).sort(), agentFields);
       assert.match(agent.id, /^agent_[0-9a-z]{26}$/);
       assert.deepEqual(
@@ -70,7 +54,13 @@ for (const kind of storeKinds) {
           externalId: null,
           spendingLimit: 50_000,
           spendingLimitFrequency: 'perMonth',
+          currentSpend: 0,
+          limitWarningThreshold: 0.8,
           onLimitExceeded: 'notify',
+          maxCards: null,
+          cardCount: 0,
+          defaultCardLimit: null,
+          defaultCardLimitFrequency: 'perMonth',
           requireApproval: true,
           autoApproveBelow: 2_000,
           status: 'active',
@@ -78,6 +68,7 @@ for (const kind of storeKinds) {
           metadata: { team: 'growth' },
           createdAt: undefined,
           updatedAt: undefined,
+          deregisteredAt: null,
         },
       );
       assert.equal(agent.createdAt, new Date(testApp.clock.nowMs()).toISOString());
@@ -89,6 +80,7 @@ for (const kind of storeKinds) {
       const tokens = await testApp.request('GET', `/v1/agents/${agent.id}/tokens`);
       assert.equal(tokens.json.data.length, 1);
       assert.equal(tokens.json.data[0].name, 'registration');
+      assert.equal(tokens.json.data[0].id, tokenId);
       assert.equal(tokens.json.data[0].redactedToken, `at_dev_…${token.slice(-4)}`);
       for (const body of [fetched.body, tokens.body]) assert.equal(body.includes(token), false);
 
@@ -136,7 +128,9 @@ for (const kind of storeKinds) {
       });
       assert.equal(again.statusCode, 200, again.body);
       assert.equal(again.json.id, first.id);
+      assert.equal(again.json.created, false);
       assert.equal(again.json.token, null);
+      assert.equal(again.json.tokenId, null);
       assert.equal(again.json.name, 'checkout-bot');
       assert.equal(again.json.spendingLimit, 10_000);
       assert.equal(again.json.externalId, 'bot-42');
@@ -302,6 +296,8 @@ for (const kind of storeKinds) {
       assert.equal(suspended.statusCode, 200, suspended.body);
       assert.equal(suspended.json.status, 'suspended');
       assert.equal(suspended.json.statusReason, 'manual');
+      assert.equal(suspended.json.previousStatus, 'active');
+      assert.deepEqual(Object.keys(suspended.json).sort(), [...agentFields, 'previousStatus'].sort());
       assertError(await testApp.request('POST', `/v1/agents/${agent.id}/suspend`), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
       // A suspended agent gets no new token, but its tokens still authenticate for reads.
       assertError(await testApp.request('POST', `/v1/agents/${agent.id}/tokens`, { body: { name: 'more' } }), { status: 409, type: 'conflict_error', code: 'agent_not_active' });
@@ -310,11 +306,15 @@ for (const kind of storeKinds) {
       const activated = await testApp.request('POST', `/v1/agents/${agent.id}/activate`);
       assert.equal(activated.json.status, 'active');
       assert.equal(activated.json.statusReason, null);
+      assert.equal(activated.json.previousStatus, 'suspended');
       assertError(await testApp.request('POST', `/v1/agents/${agent.id}/activate`), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
 
       const deregistered = await testApp.request('POST', `/v1/agents/${agent.id}/deregister`);
       assert.equal(deregistered.statusCode, 200, deregistered.body);
       assert.equal(deregistered.json.status, 'deregistered');
+      assert.equal(deregistered.json.previousStatus, 'active');
+      assert.equal(deregistered.json.deregisteredAt, new Date(testApp.clock.nowMs()).toISOString());
+      assert.equal(deregistered.json.deregisteredAt, deregistered.json.updatedAt);
       for (const action of ['activate', 'suspend', 'deregister']) {
         const response = await testApp.request('POST', `/v1/agents/${agent.id}/${action}`);
         assertError(response, { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });

@@ -6,6 +6,33 @@ import type { Scope } from '../../../src/modules/scope.js';
 import type { TestApp } from '../../helpers/app.js';
 import { createApprovedUser } from '../../helpers/money.js';
 
+/** Every field of the agent object (SPEC §4, §11). */
+export const agentFields = [
+  'autoApproveBelow',
+  'cardCount',
+  'createdAt',
+  'currentSpend',
+  'defaultCardLimit',
+  'defaultCardLimitFrequency',
+  'deregisteredAt',
+  'description',
+  'externalId',
+  'id',
+  'limitWarningThreshold',
+  'maxCards',
+  'metadata',
+  'name',
+  'object',
+  'onLimitExceeded',
+  'requireApproval',
+  'spendingLimit',
+  'spendingLimitFrequency',
+  'status',
+  'statusReason',
+  'updatedAt',
+  'userId',
+];
+
 export function scopeOf(testApp: TestApp, environment: Environment = 'sandbox'): Scope {
   return { organizationId: testApp.organizationId, environment };
 }

@@ -51,7 +51,9 @@ for (const kind of storeKinds) {
           id: undefined,
           agentId: agent.id,
           name: 'ci',
+          tokenPrefix: 'at_dev_',
           redactedToken: `at_dev_…${token.slice(-4)}`,
+          isActive: true,
           expiresAt: iso(expiresAtMs),
           createdAt: undefined,
           lastUsedAt: null,
@@ -120,6 +122,7 @@ for (const kind of storeKinds) {
       assert.equal(revoked.statusCode, 200, revoked.body);
       assert.equal(revoked.json.id, tokenId);
       assert.equal(typeof revoked.json.revokedAt, 'string');
+      assert.equal(revoked.json.isActive, false);
       assert.equal('token' in revoked.json, false);
       for (const headers of [{ 'Api-Key': created.json.token }, { authorization: `Bearer ${created.json.token}` }] as Record<string, string>[]) {
         assertError(await testApp.request('GET', `/v1/agents/${agent.id}/policy`, { key: null, headers }), { status: 401, type: 'authentication_error', code: 'agent_token_revoked' });
@@ -152,6 +155,8 @@ for (const kind of storeKinds) {
         ['GET', '/v1/agents'],
         ['GET', `/v1/agents/${agent.id}`],
         ['POST', '/v1/agents/register', { userId: agent.userId, name: 'x' }],
+        ['POST', '/v1/agents', { userId: agent.userId, name: 'x' }],
+        ['PATCH', `/v1/agents/${agent.id}`, { spendingLimit: null }],
         ['POST', `/v1/agents/${agent.id}/suspend`],
         ['POST', `/v1/agents/${agent.id}/activate`],
         ['POST', `/v1/agents/${agent.id}/deregister`],
@@ -187,8 +192,16 @@ for (const kind of storeKinds) {
         type: 'authentication_error',
         code: 'agent_token_expired',
       });
-      // The token without expiry is unaffected.
+      // The token without expiry is unaffected; the list says which token still works.
       assert.equal((await testApp.request('GET', `/v1/agents/${agent.id}/policy`, { key: agent.token })).statusCode, 200);
+      const listed = (await testApp.request('GET', `/v1/agents/${agent.id}/tokens`)).json.data;
+      assert.deepEqual(
+        listed.map((item: { name: string; isActive: boolean; revokedAt: string | null }) => [item.name, item.isActive, item.revokedAt]),
+        [
+          ['one hour', false, null],
+          ['registration', true, null],
+        ],
+      );
     });
 
     it('keeps environments apart: a live token never reaches sandbox data, and a sandbox secret under the live prefix is unknown', async () => {

@@ -131,6 +131,32 @@ for (const kind of storeKinds) {
       await assertLedgerSound(testApp);
     });
 
+    it("an agent's defaultPolicyId sits under every card's own policy, field by field; PATCH changes or detaches it at once", async () => {
+      const base = await createPolicy(testApp, { blockedMccs: ['7995'], maxAuthCount: 1, cooldownMinutes: 5 });
+      const cardLevel = await createPolicy(testApp, { maxAuthCount: 3 });
+      const holder = await fundedCardholder(testApp, 100_000, { defaultPolicyId: base.id });
+      const agent = (await testApp.request('GET', `/v1/agents/${holder.agentId}`)).json;
+      assert.equal(agent.defaultPolicyId, base.id);
+      const plain = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, merchantDriftEnabled: false });
+      const layered = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, merchantDriftEnabled: false, policyId: cardLevel.id });
+
+      assert.equal((await authorizeAt(testApp, { cardId: plain.id }, 1_000, { name: 'Lucky Casino', mcc: '7995' })).declineReason, 'blocked_mcc');
+      assert.equal((await authorizeAt(testApp, { cardId: plain.id }, 1_000, 'Amazon')).status, 'pending');
+      await advanceSandbox(testApp, 5 * 60);
+      assert.equal((await authorizeAt(testApp, { cardId: plain.id }, 1_000, 'Amazon')).declineReason, 'auth_count_exceeded');
+      assert.equal((await authorizeAt(testApp, { cardId: layered.id }, 1_000, 'Amazon')).status, 'pending');
+      const view = (await testApp.request('GET', `/v1/cards/${layered.id}/policy`)).json;
+      assert.deepEqual(view.sources, { blockedMccs: 'agentPolicy', maxAuthCount: 'policy', cooldownMinutes: 'agentPolicy' });
+      assert.equal(view.agentDefaultPolicyId, base.id);
+
+      const detached = await testApp.request('PATCH', `/v1/agents/${holder.agentId}`, { body: { defaultPolicyId: null } });
+      assert.equal(detached.json.defaultPolicyId, null);
+      assert.equal((await authorizeAt(testApp, { cardId: plain.id }, 1_000, { name: 'Lucky Casino', mcc: '7995' })).status, 'pending');
+      refused(await testApp.request('PATCH', `/v1/agents/${holder.agentId}`, { body: { defaultPolicyId: 'pol_01m8y71ndwr01c3rdm5np9eqxj' } }), { status: 404, code: 'resource_not_found', param: 'defaultPolicyId' });
+      refused(await testApp.request('POST', '/v1/agents', { body: { userId: holder.userId, name: 'x', defaultPolicyId: 'pol_01m8y71ndwr01c3rdm5np9eqxj' } }), { status: 404, code: 'resource_not_found', param: 'defaultPolicyId' });
+      await assertLedgerSound(testApp);
+    });
+
     it("a card issued under a policy takes its maxAmount, onDrift and ttl: expiry closes it (releasing the reservation) or, with onExpiry freeze, freezes it", async () => {
       const holder = await fundedCardholder(testApp, 100_000);
       const closing = await createPolicy(testApp, { maxAmount: 4_000, ttlMinutes: 90, onDrift: 'decline' });
