@@ -129,6 +129,7 @@ const ledgerAgents = defineTool({
     'with spendingLimitFrequency perTransaction|per24HourPeriod|perWeek|perMonth|perYear|allTime (default perMonth), onLimitExceeded ' +
     'none|notify|suspend, limitWarningThreshold (share of the limit, default 0.8, whose crossing sends agent.limit_warning once per window), ' +
     'maxCards (most open cards), defaultCardLimit cents with defaultCardLimitFrequency perDay|perMonth (the limit of a new card without its own), ' +
+    'defaultPolicyId (a spending policy under all its cards), ' +
     'requireApproval with autoApproveBelow cents, externalId — registering the same externalId again returns the existing ' +
     'agent without a token, created=false): answers the agent and its first token (at_…), shown only this once — give it to the agent as LEDGER_AGENT_TOKEN. ' +
     'action=create: the same settings without externalId; answers the agent only (issue a token with create_token). ' +
@@ -149,6 +150,7 @@ const ledgerAgents = defineTool({
     maxCards: z.number().int().min(1).nullable().optional().describe('register, create, update: the most open cards the agent may hold (null: no limit)'),
     defaultCardLimit: z.number().int().min(1).nullable().optional().describe('register, create, update: cents, the limit a new card without its own gets'),
     defaultCardLimitFrequency: z.enum(cardLimitFrequencies).optional().describe('register, create, update: perDay or perMonth (default)'),
+    defaultPolicyId: z.string().min(1).max(64).nullable().optional().describe('register, create, update: a spending policy (pol_…, see ledger_policies) under all its cards; update: null detaches it'),
     status: z.enum(patchableAgentStatuses).optional().describe('update: suspended suspends the agent (its cards freeze), active activates it'),
     requireApproval: z.boolean().optional().describe("register, create, update: intents need an operator's approval unless below autoApproveBelow"),
     autoApproveBelow: cents.nullable().optional().describe('register, create, update: intents below this many cents skip approval'),
@@ -180,6 +182,7 @@ const ledgerAgents = defineTool({
       maxCards: input.maxCards,
       defaultCardLimit: input.defaultCardLimit,
       defaultCardLimitFrequency: input.defaultCardLimitFrequency,
+      defaultPolicyId: input.defaultPolicyId,
       requireApproval: input.requireApproval,
       autoApproveBelow: input.autoApproveBelow,
       metadata: input.metadata,

@@ -2,6 +2,7 @@
 // deposits, read, create and freeze its cards, declare intents, read card details for a declared intent, follow its transactions and
 // 3-D Secure passcodes, read its spending policy. Each calls the REST API through the SDK and adds no rules of its own.
 import { z } from 'zod';
+import { cardPolicySchema } from '../modules/policies/schemas.js';
 import { intentStatuses } from '../domain/intents.js';
 import { agentPolicySchema } from '../modules/agents/schemas.js';
 import { agentStatusSchema } from '../modules/agents/status.js';
@@ -75,13 +76,17 @@ const ledgerPolicy = defineTool({
     "The agent's spending limit: spendingLimit (integer cents, null = none), spendingLimitFrequency (perTransaction, per24HourPeriod, perWeek, " +
     'perMonth, perYear, allTime), currentSpend in the current window, remaining (the largest authorization the limit still allows; null = no ' +
     'limit) and the window start and end. Check it before declaring an intent for a large amount: an authorization above remaining is declined ' +
-    'agent_limit_exceeded.',
-  input: { agentId: agentIdInput },
-  output: { policy: agentPolicySchema.optional() },
+    'agent_limit_exceeded. With cardId it also answers cardPolicy: the controls that card is held to now — active hours (isWithinActiveHours), ' +
+    'allowed and blocked merchant categories and merchants, per-authorization/day/month limits, lifetime cap and spend, cooldown, ' +
+    'authorization count, whether an attested intent is required, and the merchant it is pinned to. Check it before a purchase.',
+  input: { agentId: agentIdInput, cardId: z.string().min(1).max(64).optional().describe('One of your cards (card_…): also answer its cardPolicy') },
+  output: { policy: agentPolicySchema.optional(), cardPolicy: cardPolicySchema.optional() },
   async run(input, session) {
     const client = session.agentClient();
     const id = session.agentId(input.agentId, 'policy');
-    return { policy: expectData(await client.GET('/v1/agents/{id}/policy', { params: { path: { id } } })) };
+    const policy = expectData(await client.GET('/v1/agents/{id}/policy', { params: { path: { id } } }));
+    if (input.cardId === undefined) return { policy };
+    return { policy, cardPolicy: expectData(await client.GET('/v1/cards/{id}/policy', { params: { path: { id: input.cardId } } })) };
   },
 });
 

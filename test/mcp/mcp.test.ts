@@ -291,8 +291,9 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.deepEqual(balance, agentStatus.balance, 'ledger_funding answers the balance as well as the addresses');
       assert.ok(funding.methods.some((method: Json) => method.network === 'base' && method.token === 'USDC' && /^0x[0-9a-fA-F]{40}$/.test(method.address)));
       await purchase(agent, cardId);
-      const { policy } = await agent.ok('ledger_policy');
+      const { policy, cardPolicy } = await agent.ok('ledger_policy', { cardId });
       assert.ok(policy.currentSpend >= 14_999);
+      assert.deepEqual([cardPolicy.cardId, cardPolicy.activeHours.isWithinActiveHours, cardPolicy.authCount.current], [cardId, true, 1]);
     });
 
     it("another agent's token sees none of this agent's cards: not found, as a tool error", async () => {
@@ -307,7 +308,7 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
     it('an agent creates cards for itself and freezes them, within maxCards and its limit; it cannot unfreeze', async () => {
       const agent = await http({ Authorization: `Bearer ${agentToken}` });
       const { card } = await agent.ok('ledger_card', { action: 'create', purpose: 'Train tickets', maxAmount: 1_000, type: 'multi', limits: { perDay: 800 }, metadata: { trip: 'lyon' } });
-      assert.deepEqual([card.agentId, card.status, card.type, card.maxAmount, card.limits], [agentId, 'active', 'multi', 1_000, { perDay: 800, perMonth: null }]);
+      assert.deepEqual([card.agentId, card.status, card.type, card.maxAmount, card.limits], [agentId, 'active', 'multi', 1_000, { perAuth: null, perDay: 800, perMonth: null }]);
 
       const frozen = await agent.ok('ledger_card', { action: 'freeze', cardId: card.id });
       assert.deepEqual([frozen.card.id, frozen.card.status, frozen.card.statusReason], [card.id, 'frozen', 'manual']);

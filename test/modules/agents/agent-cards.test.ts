@@ -68,18 +68,18 @@ for (const kind of storeKinds) {
     it('a card without limits of its own gets the agent’s default card limit; its own limits replace it', async () => {
       const monthly = await fundedAgent({ defaultCardLimit: 4_000 });
       const defaulted = await createCard(monthly.id);
-      assert.deepEqual(defaulted.json.limits, { perDay: null, perMonth: 4_000 });
+      assert.deepEqual(defaulted.json.limits, { perAuth: null, perDay: null, perMonth: 4_000 });
       const daily = await fundedAgent({ defaultCardLimit: 1_500, defaultCardLimitFrequency: 'perDay' });
-      assert.deepEqual((await createCard(daily.id, {}, daily.token)).json.limits, { perDay: 1_500, perMonth: null });
-      assert.deepEqual((await createCard(daily.id, { limits: { perMonth: 9_000 } })).json.limits, { perDay: null, perMonth: 9_000 });
-      assert.deepEqual((await createCard(daily.id, { limits: {} })).json.limits, { perDay: 1_500, perMonth: null }, 'an empty limits object sets none');
+      assert.deepEqual((await createCard(daily.id, {}, daily.token)).json.limits, { perAuth: null, perDay: 1_500, perMonth: null });
+      assert.deepEqual((await createCard(daily.id, { limits: { perMonth: 9_000 } })).json.limits, { perAuth: null, perDay: null, perMonth: 9_000 });
+      assert.deepEqual((await createCard(daily.id, { limits: {} })).json.limits, { perAuth: null, perDay: 1_500, perMonth: null }, 'an empty limits object sets none');
       const none = await fundedAgent();
-      assert.deepEqual((await createCard(none.id)).json.limits, { perDay: null, perMonth: null });
+      assert.deepEqual((await createCard(none.id)).json.limits, { perAuth: null, perDay: null, perMonth: null });
 
       // A change applies to cards created from then on; existing cards keep theirs.
       await testApp.request('PATCH', `/v1/agents/${monthly.id}`, { body: { defaultCardLimit: null } });
-      assert.deepEqual((await createCard(monthly.id)).json.limits, { perDay: null, perMonth: null });
-      assert.deepEqual((await testApp.request('GET', `/v1/cards/${defaulted.json.id}`)).json.limits, { perDay: null, perMonth: 4_000 });
+      assert.deepEqual((await createCard(monthly.id)).json.limits, { perAuth: null, perDay: null, perMonth: null });
+      assert.deepEqual((await testApp.request('GET', `/v1/cards/${defaulted.json.id}`)).json.limits, { perAuth: null, perDay: null, perMonth: 4_000 });
     });
 
     it('the default card limit is enforced like a card’s own limit', async () => {

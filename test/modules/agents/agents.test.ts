@@ -61,6 +61,7 @@ for (const kind of storeKinds) {
           cardCount: 0,
           defaultCardLimit: null,
           defaultCardLimitFrequency: 'perMonth',
+          defaultPolicyId: null,
           requireApproval: true,
           autoApproveBelow: 2_000,
           status: 'active',

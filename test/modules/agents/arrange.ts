@@ -14,6 +14,7 @@ export const agentFields = [
   'currentSpend',
   'defaultCardLimit',
   'defaultCardLimitFrequency',
+  'defaultPolicyId',
   'deregisteredAt',
   'description',
   'externalId',

@@ -62,6 +62,7 @@ for (const kind of storeKinds) {
           cardCount: 0,
           defaultCardLimit: 5_000,
           defaultCardLimitFrequency: 'perDay',
+          defaultPolicyId: null,
           requireApproval: false,
           autoApproveBelow: null,
           status: 'active',
