@@ -605,6 +605,20 @@ for (const kind of storeKinds) {
       await assertDeclined(testApp, { cardId: card.id }, 1, 'Amazon', 'cumulative_limit_exceeded', [holder.userId]);
     });
 
+    it('a force post is spend on the card but no authorization: it counts towards the lifetime cap, not maxAuthCount nor the cooldown', async () => {
+      const holder = await fundedCardholder(testApp, 50_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, maxAuthCount: 1, policyId: await createPolicy({ cooldownMinutes: 30, cumulativeMax: 5_000 }) });
+      await post(testApp, '/v1/sandbox/force-posts', { cardId: card.id, amount: 2_000, merchant: { name: 'Hotel Deposit' } });
+      const view = await testApp.request('GET', `/v1/cards/${card.id}/policy`);
+      assert.deepEqual(view.json.authCount, { max: 1, current: 0, remaining: 1 });
+      assert.deepEqual(view.json.cumulative, { max: 5_000, spent: 2_000, remaining: 3_000 });
+      assert.deepEqual([view.json.cooldown.lastTransactionAt, view.json.cooldown.isInCooldown], [null, false]);
+      await assertDeclined(testApp, { cardId: card.id }, 3_001, 'Amazon', 'cumulative_limit_exceeded', [holder.userId]);
+      await assertApproved(testApp, { cardId: card.id }, 3_000, 'Amazon');
+      await advanceSandbox(testApp, 30 * 60);
+      await assertDeclined(testApp, { cardId: card.id }, 1, 'Amazon', 'auth_count_exceeded', [holder.userId]);
+    });
+
     it('attestation_required: requireAttestation declines unattested and stale authorizations', async () => {
       const holder = await fundedCardholder(testApp, 50_000);
       const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId: await createPolicy({ requireAttestation: true }) });

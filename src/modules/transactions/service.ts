@@ -261,11 +261,14 @@ export async function listTransactions(sql: Sql, scope: Scope, principal: Princi
 
 /**
  * What the card's policy controls count: its approved, not voided authorizations, their spend (as card limits count
- * it) and the last one's time. Read only when a control needs it (maxAuthCount, cumulativeMax, cooldownMinutes).
+ * it) and the last one's time. A force post is spend but no authorization (nothing approved it): it counts towards
+ * the spend only, not the number of authorizations nor the cooldown. Read only when a control needs it
+ * (maxAuthCount, cumulativeMax, cooldownMinutes).
  */
 export async function cardLifetimeUse(tx: Sql, cardId: string): Promise<{ authCount: number; spentCents: number; lastApprovedAtMs: number | null }> {
-  const row = await tx.get<{ auths: number | string; spent: number | string | null; last: number | string | null }>(
-    `SELECT COUNT(*) AS auths, SUM(${approvedSpendCents}) AS spent, MAX(created_at) AS last FROM transactions WHERE card_id = ? AND status IN ('pending', 'settled', 'refunded')`,
+  const row = await tx.get<{ auths: number | string | null; spent: number | string | null; last: number | string | null }>(
+    `SELECT SUM(CASE WHEN force_post = 0 THEN 1 ELSE 0 END) AS auths, SUM(${approvedSpendCents}) AS spent, MAX(CASE WHEN force_post = 0 THEN created_at END) AS last
+     FROM transactions WHERE card_id = ? AND status IN ('pending', 'settled', 'refunded')`,
     [cardId],
   );
   return { authCount: Number(row?.auths ?? 0), spentCents: Number(row?.spent ?? 0), lastApprovedAtMs: row?.last === null || row?.last === undefined ? null : Number(row.last) };
