@@ -194,6 +194,18 @@ export const errorCatalogue = {
     message: 'Unknown {kind} {param}: this endpoint does not define it; {hint}',
     description: 'The request carries a body field or query parameter the endpoint does not define (often a misspelling, such as `limts` for `limits`). Nothing was changed: fix or remove the field. `param` names it.',
   },
+  conflicting_parameters: {
+    type: 'validation_error',
+    status: 422,
+    message: '{param} and {other} name the same {subject}: {reason}',
+    description: "A request gave one field (or risk rule) under both of its names — cardrail's and LedgerOS's, such as `amount` and `expectedAmount` — with different values (for risk rules, at all). Send it under one name. `param` names the second.",
+  },
+  unsupported_currency: {
+    type: 'validation_error',
+    status: 422,
+    message: 'Unsupported currency {currency} for {param}: only USD is supported',
+    description: 'cardrail moves US dollars only (amounts are integer cents of USD). Send `USD`, or leave the currency field out.',
+  },
   // webhooks (422)
   unknown_event_type: {
     type: 'validation_error',

@@ -1404,7 +1404,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -4764,7 +4764,20 @@ export interface operations {
                             intentId: string | null;
                             summary: string;
                             amount: number;
+                            /** @description LedgerOS's name for amount: the same value */
+                            expectedAmount: number;
                             merchantText: string;
+                            /** @description LedgerOS's name for merchantText: the same value */
+                            expectedMerchant: string;
+                            /** @constant */
+                            expectedCurrency: "USD";
+                            /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                            tolerance: number | null;
+                            /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                            ttlMinutes: number;
+                            metadata: {
+                                [key: string]: string;
+                            };
                             /** @enum {string} */
                             status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                             warnings: {
@@ -4774,6 +4787,8 @@ export interface operations {
                             /** @description When a pending, pending_approval or revealed intent expires */
                             expiresAt: string | null;
                             revealedAt: string | null;
+                            /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                            matchedAt: string | null;
                             accessEventId: string | null;
                             transactionId: string | null;
                             matchResult: {
@@ -4814,10 +4829,24 @@ export interface operations {
                 "application/json": {
                     /** @description What the agent is about to buy, in words a person can audit */
                     summary: string;
-                    /** @description Expected total in cents, including taxes and shipping */
-                    amount: number;
-                    /** @description The merchant as it will appear, e.g. "Amazon" */
-                    merchantText: string;
+                    /** @description Expected total in cents, including taxes and shipping (or LedgerOS's `expectedAmount`; one of the two is required) */
+                    amount?: number;
+                    /** @description LedgerOS's name for `amount` */
+                    expectedAmount?: number;
+                    /** @description The merchant as it will appear, e.g. "Amazon" (or LedgerOS's `expectedMerchant`; one of the two is required) */
+                    merchantText?: string;
+                    /** @description LedgerOS's name for `merchantText` */
+                    expectedMerchant?: string;
+                    /** @description USD, the only currency supported (amounts are cents of USD) */
+                    expectedCurrency?: string;
+                    /** @description How far the authorized amount may be from the declared one and still match, in percent of it (0–100; 10 means 10 % either side, 0 an exact match). Default: the card's tolerance, 10 % */
+                    tolerance?: number;
+                    /** @description Minutes the intent stays pending, waiting for its card details (1–1440, default 60); once they are read it has 24 h for its purchase */
+                    ttlMinutes?: number;
+                    /** @description Your own key-value data, up to 50 keys */
+                    metadata?: {
+                        [key: string]: string;
+                    };
                     /** @description Your own id for this intent: declaring it again returns the same intent */
                     intentId?: string;
                 };
@@ -4841,7 +4870,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -4851,6 +4893,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -4912,7 +4956,20 @@ export interface operations {
                             intentId: string | null;
                             summary: string;
                             amount: number;
+                            /** @description LedgerOS's name for amount: the same value */
+                            expectedAmount: number;
                             merchantText: string;
+                            /** @description LedgerOS's name for merchantText: the same value */
+                            expectedMerchant: string;
+                            /** @constant */
+                            expectedCurrency: "USD";
+                            /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                            tolerance: number | null;
+                            /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                            ttlMinutes: number;
+                            metadata: {
+                                [key: string]: string;
+                            };
                             /** @enum {string} */
                             status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                             warnings: {
@@ -4922,6 +4979,8 @@ export interface operations {
                             /** @description When a pending, pending_approval or revealed intent expires */
                             expiresAt: string | null;
                             revealedAt: string | null;
+                            /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                            matchedAt: string | null;
                             accessEventId: string | null;
                             transactionId: string | null;
                             matchResult: {
@@ -4973,7 +5032,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -4983,6 +5055,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -5040,7 +5114,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -5050,6 +5137,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -5108,7 +5197,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -5118,6 +5220,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -5176,7 +5280,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -5186,6 +5303,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -5224,7 +5343,18 @@ export interface operations {
                 "application/json": {
                     summary: string;
                     expectedAmount: number;
+                    /** @description USD, the only currency supported (amounts are cents of USD) */
+                    expectedCurrency?: string;
                     merchantText: string;
+                    /**
+                     * @description Why the card is read: one-time (a single purchase, the default), subscription (a recurring charge) or preauth (a hold the merchant completes later)
+                     * @enum {string}
+                     */
+                    reason?: "one-time" | "subscription" | "preauth";
+                    /** @description Where the details are used, e.g. {"userAgent": "…", "checkoutUrl": "https://…"}: up to 20 strings (names up to 40 characters, values up to 500), recorded on the credential.accessed event for audit and not used in any decision */
+                    clientContext?: {
+                        [key: string]: string;
+                    };
                     /** @description The intent these details are for (its id or your intentId); default: the most recent usable one */
                     intentId?: string;
                 };
@@ -5242,6 +5372,11 @@ export interface operations {
                         object: "card_details";
                         /** @description Id of the credential.accessed event that records this access */
                         accessEventId: string;
+                        /**
+                         * @description How the credentials are exposed: rawPan, the number and CVV in this answer
+                         * @constant
+                         */
+                        exposureMode: "rawPan";
                         pan: string | null;
                         cvv: string | null;
                         expirationMonth: string;
