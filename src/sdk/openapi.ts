@@ -1285,7 +1285,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change rules, parameters, actions or dry run; absent fields stay; a rule change makes the preset custom */
+        /**
+         * Change rules, parameters, actions or dry run; absent fields stay; a rule change makes the preset custom
+         * @description LedgerOS's rule names are accepted at the top level beside `rules`: `duplicateDetection` (= rules.duplicate), `velocityLimit` (= rules.velocity), `cooldownViolation` (= rules.cooldown). One rule under both names is 422 conflicting_parameters. The answer repeats those three rules under LedgerOS's names.
+         */
         patch: operations["updateRiskSettings"];
         trace?: never;
     };
@@ -1298,7 +1301,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace every rule with a preset (permissive, moderate, strict, paranoid); dryRun records alerts without acting */
+        /**
+         * Replace every rule with a preset (permissive, moderate, strict, paranoid); dryRun records alerts without acting
+         * @description LedgerOS's `duplicateDetection`, `velocityLimit` and `cooldownViolation` may come with the preset: they change those rules of the preset's table (the preset then reads `custom`).
+         */
         post: operations["applyRiskPreset"];
         delete?: never;
         options?: never;
@@ -7250,6 +7256,41 @@ export interface operations {
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
+                        /** @description LedgerOS's name of rules.duplicate: the same rule, repeated */
+                        duplicateDetection: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description same card, merchant and amount within this many minutes */
+                            windowMinutes: number;
+                        };
+                        /** @description LedgerOS's name of rules.velocity: the same rule, repeated */
+                        velocityLimit: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description approved authorizations per card in a rolling hour, this one included */
+                            maxPerHour: number;
+                            /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                            maxPerDay: number;
+                        };
+                        /** @description LedgerOS's name of rules.cooldown: the same rule, repeated */
+                        cooldownViolation: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description minimum time between approved authorizations on a card */
+                            minutes: number;
+                        };
                         updatedAt: string | null;
                     };
                 };
@@ -7356,6 +7397,41 @@ export interface operations {
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                         };
                     };
+                    /** @description LedgerOS's name of rules.duplicate: the same fields */
+                    duplicateDetection?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description same card, merchant and amount within this many minutes */
+                        windowMinutes?: number;
+                    };
+                    /** @description LedgerOS's name of rules.velocity: the same fields */
+                    velocityLimit?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description approved authorizations per card in a rolling hour, this one included */
+                        maxPerHour?: number;
+                        /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                        maxPerDay?: number;
+                    };
+                    /** @description LedgerOS's name of rules.cooldown: the same fields */
+                    cooldownViolation?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description minimum time between approved authorizations on a card */
+                        minutes?: number;
+                    };
                 };
             };
         };
@@ -7450,6 +7526,41 @@ export interface operations {
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
+                        /** @description LedgerOS's name of rules.duplicate: the same rule, repeated */
+                        duplicateDetection: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description same card, merchant and amount within this many minutes */
+                            windowMinutes: number;
+                        };
+                        /** @description LedgerOS's name of rules.velocity: the same rule, repeated */
+                        velocityLimit: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description approved authorizations per card in a rolling hour, this one included */
+                            maxPerHour: number;
+                            /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                            maxPerDay: number;
+                        };
+                        /** @description LedgerOS's name of rules.cooldown: the same rule, repeated */
+                        cooldownViolation: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description minimum time between approved authorizations on a card */
+                            minutes: number;
+                        };
                         updatedAt: string | null;
                     };
                 };
@@ -7484,6 +7595,41 @@ export interface operations {
                     preset: "permissive" | "moderate" | "strict" | "paranoid";
                     /** @description Default false */
                     dryRun?: boolean;
+                    /** @description LedgerOS's name of rules.duplicate: the same fields */
+                    duplicateDetection?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description same card, merchant and amount within this many minutes */
+                        windowMinutes?: number;
+                    };
+                    /** @description LedgerOS's name of rules.velocity: the same fields */
+                    velocityLimit?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description approved authorizations per card in a rolling hour, this one included */
+                        maxPerHour?: number;
+                        /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                        maxPerDay?: number;
+                    };
+                    /** @description LedgerOS's name of rules.cooldown: the same fields */
+                    cooldownViolation?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description minimum time between approved authorizations on a card */
+                        minutes?: number;
+                    };
                 };
             };
         };
@@ -7577,6 +7723,41 @@ export interface operations {
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
+                        };
+                        /** @description LedgerOS's name of rules.duplicate: the same rule, repeated */
+                        duplicateDetection: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description same card, merchant and amount within this many minutes */
+                            windowMinutes: number;
+                        };
+                        /** @description LedgerOS's name of rules.velocity: the same rule, repeated */
+                        velocityLimit: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description approved authorizations per card in a rolling hour, this one included */
+                            maxPerHour: number;
+                            /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                            maxPerDay: number;
+                        };
+                        /** @description LedgerOS's name of rules.cooldown: the same rule, repeated */
+                        cooldownViolation: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description minimum time between approved authorizations on a card */
+                            minutes: number;
                         };
                         updatedAt: string | null;
                     };
