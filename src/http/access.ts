@@ -38,6 +38,7 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/users/{id}/verification/decision': apiKeyOnly,
 
   'GET /v1/users/{id}/funding': apiKeyOnly,
+  'GET /v1/users/{id}/contracts': apiKeyOnly,
   'GET /v1/users/{id}/deposits': apiKeyOnly,
   'GET /v1/deposits/{id}': apiKeyOnly,
   'POST /v1/sandbox/deposits': sandboxApiKeyOnly,

@@ -290,6 +290,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * LedgerOS's deposit contracts: per EVM chain the user's deposit address and each token with what completed deposits of it add up to
+         * @description Approved users only (403 user_not_approved otherwise), as the funding instructions. `balance` is the sum of completed deposits of the token to the address, in token units as a decimal string; it is not the spendable balance (GET /v1/balances/{userId}), which spending and withdrawals reduce. Solana is left out: it has no EVM chain id (see GET /v1/users/{id}/funding).
+         */
+        get: operations["getDepositContracts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/deposits": {
         parameters: {
             query?: never;
@@ -2634,6 +2654,57 @@ export interface operations {
                             minConfirmations: number;
                             /** @description Token decimals: amounts on chain are in base units of 10^-decimals */
                             decimals: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getDepositContracts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "deposit_contracts";
+                        userId: string;
+                        /** @description One entry per supported EVM chain, in the order of the funding instructions */
+                        contracts: {
+                            /** @description EIP-155 chain id */
+                            chainId: number;
+                            /** @enum {string} */
+                            network: "base" | "ethereum" | "polygon" | "arbitrum" | "optimism" | "solana";
+                            /** @description The user's deposit address on this chain (the same on every EVM chain) */
+                            depositAddress: string;
+                            tokens: {
+                                /** @description The token contract */
+                                address: string;
+                                /** @enum {string} */
+                                symbol: "USDC" | "USDT";
+                                decimals: number;
+                                /** @description What completed deposits of this token to the address add up to, in token units as a decimal string ("12.5" is 12.5 USDC); pending and rejected deposits are not counted, withdrawals and spending are not subtracted */
+                                balance: string;
+                            }[];
                         }[];
                     };
                 };

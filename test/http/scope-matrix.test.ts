@@ -328,6 +328,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/users/{id}/verification/decision': { fresh: freshUserInReview, body: () => ({ outcome: 'approved', reason: 'checked by hand' }) },
 
       'GET /v1/users/{id}/funding': {},
+      'GET /v1/users/{id}/contracts': {},
       'GET /v1/users/{id}/deposits': {},
       'GET /v1/deposits/{id}': {},
       'POST /v1/sandbox/deposits': { body: (world) => ({ userId: world.userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 }) },
