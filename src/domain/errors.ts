@@ -179,7 +179,13 @@ export const errorCatalogue = {
     type: 'invalid_request_error',
     status: 415,
     message: 'Unsupported Content-Type: {contentType}',
-    description: 'Send JSON (`application/json`); bodies without a JSON content type are read as JSON too.',
+    description: 'Send JSON (`application/json`; bodies without a JSON content type are read as JSON too), except to a file upload (`PUT /v1/verification/user/{id}/document`), which takes only `multipart/form-data`.',
+  },
+  invalid_form_data: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'The request body is not valid multipart/form-data: {reason}',
+    description: 'A file upload could not be read as `multipart/form-data`: the boundary of its Content-Type is missing or does not frame the body. Let your HTTP client build the form (`curl -F`, `FormData`) rather than writing it by hand.',
   },
   // 422
   invalid_parameter_value: {
@@ -298,6 +304,12 @@ export const errorCatalogue = {
     status: 409,
     message: 'The attestation contradicts intent {intentId} ({mismatches}); the attestationMismatch risk rule refuses these card details',
     description: 'The `merchantText` or `expectedAmount` sent for card details names another merchant than the declared intent, or an amount outside its tolerance, and the `attestationMismatch` risk rule is set to `decline`. Send the details of the declared purchase, or declare a new intent for this one.',
+  },
+  document_not_requested: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'User {userId} is {applicationStatus}: a verification document is accepted only while applicationStatus is documentRequired',
+    description: 'A document upload (`PUT /v1/verification/user/{id}/document`) answers the provider asking for one. Check `applicationStatus` first: a pending application waits for its decision, a rejected one starts again with a new verification link.',
   },
   verification_not_awaiting_decision: {
     type: 'conflict_error',

@@ -33,6 +33,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/verification/user': apiKeyOnly,
   'GET /v1/verification/user/{userId}': apiKeyOnly,
   'GET /v1/verification/user/{userId}/link': apiKeyOnly,
+  // LedgerOS's document upload (SPEC §11): the integrator's backend sends what the person gave it; API keys only.
+  'PUT /v1/verification/user/{userId}/document': apiKeyOnly,
   'POST /v1/sandbox/users/{id}/verification': sandboxApiKeyOnly,
   // The operator's decision (SPEC §4): API keys only, live as well as sandbox.
   'POST /v1/users/{id}/verification/decision': apiKeyOnly,

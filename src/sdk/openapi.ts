@@ -209,7 +209,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user's verification status: applicationStatus, rejectionReason, when they submitted and when the latest link expires */
+        /** A user's verification status: applicationStatus, rejectionReason, the link while it can be used, when they submitted and when the latest link expires */
         get: operations["getVerification"];
         put?: never;
         post?: never;
@@ -229,6 +229,26 @@ export interface paths {
         /** A fresh verification link (new 7-day expiry), e.g. after the previous one expired; earlier unused links stop working */
         get: operations["getVerificationLink"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/verification/user/{userId}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload the document an application in documentRequired asks for (multipart/form-data: documentType, file); the KYC provider decides again
+         * @description API keys only. A `multipart/form-data` body (415 otherwise) with `documentType` (passport, driversLicense, nationalId, proofOfAddress) and `file` (PDF, JPEG, PNG, WebP or HEIC; the whole request at most 10 MiB, 413 beyond). Only while applicationStatus is documentRequired (409 document_not_requested otherwise): the application goes back to pending, the provider decides on the document, and user.verification_updated (plus user.approved or user.rejected) is sent as for the hosted form. cardrail keeps the document's type, size and SHA-256, never the file or its name. The sandbox provider decides from the file name: reject.*, review.*, document.*, else approved (docs/kyc.md).
+         */
+        put: operations["uploadVerificationDocument"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1430,7 +1450,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -2396,6 +2416,8 @@ export interface operations {
                         userId: string;
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
                         rejectionReason: string | null;
                         /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
                         decision: {
@@ -2470,6 +2492,103 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
+    uploadVerificationDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description What the document is: passport, driversLicense, nationalId or proofOfAddress
+                     * @enum {string}
+                     */
+                    documentType: "passport" | "driversLicense" | "nationalId" | "proofOfAddress";
+                    /**
+                     * Format: binary
+                     * @description The document: PDF, JPEG, PNG, WebP or HEIC, at most 10 MiB with the rest of the form
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "verification";
+                        userId: string;
+                        /** @enum {string} */
+                        applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
+                        rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        decision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
+                        /** @description When the person last submitted the hosted form */
+                        submittedAt: string | null;
+                        /** @description When the most recent link expires (or expired) */
+                        expiresAt: string | null;
+                        document: {
+                            /** @constant */
+                            object: "verification_document";
+                            id: string;
+                            /** @enum {string} */
+                            documentType: "passport" | "driversLicense" | "nationalId" | "proofOfAddress";
+                            contentType: string;
+                            sizeBytes: number;
+                            /** @description Hex SHA-256 of the file: what cardrail keeps of it (the file itself and its name are not stored) */
+                            sha256: string;
+                            /**
+                             * @description The applicationStatus the KYC provider decided on the document
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            uploadedAt: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
     decideVerification: {
         parameters: {
             query?: never;
@@ -2508,6 +2627,8 @@ export interface operations {
                         userId: string;
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
                         rejectionReason: string | null;
                         /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
                         decision: {
@@ -2581,6 +2702,8 @@ export interface operations {
                         userId: string;
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
                         rejectionReason: string | null;
                         /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
                         decision: {

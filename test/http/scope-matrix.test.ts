@@ -68,6 +68,8 @@ type Fresh = (world: World) => Promise<Partial<World>>;
 interface RouteCase {
   /** A valid body for the route (checked against the route's own schema before use). */
   body?: (world: World) => unknown;
+  /** For a route that consumes multipart/form-data (a file upload): its form, instead of `body`. */
+  form?: (world: World) => FormData;
   /** Appended to the path (list pages large enough that the owner's check below sees its ids). */
   query?: string;
   /**
@@ -263,6 +265,12 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       return { withdrawalId };
     };
     const freshUser: Fresh = async () => newUser();
+    /** A user whose application waits for a document. */
+    const freshUserAwaitingDocument: Fresh = async () => {
+      const user = await newUser();
+      await owner('POST', `/v1/sandbox/users/${user.userId}/verification`, { outcome: 'documentRequired' });
+      return user;
+    };
     /** A user whose application waits for an operator's decision. */
     const freshUserInReview: Fresh = async () => {
       const user = await newUser();
@@ -324,6 +332,15 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/verification/user': { fresh: freshUser, body: (world) => ({ userId: world.userId }) },
       'GET /v1/verification/user/{userId}': {},
       'GET /v1/verification/user/{userId}/link': { fresh: freshUser },
+      'PUT /v1/verification/user/{userId}/document': {
+        fresh: freshUserAwaitingDocument,
+        form: () => {
+          const form = new FormData();
+          form.set('documentType', 'passport');
+          form.set('file', new Blob(['%PDF-1.7 matrix'], { type: 'application/pdf' }), 'passport.pdf');
+          return form;
+        },
+      },
       'POST /v1/sandbox/users/{id}/verification': { fresh: freshUser, body: () => ({ outcome: 'approved' }) },
       'POST /v1/users/{id}/verification/decision': { fresh: freshUserInReview, body: () => ({ outcome: 'approved', reason: 'checked by hand' }) },
 
@@ -488,7 +505,9 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       assert.deepEqual(Object.keys(cases).filter((key) => !keys.includes(key)), [], 'matrix rows for routes that no longer exist');
       assert.deepEqual(Object.keys(exceptions).filter((key) => !keys.includes(key)), [], 'exceptions for routes that no longer exist');
       for (const route of allRoutes) {
-        assert.equal(cases[routeKey(route)]?.body !== undefined, route.body !== undefined, `${routeKey(route)}: a body in the matrix exactly when the route has a body schema`);
+        const routeCase = cases[routeKey(route)];
+        assert.equal((routeCase?.body ?? routeCase?.form) !== undefined, route.body !== undefined, `${routeKey(route)}: a body in the matrix exactly when the route has a body schema`);
+        assert.equal(routeCase?.form !== undefined, route.consumes === 'multipart/form-data', `${routeKey(route)}: a form exactly when the route consumes multipart/form-data`);
       }
     });
 
@@ -520,7 +539,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
           const expected = expectedFor(route, credential, refersToResource);
           const response = routeCase.stream
             ? await requestStream(path, secretOf(credential, current))
-            : await testApp.request(route.method, path, { key: secretOf(credential, current), ...(body === undefined ? {} : { body }) });
+            : await testApp.request(route.method, path, {
+                key: secretOf(credential, current),
+                ...(body === undefined ? {} : { body }),
+                ...(routeCase.form === undefined ? {} : { form: routeCase.form(current) }),
+              });
           try {
             judge(response, expected, credential, routeCase, current);
           } catch (error) {
