@@ -101,6 +101,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   // 3-D Secure: the agent reads its card's passcodes (SPEC §1, §4); the OTP token is a bearer secret handed to it
   // there, and still answers only the owning agent's token or an API key. The merchant side is sandbox-only.
   'GET /v1/cards/{id}/challenges': apiKeyOrOwnAgent,
+  // The same across the agent's cards (SPEC §11: ledger_challenges works without cardId), its own agent only.
+  'GET /v1/agents/{id}/challenges': apiKeyOrOwnAgent,
   'GET /v1/otp/{token}': apiKeyOrOwnAgent,
   'DELETE /v1/otp/{token}': apiKeyOrOwnAgent,
   'POST /v1/sandbox/challenges/{id}/complete': sandboxApiKeyOnly,

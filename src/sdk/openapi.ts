@@ -1111,6 +1111,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{id}/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's pending 3-D Secure challenges across its cards, with their passcodes (only cards with a revealed intent)
+         * @description What `GET /v1/cards/{id}/challenges` answers, for every card of the agent at once (MCP ledger_challenges without a cardId): pending, unexpired challenges on cards that have a `revealed` intent, newest first; a card without one is left out. API key, or the agent's own token (another agent's answers 404).
+         */
+        get: operations["listAgentChallenges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/otp/{token}": {
         parameters: {
             query?: never;
@@ -6538,6 +6558,82 @@ export interface operations {
         };
     };
     listCardChallenges: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "challenge";
+                            id: string;
+                            /**
+                             * @description `challenge_required` while the passcode is awaited
+                             * @enum {string}
+                             */
+                            status: "challenge_required" | "completed" | "failed" | "expired";
+                            cardId: string;
+                            agentId: string;
+                            userId: string;
+                            /** @description The authorization amount in cents */
+                            amount: number;
+                            currency: string;
+                            merchantName: string;
+                            merchant: {
+                                name: string;
+                                mcc: string | null;
+                                city: string | null;
+                                country: string | null;
+                                id: string | null;
+                            };
+                            /** @description Wrong passcodes entered so far */
+                            attempts: number;
+                            /** @description Wrong passcodes still allowed before the authorization is declined `challenge_failed` */
+                            attemptsRemaining: number;
+                            /** @description 5 minutes after the challenge was requested (environment time) */
+                            expiresAt: string;
+                            /** @description The transaction the challenge ended in */
+                            transactionId: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            /** @description The 6-digit one-time passcode to give the merchant */
+                            otp: string;
+                            /** @description Bearer secret for GET/DELETE /v1/otp/{token}; null once deleted */
+                            otpToken: string | null;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    listAgentChallenges: {
         parameters: {
             query?: {
                 limit?: number;

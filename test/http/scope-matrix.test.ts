@@ -133,6 +133,9 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // instructions") run with an agent token, and the user endpoints behind them stay API-key only.
   'GET /v1/agents/{id}/status': 'SPEC §7 ledger_status',
   'GET /v1/agents/{id}/funding': 'SPEC §7 ledger_funding',
+  // SPEC §11 MCP: "ledger_challenges works without cardId" — the agent's challenges across its cards, by the rule of
+  // GET /v1/cards/{id}/challenges (a revealed intent on the card), for its own agent only.
+  'GET /v1/agents/{id}/challenges': 'SPEC §11 ledger_challenges without cardId, §4 3-D Secure',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -403,6 +406,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
 
       // 3-D Secure: each call judges a fresh challenge (the list needs the revealed intent freshChallenge declares).
       'GET /v1/cards/{id}/challenges': { fresh: freshChallenge },
+      'GET /v1/agents/{id}/challenges': { fresh: freshChallenge },
       'GET /v1/otp/{token}': { fresh: freshChallenge },
       'DELETE /v1/otp/{token}': { fresh: freshChallenge },
       'POST /v1/sandbox/challenges/{id}/complete': { fresh: freshChallenge, body: (world) => ({ otp: world.challengeOtp }) },
