@@ -2536,7 +2536,7 @@ export interface operations {
                      * Format: binary
                      * @description The document: PDF, JPEG, PNG, WebP or HEIC, at most 10 MiB with the rest of the form
                      */
-                    file: string;
+                    file: Blob;
                 };
             };
         };
