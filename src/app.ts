@@ -10,6 +10,7 @@ import type { Clock } from './domain/clock.js';
 import { lapseClaimsOfEndedProcess } from './http/idempotency.js';
 import { createLogger } from './http/logger.js';
 import { EventStreamHub } from './modules/events/stream.js';
+import { recordUserBalanceUpdates } from './modules/users/balance-events.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { buildServer, type ServerOptions } from './http/server.js';
 import type { Database } from './store/database.js';
@@ -44,6 +45,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const ownsDatabase = options.db === undefined;
   const db = options.db ?? (await openDatabase(config));
   await migrate(db, clock.nowMs());
+  // One user.balance.updated per user and transaction that moved their balance, recorded before it commits.
+  const removeBalanceEvents = db.addCommitStep(recordUserBalanceUpdates);
   if (ownsDatabase && db.dialect === 'sqlite') {
     // One process serves an SQLite store: claims left in flight belong to a process that ended (a crash, kill -9).
     const lapsed = await lapseClaimsOfEndedProcess(db);
@@ -85,6 +88,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
       await eventStreams.close();
       await server.close();
       redis?.disconnect();
+      removeBalanceEvents();
       if (ownsDatabase) await db.close();
     },
   };

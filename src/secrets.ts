@@ -2,7 +2,7 @@
 // protects card numbers. Taken from the
 // environment when set (required when several hosts share one database), else from a file created 0600 under the
 // data directory on first start.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensurePrivateDirectory, ensurePrivateFile } from './private-files.js';
@@ -43,4 +43,15 @@ export function loadSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.en
 /** Fixed secrets for tests: deterministic addresses, nothing written to disk. */
 export function testSecrets(): Secrets {
   return { hdSeed: new Uint8Array(64).fill(42), masterKey: new Uint8Array(32).fill(7) };
+}
+
+const masterKeyLength = 32;
+
+/**
+ * HMAC-SHA256(masterKey, label + ":" + subject): a secret derived for one purpose and one subject, so that it need
+ * never be stored — 3-D Secure passcodes and OTP tokens, verification links. The label keeps the uses apart.
+ */
+export function masterKeyDigest(secrets: Pick<Secrets, 'masterKey'>, label: string, subject: string): Buffer {
+  if (secrets.masterKey.length !== masterKeyLength) throw new Error(`the master key must be ${masterKeyLength} bytes`);
+  return createHmac('sha256', Buffer.from(secrets.masterKey)).update(`${label}:${subject}`, 'utf8').digest();
 }

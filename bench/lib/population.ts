@@ -14,6 +14,7 @@ import type { Scope } from '../../src/modules/scope.js';
 import { createUser, setApplicationStatus } from '../../src/modules/users/service.js';
 import type { Secrets } from '../../src/secrets.js';
 import { migrate } from '../../src/store/migrate.js';
+import { recordUserBalanceUpdates } from '../../src/modules/users/balance-events.js';
 import { SqliteDatabase } from '../../src/store/sqlite/database.js';
 
 /** Descriptors as card networks send them; each card is used at one of them (its pinned merchant). */
@@ -77,6 +78,9 @@ export async function openTempDatabase(label: string): Promise<TempDatabase> {
   const path = join(directory, 'cardrail.db');
   const db = new SqliteDatabase(path);
   await migrate(db, Date.now());
+  // As src/app.ts wires it: every transaction that moves a balance records user.balance.updated, so the engine's
+  // figures include what an authorization costs in the server.
+  db.addCommitStep(recordUserBalanceUpdates);
   return {
     db,
     directory,

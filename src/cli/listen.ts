@@ -61,9 +61,13 @@ function signingSecretOf(value: string | undefined): string {
   return value;
 }
 
-/** One line per event: when it happened, its type, its id and the id of the object it is about. */
+/**
+ * One line per event: when it happened, its type, its id and the id of the object it is about (a balance has no id
+ * of its own: it is about its user).
+ */
 export function describeEvent(event: StreamedEvent): string {
-  const objectId = typeof event.data?.object?.id === 'string' ? event.data.object.id : '—';
+  const object = event.data?.object;
+  const objectId = typeof object?.id === 'string' ? object.id : typeof object?.userId === 'string' ? object.userId : '—';
   return `${event.createdAt}  ${event.type.padEnd(26)}  ${event.id}  ${objectId}`;
 }
 

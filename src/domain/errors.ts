@@ -186,7 +186,13 @@ export const errorCatalogue = {
     type: 'invalid_request_error',
     status: 415,
     message: 'Unsupported Content-Type: {contentType}',
-    description: 'Send JSON (`application/json`); bodies without a JSON content type are read as JSON too.',
+    description: 'Send JSON (`application/json`; bodies without a JSON content type are read as JSON too), except to a file upload (`PUT /v1/verification/user/{id}/document`), which takes only `multipart/form-data`.',
+  },
+  invalid_form_data: {
+    type: 'invalid_request_error',
+    status: 400,
+    message: 'The request body is not valid multipart/form-data: {reason}',
+    description: 'A file upload could not be read as `multipart/form-data`: the boundary of its Content-Type is missing or does not frame the body. Let your HTTP client build the form (`curl -F`, `FormData`) rather than writing it by hand.',
   },
   // 422
   invalid_parameter_value: {
@@ -200,6 +206,18 @@ export const errorCatalogue = {
     status: 422,
     message: 'Unknown {kind} {param}: this endpoint does not define it; {hint}',
     description: 'The request carries a body field or query parameter the endpoint does not define (often a misspelling, such as `limts` for `limits`). Nothing was changed: fix or remove the field. `param` names it.',
+  },
+  conflicting_parameters: {
+    type: 'validation_error',
+    status: 422,
+    message: '{param} and {other} name the same {subject}: {reason}',
+    description: "A request gave one field (or risk rule) under both of its names — cardrail's and LedgerOS's, such as `amount` and `expectedAmount` — with different values (for risk rules, at all). Send it under one name. `param` names the second.",
+  },
+  unsupported_currency: {
+    type: 'validation_error',
+    status: 422,
+    message: 'Unsupported currency {currency} for {param}: only USD is supported',
+    description: 'cardrail moves US dollars only (amounts are integer cents of USD). Send `USD`, or leave the currency field out.',
   },
   // webhooks (422)
   unknown_event_type: {
@@ -293,6 +311,12 @@ export const errorCatalogue = {
     status: 409,
     message: 'The attestation contradicts intent {intentId} ({mismatches}); the attestationMismatch risk rule refuses these card details',
     description: 'The `merchantText` or `expectedAmount` sent for card details names another merchant than the declared intent, or an amount outside its tolerance, and the `attestationMismatch` risk rule is set to `decline`. Send the details of the declared purchase, or declare a new intent for this one.',
+  },
+  document_not_requested: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'User {userId} is {applicationStatus}: a verification document is accepted only while applicationStatus is documentRequired',
+    description: 'A document upload (`PUT /v1/verification/user/{id}/document`) answers the provider asking for one. Check `applicationStatus` first: a pending application waits for its decision, a rejected one starts again with a new verification link.',
   },
   verification_not_awaiting_decision: {
     type: 'conflict_error',

@@ -8,6 +8,7 @@ export const eventTypes = [
   'user.approved',
   'user.rejected',
   'user.verification_updated',
+  'user.balance.updated',
   'deposit.pending',
   'deposit.completed',
   'deposit.rejected',

@@ -173,3 +173,18 @@ export function isWithinDepositLimit(amountBaseUnits: string, decimals: number):
 export function canonicalBaseUnits(amountBaseUnits: string): string {
   return parseBaseUnits(amountBaseUnits).toString();
 }
+
+/**
+ * Base units of deposits summed as whole cents plus sub-cent remainders (how deposits are stored): the exact inverse
+ * of baseUnitsToCents over a sum of deposits.
+ */
+export function depositedBaseUnits(cents: number, remainderBaseUnits: number, decimals: number): bigint {
+  assertDecimals(decimals);
+  if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError(`cents must be a non-negative safe integer, got ${cents}`);
+  if (!Number.isSafeInteger(remainderBaseUnits) || remainderBaseUnits < 0) throw new RangeError(`remainder must be a non-negative safe integer, got ${remainderBaseUnits}`);
+  if (decimals < 2) {
+    if (remainderBaseUnits !== 0) throw new RangeError(`a token of ${decimals} decimals has no sub-cent remainder`);
+    return BigInt(cents) / 10n ** BigInt(2 - decimals);
+  }
+  return BigInt(cents) * 10n ** BigInt(decimals - 2) + BigInt(remainderBaseUnits);
+}

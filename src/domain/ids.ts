@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 
 export const idPrefixes = [
   'org', 'tr', 'user', 'ver', 'dep', 'wd', 'agent', 'tok', 'card', 'int', 'txn', 'evt', 'webhook', 'whd', 'alert', 'key', 'chl', 'req', 'pol',
+  // The record of a KYC document upload (PUT /v1/verification/user/{id}/document).
+  'doc',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

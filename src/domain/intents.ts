@@ -6,8 +6,11 @@ import { amountMatches, defaultMatchTolerance, merchantsMatch } from './merchant
 export const intentStatuses = ['pending_approval', 'pending', 'revealed', 'matched', 'mismatched', 'expired', 'rejected', 'canceled'] as const;
 export type IntentStatus = (typeof intentStatuses)[number];
 
-/** A pending intent whose card details were not read expires after an hour. */
-export const pendingLifetimeMs = 60 * 60_000;
+/** A pending intent whose card details were not read expires after its ttl (an hour unless it says otherwise). */
+export function pendingLifetimeMs(ttlMinutes: number): number {
+  if (!Number.isSafeInteger(ttlMinutes) || ttlMinutes < 1) throw new RangeError(`ttlMinutes must be a positive integer, got ${ttlMinutes}`);
+  return ttlMinutes * 60_000;
+}
 /** Once details were read, the intent waits this long for its transaction. */
 export const revealedLifetimeMs = 24 * 60 * 60_000;
 /** How long an intent waits for an approval before it expires. */
@@ -79,7 +82,7 @@ export function attestationWarnings(
     });
   }
   if (!amountMatches(attested.amountCents, declared.amountCents, tolerance)) {
-    const percent = Math.round(tolerance * 100);
+    const percent = Number((tolerance * 100).toFixed(4));
     warnings.push({
       code: 'attestation_mismatch',
       field: 'expectedAmount',

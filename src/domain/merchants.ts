@@ -327,6 +327,8 @@ export interface IntentCandidate {
   amountCents: number;
   merchantText: string;
   revealedAtMs: number;
+  /** The intent's own amount tolerance in parts per million (100 000 = 10 %); absent or null: matchIntent's `tolerance`. */
+  tolerancePartsPerMillion?: number | null | undefined;
 }
 
 /** How an authorization compared with an intent: the SPEC's matchResult plus the declared side. */
@@ -351,7 +353,8 @@ export interface IntentMatch {
 }
 
 /**
- * Which candidate an authorization answers, and how well: the most recently revealed candidate matching both amount
+ * Which candidate an authorization answers, and how well (each candidate's amount within its own tolerance, else
+ * `tolerance`): the most recently revealed candidate matching both amount
  * and merchant; else the most recently revealed matching the merchant; else the most recently revealed. Ties on
  * `revealedAtMs` go to the earlier candidate in the list. No candidates → undefined (the transaction is unattested).
  */
@@ -366,7 +369,7 @@ export function matchIntent(
     return {
       candidate,
       result: {
-        amountMatch: amountMatches(actual.amountCents, candidate.amountCents, tolerance),
+        amountMatch: amountMatches(actual.amountCents, candidate.amountCents, candidate.tolerancePartsPerMillion == null ? tolerance : candidate.tolerancePartsPerMillion / 1_000_000),
         merchantMatch: normalizedNamesMatch(actualMerchant, declaredMerchant),
         actualAmount: actual.amountCents,
         actualMerchant,

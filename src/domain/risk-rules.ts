@@ -20,7 +20,7 @@ export const riskPresetNames = ['permissive', 'moderate', 'strict', 'paranoid'] 
 export type RiskPresetName = (typeof riskPresetNames)[number];
 export const defaultRiskPreset: RiskPresetName = 'moderate';
 
-interface RuleSwitch {
+export interface RuleSwitch {
   enabled: boolean;
   action: RiskAction;
 }

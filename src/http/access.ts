@@ -33,11 +33,14 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/verification/user': apiKeyOnly,
   'GET /v1/verification/user/{userId}': apiKeyOnly,
   'GET /v1/verification/user/{userId}/link': apiKeyOnly,
+  // LedgerOS's document upload (SPEC §11): the integrator's backend sends what the person gave it; API keys only.
+  'PUT /v1/verification/user/{userId}/document': apiKeyOnly,
   'POST /v1/sandbox/users/{id}/verification': sandboxApiKeyOnly,
   // The operator's decision (SPEC §4): API keys only, live as well as sandbox.
   'POST /v1/users/{id}/verification/decision': apiKeyOnly,
 
   'GET /v1/users/{id}/funding': apiKeyOnly,
+  'GET /v1/users/{id}/contracts': apiKeyOnly,
   'GET /v1/users/{id}/deposits': apiKeyOnly,
   'GET /v1/deposits/{id}': apiKeyOnly,
   'POST /v1/sandbox/deposits': sandboxApiKeyOnly,
@@ -109,6 +112,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   // 3-D Secure: the agent reads its card's passcodes (SPEC §1, §4); the OTP token is a bearer secret handed to it
   // there, and still answers only the owning agent's token or an API key. The merchant side is sandbox-only.
   'GET /v1/cards/{id}/challenges': apiKeyOrOwnAgent,
+  // The same across the agent's cards (SPEC §11: ledger_challenges works without cardId), its own agent only.
+  'GET /v1/agents/{id}/challenges': apiKeyOrOwnAgent,
   'GET /v1/otp/{token}': apiKeyOrOwnAgent,
   'DELETE /v1/otp/{token}': apiKeyOrOwnAgent,
   'POST /v1/sandbox/challenges/{id}/complete': sandboxApiKeyOnly,

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppError, isAppError } from '../domain/errors.js';
 import { maxJsonDepth, jsonDepthExceeds } from './validation.js';
+import { mediaTypeOf, parseMultipartBody } from './multipart.js';
 import { newId } from '../domain/ids.js';
 
 export interface ErrorBody {
@@ -112,7 +113,8 @@ export function installErrorHandling(server: FastifyInstance, bodyLimitBytes: nu
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendError(reply, request, error);
     }
-    const mapped = fromFrameworkError(error, bodyLimitBytes);
+    // A route may set its own limit (a file upload takes more than JSON does).
+    const mapped = fromFrameworkError(error, request.routeOptions.bodyLimit ?? bodyLimitBytes);
     if (mapped !== undefined) return sendError(reply, request, mapped);
     request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, request, new AppError('internal_error'));
@@ -126,41 +128,61 @@ export function installErrorHandling(server: FastifyInstance, bodyLimitBytes: nu
 /** Bytes that are not UTF-8 are refused rather than read as U+FFFD: what is stored is what was sent. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** What a route declares it takes (RouteDefinition.consumes), as the body parsers read it from the route's config. */
+export interface RouteBodyConfig {
+  consumes?: 'application/json' | 'multipart/form-data';
+}
+
+function consumesOf(request: FastifyRequest): RouteBodyConfig['consumes'] {
+  return (request.routeOptions.config as RouteBodyConfig | undefined)?.consumes;
+}
+
+/**
+ * A body as JSON (or a browser form's fields): see installBodyParsing. Throws the AppError to answer.
+ */
+function jsonBody(request: FastifyRequest, body: Buffer | string): unknown {
+  let text: string;
+  try {
+    text = strictUtf8.decode(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+  } catch {
+    throw new AppError('invalid_json', { reason: 'it is not valid UTF-8' });
+  }
+  // An unknown endpoint answers 404 route_not_found whatever its body; its body is never read.
+  if (text.trim() === '' || request.is404) return undefined;
+  const mediaType = mediaTypeOf(request.headers['content-type']);
+  if (mediaType === 'application/x-www-form-urlencoded' && !/^\s*[{[]/.test(text)) return Object.fromEntries(new URLSearchParams(text));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new AppError('invalid_json', { reason: error instanceof Error ? error.message : 'it could not be parsed' });
+  }
+  if (jsonDepthExceeds(parsed, maxJsonDepth)) throw new AppError('invalid_json', { reason: `it nests deeper than ${maxJsonDepth} levels` });
+  return parsed;
+}
+
 /**
  * Bodies are JSON whatever the Content-Type says: the seed documents' `curl -d '{…}'` sends
  * application/x-www-form-urlencoded. An empty body is no body. A form-encoded body that does not look like JSON is
  * what a browser's form sends (the hosted verification page): it becomes a plain object of strings.
+ * The exception: a route that consumes multipart/form-data (a file upload) takes only that (415 otherwise), parsed
+ * by src/http/multipart.ts; a multipart body sent to any other route is read as JSON, as before, and refused as such.
  */
 export function installJsonBodyParsing(server: FastifyInstance): void {
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
-    let text: string;
     try {
-      text = strictUtf8.decode(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
-    } catch {
-      done(new AppError('invalid_json', { reason: 'it is not valid UTF-8' }) as unknown as FastifyError, undefined);
-      return;
-    }
-    // An unknown endpoint answers 404 route_not_found whatever its body; its body is never read.
-    if (text.trim() === '' || request.is404) {
-      done(null, undefined);
-      return;
-    }
-    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (mediaType === 'application/x-www-form-urlencoded' && !/^\s*[{[]/.test(text)) {
-      done(null, Object.fromEntries(new URLSearchParams(text)));
-      return;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (jsonDepthExceeds(parsed, maxJsonDepth)) {
-        done(new AppError('invalid_json', { reason: `it nests deeper than ${maxJsonDepth} levels` }) as unknown as FastifyError, undefined);
-        return;
+      // No body at all is no body, for a file upload too (its schema then names what is missing).
+      if (consumesOf(request) === 'multipart/form-data' && !request.is404 && body.length > 0) {
+        throw new AppError('unsupported_media_type', { contentType: mediaTypeOf(request.headers['content-type']) || 'none' });
       }
-      done(null, parsed);
+      done(null, jsonBody(request, body));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : 'it could not be parsed';
-      done(new AppError('invalid_json', { reason }) as unknown as FastifyError, undefined);
+      done(error as FastifyError, undefined);
     }
+  });
+  server.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer | string) => {
+    if (consumesOf(request) !== 'multipart/form-data' || request.is404) return jsonBody(request, body);
+    return parseMultipartBody(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, String(request.headers['content-type']));
   });
 }

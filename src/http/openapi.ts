@@ -54,6 +54,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteDefinition[], serv
     const errorStatuses = new Set(['400', '401', '404', '422', '429', '500']);
     if (access !== 'public' && access !== undefined) errorStatuses.add('403');
     if (route.method !== 'GET') errorStatuses.add('409');
+    if (route.consumes === 'multipart/form-data') for (const status of ['413', '415']) errorStatuses.add(status);
     const responses: Record<string, JsonSchema> = {
       '200': route.produces === 'text/event-stream' ? eventStreamResponse(route.response) : { description: 'Success', content: { 'application/json': { schema: toSchema(route.response, 'output') } } },
     };
@@ -74,7 +75,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteDefinition[], serv
     if (route.body !== undefined) {
       // Required when the body has required fields; an endpoint whose fields are all optional may be called without one.
       const schema = toSchema(route.body, 'input') as { required?: unknown[] };
-      operation.requestBody = { required: (schema.required?.length ?? 0) > 0, content: { 'application/json': { schema } } };
+      operation.requestBody = { required: (schema.required?.length ?? 0) > 0, content: { [route.consumes ?? 'application/json']: { schema } } };
     }
     (paths[route.url] ??= {})[route.method.toLowerCase()] = operation;
   }

@@ -13,12 +13,12 @@ import type { Sql } from '../store/database.js';
 import type { AppError } from '../domain/errors.js';
 import { accessFor } from './access.js';
 import { authenticate } from './auth.js';
-import { errorBody } from './errors.js';
+import { errorBody, type RouteBodyConfig } from './errors.js';
 import { EventStream, sendEventStream } from './event-stream.js';
 import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, releaseIdempotencyKey, requestFingerprint, type IdempotencyRequest } from './idempotency.js';
 import { assertStrictInput, parseInput, refuseBadQueryEncoding, refuseInvalidText, refuseUnexpectedBody } from './validation.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export interface RouteContext<Body, Query, Params> {
@@ -62,6 +62,13 @@ export interface RouteDefinition<
    * the data of one event. Default `application/json`.
    */
   produces?: 'application/json' | 'text/event-stream';
+  /**
+   * `multipart/form-data`: a file upload, whose body only that media type may carry (415 otherwise), parsed by
+   * src/http/multipart.ts into strings and UploadedFiles for the `body` schema. Default `application/json`.
+   */
+  consumes?: 'application/json' | 'multipart/form-data';
+  /** The largest body this route reads, in bytes (default: the server's CARDRAIL_BODY_LIMIT_BYTES); 413 beyond it. */
+  bodyLimitBytes?: number;
   /** Defaults: GET → read, others → write. Card-network routes say 'none'. */
   rateLimit?: RateLimitClass | 'none';
   /**
@@ -126,9 +133,16 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
   // unauthenticated caller never gets its body parsed, and a bad credential answers 401 whatever the body.
   const authenticated = new WeakMap<FastifyRequest, { principal: Principal; sandboxOffsetMs: number; wallClockMs: number }>();
 
+  if (definition.consumes === 'multipart/form-data' && (!isWrite || definition.body === undefined)) {
+    throw new Error(`${definition.method} ${definition.url}: only a write with a body schema may consume multipart/form-data`);
+  }
+  const bodyConfig: RouteBodyConfig = { consumes: definition.consumes ?? 'application/json' };
+
   server.route({
     method: definition.method,
     url: fastifyPath(definition.url),
+    config: bodyConfig,
+    ...(definition.bodyLimitBytes === undefined ? {} : { bodyLimit: definition.bodyLimitBytes }),
     onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
       const wallClockMs = app.clock.nowMs();
       const { principal, sandboxOffsetMs } = await authenticate(request, app.db, access, definition.method, definition.url, wallClockMs);

@@ -67,8 +67,13 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where
   }
   const param = paramName(issue.path, where);
   // A schema may name the catalogue code of its own refinement (a list cursor answers invalid_cursor).
-  const namedCode = issue.code === 'custom' ? (issue.params as { errorCode?: unknown } | undefined)?.errorCode : undefined;
-  if (typeof namedCode === 'string' && namedCode in errorCatalogue) throw new AppError(namedCode as ErrorCode, { param });
+  // Its other params fill the code's message, with the refinement's own message as `reason`.
+  const namedParams = issue.code === 'custom' ? ((issue.params ?? {}) as Record<string, unknown>) : {};
+  const namedCode = namedParams.errorCode;
+  if (typeof namedCode === 'string' && namedCode in errorCatalogue) {
+    const details = Object.fromEntries(Object.entries(namedParams).filter((entry): entry is [string, string | number] => entry[0] !== 'errorCode' && ['string', 'number'].includes(typeof entry[1])));
+    throw new AppError(namedCode as ErrorCode, { reason: issue.message, ...details, param });
+  }
   if (issue.code === 'invalid_type' && where === 'body' && issue.path.length === 0) {
     throw new AppError('invalid_parameter_type', { param: 'body', reason: 'the body must be a JSON object' });
   }

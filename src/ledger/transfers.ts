@@ -15,6 +15,20 @@ export interface TransferInput {
   reference: string;
 }
 
+/**
+ * The transaction notes (`Sql.transactionNotes`) under which postings record whose balances they moved: per user
+ * id, the scope, the environment time of the last posting and each touched account's balance before the first
+ * one. The users module turns them into one `user.balance.updated` per user and transaction when it commits.
+ */
+export const userBalanceChangeNotes = 'ledger.userBalanceChanges';
+
+export interface UserBalanceChange {
+  scope: Scope;
+  nowMs: number;
+  /** Account id → its balance before this transaction's first posting to it. */
+  balancesBefore: Map<string, number>;
+}
+
 export interface LockedAccount {
   id: string;
   kind: AccountKind;
@@ -63,6 +77,7 @@ export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly T
     if (!Number.isSafeInteger(next)) throw new LedgerInvariantError(`balance of ${id} leaves the safe integer range`);
     if (nonNegativeKinds.has(account.kind) && next < 0) throw new LedgerInvariantError(`posting would take ${id} to ${next}`);
   }
+  noteUserBalanceChanges(tx, scope, accounts, deltas.keys(), nowMs);
   for (const transfer of postable) {
     await tx.run(
       'INSERT INTO ledger_transfers (id, organization_id, environment, debit_account, credit_account, amount, currency, kind, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -72,5 +87,22 @@ export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly T
   for (const [id, delta] of deltas) {
     await tx.run('UPDATE ledger_accounts SET balance = balance + ?, entry_count = entry_count + ? WHERE id = ?', [delta.balance, delta.entries, id]);
     accounts.get(id)!.balance += delta.balance;
+  }
+}
+
+/** Records, in the transaction's notes, the users whose accounts are about to move (their balances before, once). */
+function noteUserBalanceChanges(tx: Sql, scope: Scope, accounts: ReadonlyMap<string, LockedAccount>, accountIds: Iterable<string>, nowMs: number): void {
+  const notes = tx.transactionNotes?.(userBalanceChangeNotes);
+  if (notes === undefined) return;
+  for (const id of accountIds) {
+    const account = accounts.get(id)!;
+    if (account.userId === null) continue;
+    let change = notes.get(account.userId) as UserBalanceChange | undefined;
+    if (change === undefined) {
+      change = { scope, nowMs, balancesBefore: new Map() };
+      notes.set(account.userId, change);
+    }
+    change.nowMs = nowMs;
+    if (!change.balancesBefore.has(id)) change.balancesBefore.set(id, account.balance);
   }
 }

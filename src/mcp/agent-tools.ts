@@ -13,7 +13,7 @@ import { cardDetailsSchema, intentSchema } from '../modules/intents/schemas.js';
 import { transactionSchema } from '../modules/transactions/routes.js';
 import { transactionStatuses } from '../modules/transactions/service.js';
 import { expectData } from '../sdk/index.js';
-import { missingArgument, required } from './session.js';
+import { missingArgument, required, ToolRefusal } from './session.js';
 import { actionInput, defineTool, pageInput, pageOutput } from './tools.js';
 
 const agentIdInput = z
@@ -25,6 +25,13 @@ const agentIdInput = z
 const cardIdInput = z.string().min(1).max(64).describe('The card (card_…), from ledger_card action=list');
 const cents = z.number().int().min(1).describe('Integer cents (USD): $12.34 is 1234');
 
+/** A user's standing as ledger_status answers it for an API key given a userId: verification and balance. */
+const userStatusSchema = z.object({
+  userId: z.string(),
+  verification: agentStatusSchema.shape.verification,
+  balance: agentStatusSchema.shape.balance,
+});
+
 const ledgerStatus = defineTool({
   name: 'ledger_status',
   audience: 'agent',
@@ -35,13 +42,42 @@ const ledgerStatus = defineTool({
     '(available, reserved, pending, in integer cents), the agent\'s status and spending policy (limit, spent, remaining in the current window), ' +
     'its active cards and their reserved cents, `canSpend`, and `reasons` (user_not_approved, agent_suspended, agent_limit_exceeded, ' +
     'no_active_card, insufficient_funds) with what must happen. Call it first, before planning a purchase; none of the reasons can be fixed ' +
-    'by the agent itself: tell the user or operator (for insufficient_funds, ledger_funding gives the deposit addresses).',
-  input: { agentId: agentIdInput },
-  output: { agentStatus: agentStatusSchema.optional() },
+    'by the agent itself: tell the user or operator (for insufficient_funds, ledger_funding gives the deposit addresses). ' +
+    "userId (optional): with an API key, answers that user's verification and balance instead (`userStatus`, no agent needed); with an " +
+    "agent token it must be the agent's own user (else error insufficient_permissions), and the agent's status is answered.",
+  input: {
+    agentId: agentIdInput,
+    userId: z.string().min(1).max(64).optional().describe("A user (user_…): with an API key, that user's status; with an agent token, only the agent's own user"),
+  },
+  output: { agentStatus: agentStatusSchema.optional(), userStatus: userStatusSchema.optional() },
   async run(input, session) {
     const client = session.agentClient();
+    if (input.userId !== undefined && !session.actsAsAgent) {
+      if (input.agentId !== undefined) {
+        throw new ToolRefusal('validation_error', 'conflicting_parameters', 'Give agentId (an agent\'s status) or userId (a user\'s status), not both', 'userId');
+      }
+      const id = input.userId;
+      const user = expectData(await client.GET('/v1/users/{id}', { params: { path: { id } } }));
+      const balance = expectData(await client.GET('/v1/balances/{userId}', { params: { path: { userId: id } } }));
+      return {
+        userStatus: {
+          userId: user.id,
+          verification: { applicationStatus: user.applicationStatus, rejectionReason: user.rejectionReason },
+          balance: { currency: balance.currency, total: balance.total, available: balance.available, reserved: balance.reserved, pending: balance.pending, debt: balance.debt },
+        },
+      };
+    }
     const id = session.agentId(input.agentId, 'status');
-    return { agentStatus: expectData(await client.GET('/v1/agents/{id}/status', { params: { path: { id } } })) };
+    const agentStatus = expectData(await client.GET('/v1/agents/{id}/status', { params: { path: { id } } }));
+    if (input.userId !== undefined && input.userId !== agentStatus.userId) {
+      throw new ToolRefusal(
+        'authorization_error',
+        'insufficient_permissions',
+        `An agent token reads only its own user's status: this agent's user is ${agentStatus.userId}, not ${input.userId}. Leave userId out, or ask an operator with an API key.`,
+        'userId',
+      );
+    }
+    return { agentStatus };
   },
 });
 
@@ -294,15 +330,25 @@ const ledgerChallenges = defineTool({
   title: '3-D Secure passcodes',
   readOnly: true,
   description:
-    'The 3-D Secure challenges of a card, newest first, each with the 6-digit one-time passcode (otp) to enter at the merchant, the merchant ' +
-    'name, amount (integer cents), status (challenge_required while it waits) and expiresAt (5 minutes after the merchant asked). Use it when a ' +
-    'checkout asks for a verification code sent to the cardholder. It answers only while the agent has a revealed intent on the card (it read ' +
-    'the details for a declared purchase); enter the passcode only at the merchant named in the challenge — three wrong codes decline the payment.',
-  input: { cardId: cardIdInput, ...pageInput },
+    'The pending 3-D Secure challenges of a card, or without cardId of all the agent\'s cards, newest first, each with the cardId, the ' +
+    '6-digit one-time passcode (otp) to enter at the merchant, the merchant name, amount (integer cents), status (challenge_required while it ' +
+    'waits) and expiresAt (5 minutes after the merchant asked). Use it when a checkout asks for a verification code sent to the cardholder. ' +
+    'Only cards where the agent has a revealed intent (it read the details for a declared purchase) show their challenges: with cardId such ' +
+    'a card is required (else error intent_required), without it the others are left out. Enter the passcode only at the merchant named in ' +
+    'the challenge — three wrong codes decline the payment.',
+  input: {
+    cardId: cardIdInput.optional().describe('The card (card_…); leave it out for every card of the agent'),
+    agentId: agentIdInput,
+    ...pageInput,
+  },
   output: { challenges: z.array(challengeWithOtpSchema).optional(), ...pageOutput },
   async run(input, session) {
     const client = session.agentClient();
-    const page = expectData(await client.GET('/v1/cards/{id}/challenges', { params: { path: { id: input.cardId }, query: { limit: input.limit, cursor: input.cursor } } }));
+    const query = { limit: input.limit, cursor: input.cursor };
+    const page =
+      input.cardId === undefined
+        ? expectData(await client.GET('/v1/agents/{id}/challenges', { params: { path: { id: session.agentId(input.agentId, 'list') }, query } }))
+        : expectData(await client.GET('/v1/cards/{id}/challenges', { params: { path: { id: input.cardId }, query } }));
     return { challenges: page.data, hasMore: page.hasMore, nextCursor: page.nextCursor };
   },
 });

@@ -210,7 +210,7 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   // Attestation: the card's revealed intents are the candidates. Read before the decision, for the risk rules.
   const candidates = await revealedIntentsOfCard(tx, card.id, nowMs);
   const match = matchIntent(
-    candidates.map((intent) => ({ id: intent.id, amountCents: intent.amountCents, merchantText: intent.merchantText, revealedAtMs: intent.revealedAtMs ?? intent.createdAtMs })),
+    candidates.map((intent) => ({ id: intent.id, amountCents: intent.amountCents, merchantText: intent.merchantText, revealedAtMs: intent.revealedAtMs ?? intent.createdAtMs, tolerancePartsPerMillion: intent.tolerancePartsPerMillion })),
     { amountCents: request.amountCents, merchantName: request.merchant.name },
     controls.intentTolerance ?? undefined,
   );

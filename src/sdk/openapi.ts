@@ -209,7 +209,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user's verification status: applicationStatus, rejectionReason, when they submitted and when the latest link expires */
+        /** A user's verification status: applicationStatus, rejectionReason, the link while it can be used, when they submitted and when the latest link expires */
         get: operations["getVerification"];
         put?: never;
         post?: never;
@@ -229,6 +229,26 @@ export interface paths {
         /** A fresh verification link (new 7-day expiry), e.g. after the previous one expired; earlier unused links stop working */
         get: operations["getVerificationLink"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/verification/user/{userId}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload the document an application in documentRequired asks for (multipart/form-data: documentType, file); the KYC provider decides again
+         * @description API keys only. A `multipart/form-data` body (415 otherwise) with `documentType` (passport, driversLicense, nationalId, proofOfAddress) and `file` (PDF, JPEG, PNG, WebP or HEIC; the whole request at most 10 MiB, 413 beyond). Only while applicationStatus is documentRequired (409 document_not_requested otherwise): the application goes back to pending, the provider decides on the document, and user.verification_updated (plus user.approved or user.rejected) is sent as for the hosted form. cardrail keeps the document's type, size and SHA-256, never the file or its name. The sandbox provider decides from the file name: reject.*, review.*, document.*, else approved (docs/kyc.md).
+         */
+        put: operations["uploadVerificationDocument"];
         post?: never;
         delete?: never;
         options?: never;
@@ -282,6 +302,26 @@ export interface paths {
         };
         /** Deposit instructions: the user's address for each supported (network, token) pair; approved users only */
         get: operations["getFundingInstructions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * LedgerOS's deposit contracts: per EVM chain the user's deposit address and each token with what completed deposits of it add up to
+         * @description Approved users only (403 user_not_approved otherwise), as the funding instructions. `balance` is the sum of completed deposits of the token to the address, in token units as a decimal string; it is not the spendable balance (GET /v1/balances/{userId}), which spending and withdrawals reduce. Solana is left out: it has no EVM chain id (see GET /v1/users/{id}/funding).
+         */
+        get: operations["getDepositContracts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1138,6 +1178,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{id}/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's pending 3-D Secure challenges across its cards, with their passcodes (only cards with a revealed intent)
+         * @description What `GET /v1/cards/{id}/challenges` answers, for every card of the agent at once (MCP ledger_challenges without a cardId): pending, unexpired challenges on cards that have a `revealed` intent, newest first; a card without one is left out. API key, or the agent's own token (another agent's answers 404).
+         */
+        get: operations["listAgentChallenges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/otp/{token}": {
         parameters: {
             query?: never;
@@ -1352,7 +1412,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change rules, parameters, actions or dry run; absent fields stay; a rule change makes the preset custom */
+        /**
+         * Change rules, parameters, actions or dry run; absent fields stay; a rule change makes the preset custom
+         * @description LedgerOS's rule names are accepted at the top level beside `rules`: `duplicateDetection` (= rules.duplicate), `velocityLimit` (= rules.velocity), `cooldownViolation` (= rules.cooldown). One rule under both names is 422 conflicting_parameters. The answer repeats those three rules under LedgerOS's names.
+         */
         patch: operations["updateRiskSettings"];
         trace?: never;
     };
@@ -1365,7 +1428,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace every rule with a preset (permissive, moderate, strict, paranoid); dryRun records alerts without acting */
+        /**
+         * Replace every rule with a preset (permissive, moderate, strict, paranoid); dryRun records alerts without acting
+         * @description LedgerOS's `duplicateDetection`, `velocityLimit` and `cooldownViolation` may come with the preset: they change those rules of the preset's table (the preset then reads `custom`).
+         */
         post: operations["applyRiskPreset"];
         delete?: never;
         options?: never;
@@ -1471,7 +1537,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_parameter_value" | "unknown_parameter" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -2437,6 +2503,8 @@ export interface operations {
                         userId: string;
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
                         rejectionReason: string | null;
                         /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
                         decision: {
@@ -2511,6 +2579,103 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
+    uploadVerificationDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description What the document is: passport, driversLicense, nationalId or proofOfAddress
+                     * @enum {string}
+                     */
+                    documentType: "passport" | "driversLicense" | "nationalId" | "proofOfAddress";
+                    /**
+                     * Format: binary
+                     * @description The document: PDF, JPEG, PNG, WebP or HEIC, at most 10 MiB with the rest of the form
+                     */
+                    file: Blob;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "verification";
+                        userId: string;
+                        /** @enum {string} */
+                        applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
+                        rejectionReason: string | null;
+                        /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
+                        decision: {
+                            /**
+                             * @description The applicationStatus the operator decided: approved or rejected
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            /** @description Why, as the operator gave it */
+                            reason: string | null;
+                            decidedBy: {
+                                /** @constant */
+                                kind: "apiKey";
+                                /** @description The API key (key_…) that decided */
+                                id: string;
+                            };
+                            decidedAt: string;
+                        } | null;
+                        /** @description When the person last submitted the hosted form */
+                        submittedAt: string | null;
+                        /** @description When the most recent link expires (or expired) */
+                        expiresAt: string | null;
+                        document: {
+                            /** @constant */
+                            object: "verification_document";
+                            id: string;
+                            /** @enum {string} */
+                            documentType: "passport" | "driversLicense" | "nationalId" | "proofOfAddress";
+                            contentType: string;
+                            sizeBytes: number;
+                            /** @description Hex SHA-256 of the file: what cardrail keeps of it (the file itself and its name are not stored) */
+                            sha256: string;
+                            /**
+                             * @description The applicationStatus the KYC provider decided on the document
+                             * @enum {string}
+                             */
+                            outcome: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                            uploadedAt: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
     decideVerification: {
         parameters: {
             query?: never;
@@ -2549,6 +2714,8 @@ export interface operations {
                         userId: string;
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
                         rejectionReason: string | null;
                         /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
                         decision: {
@@ -2622,6 +2789,8 @@ export interface operations {
                         userId: string;
                         /** @enum {string} */
                         applicationStatus: "notStarted" | "pending" | "approved" | "rejected" | "manualReview" | "documentRequired";
+                        /** @description The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link */
+                        verificationUrl: string | null;
                         rejectionReason: string | null;
                         /** @description The operator's decision that set the current applicationStatus (POST /v1/users/{id}/verification/decision); null when the KYC provider or the sandbox set it */
                         decision: {
@@ -2695,6 +2864,57 @@ export interface operations {
                             minConfirmations: number;
                             /** @description Token decimals: amounts on chain are in base units of 10^-decimals */
                             decimals: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getDepositContracts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "deposit_contracts";
+                        userId: string;
+                        /** @description One entry per supported EVM chain, in the order of the funding instructions */
+                        contracts: {
+                            /** @description EIP-155 chain id */
+                            chainId: number;
+                            /** @enum {string} */
+                            network: "base" | "ethereum" | "polygon" | "arbitrum" | "optimism" | "solana";
+                            /** @description The user's deposit address on this chain (the same on every EVM chain) */
+                            depositAddress: string;
+                            tokens: {
+                                /** @description The token contract */
+                                address: string;
+                                /** @enum {string} */
+                                symbol: "USDC" | "USDT";
+                                decimals: number;
+                                /** @description What completed deposits of this token to the address add up to, in token units as a decimal string ("12.5" is 12.5 USDC); pending and rejected deposits are not counted, withdrawals and spending are not subtracted */
+                                balance: string;
+                            }[];
                         }[];
                     };
                 };
@@ -5766,7 +5986,20 @@ export interface operations {
                             intentId: string | null;
                             summary: string;
                             amount: number;
+                            /** @description LedgerOS's name for amount: the same value */
+                            expectedAmount: number;
                             merchantText: string;
+                            /** @description LedgerOS's name for merchantText: the same value */
+                            expectedMerchant: string;
+                            /** @constant */
+                            expectedCurrency: "USD";
+                            /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                            tolerance: number | null;
+                            /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                            ttlMinutes: number;
+                            metadata: {
+                                [key: string]: string;
+                            };
                             /** @enum {string} */
                             status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                             warnings: {
@@ -5776,6 +6009,8 @@ export interface operations {
                             /** @description When a pending, pending_approval or revealed intent expires */
                             expiresAt: string | null;
                             revealedAt: string | null;
+                            /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                            matchedAt: string | null;
                             accessEventId: string | null;
                             transactionId: string | null;
                             matchResult: {
@@ -5816,10 +6051,24 @@ export interface operations {
                 "application/json": {
                     /** @description What the agent is about to buy, in words a person can audit */
                     summary: string;
-                    /** @description Expected total in cents, including taxes and shipping */
-                    amount: number;
-                    /** @description The merchant as it will appear, e.g. "Amazon" */
-                    merchantText: string;
+                    /** @description Expected total in cents, including taxes and shipping (or LedgerOS's `expectedAmount`; one of the two is required) */
+                    amount?: number;
+                    /** @description LedgerOS's name for `amount` */
+                    expectedAmount?: number;
+                    /** @description The merchant as it will appear, e.g. "Amazon" (or LedgerOS's `expectedMerchant`; one of the two is required) */
+                    merchantText?: string;
+                    /** @description LedgerOS's name for `merchantText` */
+                    expectedMerchant?: string;
+                    /** @description USD, the only currency supported (amounts are cents of USD) */
+                    expectedCurrency?: string;
+                    /** @description How far the authorized amount may be from the declared one and still match, in percent of it (0–100; 10 means 10 % either side, 0 an exact match). Default: the card's tolerance, 10 % */
+                    tolerance?: number;
+                    /** @description Minutes the intent stays pending, waiting for its card details (1–1440, default 60); once they are read it has 24 h for its purchase */
+                    ttlMinutes?: number;
+                    /** @description Your own key-value data, up to 50 keys */
+                    metadata?: {
+                        [key: string]: string;
+                    };
                     /** @description Your own id for this intent: declaring it again returns the same intent */
                     intentId?: string;
                 };
@@ -5843,7 +6092,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -5853,6 +6115,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -5914,7 +6178,20 @@ export interface operations {
                             intentId: string | null;
                             summary: string;
                             amount: number;
+                            /** @description LedgerOS's name for amount: the same value */
+                            expectedAmount: number;
                             merchantText: string;
+                            /** @description LedgerOS's name for merchantText: the same value */
+                            expectedMerchant: string;
+                            /** @constant */
+                            expectedCurrency: "USD";
+                            /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                            tolerance: number | null;
+                            /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                            ttlMinutes: number;
+                            metadata: {
+                                [key: string]: string;
+                            };
                             /** @enum {string} */
                             status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                             warnings: {
@@ -5924,6 +6201,8 @@ export interface operations {
                             /** @description When a pending, pending_approval or revealed intent expires */
                             expiresAt: string | null;
                             revealedAt: string | null;
+                            /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                            matchedAt: string | null;
                             accessEventId: string | null;
                             transactionId: string | null;
                             matchResult: {
@@ -5975,7 +6254,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -5985,6 +6277,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -6042,7 +6336,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -6052,6 +6359,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -6110,7 +6419,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -6120,6 +6442,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -6178,7 +6502,20 @@ export interface operations {
                         intentId: string | null;
                         summary: string;
                         amount: number;
+                        /** @description LedgerOS's name for amount: the same value */
+                        expectedAmount: number;
                         merchantText: string;
+                        /** @description LedgerOS's name for merchantText: the same value */
+                        expectedMerchant: string;
+                        /** @constant */
+                        expectedCurrency: "USD";
+                        /** @description The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise) */
+                        tolerance: number | null;
+                        /** @description Minutes the intent stays pending after its declaration (or approval) while its card details are unread */
+                        ttlMinutes: number;
+                        metadata: {
+                            [key: string]: string;
+                        };
                         /** @enum {string} */
                         status: "pending_approval" | "pending" | "revealed" | "matched" | "mismatched" | "expired" | "rejected" | "canceled";
                         warnings: {
@@ -6188,6 +6525,8 @@ export interface operations {
                         /** @description When a pending, pending_approval or revealed intent expires */
                         expiresAt: string | null;
                         revealedAt: string | null;
+                        /** @description When an authorization was matched against the intent (status matched or mismatched) */
+                        matchedAt: string | null;
                         accessEventId: string | null;
                         transactionId: string | null;
                         matchResult: {
@@ -6226,7 +6565,18 @@ export interface operations {
                 "application/json": {
                     summary: string;
                     expectedAmount: number;
+                    /** @description USD, the only currency supported (amounts are cents of USD) */
+                    expectedCurrency?: string;
                     merchantText: string;
+                    /**
+                     * @description Why the card is read: one-time (a single purchase, the default), subscription (a recurring charge) or preauth (a hold the merchant completes later)
+                     * @enum {string}
+                     */
+                    reason?: "one-time" | "subscription" | "preauth";
+                    /** @description Where the details are used, e.g. {"userAgent": "…", "checkoutUrl": "https://…"}: up to 20 strings (names up to 40 characters, values up to 500), recorded on the credential.accessed event for audit and not used in any decision */
+                    clientContext?: {
+                        [key: string]: string;
+                    };
                     /** @description The intent these details are for (its id or your intentId); default: the most recent usable one */
                     intentId?: string;
                 };
@@ -6244,6 +6594,11 @@ export interface operations {
                         object: "card_details";
                         /** @description Id of the credential.accessed event that records this access */
                         accessEventId: string;
+                        /**
+                         * @description How the credentials are exposed: rawPan, the number and CVV in this answer
+                         * @constant
+                         */
+                        exposureMode: "rawPan";
                         pan: string | null;
                         cvv: string | null;
                         expirationMonth: string;
@@ -7280,6 +7635,82 @@ export interface operations {
             500: components["responses"]["Error"];
         };
     };
+    listAgentChallenges: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "challenge";
+                            id: string;
+                            /**
+                             * @description `challenge_required` while the passcode is awaited
+                             * @enum {string}
+                             */
+                            status: "challenge_required" | "completed" | "failed" | "expired";
+                            cardId: string;
+                            agentId: string;
+                            userId: string;
+                            /** @description The authorization amount in cents */
+                            amount: number;
+                            currency: string;
+                            merchantName: string;
+                            merchant: {
+                                name: string;
+                                mcc: string | null;
+                                city: string | null;
+                                country: string | null;
+                                id: string | null;
+                            };
+                            /** @description Wrong passcodes entered so far */
+                            attempts: number;
+                            /** @description Wrong passcodes still allowed before the authorization is declined `challenge_failed` */
+                            attemptsRemaining: number;
+                            /** @description 5 minutes after the challenge was requested (environment time) */
+                            expiresAt: string;
+                            /** @description The transaction the challenge ended in */
+                            transactionId: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            /** @description The 6-digit one-time passcode to give the merchant */
+                            otp: string;
+                            /** @description Bearer secret for GET/DELETE /v1/otp/{token}; null once deleted */
+                            otpToken: string | null;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
     getOtp: {
         parameters: {
             query?: never;
@@ -8117,6 +8548,41 @@ export interface operations {
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
+                        /** @description LedgerOS's name of rules.duplicate: the same rule, repeated */
+                        duplicateDetection: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description same card, merchant and amount within this many minutes */
+                            windowMinutes: number;
+                        };
+                        /** @description LedgerOS's name of rules.velocity: the same rule, repeated */
+                        velocityLimit: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description approved authorizations per card in a rolling hour, this one included */
+                            maxPerHour: number;
+                            /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                            maxPerDay: number;
+                        };
+                        /** @description LedgerOS's name of rules.cooldown: the same rule, repeated */
+                        cooldownViolation: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description minimum time between approved authorizations on a card */
+                            minutes: number;
+                        };
                         updatedAt: string | null;
                     };
                 };
@@ -8223,6 +8689,41 @@ export interface operations {
                             action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
                         };
                     };
+                    /** @description LedgerOS's name of rules.duplicate: the same fields */
+                    duplicateDetection?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description same card, merchant and amount within this many minutes */
+                        windowMinutes?: number;
+                    };
+                    /** @description LedgerOS's name of rules.velocity: the same fields */
+                    velocityLimit?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description approved authorizations per card in a rolling hour, this one included */
+                        maxPerHour?: number;
+                        /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                        maxPerDay?: number;
+                    };
+                    /** @description LedgerOS's name of rules.cooldown: the same fields */
+                    cooldownViolation?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description minimum time between approved authorizations on a card */
+                        minutes?: number;
+                    };
                 };
             };
         };
@@ -8317,6 +8818,41 @@ export interface operations {
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
                         };
+                        /** @description LedgerOS's name of rules.duplicate: the same rule, repeated */
+                        duplicateDetection: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description same card, merchant and amount within this many minutes */
+                            windowMinutes: number;
+                        };
+                        /** @description LedgerOS's name of rules.velocity: the same rule, repeated */
+                        velocityLimit: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description approved authorizations per card in a rolling hour, this one included */
+                            maxPerHour: number;
+                            /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                            maxPerDay: number;
+                        };
+                        /** @description LedgerOS's name of rules.cooldown: the same rule, repeated */
+                        cooldownViolation: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description minimum time between approved authorizations on a card */
+                            minutes: number;
+                        };
                         updatedAt: string | null;
                     };
                 };
@@ -8351,6 +8887,41 @@ export interface operations {
                     preset: "permissive" | "moderate" | "strict" | "paranoid";
                     /** @description Default false */
                     dryRun?: boolean;
+                    /** @description LedgerOS's name of rules.duplicate: the same fields */
+                    duplicateDetection?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description same card, merchant and amount within this many minutes */
+                        windowMinutes?: number;
+                    };
+                    /** @description LedgerOS's name of rules.velocity: the same fields */
+                    velocityLimit?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description approved authorizations per card in a rolling hour, this one included */
+                        maxPerHour?: number;
+                        /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                        maxPerDay?: number;
+                    };
+                    /** @description LedgerOS's name of rules.cooldown: the same fields */
+                    cooldownViolation?: {
+                        enabled?: boolean;
+                        /**
+                         * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                         * @enum {string}
+                         */
+                        action?: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                        /** @description minimum time between approved authorizations on a card */
+                        minutes?: number;
+                    };
                 };
             };
         };
@@ -8444,6 +9015,41 @@ export interface operations {
                                  */
                                 action: "alert" | "freeze_card" | "suspend_agent" | "decline";
                             };
+                        };
+                        /** @description LedgerOS's name of rules.duplicate: the same rule, repeated */
+                        duplicateDetection: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description same card, merchant and amount within this many minutes */
+                            windowMinutes: number;
+                        };
+                        /** @description LedgerOS's name of rules.velocity: the same rule, repeated */
+                        velocityLimit: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description approved authorizations per card in a rolling hour, this one included */
+                            maxPerHour: number;
+                            /** @description approved authorizations per card in a rolling 24 hours, this one included */
+                            maxPerDay: number;
+                        };
+                        /** @description LedgerOS's name of rules.cooldown: the same rule, repeated */
+                        cooldownViolation: {
+                            enabled: boolean;
+                            /**
+                             * @description alert: record and send risk.<rule>; freeze_card / suspend_agent: also act after the approval (or the details read); decline: refuse the authorization (or the card details)
+                             * @enum {string}
+                             */
+                            action: "alert" | "freeze_card" | "suspend_agent" | "decline";
+                            /** @description minimum time between approved authorizations on a card */
+                            minutes: number;
                         };
                         updatedAt: string | null;
                     };

@@ -9,7 +9,19 @@ export interface Sql {
   all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  /**
+   * Inside a transaction: the notes of this transaction alone under `name` (an empty map when it starts), for work
+   * done once per transaction however often its cause happens — the ledger notes each user whose accounts it posted
+   * to, and a commit step records one `user.balance.updated` per user. Undefined outside a transaction.
+   */
+  transactionNotes?(name: string): Map<string, unknown>;
 }
+
+/**
+ * A step run at the end of every transaction, inside it, after its work function returned and before it commits:
+ * what it writes commits with the transaction, and an error in it fails the transaction as the work's own would.
+ */
+export type CommitStep = (tx: Sql) => Promise<void>;
 
 export interface Database extends Sql {
   /**
@@ -22,6 +34,11 @@ export interface Database extends Sql {
    * it short and do no I/O in it). Answers the function that removes it. Commits of other processes are not seen.
    */
   onCommit(listener: () => void): () => void;
+  /**
+   * Adds a step every later transaction runs before it commits (the same function added twice runs once). Answers
+   * the function that removes it. Wired once when the application is assembled (src/app.ts), never on import.
+   */
+  addCommitStep(step: CommitStep): () => void;
   /** Runs schema-changing SQL (several statements) outside the pooled transaction machinery. */
   executeScript(sql: string): Promise<void>;
   ping(): Promise<void>;
@@ -44,4 +61,22 @@ export function notifyCommitted(listeners: ReadonlySet<() => void>): void {
       // A listener's failure is its own; the transaction is committed.
     }
   }
+}
+
+/** The notes of one transaction (`Sql.transactionNotes`), kept by each backend's transaction object. */
+export class TransactionNotes {
+  private readonly byName = new Map<string, Map<string, unknown>>();
+  notes(name: string): Map<string, unknown> {
+    let notes = this.byName.get(name);
+    if (notes === undefined) {
+      notes = new Map();
+      this.byName.set(name, notes);
+    }
+    return notes;
+  }
+}
+
+/** Runs the commit steps in the order they were added. */
+export async function runCommitSteps(steps: ReadonlySet<CommitStep>, tx: Sql): Promise<void> {
+  for (const step of steps) await step(tx);
 }

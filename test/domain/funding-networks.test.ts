@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { isAddress } from 'viem';
 import {
   baseUnitsToCents,
+  depositedBaseUnits,
   canonicalBaseUnits,
   confirmationsAt,
   findFundingMethod,
@@ -79,6 +80,29 @@ describe('funding networks table', () => {
     assert.match(fundingRejectionReason('base', 'DAI') ?? '', /unsupported token on base: DAI \(supported on base: USDC, USDT\)/);
     assert.equal(findFundingMethod('solana', 'USDT'), undefined);
     assert.equal(findFundingMethod('Base', 'USDC'), undefined, 'the table is exact; callers normalise case');
+  });
+});
+
+describe('depositedBaseUnits', () => {
+  it('puts summed cents and remainders back together as base units, the inverse of baseUnitsToCents over any deposits', () => {
+    assert.equal(depositedBaseUnits(373, 4574, 6), 3_734_574n);
+    assert.equal(depositedBaseUnits(0, 0, 6), 0n);
+    assert.equal(depositedBaseUnits(5, 0, 2), 5n);
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 0n, max: 10n ** 15n }), { maxLength: 20 }), (amounts) => {
+        const parts = amounts.map((amount) => baseUnitsToCents(amount.toString(), 6));
+        const cents = parts.reduce((sum, part) => sum + part.cents, 0);
+        const remainder = parts.reduce((sum, part) => sum + Number(part.remainderBaseUnits), 0);
+        assert.equal(depositedBaseUnits(cents, remainder, 6), amounts.reduce((sum, amount) => sum + amount, 0n));
+      }),
+    );
+  });
+
+  it('refuses negative or unsafe inputs', () => {
+    assert.throws(() => depositedBaseUnits(-1, 0, 6), RangeError);
+    assert.throws(() => depositedBaseUnits(1, -1, 6), RangeError);
+    assert.throws(() => depositedBaseUnits(1.5, 0, 6), RangeError);
+    assert.throws(() => depositedBaseUnits(1, 1, 1), RangeError);
   });
 });
 

@@ -43,9 +43,16 @@ describe('intent rules', () => {
     for (const warning of attestationWarnings(declared, { amountCents: 20_000, merchantText: 'Walmart' })) assert.ok(warning.message.length > 0);
   });
 
+  it('keeps a pending intent for its ttl in minutes (whole minutes from 1)', () => {
+    assert.equal(pendingLifetimeMs(60), 60 * 60_000);
+    assert.equal(pendingLifetimeMs(1), 60_000);
+    assert.equal(pendingLifetimeMs(1_440), 24 * 60 * 60_000);
+    for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => pendingLifetimeMs(bad), RangeError);
+  });
+
   it('counts an expiry the sweeper has not written yet', () => {
     const created = Date.UTC(2026, 0, 1);
-    const expiresAt = created + pendingLifetimeMs;
+    const expiresAt = created + pendingLifetimeMs(60);
     assert.equal(effectiveIntentStatus('pending', expiresAt, expiresAt - 1), 'pending');
     assert.equal(effectiveIntentStatus('pending', expiresAt, expiresAt), 'expired');
     assert.equal(effectiveIntentStatus('revealed', expiresAt, expiresAt + 1), 'expired');

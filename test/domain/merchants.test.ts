@@ -389,6 +389,19 @@ describe('matchIntent', () => {
     assert.equal(matchIntent([candidate('int_1', 10_000, 'Amazon', 1_000)], { amountCents: 11_001, merchantName: 'Amazon' }, 0.2)?.matched, true);
   });
 
+  it("judges each candidate's amount by its own tolerance when it has one, else by the one given", () => {
+    const actual = { amountCents: 10_500, merchantName: 'Amazon' };
+    const strict = { ...candidate('int_strict', 10_000, 'Amazon', 1_000), tolerancePartsPerMillion: 20_000 };
+    assert.equal(matchIntent([strict], actual)?.matched, false, '5 % away is outside its own 2 %, though inside the default 10 %');
+    assert.equal(matchIntent([strict], actual, 0.5)?.matched, false, 'its own tolerance wins over the one given');
+    assert.equal(matchIntent([{ ...strict, tolerancePartsPerMillion: 50_000 }], actual)?.matched, true, 'the boundary is included');
+    assert.equal(matchIntent([{ ...strict, tolerancePartsPerMillion: null }], actual)?.matched, true, 'null: the default applies');
+    assert.equal(matchIntent([{ ...strict, tolerancePartsPerMillion: 0 }], { ...actual, amountCents: 10_000 })?.matched, true, '0 %: exact');
+    // The better candidate by its own tolerance is chosen over one that only matches the merchant.
+    const loose = { ...candidate('int_loose', 10_000, 'Amazon', 500), tolerancePartsPerMillion: 100_000 };
+    assert.equal(matchIntent([strict, loose], actual)?.intentId, 'int_loose');
+  });
+
   it('prefers the candidate matching both, even over more recently revealed ones', () => {
     const intents = [
       candidate('int_both', 5_000, 'Netflix', 1_000),

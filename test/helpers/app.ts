@@ -47,8 +47,16 @@ export interface RequestOptions {
   key?: string | null;
   body?: unknown;
   rawBody?: string;
+  /** A multipart/form-data body (a file upload), encoded as fetch would send it. */
+  form?: FormData;
   headers?: Record<string, string>;
   remoteAddress?: string;
+}
+
+/** A FormData as fetch encodes it: the multipart body and its Content-Type with the boundary. */
+export async function encodeForm(form: FormData): Promise<{ body: Buffer; contentType: string }> {
+  const request = new Request('http://cardrail.test/', { method: 'POST', body: form });
+  return { body: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type')! };
 }
 
 export interface TestApp {
@@ -92,7 +100,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const headers: Record<string, string> = { ...requestOptions.headers };
     const key = requestOptions.key === undefined ? created.sandboxKey : requestOptions.key;
     if (key !== null) headers['Api-Key'] = key;
-    let payload: string | undefined = requestOptions.rawBody;
+    let payload: string | Buffer | undefined = requestOptions.rawBody;
+    if (requestOptions.form !== undefined) {
+      const encoded = await encodeForm(requestOptions.form);
+      payload = encoded.body;
+      headers['content-type'] ??= encoded.contentType;
+    }
     if (payload === undefined && requestOptions.body !== undefined) {
       payload = JSON.stringify(requestOptions.body);
       headers['content-type'] ??= 'application/json';

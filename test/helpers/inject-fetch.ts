@@ -5,12 +5,13 @@ import type { TestApp } from './app.js';
 export function injectFetch(testApp: TestApp) {
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
-    const body = request.method === 'GET' ? undefined : await request.text();
+    // Bytes, not text: a multipart upload may carry a binary file.
+    const body = request.method === 'GET' ? undefined : Buffer.from(await request.arrayBuffer());
     const answer = await testApp.server.inject({
       method: request.method as 'GET',
       url: url.pathname + url.search,
       headers: Object.fromEntries(request.headers.entries()),
-      ...(body === undefined || body === '' ? {} : { payload: body }),
+      ...(body === undefined || body.length === 0 ? {} : { payload: body }),
     });
     return new Response(answer.body === '' ? null : answer.body, { status: answer.statusCode, headers: answer.headers as Record<string, string> });
   };

@@ -14,6 +14,8 @@ export interface Operation {
   pathParameters: Array<{ name: string; schema: JsonSchema }>;
   queryParameters: Array<{ name: string; schema: JsonSchema }>;
   body: JsonSchema | undefined;
+  /** The body's media type: application/json, or multipart/form-data for a file upload. */
+  bodyMediaType: 'application/json' | 'multipart/form-data';
 }
 
 export interface BadCase {
@@ -22,6 +24,8 @@ export interface BadCase {
   url: string;
   /** The body to send as given (a string is sent as raw bytes of UTF-8, a Buffer as is). */
   payload?: string | Buffer;
+  /** Its Content-Type, when not application/json. */
+  contentType?: string;
   /** When the answer is certain: the status and code it must carry. */
   expected?: { status: number; code: string };
 }
@@ -43,7 +47,8 @@ export function operationsOf(document: JsonSchema): Operation[] {
         operationId: operation.operationId,
         pathParameters: parameters.filter((parameter) => parameter.in === 'path').map((parameter) => ({ name: parameter.name, schema: parameter.schema })),
         queryParameters: parameters.filter((parameter) => parameter.in === 'query').map((parameter) => ({ name: parameter.name, schema: parameter.schema })),
-        body: operation.requestBody?.content?.['application/json']?.schema,
+        body: operation.requestBody?.content?.['application/json']?.schema ?? operation.requestBody?.content?.['multipart/form-data']?.schema,
+        bodyMediaType: operation.requestBody?.content?.['multipart/form-data'] === undefined ? 'application/json' : 'multipart/form-data',
       });
     }
   }
@@ -233,6 +238,7 @@ export function badCasesFor(operation: Operation, options: CaseOptions): BadCase
   }
 
   if (operation.method === 'GET') return cases;
+  if (operation.bodyMediaType === 'multipart/form-data') return [...cases, ...multipartCases(operation, url, options)];
 
   // Bodies of the wrong shape, whatever the operation defines.
   const json = { status: 400, code: 'invalid_parameter_type' };
@@ -267,6 +273,65 @@ export function badCasesFor(operation: Operation, options: CaseOptions): BadCase
     if (plain.type === 'object' && plain.additionalProperties === false && field.path.length === 1) send(`${where} with an unknown field`, withValue(base, [...field.path, 'bogusNested'], 1), { status: 422, code: 'unknown_parameter' });
     if (plain.type === 'object' && plain.additionalProperties !== undefined && plain.additionalProperties !== false) {
       send(`${where} with a NUL key`, withValue(base, [...field.path, 'k\u0000'], 'v'), { status: 422, code: 'invalid_parameter_value' });
+    }
+  }
+  return cases;
+}
+
+const boundary = 'cardrail-bad-input-boundary';
+const multipartContentType = `multipart/form-data; boundary=${boundary}`;
+
+interface FormPart {
+  name: string;
+  value: string;
+  /** Present for a file part. */
+  fileName?: string;
+  type?: string;
+}
+
+/** A multipart/form-data body written out by hand, so that a case can hold what no HTTP client would build. */
+function multipartPayload(parts: readonly FormPart[]): string {
+  const encoded = parts.map((part) => {
+    const disposition = `Content-Disposition: form-data; name="${part.name}"${part.fileName === undefined ? '' : `; filename="${part.fileName}"`}`;
+    const type = part.fileName === undefined ? '' : `\r\nContent-Type: ${part.type ?? 'application/pdf'}`;
+    return `--${boundary}\r\n${disposition}${type}\r\n\r\n${part.value}\r\n`;
+  });
+  return `${encoded.join('')}--${boundary}--\r\n`;
+}
+
+/** A file upload's bad bodies: not multipart at all, broken framing, and each form field missing, unknown or wrong. */
+function multipartCases(operation: Operation, url: string, options: CaseOptions): BadCase[] {
+  const cases: BadCase[] = [];
+  const unsupported = { status: 415, code: 'unsupported_media_type' };
+  cases.push({ label: 'a JSON body', url, payload: '{}', expected: unsupported });
+  cases.push({ label: 'a JSON null body', url, payload: 'null', expected: unsupported });
+  cases.push({ label: 'a form-encoded body', url, payload: 'documentType=passport', contentType: 'application/x-www-form-urlencoded', expected: unsupported });
+  const body = operation.body ?? {};
+  const properties = Object.entries<JsonSchema>(body.properties ?? {});
+  const required = new Set<string>(body.required ?? []);
+  const validParts: FormPart[] = properties.map(([name, schema]) =>
+    schema.format === 'binary' ? { name, value: '%PDF-1.7 bad input', fileName: 'document.pdf' } : { name, value: String(exampleOf(schema, name, options.namedValues)) },
+  );
+  const send = (label: string, parts: readonly FormPart[], expected?: { status: number; code: string }) =>
+    cases.push({ label, url, payload: multipartPayload(parts), contentType: multipartContentType, ...(expected === undefined ? {} : { expected }) });
+  cases.push({ label: 'multipart with another boundary', url, payload: multipartPayload(validParts), contentType: 'multipart/form-data; boundary=another', expected: { status: 400, code: 'invalid_form_data' } });
+  cases.push({ label: 'multipart without a boundary', url, payload: multipartPayload(validParts), contentType: 'multipart/form-data', expected: { status: 400, code: 'invalid_form_data' } });
+  cases.push({ label: 'multipart cut short', url, payload: multipartPayload(validParts).slice(0, 60), contentType: multipartContentType, expected: { status: 400, code: 'invalid_form_data' } });
+  send('unknown form field', [...validParts, { name: 'bogusField', value: '1' }], { status: 422, code: 'unknown_parameter' });
+  send('unknown file field', [...validParts, { name: 'bogusFile', value: 'x', fileName: 'x.pdf' }], { status: 422, code: 'unknown_parameter' });
+  for (const [name, schema] of properties) {
+    const others = validParts.filter((part) => part.name !== name);
+    if (required.has(name)) send(`${name} missing`, others, { status: 400, code: 'missing_parameter' });
+    if (schema.format === 'binary') {
+      send(`${name} as a text field`, [...others, { name, value: 'not a file' }], { status: 422, code: 'invalid_parameter_value' });
+      send(`${name} empty`, [...others, { name, value: '', fileName: 'document.pdf' }], { status: 422, code: 'invalid_parameter_value' });
+      send(`${name} of an unsupported type`, [...others, { name, value: 'text', fileName: 'document.txt', type: 'text/plain' }], { status: 422, code: 'invalid_parameter_value' });
+      send(`${name} with a control character in its name`, [...others, { name, value: '%PDF', fileName: 'doc\u0007.pdf' }], { status: 422, code: 'invalid_parameter_value' });
+    } else {
+      send(`${name} with NUL`, [...others, { name, value: 'pass\u0000port' }], { status: 422, code: 'invalid_parameter_value' });
+      if (Array.isArray(schema.enum)) send(`${name} not in the enum`, [...others, { name, value: 'not-one-of-the-values' }], { status: 422, code: 'invalid_parameter_value' });
+      send(`${name} given twice`, [...validParts, { name, value: String(exampleOf(schema, name, options.namedValues)) }]);
+      send(`${name} as a file`, [...others, { name, value: 'passport', fileName: 'type.txt', type: 'text/plain' }]);
     }
   }
   return cases;

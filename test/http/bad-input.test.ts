@@ -156,7 +156,7 @@ for (const kind of storeKinds) {
         const cases = badCasesFor(operation, { pathValues: pathValuesFor(operation, fixture), namedValues: fixture.namedValues, bodyLimitBytes });
         const before = await databaseState(testApp.store.db, tables);
         for (const [index, badCase] of cases.entries()) {
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          const headers: Record<string, string> = { 'content-type': badCase.contentType ?? 'application/json' };
           // Writes carry an Idempotency-Key, so that the key's fingerprint sees every body too.
           if (operation.method !== 'GET') headers['idempotency-key'] = `bad-input-${operation.operationId}-${index}`;
           const response = await testApp.server.inject({

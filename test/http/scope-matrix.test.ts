@@ -70,6 +70,8 @@ type Fresh = (world: World) => Promise<Partial<World>>;
 interface RouteCase {
   /** A valid body for the route (checked against the route's own schema before use). */
   body?: (world: World) => unknown;
+  /** For a route that consumes multipart/form-data (a file upload): its form, instead of `body`. */
+  form?: (world: World) => FormData;
   /** Appended to the path (list pages large enough that the owner's check below sees its ids). */
   query?: string;
   /**
@@ -140,6 +142,9 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // never unfreeze)"; the tool calls these routes with the agent's token. Unfreeze and close stay API-key only.
   'POST /v1/agents/{id}/cards': 'SPEC §11 MCP ledger_card create',
   'POST /v1/cards/{id}/freeze': 'SPEC §11 MCP ledger_card freeze',
+  // SPEC §11 MCP: "ledger_challenges works without cardId" — the agent's challenges across its cards, by the rule of
+  // GET /v1/cards/{id}/challenges (a revealed intent on the card), for its own agent only.
+  'GET /v1/agents/{id}/challenges': 'SPEC §11 ledger_challenges without cardId, §4 3-D Secure',
 };
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -273,6 +278,12 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       return { withdrawalId };
     };
     const freshUser: Fresh = async () => newUser();
+    /** A user whose application waits for a document. */
+    const freshUserAwaitingDocument: Fresh = async () => {
+      const user = await newUser();
+      await owner('POST', `/v1/sandbox/users/${user.userId}/verification`, { outcome: 'documentRequired' });
+      return user;
+    };
     /** A user whose application waits for an operator's decision. */
     const freshUserInReview: Fresh = async () => {
       const user = await newUser();
@@ -334,10 +345,20 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'POST /v1/verification/user': { fresh: freshUser, body: (world) => ({ userId: world.userId }) },
       'GET /v1/verification/user/{userId}': {},
       'GET /v1/verification/user/{userId}/link': { fresh: freshUser },
+      'PUT /v1/verification/user/{userId}/document': {
+        fresh: freshUserAwaitingDocument,
+        form: () => {
+          const form = new FormData();
+          form.set('documentType', 'passport');
+          form.set('file', new Blob(['%PDF-1.7 matrix'], { type: 'application/pdf' }), 'passport.pdf');
+          return form;
+        },
+      },
       'POST /v1/sandbox/users/{id}/verification': { fresh: freshUser, body: () => ({ outcome: 'approved' }) },
       'POST /v1/users/{id}/verification/decision': { fresh: freshUserInReview, body: () => ({ outcome: 'approved', reason: 'checked by hand' }) },
 
       'GET /v1/users/{id}/funding': {},
+      'GET /v1/users/{id}/contracts': {},
       'GET /v1/users/{id}/deposits': {},
       'GET /v1/deposits/{id}': {},
       'POST /v1/sandbox/deposits': { body: (world) => ({ userId: world.userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 }) },
@@ -402,6 +423,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
 
       // 3-D Secure: each call judges a fresh challenge (the list needs the revealed intent freshChallenge declares).
       'GET /v1/cards/{id}/challenges': { fresh: freshChallenge },
+      'GET /v1/agents/{id}/challenges': { fresh: freshChallenge },
       'GET /v1/otp/{token}': { fresh: freshChallenge },
       'DELETE /v1/otp/{token}': { fresh: freshChallenge },
       'POST /v1/sandbox/challenges/{id}/complete': { fresh: freshChallenge, body: (world) => ({ otp: world.challengeOtp }) },
@@ -509,7 +531,9 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       assert.deepEqual(Object.keys(cases).filter((key) => !keys.includes(key)), [], 'matrix rows for routes that no longer exist');
       assert.deepEqual(Object.keys(exceptions).filter((key) => !keys.includes(key)), [], 'exceptions for routes that no longer exist');
       for (const route of allRoutes) {
-        assert.equal(cases[routeKey(route)]?.body !== undefined, route.body !== undefined, `${routeKey(route)}: a body in the matrix exactly when the route has a body schema`);
+        const routeCase = cases[routeKey(route)];
+        assert.equal((routeCase?.body ?? routeCase?.form) !== undefined, route.body !== undefined, `${routeKey(route)}: a body in the matrix exactly when the route has a body schema`);
+        assert.equal(routeCase?.form !== undefined, route.consumes === 'multipart/form-data', `${routeKey(route)}: a form exactly when the route consumes multipart/form-data`);
       }
     });
 
@@ -541,7 +565,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
           const expected = expectedFor(route, credential, refersToResource);
           const response = routeCase.stream
             ? await requestStream(path, secretOf(credential, current))
-            : await testApp.request(route.method, path, { key: secretOf(credential, current), ...(body === undefined ? {} : { body }) });
+            : await testApp.request(route.method, path, {
+                key: secretOf(credential, current),
+                ...(body === undefined ? {} : { body }),
+                ...(routeCase.form === undefined ? {} : { form: routeCase.form(current) }),
+              });
           try {
             judge(response, expected, credential, routeCase, current);
           } catch (error) {

@@ -296,6 +296,66 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.deepEqual([cardPolicy.cardId, cardPolicy.activeHours.isWithinActiveHours, cardPolicy.authCount.current], [cardId, true, 1]);
     });
 
+    it('ledger_status takes userId: an API key reads that user; an agent token only its own user', async () => {
+      const admin = await http({ 'Api-Key': apiKey });
+      const balance = await rest('GET', `/v1/balances/${userId}`);
+      const { userStatus, agentStatus } = await admin.ok('ledger_status', { userId });
+      assert.equal(agentStatus, undefined);
+      assert.deepEqual(userStatus, {
+        userId,
+        verification: { applicationStatus: 'approved', rejectionReason: null },
+        balance: { currency: 'USD', total: balance.total, available: balance.available, reserved: balance.reserved, pending: balance.pending, debt: balance.debt },
+      });
+      const both = await admin.call('ledger_status', { userId, agentId });
+      assert.equal(both.isError, true);
+      assert.equal(both.structured.error.code, 'conflicting_parameters');
+      const unknown = await admin.call('ledger_status', { userId: 'user_00000000000000000000000000' });
+      assert.equal(unknown.isError, true);
+      assert.equal(unknown.structured.error.code, 'resource_not_found');
+
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      const own = await agent.ok('ledger_status', { userId });
+      assert.equal(own.agentStatus.userId, userId);
+      assert.deepEqual(own.agentStatus.balance, userStatus.balance);
+      const strangerId = (await admin.ok('ledger_users', { action: 'create', firstName: 'Sam', lastName: 'Stranger', email: 'sam@example.com' })).user.id;
+      const stranger = await agent.call('ledger_status', { userId: strangerId });
+      assert.equal(stranger.isError, true);
+      assert.equal(stranger.structured.error.code, 'insufficient_permissions');
+      assert.equal(stranger.structured.error.param, 'userId');
+      assert.match(stranger.structured.error.message, /its own user/);
+      assert.equal(stranger.text.includes('Sam'), false, "nothing of the other user's data is answered");
+    });
+
+    it("ledger_challenges without cardId lists the agent's pending challenges on cards with a revealed intent", async () => {
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      const revealed = await newCard(5_000);
+      const unrevealed = await newCard(5_000);
+      await agent.ok('ledger_intent', { action: 'declare', cardId: revealed, summary: 'Headphones', amount: 3_000, merchantText: 'Amazon' });
+      await agent.ok('ledger_card', { action: 'details', cardId: revealed, summary: 'Headphones', expectedAmount: 3_000, merchantText: 'Amazon' });
+      const challenge = await rest('POST', '/v1/sandbox/authorizations', { cardId: revealed, amount: 3_000, merchant: { name: 'Amazon' }, threeDS: true });
+      assert.equal(challenge.status, 'challenge_required');
+      const hidden = await rest('POST', '/v1/sandbox/authorizations', { cardId: unrevealed, amount: 3_000, merchant: { name: 'Amazon' }, threeDS: true });
+      assert.equal(hidden.status, 'challenge_required');
+
+      const { challenges } = await agent.ok('ledger_challenges');
+      const ids = challenges.map((item: Json) => item.id);
+      assert.ok(ids.includes(challenge.id), JSON.stringify(challenges));
+      assert.equal(ids.includes(hidden.id), false, 'a card without a revealed intent is left out');
+      const listed = challenges.find((item: Json) => item.id === challenge.id);
+      assert.equal(listed.cardId, revealed);
+      assert.match(listed.otp, /^\d{6}$/);
+      const perCard = await agent.ok('ledger_challenges', { cardId: revealed });
+      assert.equal(perCard.challenges[0].otp, listed.otp);
+      const refused = await agent.call('ledger_challenges', { cardId: unrevealed });
+      assert.equal(refused.isError, true);
+      assert.equal(refused.structured.error.code, 'intent_required');
+
+      const other = await http({ 'Api-Key': otherAgentToken });
+      const foreign = await other.call('ledger_challenges', { agentId });
+      assert.equal(foreign.isError, true);
+      assert.equal(foreign.structured.error.code, 'resource_not_found');
+    });
+
     it("another agent's token sees none of this agent's cards: not found, as a tool error", async () => {
       const cardId = await newCard(1_000);
       const other = await http({ 'Api-Key': otherAgentToken });

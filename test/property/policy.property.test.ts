@@ -383,7 +383,7 @@ for (const kind of storeKinds) {
             const scope: Scope = { organizationId: organization.organization.id, environment: 'sandbox' };
             const principal: ApiKeyPrincipal = { kind: 'apiKey', id: 'key_property', organizationId: scope.organizationId, environment: scope.environment, allowedIps: null };
             const noRules = Object.fromEntries(riskRuleNames.map((rule) => [rule, { enabled: false }]));
-            await db.transaction((tx) => updateOrganizationRiskSettings(tx, scope, { rules: noRules }, nowMs));
+            await db.transaction((tx) => updateOrganizationRiskSettings(tx, scope, { dryRun: undefined, rules: noRules }, nowMs));
             const userId = await createApprovedUser(db, scope, nowMs);
             await fundUser(db, scope, userId, 100_000_000, nowMs);
             const { agent } = await db.transaction((tx) => registerAgent(tx, scope, { userId, name: 'policy-agent' }, nowMs));

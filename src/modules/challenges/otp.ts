@@ -3,16 +3,15 @@
 // find the challenge a token names; without the master key nothing in it gives the passcode or the token away.
 import crypto from 'node:crypto';
 import { hashCredential } from '../../domain/credentials.js';
+import { masterKeyDigest } from '../../secrets.js';
 import type { VaultSecrets } from '../cards/vault.js';
 
 export const otpDigits = 6;
 const otpModulus = 10 ** otpDigits;
 const otpTokenPrefix = 'otp_';
-const masterKeyLength = 32;
 
 function hmac(secrets: VaultSecrets, label: string, challengeId: string): Buffer {
-  if (secrets.masterKey.length !== masterKeyLength) throw new Error(`the master key must be ${masterKeyLength} bytes`);
-  return crypto.createHmac('sha256', Buffer.from(secrets.masterKey)).update(`${label}:${challengeId}`, 'utf8').digest();
+  return masterKeyDigest(secrets, label, challengeId);
 }
 
 /** Six digits from HMAC-SHA256(masterKey, "3ds-otp:" + challengeId); 2^48 mod 10^6 makes the bias below 10^-8. */

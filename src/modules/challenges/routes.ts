@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../../http/route.js';
 import { challengeListSchema, deletedOtpSchema, listChallengesQuery, otpSchema, otpTokenParams } from './schemas.js';
-import { deleteOtp, listCardChallenges, readOtp } from './service.js';
+import { deleteOtp, listAgentChallenges, listCardChallenges, readOtp } from './service.js';
 
 const tag = 'Cards';
 
@@ -20,6 +20,19 @@ export const challengeRoutes = [
     query: listChallengesQuery,
     response: challengeListSchema,
     handler: async ({ sql, scope, principal, params, query, nowMs, app }) => listCardChallenges(sql, scope, principal, params.id, query, app.secrets, nowMs),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/agents/{id}/challenges',
+    operationId: 'listAgentChallenges',
+    summary: "The agent's pending 3-D Secure challenges across its cards, with their passcodes (only cards with a revealed intent)",
+    description:
+      "What `GET /v1/cards/{id}/challenges` answers, for every card of the agent at once (MCP ledger_challenges without a cardId): pending, unexpired challenges on cards that have a `revealed` intent, newest first; a card without one is left out. API key, or the agent's own token (another agent's answers 404).",
+    tag,
+    params: z.strictObject({ id: z.string().min(1).max(64) }),
+    query: listChallengesQuery,
+    response: challengeListSchema,
+    handler: async ({ sql, scope, principal, params, query, nowMs, app }) => listAgentChallenges(sql, scope, principal, params.id, query, app.secrets, nowMs),
   }),
   defineRoute({
     method: 'GET',

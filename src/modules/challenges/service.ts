@@ -6,6 +6,7 @@
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { forUpdate, type Sql } from '../../store/database.js';
+import { getAgent } from '../agents/service.js';
 import { getCardForPrincipal, type Card } from '../cards/service.js';
 import type { VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
@@ -211,6 +212,31 @@ export async function listCardChallenges(sql: Sql, scope: Scope, principal: Prin
     sql,
     'challenges',
     [inScope(scope), columnEquals('card_id', card.id), { sql: `status = 'pending' AND expires_at > ?`, params: [nowMs] }],
+    query,
+    (row) => presentWithOtp(fromRow(row), secrets, nowMs),
+  );
+}
+
+/**
+ * The agent's pending challenges across its cards, newest first (LedgerOS: ledger_challenges without a card): only on
+ * cards with a revealed, unexpired intent, the rule of the per-card list; a card without one is left out rather than
+ * refused, since the agent asked about all of them. Another agent's id answers 404 to an agent token.
+ */
+export async function listAgentChallenges(sql: Sql, scope: Scope, principal: Principal, agentId: string, query: ListQuery, secrets: VaultSecrets, nowMs: number) {
+  if (!visibleTo(principal, agentId)) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'id' });
+  const agent = await getAgent(sql, scope, agentId);
+  return listPage<ChallengeRow, ReturnType<typeof presentWithOtp>>(
+    sql,
+    'challenges',
+    [
+      inScope(scope),
+      columnEquals('agent_id', agent.id),
+      {
+        sql: `status = 'pending' AND expires_at > ?
+              AND EXISTS (SELECT 1 FROM intents WHERE intents.card_id = challenges.card_id AND intents.status = 'revealed' AND intents.expires_at > ?)`,
+        params: [nowMs, nowMs],
+      },
+    ],
     query,
     (row) => presentWithOtp(fromRow(row), secrets, nowMs),
   );

@@ -1,7 +1,7 @@
 import { defineRoute } from '../../http/route.js';
 import { listQuerySchema } from '../pagination.js';
-import { depositIdParams, depositListSchema, depositSchema, fundingInstructionsSchema, sandboxDepositBody, userIdParams } from './schemas.js';
-import { fundingInstructions, getDeposit, listUserDeposits, observeDeposit, presentDeposit } from './service.js';
+import { depositContractsSchema, depositIdParams, depositListSchema, depositSchema, fundingInstructionsSchema, sandboxDepositBody, userIdParams } from './schemas.js';
+import { depositContracts, fundingInstructions, getDeposit, listUserDeposits, observeDeposit, presentDeposit } from './service.js';
 
 const tag = 'Funding';
 
@@ -15,6 +15,18 @@ export const fundingRoutes = [
     params: userIdParams,
     response: fundingInstructionsSchema,
     handler: async ({ sql, scope, params, app }) => fundingInstructions(sql, scope, params.id, app.secrets),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/users/{id}/contracts',
+    operationId: 'getDepositContracts',
+    summary: "LedgerOS's deposit contracts: per EVM chain the user's deposit address and each token with what completed deposits of it add up to",
+    description:
+      'Approved users only (403 user_not_approved otherwise), as the funding instructions. `balance` is the sum of completed deposits of the token to the address, in token units as a decimal string; it is not the spendable balance (GET /v1/balances/{userId}), which spending and withdrawals reduce. Solana is left out: it has no EVM chain id (see GET /v1/users/{id}/funding).',
+    tag,
+    params: userIdParams,
+    response: depositContractsSchema,
+    handler: async ({ sql, scope, params, app }) => depositContracts(sql, scope, params.id, app.secrets),
   }),
   defineRoute({
     method: 'GET',

@@ -27,6 +27,30 @@ export const fundingInstructionsSchema = z.object({
   methods: z.array(fundingMethodSchema),
 });
 
+export const depositContractsSchema = z.object({
+  object: z.literal('deposit_contracts'),
+  userId: z.string(),
+  contracts: z
+    .array(
+      z.object({
+        chainId: z.number().int().describe('EIP-155 chain id'),
+        network: z.enum(fundingNetworks),
+        depositAddress: z.string().describe("The user's deposit address on this chain (the same on every EVM chain)"),
+        tokens: z.array(
+          z.object({
+            address: z.string().describe('The token contract'),
+            symbol: z.enum(fundingTokens),
+            decimals: z.number().int(),
+            balance: z
+              .string()
+              .describe('What completed deposits of this token to the address add up to, in token units as a decimal string ("12.5" is 12.5 USDC); pending and rejected deposits are not counted, withdrawals and spending are not subtracted'),
+          }),
+        ),
+      }),
+    )
+    .describe('One entry per supported EVM chain, in the order of the funding instructions'),
+});
+
 export const depositSchema = z.object({
   object: z.literal('deposit'),
   id: z.string(),

@@ -3,9 +3,11 @@
 // credited through the ledger, once it has enough confirmations; anything else is recorded `rejected` and never
 // credited. Completion is one function, used both when a deposit arrives already confirmed and by the due-work step.
 import { randomBytes } from 'node:crypto';
+import { formatUnits } from 'viem';
 import { AppError } from '../../domain/errors.js';
 import {
   baseUnitsToCents,
+  depositedBaseUnits,
   canonicalBaseUnits,
   confirmationsAt,
   findFundingMethod,
@@ -139,6 +141,41 @@ export async function fundingInstructions(sql: Sql, scope: Scope, userId: string
       address: depositAddressOn(addresses, method.network),
       minConfirmations: method.minConfirmations,
       decimals: method.decimals,
+    })),
+  };
+}
+
+/**
+ * LedgerOS's view of funding (`GET /v1/users/{id}/contracts`): per EVM chain the user's deposit address and each
+ * token contract with what completed deposits of it add up to, in token units. One grouped read of the user's
+ * deposits: cents and sub-cent remainders are summed separately (both integers on both stores) and put back together
+ * exactly in base units.
+ */
+export async function depositContracts(sql: Sql, scope: Scope, userId: string, secrets: Secrets) {
+  const user = await requireApprovedUser(sql, scope, userId, 'see deposit contracts');
+  const addresses = depositAddresses(secrets.hdSeed, scope.environment, user.fundingIndex);
+  const sums = await sql.all<{ network: string; token: string; cents: number | null; remainder: number | null }>(
+    `SELECT network, token, SUM(amount_cents) AS cents, SUM(CAST(remainder_base_units AS BIGINT)) AS remainder
+     FROM deposits WHERE user_id = ? AND organization_id = ? AND environment = ? AND status = 'completed' GROUP BY network, token`,
+    [user.id, scope.organizationId, scope.environment],
+  );
+  const sumOf = (network: string, token: string) => sums.find((row) => row.network === network && row.token === token);
+  const evmMethods = fundingMethods.filter((method) => method.family === 'evm');
+  const networks = [...new Set(evmMethods.map((method) => method.network))];
+  return {
+    object: 'deposit_contracts' as const,
+    userId: user.id,
+    contracts: networks.map((network) => ({
+      chainId: Number(networkDefinitions[network].chainId),
+      network,
+      depositAddress: depositAddressOn(addresses, network),
+      tokens: evmMethods
+        .filter((method) => method.network === network)
+        .map((method) => {
+          const sum = sumOf(method.network, method.token);
+          const baseUnits = depositedBaseUnits(Number(sum?.cents ?? 0), Number(sum?.remainder ?? 0), method.decimals);
+          return { address: method.tokenAddress, symbol: method.token, decimals: method.decimals, balance: formatUnits(baseUnits, method.decimals) };
+        }),
     })),
   };
 }

@@ -17,7 +17,7 @@ import { recordRiskFirings } from '../risk/service.js';
 import { riskSettingsFor } from '../risk/settings.js';
 import type { Scope } from '../scope.js';
 import type { CardDetailsInput } from './schemas.js';
-import { intentFromRow, presentIntent, type Intent, type IntentRow } from './service.js';
+import { intentAmountTolerance, intentFromRow, presentIntent, type Intent, type IntentRow } from './service.js';
 
 export const detailsAccessesPerHourMax = 10;
 const hourMs = 60 * 60_000;
@@ -62,6 +62,8 @@ async function noUsableIntentError(tx: Sql, cardId: string, named: string | unde
 
 export interface CardDetails {
   accessEventId: string;
+  /** How the credentials are exposed; rawPan (in this answer) is the only mode today. */
+  exposureMode: 'rawPan';
   pan: string;
   cvv: string;
   expirationMonth: string;
@@ -100,7 +102,11 @@ export async function accessCardDetails(
   }
 
   // The attestation against the intent; the risk settings are read only when there is something to judge.
-  const warnings = attestationWarnings({ amountCents: intent.amountCents, merchantText: intent.merchantText }, { amountCents: input.expectedAmount, merchantText: input.merchantText });
+  const warnings = attestationWarnings(
+    { amountCents: intent.amountCents, merchantText: intent.merchantText },
+    { amountCents: input.expectedAmount, merchantText: input.merchantText },
+    intentAmountTolerance(intent),
+  );
   const riskFacts: DetailsRiskFacts = {
     intentId: intent.id,
     declared: { amountCents: intent.amountCents, merchantText: intent.merchantText },
@@ -130,7 +136,11 @@ export async function accessCardDetails(
       intentId: intent.id,
       summary: input.summary,
       expectedAmount: input.expectedAmount,
+      expectedCurrency: input.expectedCurrency ?? 'USD',
       merchantText: input.merchantText,
+      reason: input.reason ?? 'one-time',
+      clientContext: input.clientContext ?? null,
+      exposureMode: 'rawPan',
       warnings,
       accessedBy: { kind: principal.kind, id: principal.id },
       intent: presentIntent(revealed, nowMs),
@@ -161,6 +171,7 @@ export async function accessCardDetails(
     kind: 'served',
     details: {
       accessEventId,
+      exposureMode: 'rawPan',
       pan,
       cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
       expirationMonth: formatExpirationMonth(card.expirationMonth),

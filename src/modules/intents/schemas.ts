@@ -1,21 +1,104 @@
 import { z } from 'zod';
 import { intentStatuses } from '../../domain/intents.js';
+import { aliased, refineAliases } from '../ledgeros-names.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
+import { metadataSchema } from '../users/schemas.js';
 
 const maxIntentAmountCents = 100_000_000_000;
 
-export const declareIntentBody = z.strictObject({
-  summary: z.string().trim().min(1).max(500).describe('What the agent is about to buy, in words a person can audit'),
-  amount: z.number().int().min(1).max(maxIntentAmountCents).describe('Expected total in cents, including taxes and shipping'),
-  merchantText: z.string().trim().min(1).max(200).describe('The merchant as it will appear, e.g. "Amazon"'),
-  intentId: z.string().min(1).max(100).optional().describe('Your own id for this intent: declaring it again returns the same intent'),
-});
-export type DeclareIntentInput = z.infer<typeof declareIntentBody>;
+/** A per-intent ttl (LedgerOS `ttlMinutes`): how long a pending intent waits for its card details. */
+export const intentTtlMinutesMin = 1;
+export const intentTtlMinutesMax = 1_440;
+export const defaultIntentTtlMinutes = 60;
+
+/** Percent of the declared amount, to the ten-thousandth of a percent (a whole number of parts per million). */
+const tolerancePercent = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((percent) => Math.abs(percent * 10_000 - Math.round(percent * 10_000)) < 1e-6, 'at most 4 decimal places')
+  .describe(
+    "How far the authorized amount may be from the declared one and still match, in percent of it (0–100; 10 means 10 % either side, 0 an exact match). Default: the card's tolerance, 10 %",
+  );
+
+/** The currency of an amount: USD, the only one cardrail moves (422 unsupported_currency otherwise). */
+export const usdCurrency = z
+  .string()
+  .min(1)
+  .max(10)
+  .superRefine((currency, context) => {
+    if (currency !== 'USD') context.addIssue({ code: 'custom', message: 'only USD is supported', params: { errorCode: 'unsupported_currency', currency } });
+  })
+  .describe('USD, the only currency supported (amounts are cents of USD)');
+
+const intentAmount = z.number().int().min(1).max(maxIntentAmountCents);
+const merchantText = z.string().trim().min(1).max(200);
+
+export const declareIntentBody = z
+  .strictObject({
+    summary: z.string().trim().min(1).max(500).describe('What the agent is about to buy, in words a person can audit'),
+    amount: intentAmount.optional().describe('Expected total in cents, including taxes and shipping (or LedgerOS\'s `expectedAmount`; one of the two is required)'),
+    expectedAmount: intentAmount.optional().describe('LedgerOS\'s name for `amount`'),
+    merchantText: merchantText.optional().describe('The merchant as it will appear, e.g. "Amazon" (or LedgerOS\'s `expectedMerchant`; one of the two is required)'),
+    expectedMerchant: merchantText.optional().describe('LedgerOS\'s name for `merchantText`'),
+    expectedCurrency: usdCurrency.optional(),
+    tolerance: tolerancePercent.optional(),
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(intentTtlMinutesMin)
+      .max(intentTtlMinutesMax)
+      .optional()
+      .describe(`Minutes the intent stays pending, waiting for its card details (${intentTtlMinutesMin}–${intentTtlMinutesMax}, default ${defaultIntentTtlMinutes}); once they are read it has 24 h for its purchase`),
+    metadata: metadataSchema.optional(),
+    intentId: z.string().min(1).max(100).optional().describe('Your own id for this intent: declaring it again returns the same intent'),
+  })
+  .superRefine(
+    refineAliases(
+      [
+        { field: 'amount', alias: 'expectedAmount' },
+        { field: 'merchantText', alias: 'expectedMerchant' },
+      ],
+      ['amount', 'merchantText'],
+    ),
+  )
+  .transform((body) => ({
+    summary: body.summary,
+    amountCents: aliased(body.amount, body.expectedAmount)!,
+    merchantText: aliased(body.merchantText, body.expectedMerchant)!,
+    currency: 'USD' as const,
+    /** Parts per million of the declared amount; null: the card's tolerance applies. */
+    tolerancePartsPerMillion: body.tolerance === undefined ? null : Math.round(body.tolerance * 10_000),
+    ttlMinutes: body.ttlMinutes ?? defaultIntentTtlMinutes,
+    metadata: body.metadata ?? {},
+    intentId: body.intentId,
+  }));
+export type DeclareIntentInput = z.output<typeof declareIntentBody>;
+
+export const detailsReasons = ['one-time', 'subscription', 'preauth'] as const;
+
+/** At most this many entries in a details request's clientContext. */
+export const clientContextEntriesMax = 20;
+
+/**
+ * Where the agent is reading the card, in its own words (LedgerOS `clientContext`, whose fields SPEC does not name):
+ * short strings under names of the caller's choosing (a user agent, a checkout URL, a session id), kept on the
+ * credential.accessed event for audit and never used in a decision. Bounded, like metadata, so an access stays small.
+ */
+export const clientContextSchema = z
+  .record(z.string().min(1).max(40), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= clientContextEntriesMax, { message: `at most ${clientContextEntriesMax} entries` })
+  .describe(
+    `Where the details are used, e.g. {"userAgent": "…", "checkoutUrl": "https://…"}: up to ${clientContextEntriesMax} strings (names up to 40 characters, values up to 500), recorded on the credential.accessed event for audit and not used in any decision`,
+  );
 
 export const cardDetailsBody = z.strictObject({
   summary: z.string().trim().min(1).max(500),
   expectedAmount: z.number().int().min(1).max(maxIntentAmountCents),
+  expectedCurrency: usdCurrency.optional(),
   merchantText: z.string().trim().min(1).max(200),
+  reason: z.enum(detailsReasons).optional().describe('Why the card is read: one-time (a single purchase, the default), subscription (a recurring charge) or preauth (a hold the merchant completes later)'),
+  clientContext: clientContextSchema.optional(),
   intentId: z.string().min(1).max(100).optional().describe('The intent these details are for (its id or your intentId); default: the most recent usable one'),
 });
 export type CardDetailsInput = z.infer<typeof cardDetailsBody>;
@@ -37,11 +120,18 @@ export const intentSchema = z.object({
   intentId: z.string().nullable().describe('Your own id, when you gave one'),
   summary: z.string(),
   amount: z.number().int(),
+  expectedAmount: z.number().int().describe('LedgerOS\'s name for amount: the same value'),
   merchantText: z.string(),
+  expectedMerchant: z.string().describe('LedgerOS\'s name for merchantText: the same value'),
+  expectedCurrency: z.literal('USD'),
+  tolerance: z.number().nullable().describe("The intent's own amount tolerance in percent; null: the card's applies (10 % unless its policy says otherwise)"),
+  ttlMinutes: z.number().int().describe('Minutes the intent stays pending after its declaration (or approval) while its card details are unread'),
+  metadata: z.record(z.string(), z.string()),
   status: z.enum(intentStatuses),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
   expiresAt: z.string().nullable().describe('When a pending, pending_approval or revealed intent expires'),
   revealedAt: z.string().nullable(),
+  matchedAt: z.string().nullable().describe('When an authorization was matched against the intent (status matched or mismatched)'),
   accessEventId: z.string().nullable(),
   transactionId: z.string().nullable(),
   matchResult: z.record(z.string(), z.unknown()).nullable(),
@@ -54,6 +144,7 @@ export const intentListSchema = listPageSchema(intentSchema);
 export const cardDetailsSchema = z.object({
   object: z.literal('card_details'),
   accessEventId: z.string().describe('Id of the credential.accessed event that records this access'),
+  exposureMode: z.literal('rawPan').describe('How the credentials are exposed: rawPan, the number and CVV in this answer'),
   pan: z.string().nullable(),
   cvv: z.string().nullable(),
   expirationMonth: z.string(),

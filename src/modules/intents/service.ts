@@ -23,7 +23,7 @@ import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
-import type { DeclareIntentInput } from './schemas.js';
+import { defaultIntentTtlMinutes, type DeclareIntentInput } from './schemas.js';
 
 export interface Intent {
   id: string;
@@ -34,11 +34,19 @@ export interface Intent {
   summary: string;
   amountCents: number;
   merchantText: string;
+  currency: 'USD';
+  /** The intent's own amount tolerance in parts per million of `amountCents`; null: the card's applies. */
+  tolerancePartsPerMillion: number | null;
+  /** How long the intent stays pending (after declaration or approval) while its details are unread. */
+  ttlMinutes: number;
+  metadata: Record<string, string>;
   /** As stored; read through `presentIntent` or `effectiveIntentStatus` to count a pending expiry. */
   status: IntentStatus;
   warnings: IntentWarning[];
   expiresAtMs: number;
   revealedAtMs: number | null;
+  /** When an authorization was matched against it (matched or mismatched). */
+  matchedAtMs: number | null;
   accessEventId: string | null;
   transactionId: string | null;
   matchResult: Record<string, unknown> | null;
@@ -56,10 +64,15 @@ export interface IntentRow {
   summary: string;
   amount: number;
   merchant_text: string;
+  currency: string;
+  tolerance_ppm: number | null;
+  ttl_minutes: number | null;
+  metadata: string | null;
   status: IntentStatus;
   warnings: string | null;
   expires_at: number;
   revealed_at: number | null;
+  matched_at: number | null;
   access_event_id: string | null;
   transaction_id: string | null;
   match_result: string | null;
@@ -78,10 +91,16 @@ export function intentFromRow(row: IntentRow): Intent {
     summary: row.summary,
     amountCents: row.amount,
     merchantText: row.merchant_text,
+    currency: 'USD',
+    tolerancePartsPerMillion: row.tolerance_ppm === null ? null : Number(row.tolerance_ppm),
+    // Intents declared before ttlMinutes existed had the fixed hour.
+    ttlMinutes: row.ttl_minutes === null ? defaultIntentTtlMinutes : Number(row.ttl_minutes),
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
     status: row.status,
     warnings: row.warnings === null ? [] : (JSON.parse(row.warnings) as IntentWarning[]),
     expiresAtMs: row.expires_at,
     revealedAtMs: row.revealed_at,
+    matchedAtMs: row.matched_at === null ? null : Number(row.matched_at),
     accessEventId: row.access_event_id,
     transactionId: row.transaction_id,
     matchResult: row.match_result === null ? null : (JSON.parse(row.match_result) as Record<string, unknown>),
@@ -89,6 +108,11 @@ export function intentFromRow(row: IntentRow): Intent {
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
   };
+}
+
+/** The intent's amount tolerance as a share of its amount (0.1 = 10 %); undefined: the card's applies. */
+export function intentAmountTolerance(intent: Pick<Intent, 'tolerancePartsPerMillion'>): number | undefined {
+  return intent.tolerancePartsPerMillion === null ? undefined : intent.tolerancePartsPerMillion / 1_000_000;
 }
 
 export function presentIntent(intent: Intent, nowMs: number) {
@@ -102,11 +126,18 @@ export function presentIntent(intent: Intent, nowMs: number) {
     intentId: intent.clientIntentId,
     summary: intent.summary,
     amount: intent.amountCents,
+    expectedAmount: intent.amountCents,
     merchantText: intent.merchantText,
+    expectedMerchant: intent.merchantText,
+    expectedCurrency: intent.currency,
+    tolerance: intent.tolerancePartsPerMillion === null ? null : intent.tolerancePartsPerMillion / 10_000,
+    ttlMinutes: intent.ttlMinutes,
+    metadata: intent.metadata,
     status,
     warnings: intent.warnings,
     expiresAt: expiringStatuses.has(intent.status) ? new Date(intent.expiresAtMs).toISOString() : null,
     revealedAt: intent.revealedAtMs === null ? null : new Date(intent.revealedAtMs).toISOString(),
+    matchedAt: intent.matchedAtMs === null ? null : new Date(intent.matchedAtMs).toISOString(),
     accessEventId: intent.accessEventId,
     transactionId: intent.transactionId,
     matchResult: intent.matchResult,
@@ -143,7 +174,7 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
   // A suspended agent's card may have been unfrozen by hand; intents are still refused (docs/decisions.md, Agents).
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
   const approval = effectiveApprovalPolicy({ requireApproval: card.requireApproval, autoApproveBelowCents: card.autoApproveBelowCents }, agent);
-  const waitsForApproval = needsApproval(approval, input.amount);
+  const waitsForApproval = needsApproval(approval, input.amountCents);
   const policy = await agentPolicyAt(tx, agent, nowMs);
   const intent: Intent = {
     id: newId('int', nowMs),
@@ -152,12 +183,17 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
     userId: card.userId,
     clientIntentId: input.intentId ?? null,
     summary: input.summary,
-    amountCents: input.amount,
+    amountCents: input.amountCents,
     merchantText: input.merchantText,
+    currency: input.currency,
+    tolerancePartsPerMillion: input.tolerancePartsPerMillion,
+    ttlMinutes: input.ttlMinutes,
+    metadata: input.metadata,
     status: waitsForApproval ? 'pending_approval' : 'pending',
-    warnings: intentWarnings(input.amount, card.maxAmountCents, policy.remainingCents),
-    expiresAtMs: nowMs + (waitsForApproval ? approvalLifetimeMs : pendingLifetimeMs),
+    warnings: intentWarnings(input.amountCents, card.maxAmountCents, policy.remainingCents),
+    expiresAtMs: nowMs + (waitsForApproval ? approvalLifetimeMs : pendingLifetimeMs(input.ttlMinutes)),
     revealedAtMs: null,
+    matchedAtMs: null,
     accessEventId: null,
     transactionId: null,
     matchResult: null,
@@ -166,8 +202,9 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
     updatedAtMs: nowMs,
   };
   await tx.run(
-    `INSERT INTO intents (id, organization_id, environment, card_id, agent_id, user_id, client_intent_id, summary, amount, merchant_text, status, warnings, expires_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO intents (id, organization_id, environment, card_id, agent_id, user_id, client_intent_id, summary, amount, merchant_text, currency, tolerance_ppm, ttl_minutes, metadata,
+       status, warnings, expires_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       intent.id,
       scope.organizationId,
@@ -179,6 +216,10 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
       intent.summary,
       intent.amountCents,
       intent.merchantText,
+      intent.currency,
+      intent.tolerancePartsPerMillion,
+      intent.ttlMinutes,
+      JSON.stringify(intent.metadata),
       intent.status,
       JSON.stringify(intent.warnings),
       intent.expiresAtMs,
@@ -251,8 +292,8 @@ export async function decideIntent(tx: Sql, scope: Scope, principal: Principal, 
   const intent = await getIntent(tx, scope, principal, intentId, true);
   const status = effectiveIntentStatus(intent.status, intent.expiresAtMs, nowMs);
   if (!transition.from.has(status)) throw new AppError('invalid_status_transition', { action, resource: 'intent', id: intentId, status });
-  // An approved intent gets its full pending hour from the moment of approval.
-  const expiresAtMs = action === 'approve' ? nowMs + pendingLifetimeMs : intent.expiresAtMs;
+  // An approved intent gets its whole pending time (ttlMinutes) from the moment of approval.
+  const expiresAtMs = action === 'approve' ? nowMs + pendingLifetimeMs(intent.ttlMinutes) : intent.expiresAtMs;
   const updated: Intent = { ...intent, status: transition.to, expiresAtMs, decisionReason: reason ?? null, updatedAtMs: nowMs };
   await tx.run('UPDATE intents SET status = ?, expires_at = ?, decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ?', [updated.status, expiresAtMs, updated.decisionReason, nowMs, nowMs, intent.id]);
   await recordEvent(tx, scope, transition.event, presentIntent(updated, nowMs), nowMs);
@@ -307,8 +348,15 @@ export async function recordIntentMatch(
   matchResult: Record<string, unknown>,
   nowMs: number,
 ): Promise<Intent> {
-  const updated: Intent = { ...intent, status: matched ? 'matched' : 'mismatched', transactionId, matchResult, updatedAtMs: nowMs };
-  await tx.run('UPDATE intents SET status = ?, transaction_id = ?, match_result = ?, updated_at = ? WHERE id = ?', [updated.status, transactionId, JSON.stringify(matchResult), nowMs, intent.id]);
+  const updated: Intent = { ...intent, status: matched ? 'matched' : 'mismatched', transactionId, matchResult, matchedAtMs: nowMs, updatedAtMs: nowMs };
+  await tx.run('UPDATE intents SET status = ?, transaction_id = ?, match_result = ?, matched_at = ?, updated_at = ? WHERE id = ?', [
+    updated.status,
+    transactionId,
+    JSON.stringify(matchResult),
+    nowMs,
+    nowMs,
+    intent.id,
+  ]);
   await recordEvent(tx, scope, matched ? 'intent.matched' : 'intent.mismatched', presentIntent(updated, nowMs), nowMs);
   return updated;
 }

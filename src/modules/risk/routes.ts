@@ -41,6 +41,8 @@ export const riskRoutes = [
     url: '/v1/settings/risk',
     operationId: 'updateRiskSettings',
     summary: 'Change rules, parameters, actions or dry run; absent fields stay; a rule change makes the preset custom',
+    description:
+      "LedgerOS's rule names are accepted at the top level beside `rules`: `duplicateDetection` (= rules.duplicate), `velocityLimit` (= rules.velocity), `cooldownViolation` (= rules.cooldown). One rule under both names is 422 conflicting_parameters. The answer repeats those three rules under LedgerOS's names.",
     tag,
     body: patchRiskSettingsBody,
     response: riskSettingsSchema,
@@ -51,10 +53,12 @@ export const riskRoutes = [
     url: '/v1/settings/risk/preset',
     operationId: 'applyRiskPreset',
     summary: 'Replace every rule with a preset (permissive, moderate, strict, paranoid); dryRun records alerts without acting',
+    description:
+      "LedgerOS's `duplicateDetection`, `velocityLimit` and `cooldownViolation` may come with the preset: they change those rules of the preset's table (the preset then reads `custom`).",
     tag,
     body: applyRiskPresetBody,
     response: riskSettingsSchema,
-    handler: async ({ sql, scope, body, nowMs }) => presentOrganizationRiskSettings(await applyRiskPreset(sql, scope, body.preset, body.dryRun ?? false, nowMs)),
+    handler: async ({ sql, scope, body, nowMs }) => presentOrganizationRiskSettings(await applyRiskPreset(sql, scope, body.preset, body.dryRun, nowMs, body.adjustments)),
   }),
   defineRoute({
     method: 'GET',

@@ -48,16 +48,56 @@ export const riskRulesPatchSchema = z.strictObject({
   attestationMismatch: z.strictObject({ enabled: enabled.optional(), action: action.optional() }).optional(),
 });
 
-export const patchRiskSettingsBody = z.strictObject({
-  dryRun: z.boolean().optional().describe('Record alerts (and send risk.<rule>) without declining, freezing or suspending'),
-  rules: riskRulesPatchSchema.optional(),
-});
-export type PatchRiskSettingsInput = z.infer<typeof patchRiskSettingsBody>;
+/** LedgerOS's names of three rules (SPEC §11), accepted at the top level of the organization's settings. */
+export const ledgerOsRiskRuleNames = { duplicateDetection: 'duplicate', velocityLimit: 'velocity', cooldownViolation: 'cooldown' } as const;
+type LedgerOsRiskRuleName = keyof typeof ledgerOsRiskRuleNames;
+const ledgerOsRules = Object.entries(ledgerOsRiskRuleNames) as Array<[LedgerOsRiskRuleName, (typeof ledgerOsRiskRuleNames)[LedgerOsRiskRuleName]]>;
 
-export const applyRiskPresetBody = z.strictObject({
-  preset: z.enum(riskPresetNames).describe('Replaces every rule of the organization with the preset’s table (docs/risk.md)'),
-  dryRun: z.boolean().optional().describe('Default false'),
-});
+const ledgerOsRulePatches = {
+  duplicateDetection: riskRulesPatchSchema.shape.duplicate.describe("LedgerOS's name of rules.duplicate: the same fields"),
+  velocityLimit: riskRulesPatchSchema.shape.velocity.describe("LedgerOS's name of rules.velocity: the same fields"),
+  cooldownViolation: riskRulesPatchSchema.shape.cooldown.describe("LedgerOS's name of rules.cooldown: the same fields"),
+};
+
+type RulesPatch = z.infer<typeof riskRulesPatchSchema>;
+
+/** The rules of a body under either name, as one patch of cardrail's names (a rule under both names is refused first). */
+function withLedgerOsRules(rules: RulesPatch | undefined, body: Partial<Record<LedgerOsRiskRuleName, unknown>>): RulesPatch | undefined {
+  const merged: Record<string, unknown> = { ...rules };
+  for (const [alias, rule] of ledgerOsRules) if (body[alias] !== undefined) merged[rule] = body[alias];
+  return rules === undefined && Object.keys(merged).length === 0 ? undefined : (merged as RulesPatch);
+}
+
+function refuseRuleUnderBothNames(body: { rules?: RulesPatch | undefined } & Partial<Record<LedgerOsRiskRuleName, unknown>>, context: z.RefinementCtx): void {
+  for (const [alias, rule] of ledgerOsRules) {
+    if (body[alias] !== undefined && body.rules?.[rule] !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: [alias],
+        message: `give the rule once, as ${alias} (LedgerOS's name) or as rules.${rule}`,
+        params: { errorCode: 'conflicting_parameters', other: `rules.${rule}`, subject: 'risk rule' },
+      });
+    }
+  }
+}
+
+export const patchRiskSettingsBody = z
+  .strictObject({
+    dryRun: z.boolean().optional().describe('Record alerts (and send risk.<rule>) without declining, freezing or suspending'),
+    rules: riskRulesPatchSchema.optional(),
+    ...ledgerOsRulePatches,
+  })
+  .superRefine(refuseRuleUnderBothNames)
+  .transform((body) => ({ dryRun: body.dryRun, rules: withLedgerOsRules(body.rules, body) }));
+export type PatchRiskSettingsInput = z.output<typeof patchRiskSettingsBody>;
+
+export const applyRiskPresetBody = z
+  .strictObject({
+    preset: z.enum(riskPresetNames).describe('Replaces every rule of the organization with the preset’s table (docs/risk.md)'),
+    dryRun: z.boolean().optional().describe('Default false'),
+    ...ledgerOsRulePatches,
+  })
+  .transform((body) => ({ preset: body.preset, dryRun: body.dryRun ?? false, adjustments: withLedgerOsRules(undefined, body) }));
 
 export const riskSettingsSchema = z.object({
   object: z.literal('risk_settings'),
@@ -65,6 +105,9 @@ export const riskSettingsSchema = z.object({
   preset: z.enum([...riskPresetNames, 'custom']),
   dryRun: z.boolean(),
   rules: riskRulesSchema,
+  duplicateDetection: riskRulesSchema.shape.duplicate.describe("LedgerOS's name of rules.duplicate: the same rule, repeated"),
+  velocityLimit: riskRulesSchema.shape.velocity.describe("LedgerOS's name of rules.velocity: the same rule, repeated"),
+  cooldownViolation: riskRulesSchema.shape.cooldown.describe("LedgerOS's name of rules.cooldown: the same rule, repeated"),
   updatedAt: z.string().nullable(),
 });
 

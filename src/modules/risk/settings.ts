@@ -10,6 +10,7 @@ import {
   type RiskOverrides,
   type RiskOverridesPatch,
   type RiskPresetName,
+  type RiskRuleName,
   type RiskRules,
   type RiskSettings,
 } from '../../domain/risk-rules.js';
@@ -78,9 +79,17 @@ export async function updateOrganizationRiskSettings(tx: Sql, scope: Scope, inpu
   return saveOrganizationSettings(tx, scope, { preset: rulesChanged ? 'custom' : current.preset, dryRun: input.dryRun ?? current.dryRun, rules, updatedAtMs: current.updatedAtMs }, nowMs);
 }
 
-/** Replaces every rule with the preset's table; dry run is set as given (default off). Overrides stay. */
-export async function applyRiskPreset(tx: Sql, scope: Scope, preset: RiskPresetName, dryRun: boolean, nowMs: number): Promise<OrganizationRiskSettings> {
-  return saveOrganizationSettings(tx, scope, { preset, dryRun, rules: riskPresets[preset], updatedAtMs: null }, nowMs);
+/**
+ * Replaces every rule with the preset's table, then applies `adjustments` (LedgerOS's rule names given with the
+ * preset); dry run is set as given (default off). Overrides stay. Adjustments that change the table make it `custom`.
+ */
+/** A partial change of some rules' fields, as patchRiskRules takes it. */
+export type RiskRulesPatch = { [Rule in RiskRuleName]?: Partial<RiskRules[Rule]> };
+
+export async function applyRiskPreset(tx: Sql, scope: Scope, preset: RiskPresetName, dryRun: boolean, nowMs: number, adjustments?: RiskRulesPatch): Promise<OrganizationRiskSettings> {
+  const rules = adjustments === undefined ? riskPresets[preset] : patchRiskRules(riskPresets[preset], adjustments);
+  const adjusted = JSON.stringify(rules) !== JSON.stringify(riskPresets[preset]);
+  return saveOrganizationSettings(tx, scope, { preset: adjusted ? 'custom' : preset, dryRun, rules, updatedAtMs: null }, nowMs);
 }
 
 export function presentOrganizationRiskSettings(settings: OrganizationRiskSettings) {
@@ -89,6 +98,10 @@ export function presentOrganizationRiskSettings(settings: OrganizationRiskSettin
     preset: settings.preset,
     dryRun: settings.dryRun,
     rules: settings.rules,
+    // LedgerOS's names of three rules, repeated so an integration written against LedgerOS reads them where it looks.
+    duplicateDetection: settings.rules.duplicate,
+    velocityLimit: settings.rules.velocity,
+    cooldownViolation: settings.rules.cooldown,
     updatedAt: settings.updatedAtMs === null ? null : new Date(settings.updatedAtMs).toISOString(),
   };
 }

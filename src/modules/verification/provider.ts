@@ -25,18 +25,58 @@ export interface KycDecision {
   reason?: string;
 }
 
+export const documentTypes = ['passport', 'driversLicense', 'nationalId', 'proofOfAddress'] as const;
+export type DocumentType = (typeof documentTypes)[number];
+
+/** A document a person uploaded while their application was documentRequired. */
+export interface KycDocument {
+  userId: string;
+  documentType: DocumentType;
+  /** The file name as uploaded: a provider may read it; cardrail never stores it. */
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
 export interface KycProvider {
   decide(application: KycApplication): KycDecision;
+  /** Decides an application again once the document it asked for arrived. */
+  decideDocument(document: KycDocument): KycDecision;
 }
 
 export const sandboxRejectionReason = 'identity could not be verified';
+export const sandboxDocumentRejectionReason = 'document could not be verified';
 
-/** Decides from test values of the last name (docs/kyc.md): Reject, Review, Document; anything else is approved. */
+/** A file name's stem, lower case: `Reject.PDF` → `reject`. */
+function fileStem(fileName: string): string {
+  const base = fileName.trim().toLowerCase();
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/**
+ * Decides an application from test values of the last name (docs/kyc.md): Reject, Review, Document; anything else is
+ * approved. A document, from its file name.
+ */
 export const sandboxKycProvider: KycProvider = {
   decide(application) {
     switch (application.lastName.trim().toLowerCase()) {
       case 'reject':
         return { outcome: 'rejected', reason: sandboxRejectionReason };
+      case 'review':
+        return { outcome: 'manualReview' };
+      case 'document':
+        return { outcome: 'documentRequired' };
+      default:
+        return { outcome: 'approved' };
+    }
+  },
+  /** Decides from the uploaded file's name without its extension (docs/kyc.md): reject, review, document; else approved. */
+  decideDocument(document) {
+    switch (fileStem(document.fileName)) {
+      case 'reject':
+        return { outcome: 'rejected', reason: sandboxDocumentRejectionReason };
       case 'review':
         return { outcome: 'manualReview' };
       case 'document':

@@ -4,6 +4,9 @@ import { createUserBody, userIdParams, userSchema } from '../users/schemas.js';
 import { createUser, presentUser } from '../users/service.js';
 import {
   createVerificationBody,
+  documentUploadBody,
+  documentUploadLimitBytes,
+  documentUploadResultSchema,
   sandboxOutcomeBody,
   sandboxUserParams,
   verificationDecisionBody,
@@ -16,8 +19,10 @@ import {
   getVerificationStatus,
   issueVerificationLink,
   presentVerificationLink,
+  presentVerificationDocument,
   presentVerificationStatus,
   setSandboxVerificationOutcome,
+  submitVerificationDocument,
 } from './service.js';
 
 const tag = 'Verification';
@@ -37,9 +42,9 @@ export const verificationRoutes = [
     tag,
     body: createUserBody,
     response: initiatedApplicationSchema,
-    handler: async ({ sql, scope, body, nowMs, baseUrl }) => {
+    handler: async ({ sql, scope, body, nowMs, baseUrl, app }) => {
       const user = await createUser(sql, scope, body, nowMs);
-      const link = presentVerificationLink(await issueVerificationLink(sql, scope, user.id, nowMs), baseUrl);
+      const link = presentVerificationLink(await issueVerificationLink(sql, scope, user.id, app.secrets, nowMs), baseUrl);
       return { ...presentUser(user), applicationStatus: link.applicationStatus, applicationCompletionLink: link.verificationUrl, applicationCompletionLinkExpiresAt: link.expiresAt };
     },
   }),
@@ -52,17 +57,17 @@ export const verificationRoutes = [
     tag,
     body: createVerificationBody,
     response: verificationLinkSchema,
-    handler: async ({ sql, scope, body, nowMs, baseUrl }) => presentVerificationLink(await issueVerificationLink(sql, scope, body.userId, nowMs), baseUrl),
+    handler: async ({ sql, scope, body, nowMs, baseUrl, app }) => presentVerificationLink(await issueVerificationLink(sql, scope, body.userId, app.secrets, nowMs), baseUrl),
   }),
   defineRoute({
     method: 'GET',
     url: '/v1/verification/user/{userId}',
     operationId: 'getVerification',
-    summary: "A user's verification status: applicationStatus, rejectionReason, when they submitted and when the latest link expires",
+    summary: "A user's verification status: applicationStatus, rejectionReason, the link while it can be used, when they submitted and when the latest link expires",
     tag,
     params: verificationUserParams,
     response: verificationStatusSchema,
-    handler: async ({ sql, scope, params }) => presentVerificationStatus(await getVerificationStatus(sql, scope, params.userId)),
+    handler: async ({ sql, scope, params, app, nowMs, baseUrl }) => presentVerificationStatus(await getVerificationStatus(sql, scope, params.userId, app.secrets, nowMs), baseUrl),
   }),
   defineRoute({
     method: 'GET',
@@ -74,7 +79,25 @@ export const verificationRoutes = [
     response: verificationLinkSchema,
     // A GET that writes (the seeds define it so): GET routes get the read connection, so it opens its own transaction.
     handler: async ({ app, scope, params, nowMs, baseUrl }) =>
-      presentVerificationLink(await app.db.transaction((tx) => issueVerificationLink(tx, scope, params.userId, nowMs)), baseUrl),
+      presentVerificationLink(await app.db.transaction((tx) => issueVerificationLink(tx, scope, params.userId, app.secrets, nowMs)), baseUrl),
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/v1/verification/user/{userId}/document',
+    operationId: 'uploadVerificationDocument',
+    summary: 'Upload the document an application in documentRequired asks for (multipart/form-data: documentType, file); the KYC provider decides again',
+    description:
+      `API keys only. A \`multipart/form-data\` body (415 otherwise) with \`documentType\` (passport, driversLicense, nationalId, proofOfAddress) and \`file\` (PDF, JPEG, PNG, WebP or HEIC; the whole request at most ${documentUploadLimitBytes / 1024 / 1024} MiB, 413 beyond). Only while applicationStatus is documentRequired (409 document_not_requested otherwise): the application goes back to pending, the provider decides on the document, and user.verification_updated (plus user.approved or user.rejected) is sent as for the hosted form. cardrail keeps the document's type, size and SHA-256, never the file or its name. The sandbox provider decides from the file name: reject.*, review.*, document.*, else approved (docs/kyc.md).`,
+    tag,
+    params: verificationUserParams,
+    consumes: 'multipart/form-data',
+    bodyLimitBytes: documentUploadLimitBytes,
+    body: documentUploadBody,
+    response: documentUploadResultSchema,
+    handler: async ({ sql, scope, params, body, nowMs, app, baseUrl }) => {
+      const { status, document } = await submitVerificationDocument(sql, scope, params.userId, body, app.secrets, nowMs);
+      return { ...presentVerificationStatus(status, baseUrl), document: presentVerificationDocument(document) };
+    },
   }),
   defineRoute({
     method: 'POST',
@@ -87,8 +110,8 @@ export const verificationRoutes = [
     params: userIdParams,
     body: verificationDecisionBody,
     response: verificationStatusSchema,
-    handler: async ({ sql, scope, principal, params, body, nowMs }) =>
-      presentVerificationStatus(await decideVerification(sql, scope, principal, params.id, body.outcome, body.reason, nowMs)),
+    handler: async ({ sql, scope, principal, params, body, nowMs, app, baseUrl }) =>
+      presentVerificationStatus(await decideVerification(sql, scope, principal, params.id, body.outcome, body.reason, app.secrets, nowMs), baseUrl),
   }),
   defineRoute({
     method: 'POST',
@@ -99,7 +122,7 @@ export const verificationRoutes = [
     params: sandboxUserParams,
     body: sandboxOutcomeBody,
     response: verificationStatusSchema,
-    handler: async ({ sql, scope, params, body, nowMs }) =>
-      presentVerificationStatus(await setSandboxVerificationOutcome(sql, scope, params.id, body.outcome, body.reason, nowMs)),
+    handler: async ({ sql, scope, params, body, nowMs, app, baseUrl }) =>
+      presentVerificationStatus(await setSandboxVerificationOutcome(sql, scope, params.id, body.outcome, body.reason, app.secrets, nowMs), baseUrl),
   }),
 ];

@@ -1,7 +1,8 @@
 // Shapes of the verification API and of the hosted identity form, with the form's validation rules.
 import { z } from 'zod';
 import { applicationStatuses, verificationDecisionSchema, type Address } from '../users/schemas.js';
-import { kycOutcomes, operatorOutcomes } from './provider.js';
+import { documentTypes, kycOutcomes, operatorOutcomes } from './provider.js';
+import { uploadedFileSchema } from '../../http/multipart.js';
 import { textProblem } from '../../domain/text.js';
 
 export const verificationLinkValidityMs = 7 * 24 * 3600 * 1000;
@@ -34,11 +35,41 @@ export const verificationStatusSchema = z.object({
   object: z.literal('verification'),
   userId: z.string(),
   applicationStatus: z.enum(applicationStatuses),
+  verificationUrl: z
+    .string()
+    .nullable()
+    .describe('The newest link while the person can still use it (not submitted, not expired, application notStarted, rejected or documentRequired); null otherwise: get a fresh one with GET …/link'),
   rejectionReason: z.string().nullable(),
   decision: verificationDecisionSchema,
   submittedAt: z.string().nullable().describe('When the person last submitted the hosted form'),
   expiresAt: z.string().nullable().describe('When the most recent link expires (or expired)'),
 });
+
+/** The largest upload (the whole multipart request, the form's framing included): 413 payload_too_large beyond it. */
+export const documentUploadLimitBytes = 10 * 1024 * 1024;
+/** The file types a document may have. */
+export const documentContentTypes = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic'] as const;
+const acceptedContentTypes: ReadonlySet<string> = new Set(documentContentTypes);
+
+export const documentUploadBody = z.strictObject({
+  documentType: z.enum(documentTypes).describe('What the document is: passport, driversLicense, nationalId or proofOfAddress'),
+  file: uploadedFileSchema(`The document: PDF, JPEG, PNG, WebP or HEIC, at most ${documentUploadLimitBytes / 1024 / 1024} MiB with the rest of the form`)
+    .refine((file) => file.sizeBytes > 0, 'the file is empty')
+    .refine((file) => acceptedContentTypes.has(file.contentType), `the file's Content-Type must be one of ${documentContentTypes.join(', ')}`),
+});
+
+export const verificationDocumentSchema = z.object({
+  object: z.literal('verification_document'),
+  id: z.string(),
+  documentType: z.enum(documentTypes),
+  contentType: z.string(),
+  sizeBytes: z.number().int(),
+  sha256: z.string().describe('Hex SHA-256 of the file: what cardrail keeps of it (the file itself and its name are not stored)'),
+  outcome: z.enum(applicationStatuses).describe('The applicationStatus the KYC provider decided on the document'),
+  uploadedAt: z.string(),
+});
+
+export const documentUploadResultSchema = verificationStatusSchema.extend({ document: verificationDocumentSchema });
 
 /** The hosted form's fields, in the order they are shown. */
 export const identityFormFields = ['firstName', 'lastName', 'dateOfBirth', 'addressLine1', 'city', 'postalCode', 'country'] as const;

@@ -1,19 +1,20 @@
 // Identity verification (KYC): verification links, the hosted form's submission decided by the KYC provider, the
 // status an integrator reads, the sandbox's way to force an outcome and the operator's decision of an application
 // the provider left open. Every decision goes through applyKycDecision (and so setApplicationStatus), so its events
-// are recorded with it. Only a SHA-256 hash of a link's token is stored.
-import { randomBytes } from 'node:crypto';
+// are recorded with it. A link's token is derived from its id with the master key; only its SHA-256 hash is stored.
 import { environmentTimeMs, type Environment } from '../../domain/clock.js';
 import { hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import { masterKeyDigest, type Secrets } from '../../secrets.js';
+import type { UploadedFile } from '../../http/multipart.js';
 import { forUpdate, type Sql } from '../../store/database.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
 import type { Scope } from '../scope.js';
 import type { ApplicationStatus } from '../users/schemas.js';
 import type { Principal } from '../principal.js';
 import { getUser, getUserForUpdate, presentVerificationDecision, setApplicationStatus, writeUser, type User } from '../users/service.js';
-import { kycProviderFor, sandboxRejectionReason, type OperatorOutcome } from './provider.js';
+import { kycProviderFor, sandboxRejectionReason, type DocumentType, type OperatorOutcome } from './provider.js';
 import { parseIdentityForm, verificationLinkValidityMs, type IdentityFormErrors, type IdentityFormValues } from './schemas.js';
 
 export interface Verification {
@@ -57,6 +58,15 @@ function assertVerificationCanStart(user: User): void {
   if (!submittableStatuses.has(user.applicationStatus)) throw new AppError('verification_in_progress', { userId: user.id, applicationStatus: user.applicationStatus });
 }
 
+/**
+ * A link's token: base64url of HMAC-SHA256(masterKey, "verification-link:" + verification id), 32 bytes like the
+ * random tokens of older links. Derived, so the status can show the URL of the link still open without the token
+ * being stored anywhere (only its hash is, to find the link); the OTP tokens of 3-D Secure work the same way.
+ */
+export function verificationLinkToken(secrets: Pick<Secrets, 'masterKey'>, verificationId: string): string {
+  return masterKeyDigest(secrets, 'verification-link', verificationId).toString('base64url');
+}
+
 export interface IssuedVerificationLink {
   verification: Verification;
   user: User;
@@ -68,14 +78,13 @@ export interface IssuedVerificationLink {
  * A new link for a user who may submit their identity, valid for 7 days of environment time. Earlier links of the
  * user that were not used expire now, so only the newest link works.
  */
-export async function issueVerificationLink(tx: Sql, scope: Scope, userId: string, nowMs: number): Promise<IssuedVerificationLink> {
+export async function issueVerificationLink(tx: Sql, scope: Scope, userId: string, secrets: Pick<Secrets, 'masterKey'>, nowMs: number): Promise<IssuedVerificationLink> {
   const user = await getUserForUpdate(tx, scope, userId);
   assertVerificationCanStart(user);
   await tx.run(
     'UPDATE verifications SET expires_at = ? WHERE organization_id = ? AND environment = ? AND user_id = ? AND submitted_at IS NULL AND expires_at > ?',
     [nowMs, scope.organizationId, scope.environment, user.id, nowMs],
   );
-  const token = randomBytes(32).toString('base64url');
   const verification: Verification = {
     id: newId('ver', nowMs),
     organizationId: scope.organizationId,
@@ -85,6 +94,7 @@ export async function issueVerificationLink(tx: Sql, scope: Scope, userId: strin
     submittedAtMs: null,
     createdAtMs: nowMs,
   };
+  const token = verificationLinkToken(secrets, verification.id);
   await tx.run('INSERT INTO verifications (id, organization_id, environment, user_id, token_hash, expires_at, submitted_at, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)', [
     verification.id,
     scope.organizationId,
@@ -116,9 +126,11 @@ export interface VerificationStatus {
   user: User;
   latestLink: Verification | undefined;
   lastSubmittedAtMs: number | null;
+  /** The token of the newest link while a person can still use it; undefined otherwise (or for links issued before tokens were derived). */
+  openLinkToken: string | undefined;
 }
 
-export async function getVerificationStatus(sql: Sql, scope: Scope, userId: string): Promise<VerificationStatus> {
+export async function getVerificationStatus(sql: Sql, scope: Scope, userId: string, secrets: Pick<Secrets, 'masterKey'>, nowMs: number): Promise<VerificationStatus> {
   const user = await getUser(sql, scope, userId);
   const latest = await sql.get<VerificationRow>('SELECT * FROM verifications WHERE organization_id = ? AND environment = ? AND user_id = ? ORDER BY id DESC LIMIT 1', [
     scope.organizationId,
@@ -129,14 +141,21 @@ export async function getVerificationStatus(sql: Sql, scope: Scope, userId: stri
     'SELECT MAX(submitted_at) AS submitted_at FROM verifications WHERE organization_id = ? AND environment = ? AND user_id = ?',
     [scope.organizationId, scope.environment, user.id],
   );
-  return { user, latestLink: latest === undefined ? undefined : fromRow(latest), lastSubmittedAtMs: submitted?.submitted_at ?? null };
+  return { user, latestLink: latest === undefined ? undefined : fromRow(latest), lastSubmittedAtMs: submitted?.submitted_at ?? null, openLinkToken: openLinkToken(user, latest, secrets, nowMs) };
 }
 
-export function presentVerificationStatus(status: VerificationStatus) {
+function openLinkToken(user: User, latest: VerificationRow | undefined, secrets: Pick<Secrets, 'masterKey'>, nowMs: number): string | undefined {
+  if (latest === undefined || latest.submitted_at !== null || nowMs >= Number(latest.expires_at) || !submittableStatuses.has(user.applicationStatus)) return undefined;
+  const token = verificationLinkToken(secrets, latest.id);
+  return hashCredential(token) === latest.token_hash ? token : undefined;
+}
+
+export function presentVerificationStatus(status: VerificationStatus, baseUrl: string) {
   return {
     object: 'verification' as const,
     userId: status.user.id,
     applicationStatus: status.user.applicationStatus,
+    verificationUrl: status.openLinkToken === undefined ? null : baseUrl + verificationPagePath(status.openLinkToken),
     rejectionReason: status.user.rejectionReason,
     decision: presentVerificationDecision(status.user),
     submittedAt: status.lastSubmittedAtMs === null ? null : new Date(Number(status.lastSubmittedAtMs)).toISOString(),
@@ -166,11 +185,12 @@ export async function setSandboxVerificationOutcome(
   userId: string,
   outcome: ApplicationStatus,
   reason: string | undefined,
+  secrets: Pick<Secrets, 'masterKey'>,
   nowMs: number,
 ): Promise<VerificationStatus> {
   const user = await getUserForUpdate(tx, scope, userId);
   await applyKycDecision(tx, scope, user, { outcome, reason }, nowMs);
-  return getVerificationStatus(tx, scope, userId);
+  return getVerificationStatus(tx, scope, userId, secrets, nowMs);
 }
 
 /** The statuses the provider leaves for a person to decide (SPEC §4): only these take an operator's decision. */
@@ -187,6 +207,7 @@ export async function decideVerification(
   userId: string,
   outcome: OperatorOutcome,
   reason: string | undefined,
+  secrets: Pick<Secrets, 'masterKey'>,
   nowMs: number,
 ): Promise<VerificationStatus> {
   const user = await getUserForUpdate(tx, scope, userId);
@@ -194,7 +215,81 @@ export async function decideVerification(
     throw new AppError('verification_not_awaiting_decision', { userId: user.id, applicationStatus: user.applicationStatus });
   }
   await applyKycDecision(tx, scope, user, { outcome, reason, decidedBy: principal.id }, nowMs);
-  return getVerificationStatus(tx, scope, userId);
+  return getVerificationStatus(tx, scope, userId, secrets, nowMs);
+}
+
+/** The record of an uploaded document: what was sent, never the file or its name. */
+export interface VerificationDocument {
+  id: string;
+  documentType: DocumentType;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  /** The applicationStatus the provider decided on it. */
+  outcome: ApplicationStatus;
+  createdAtMs: number;
+}
+
+export interface DocumentUploadInput {
+  documentType: DocumentType;
+  file: UploadedFile;
+}
+
+/**
+ * The document an application in documentRequired waits for (LedgerOS `PUT /v1/verification/user/{id}/document`), in
+ * one transaction: the application goes back to pending (user.verification_updated), the provider decides on the
+ * document, its outcome is applied with its events, and a record of the upload is kept — type, size and SHA-256.
+ * The file itself is not kept: the provider judged it in this call (the port is synchronous), and a copy of an
+ * identity document is a liability the database need not carry. Any other status answers 409 document_not_requested.
+ */
+export async function submitVerificationDocument(
+  tx: Sql,
+  scope: Scope,
+  userId: string,
+  input: DocumentUploadInput,
+  secrets: Pick<Secrets, 'masterKey'>,
+  nowMs: number,
+): Promise<{ status: VerificationStatus; document: VerificationDocument }> {
+  const user = await getUserForUpdate(tx, scope, userId);
+  if (user.applicationStatus !== 'documentRequired') throw new AppError('document_not_requested', { userId: user.id, applicationStatus: user.applicationStatus });
+  const { file } = input;
+  const pending = await setApplicationStatus(tx, scope, user, 'pending', null, nowMs);
+  const decision = kycProviderFor(scope.environment).decideDocument({
+    userId: user.id,
+    documentType: input.documentType,
+    fileName: file.fileName,
+    contentType: file.contentType,
+    sizeBytes: file.sizeBytes,
+    sha256: file.sha256,
+  });
+  const decided = await applyKycDecision(tx, scope, pending, decision, nowMs);
+  const document: VerificationDocument = {
+    id: newId('doc', nowMs),
+    documentType: input.documentType,
+    contentType: file.contentType,
+    sizeBytes: file.sizeBytes,
+    sha256: file.sha256,
+    outcome: decided.applicationStatus,
+    createdAtMs: nowMs,
+  };
+  await tx.run(
+    'INSERT INTO verification_documents (id, organization_id, environment, user_id, document_type, content_type, size_bytes, sha256, outcome, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [document.id, scope.organizationId, scope.environment, user.id, document.documentType, document.contentType, document.sizeBytes, document.sha256, document.outcome, nowMs],
+  );
+  return { status: await getVerificationStatus(tx, scope, user.id, secrets, nowMs), document };
+}
+
+export function presentVerificationDocument(document: VerificationDocument) {
+  return {
+    object: 'verification_document' as const,
+    id: document.id,
+    documentType: document.documentType,
+    contentType: document.contentType,
+    sizeBytes: document.sizeBytes,
+    sha256: document.sha256,
+    outcome: document.outcome,
+    uploadedAt: new Date(document.createdAtMs).toISOString(),
+  };
 }
 
 // The hosted page. It has no credential: the token in its URL is the capability, and the link's own

@@ -640,6 +640,36 @@ UPDATE agents SET deregistered_at = updated_at WHERE status = 'deregistered';
 CREATE INDEX cards_by_agent_status ON cards (agent_id, status)
 `,
   },
+  {
+    version: 17,
+    name: "LedgerOS intent fields, KYC document records, an agent's challenges",
+    // Intents keep their currency (USD), their own amount tolerance in parts per million of the amount (null: the
+    // card's applies), their pending ttl in minutes (null for older rows: the fixed hour they had), metadata (JSON)
+    // and when an authorization was matched against them (older matched or mismatched rows take their last update).
+    // A KYC document upload keeps a record of what was sent — type, size and SHA-256, never the file or its name.
+    sql: `
+ALTER TABLE intents ADD COLUMN currency TEXT NOT NULL DEFAULT 'USD';
+ALTER TABLE intents ADD COLUMN tolerance_ppm BIGINT;
+ALTER TABLE intents ADD COLUMN ttl_minutes INTEGER;
+ALTER TABLE intents ADD COLUMN metadata TEXT;
+ALTER TABLE intents ADD COLUMN matched_at BIGINT;
+UPDATE intents SET matched_at = updated_at WHERE status IN ('matched', 'mismatched');
+CREATE TABLE verification_documents (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  document_type TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX verification_documents_by_user ON verification_documents (user_id, id);
+CREATE INDEX challenges_by_agent ON challenges (agent_id, status, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

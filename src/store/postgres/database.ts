@@ -1,7 +1,7 @@
 // PostgreSQL backend: a pool; each transaction takes one client, BEGIN … COMMIT. Portable `?` placeholders are
 // rewritten to `$n`; BIGINT comes back as a JS number (cents and milliseconds stay far below 2^53).
 import pg from 'pg';
-import { notifyCommitted, type Database, type SqlValue, type Sql } from '../database.js';
+import { notifyCommitted, runCommitSteps, TransactionNotes, type CommitStep, type Database, type SqlValue, type Sql } from '../database.js';
 
 /** A transaction PostgreSQL aborted for a deadlock or serialization conflict runs again, this many times in all. */
 const conflictAttemptsMax = 3;
@@ -38,7 +38,14 @@ const typeParsers = {
 
 class PostgresExecutor implements Sql {
   readonly dialect = 'postgres' as const;
-  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  /** Present on a transaction's executor only: the pool's statements belong to no transaction. */
+  readonly transactionNotes?: (name: string) => Map<string, unknown>;
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    notes?: TransactionNotes,
+  ) {
+    if (notes !== undefined) this.transactionNotes = (name) => notes.notes(name);
+  }
   async all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
     const result = await this.client.query({ text: toPostgresPlaceholders(sql), values: params as unknown[] | undefined, types: typeParsers });
     return result.rows as Row[];
@@ -67,6 +74,7 @@ export class PostgresDatabase implements Database {
   private readonly pool: pg.Pool;
   private readonly poolSql: PostgresExecutor;
   private readonly commitListeners = new Set<() => void>();
+  private readonly commitSteps = new Set<CommitStep>();
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
@@ -120,6 +128,11 @@ export class PostgresDatabase implements Database {
     return () => this.commitListeners.delete(listener);
   }
 
+  addCommitStep(step: CommitStep): () => void {
+    this.commitSteps.add(step);
+    return () => this.commitSteps.delete(step);
+  }
+
   /**
    * Runs `work` in one transaction. Lock order (agent → card → accounts, each in id order) rules out deadlocks
    * among the flows that follow it; a deadlock or serialization failure PostgreSQL still reports (40P01, 40001:
@@ -145,7 +158,9 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const value = await work(new PostgresExecutor(client));
+      const tx = new PostgresExecutor(client, new TransactionNotes());
+      const value = await work(tx);
+      await runCommitSteps(this.commitSteps, tx);
       await client.query('COMMIT');
       return value;
     } catch (error) {

@@ -4,7 +4,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { createPrivateFile, ensurePrivateDirectory, ensurePrivateFile } from '../../private-files.js';
-import { notifyCommitted, type Database, type SqlValue, type Sql } from '../database.js';
+import { notifyCommitted, runCommitSteps, TransactionNotes, type CommitStep, type Database, type SqlValue, type Sql } from '../database.js';
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
@@ -57,6 +57,25 @@ class SqliteExecutor implements Sql {
   }
 }
 
+/** One transaction's view of the writer: its statements, plus notes of its own (the writer is shared by a batch). */
+class SqliteTransaction implements Sql {
+  readonly dialect = 'sqlite' as const;
+  private readonly notes = new TransactionNotes();
+  constructor(private readonly writer: SqliteExecutor) {}
+  all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
+    return this.writer.all<Row>(sql, params);
+  }
+  get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined> {
+    return this.writer.get<Row>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.writer.run(sql, params);
+  }
+  transactionNotes(name: string): Map<string, unknown> {
+    return this.notes.notes(name);
+  }
+}
+
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly location: string;
@@ -69,6 +88,7 @@ export class SqliteDatabase implements Database {
   private readonly groupCommitMax: number;
   private closed = false;
   private readonly commitListeners = new Set<() => void>();
+  private readonly commitSteps = new Set<CommitStep>();
 
   constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') {
@@ -111,6 +131,11 @@ export class SqliteDatabase implements Database {
     return () => this.commitListeners.delete(listener);
   }
 
+  addCommitStep(step: CommitStep): () => void {
+    this.commitSteps.add(step);
+    return () => this.commitSteps.delete(step);
+  }
+
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     return new Promise<T>((resolve, reject) => {
@@ -146,7 +171,9 @@ export class SqliteDatabase implements Database {
       for (const item of batch) {
         this.writer.exec('SAVEPOINT tx');
         try {
-          const value = await item.work(this.writerSql);
+          const tx = new SqliteTransaction(this.writerSql);
+          const value = await item.work(tx);
+          await runCommitSteps(this.commitSteps, tx);
           this.writer.exec('RELEASE tx');
           outcomes.push({ ok: true, value });
         } catch (error) {

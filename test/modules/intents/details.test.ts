@@ -26,7 +26,7 @@ import {
 } from './arrange.js';
 
 const secrets = testSecrets();
-const detailsFields = ['accessEventId', 'cvv', 'expirationMonth', 'expirationYear', 'intentId', 'last4', 'object', 'pan', 'warnings'];
+const detailsFields = ['accessEventId', 'cvv', 'expirationMonth', 'expirationYear', 'exposureMode', 'intentId', 'last4', 'object', 'pan', 'warnings'];
 const intentRequired = { status: 409, type: 'conflict_error', code: 'intent_required' };
 const intentExpired = { status: 409, type: 'conflict_error', code: 'intent_expired' };
 const intentPendingApproval = { status: 409, type: 'conflict_error', code: 'intent_pending_approval' };
@@ -84,6 +84,7 @@ for (const kind of storeKinds) {
       const details = response.json;
       assert.deepEqual(Object.keys(details).sort(), detailsFields);
       assert.equal(details.object, 'card_details');
+      assert.equal(details.exposureMode, 'rawPan');
       assert.match(details.pan, /^\d{16}$/);
       assert.ok(luhnValid(details.pan), 'the PAN passes Luhn');
       assert.match(details.cvv, /^\d{3}$/);
@@ -119,6 +120,10 @@ for (const kind of storeKinds) {
       assert.equal(accessed.summary, headphonesDetails.summary);
       assert.equal(accessed.expectedAmount, headphonesDetails.expectedAmount);
       assert.equal(accessed.merchantText, 'Amazon');
+      assert.equal(accessed.expectedCurrency, 'USD');
+      assert.equal(accessed.reason, 'one-time', 'a read that names no reason is for one purchase');
+      assert.equal(accessed.clientContext, null);
+      assert.equal(accessed.exposureMode, 'rawPan');
       assert.equal(accessed.accessedBy.kind, 'agentToken');
       assert.deepEqual(accessed.warnings, []);
       assert.equal(accessed.intent.status, 'revealed');

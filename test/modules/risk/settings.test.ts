@@ -34,6 +34,57 @@ for (const kind of storeKinds) {
       }
     });
 
+    it("LedgerOS's rule names at the top level: duplicateDetection, velocityLimit, cooldownViolation", async () => {
+      const moderate = await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'moderate' });
+      assert.deepEqual(
+        [moderate.duplicateDetection, moderate.velocityLimit, moderate.cooldownViolation],
+        [riskPresets.moderate.duplicate, riskPresets.moderate.velocity, riskPresets.moderate.cooldown],
+        'the answer repeats the three rules under their LedgerOS names',
+      );
+
+      const patched = await call(testApp, 'PATCH', '/v1/settings/risk', {
+        duplicateDetection: { windowMinutes: 9 },
+        velocityLimit: { maxPerHour: 3, action: 'decline' },
+        cooldownViolation: { enabled: true, minutes: 4 },
+        rules: { spendSpike: { multiplier: 6 } },
+      });
+      assert.equal(patched.preset, 'custom');
+      assert.deepEqual(patched.rules.duplicate, { ...riskPresets.moderate.duplicate, windowMinutes: 9 });
+      assert.deepEqual(patched.rules.velocity, { ...riskPresets.moderate.velocity, maxPerHour: 3, action: 'decline' });
+      assert.deepEqual(patched.rules.cooldown, { ...riskPresets.moderate.cooldown, enabled: true, minutes: 4 });
+      assert.deepEqual(patched.rules.spendSpike, { ...riskPresets.moderate.spendSpike, multiplier: 6 });
+      assert.deepEqual([patched.duplicateDetection, patched.velocityLimit, patched.cooldownViolation], [patched.rules.duplicate, patched.rules.velocity, patched.rules.cooldown]);
+      assert.deepEqual(await call(testApp, 'GET', '/v1/settings/risk'), patched);
+
+      // One rule under both names is refused, even with equal values; nothing changes.
+      for (const [alias, rule, value] of [
+        ['duplicateDetection', 'duplicate', { windowMinutes: 9 }],
+        ['velocityLimit', 'velocity', { maxPerHour: 5 }],
+        ['cooldownViolation', 'cooldown', { minutes: 2 }],
+      ] as const) {
+        const both = await testApp.request('PATCH', '/v1/settings/risk', { body: { [alias]: value, rules: { [rule]: value } } });
+        assertError(both, { status: 422, type: 'validation_error', code: 'conflicting_parameters', param: alias });
+        assert.match(both.json.error.message, new RegExp(`${alias} and rules\\.${rule}`));
+      }
+      const wrong = await testApp.request('PATCH', '/v1/settings/risk', { body: { velocityLimit: { maxPerHour: 0 } } });
+      assertError(wrong, { status: 422, type: 'validation_error', code: 'invalid_parameter_value', param: 'velocityLimit.maxPerHour' });
+      assertError(await testApp.request('PATCH', '/v1/settings/risk', { body: { velocityLimit: { maxPerHuor: 5 } } }), {
+        status: 422,
+        type: 'validation_error',
+        code: 'unknown_parameter',
+        param: 'velocityLimit.maxPerHuor',
+      });
+      assert.deepEqual(await call(testApp, 'GET', '/v1/settings/risk'), patched);
+
+      // With a preset they adjust its table; the result is then custom.
+      const adjusted = await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'strict', velocityLimit: { maxPerDay: 40 } });
+      assert.equal(adjusted.preset, 'custom');
+      assert.deepEqual(adjusted.rules, { ...riskPresets.strict, velocity: { ...riskPresets.strict.velocity, maxPerDay: 40 } });
+      const unchanged = await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'strict', cooldownViolation: riskPresets.strict.cooldown });
+      assert.equal(unchanged.preset, 'strict', 'adjustments that change nothing keep the preset');
+      await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'moderate' });
+    });
+
     it('bad settings answer 4xx and change nothing', async () => {
       await call(testApp, 'POST', '/v1/settings/risk/preset', { preset: 'moderate' });
       const before = await call(testApp, 'GET', '/v1/settings/risk');

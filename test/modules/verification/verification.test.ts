@@ -144,14 +144,23 @@ describe('verification API', () => {
     const userId = await createUser(testApp);
     const before = await testApp.request('GET', `/v1/verification/user/${userId}`);
     assert.equal(before.statusCode, 200, before.body);
-    assert.deepEqual(before.json, { object: 'verification', userId, applicationStatus: 'notStarted', rejectionReason: null, decision: null, submittedAt: null, expiresAt: null });
+    assert.deepEqual(before.json, { object: 'verification', userId, applicationStatus: 'notStarted', verificationUrl: null, rejectionReason: null, decision: null, submittedAt: null, expiresAt: null });
 
     const first = await testApp.request('POST', '/v1/verification/user', { body: { userId } });
     testApp.clock.advanceMs(60_000);
     const second = await testApp.request('GET', `/v1/verification/user/${userId}/link`);
     assert.notEqual(second.json.expiresAt, first.json.expiresAt);
     const after = await testApp.request('GET', `/v1/verification/user/${userId}`);
-    assert.deepEqual(after.json, { object: 'verification', userId, applicationStatus: 'notStarted', rejectionReason: null, decision: null, submittedAt: null, expiresAt: second.json.expiresAt });
+    assert.deepEqual(after.json, {
+      object: 'verification',
+      userId,
+      applicationStatus: 'notStarted',
+      verificationUrl: second.json.verificationUrl,
+      rejectionReason: null,
+      decision: null,
+      submittedAt: null,
+      expiresAt: second.json.expiresAt,
+    });
   });
 
   test('GET …/link gives a fresh link with a new token and expiry; the earlier unused link stops working', async () => {
@@ -177,7 +186,7 @@ describe('verification API', () => {
 
     const review = await setOutcome(testApp, userId, 'manualReview');
     assert.equal(review.statusCode, 200, review.body);
-    assert.deepEqual(review.json, { object: 'verification', userId, applicationStatus: 'manualReview', rejectionReason: null, decision: null, submittedAt: null, expiresAt: null });
+    assert.deepEqual(review.json, { object: 'verification', userId, applicationStatus: 'manualReview', verificationUrl: null, rejectionReason: null, decision: null, submittedAt: null, expiresAt: null });
 
     const rejected = await setOutcome(testApp, userId, 'rejected', 'document expired');
     assert.equal(rejected.json.applicationStatus, 'rejected');
