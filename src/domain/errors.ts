@@ -89,7 +89,7 @@ export const errorCatalogue = {
     status: 403,
     message: 'An agent token may not set {param} on a card it creates for itself',
     description:
-      "An agent creating its own card sets what it is for and how much it may hold (purpose, type, maxAmount, limits, expiresInMinutes, metadata, onLimitExceeded); approval, merchant-drift and other controls come from its operator's settings. Leave the field out, or have an operator create the card with an API key.",
+      "An agent creating its own card sets what it is for, how much it may hold and tighter controls (purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount, merchantHint); approval, merchant drift, policy, attestation window and other controls come from its operator's settings. Leave the field out, or have an operator create the card with an API key.",
   },
   ip_not_allowed: {
     type: 'authorization_error',
@@ -304,7 +304,7 @@ export const errorCatalogue = {
     type: 'conflict_error',
     status: 409,
     message: 'Intent {intentId} expired at {expiredAt}; declare a new intent with POST /v1/cards/{cardId}/intents',
-    description: 'The intent passed its expiry (1 h while pending, 24 h once revealed, or waiting for an approval too long). Declare a new intent, then read the details again.',
+    description: 'The intent passed its expiry (its ttlMinutes, 60 by default, while pending; 24 h once revealed; or waiting for an approval too long). Declare a new intent, then read the details again.',
   },
   attestation_mismatch: {
     type: 'conflict_error',
@@ -359,6 +359,13 @@ export const errorCatalogue = {
     status: 409,
     message: 'Agent {agentId} already has {cardCount} open cards, its maxCards limit of {maxCards}',
     description: "An agent holds at most `maxCards` cards that are not closed. Close a card it no longer uses (`POST /v1/cards/{id}/close`), or raise the agent's `maxCards` with `PATCH /v1/agents/{id}`.",
+  },
+  agent_card_widens_policy: {
+    type: 'authorization_error',
+    status: 403,
+    message: "An agent token may narrow its default policy's {param} ({policyValue}), not widen it ({requested})",
+    description:
+      "A card's own limits, authorization count, lifetime and merchant hint win over its policies', so an agent creating its own card may set them only tighter than its default policy (a lower limit or count, a shorter life, the same merchant). Ask for less, or have an operator create the card with an API key.",
   },
   card_exceeds_agent_limit: {
     type: 'conflict_error',

@@ -144,7 +144,8 @@ const ledgerCard = defineTool({
     'and expiry. action=create (purpose, maxAmount in integer cents; optional type single (default) or multi, limits {perDay, perMonth}, ' +
     "expiresInMinutes, metadata): a new card for this agent, reserving maxAmount from the user's balance. It is refused with max_cards_reached " +
     "when the agent already holds its maxCards open cards (close or ask an operator), card_exceeds_agent_limit when maxAmount is above what the " +
-    "agent's spending limit still allows this window (see ledger_policy remaining), and insufficient_balance when the user's funds do not cover it. " +
+    "agent's spending limit still allows this window (see ledger_policy remaining), agent_card_widens_policy when a limit is looser than the " +
+    "agent's default policy, and insufficient_balance when the user's funds do not cover it. " +
     'action=freeze (cardId): stop a card of this agent at once — every authorization is declined, e.g. when its number may have leaked or a ' +
     'purchase looks wrong. Only an operator can unfreeze it again. ' +
     'action=details: the full card number (pan), cvv and expiry to pay with. details needs a declared intent on the card first: ' +
@@ -225,7 +226,8 @@ const ledgerIntent = defineTool({
   title: 'Declare what you will buy',
   description:
     'Intents: before reading a card number the agent declares what it is about to buy. action=declare (cardId, summary, amount in integer ' +
-    'cents including taxes and shipping, merchantText as the merchant will appear, e.g. "Amazon"): creates a pending intent valid 1 hour until ' +
+    'cents including taxes and shipping, merchantText as the merchant will appear, e.g. "Amazon"; optional tolerance %, ttlMinutes, metadata): ' +
+    'creates a pending intent valid ttlMinutes (default 1 hour) until ' +
     'details are read (then 24 hours for the purchase); it may carry warnings when the authorization would be declined (amount above the ' +
     "card's maxAmount or the agent's remaining limit), and is pending_approval when a person must approve it first — wait, then get it again. " +
     'action=list (cardId, optional status): the card\'s intents, newest first. action=get (intentId int_…): one intent; after the purchase its ' +
@@ -242,6 +244,9 @@ const ledgerIntent = defineTool({
     summary: z.string().min(1).max(500).optional().describe('declare: what you are about to buy, in words a person can audit'),
     amount: cents.optional().describe('declare: the expected total in integer cents, taxes and shipping included'),
     merchantText: z.string().min(1).max(200).optional().describe('declare: the merchant as it will appear, e.g. "Amazon"'),
+    tolerance: z.number().min(0).max(100).optional().describe("declare: how far the final amount may differ and still match, in percent (default: the card's, 10)"),
+    ttlMinutes: z.number().int().min(1).max(1440).optional().describe('declare: how long the intent waits for the card details (default 60)'),
+    metadata: z.record(z.string(), z.string()).optional().describe('declare: your own key-value strings, e.g. an order id'),
     status: z.enum(intentStatuses).optional().describe('list: only intents in this status'),
     reason: z.string().min(1).max(500).optional().describe('cancel: why'),
     ...pageInput,
@@ -261,6 +266,9 @@ const ledgerIntent = defineTool({
           amount: required(input.amount, 'amount', 'declare'),
           merchantText: required(input.merchantText, 'merchantText', 'declare'),
           intentId: input.intentId,
+          tolerance: input.tolerance,
+          ttlMinutes: input.ttlMinutes,
+          metadata: input.metadata,
         };
         return { intent: expectData(await client.POST('/v1/cards/{id}/intents', { params: { path: { id } }, body })) };
       }

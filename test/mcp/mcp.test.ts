@@ -330,7 +330,8 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       const agent = await http({ Authorization: `Bearer ${agentToken}` });
       const revealed = await newCard(5_000);
       const unrevealed = await newCard(5_000);
-      await agent.ok('ledger_intent', { action: 'declare', cardId: revealed, summary: 'Headphones', amount: 3_000, merchantText: 'Amazon' });
+      const declared = (await agent.ok('ledger_intent', { action: 'declare', cardId: revealed, summary: 'Headphones', amount: 3_000, merchantText: 'Amazon', tolerance: 5, ttlMinutes: 30, metadata: { order: 'o-1' } })).intent;
+      assert.deepEqual([declared.tolerance, declared.ttlMinutes, declared.metadata], [5, 30, { order: 'o-1' }], 'declare passes LedgerOS’s intent fields through');
       await agent.ok('ledger_card', { action: 'details', cardId: revealed, summary: 'Headphones', expectedAmount: 3_000, merchantText: 'Amazon' });
       const challenge = await rest('POST', '/v1/sandbox/authorizations', { cardId: revealed, amount: 3_000, merchant: { name: 'Amazon' }, threeDS: true });
       assert.equal(challenge.status, 'challenge_required');

@@ -6,6 +6,8 @@ import type { Sql } from '../../store/database.js';
 import { openCardCountsOfAgents } from '../cards/counts.js';
 import { scopeOf, visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
+import { normalizeMerchantName } from '../../domain/merchants.js';
+import type { PolicyControls } from '../../domain/spending-policy.js';
 import { requirePolicy } from '../policies/service.js';
 import { agentPolicyAt } from './policy.js';
 import { getAgentForUpdate, type Agent } from './service.js';
@@ -50,7 +52,7 @@ export const cardFieldsAgentTokensMaySet: ReadonlySet<string> = new Set([
   'ttlDays',
   'metadata',
   'onLimitExceeded',
-  // These only narrow what the card may do: a count cap and a merchant pin.
+  // Own controls: admitCardOfPrincipal lets them only narrow the agent's default policy.
   'maxAuthCount',
   'merchantHint',
 ]);
@@ -60,11 +62,41 @@ export interface CardRequest {
   maxAmountCents: number | undefined;
   /** The body fields the request set (not defaults the schema filled in). */
   fieldsSet: readonly string[];
+  /** The card's own controls the request sets, which an agent token may only make narrower than its default policy's. */
+  own: OwnCardControls;
+}
+
+export interface OwnCardControls {
+  limits?: { perAuth?: number | undefined; perDay?: number | undefined; perMonth?: number | undefined } | undefined;
+  maxAuthCount?: number | undefined;
+  /** The card's own lifetime (ttlDays or expiresInMinutes), in minutes. */
+  ttlMinutes?: number | undefined;
+  merchantHint?: string | undefined;
+}
+
+/**
+ * A card's own control that would widen the agent's default policy (a card's own fields win over its policies'):
+ * a higher limit or count, a longer life, a merchant hint other than the policy's. Undefined when all only narrow.
+ */
+export function wideningOf(own: OwnCardControls, policy: PolicyControls): { param: string; policyValue: string; requested: string } | undefined {
+  const above = (param: string, requested: number | undefined, allowed: number | null) =>
+    requested !== undefined && allowed !== null && requested > allowed ? { param, policyValue: String(allowed), requested: String(requested) } : undefined;
+  return (
+    above('limits.perAuth', own.limits?.perAuth, policy.limitPerAuthCents) ??
+    above('limits.perDay', own.limits?.perDay, policy.limitPerDayCents) ??
+    above('limits.perMonth', own.limits?.perMonth, policy.limitPerMonthCents) ??
+    above('maxAuthCount', own.maxAuthCount, policy.maxAuthCount) ??
+    above('ttlDays', own.ttlMinutes, policy.ttlMinutes) ??
+    (own.merchantHint !== undefined && policy.merchantHint !== null && normalizeMerchantName(own.merchantHint) !== normalizeMerchantName(policy.merchantHint)
+      ? { param: 'merchantHint', policyValue: policy.merchantHint, requested: own.merchantHint }
+      : undefined)
+  );
 }
 
 /**
  * `POST /v1/agents/{id}/cards` by an agent token (SPEC §11): only for its own agent (another answers 404, as its
- * other resources do), only fields of `cardFieldsAgentTokensMaySet` (403 field_not_allowed_for_agent_token), and
+ * other resources do), only fields of `cardFieldsAgentTokensMaySet` (403 field_not_allowed_for_agent_token), only
+ * narrowing its default policy (403 agent_card_widens_policy: a card's own fields would otherwise win over it), and
  * only with a `maxAmount` its spending limit still allows in the current window (409 card_exceeds_agent_limit), judged
  * under the agent's lock. An API key is not held to the limit: an operator may give a card more room than this
  * window's budget, and every authorization is checked against the limit anyway.
@@ -75,7 +107,10 @@ export async function admitCardOfPrincipal(tx: Sql, principal: Principal, agentI
   const forbidden = request.fieldsSet.find((field) => !cardFieldsAgentTokensMaySet.has(field));
   if (forbidden !== undefined) throw new AppError('field_not_allowed_for_agent_token', { param: forbidden });
   const agent = await lockAgentForNewCard(tx, scopeOf(principal), agentId);
-  const maxAmountCents = request.maxAmountCents ?? (agent.defaultPolicyId === null ? undefined : (await requirePolicy(tx, scopeOf(principal), agent.defaultPolicyId, 'defaultPolicyId')).controls.maxAmountCents);
+  const defaultPolicy = agent.defaultPolicyId === null ? undefined : await requirePolicy(tx, scopeOf(principal), agent.defaultPolicyId, 'defaultPolicyId');
+  const widening = defaultPolicy === undefined ? undefined : wideningOf(request.own, defaultPolicy.controls);
+  if (widening !== undefined) throw new AppError('agent_card_widens_policy', widening);
+  const maxAmountCents = request.maxAmountCents ?? defaultPolicy?.controls.maxAmountCents ?? undefined;
   // No maxAmount at all: card creation answers 400 missing_parameter.
   if (maxAmountCents === undefined || maxAmountCents === null) return;
   const policy = await agentPolicyAt(tx, agent, nowMs);

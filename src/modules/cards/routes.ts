@@ -30,14 +30,21 @@ export const cardRoutes = [
     description:
       "At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, " +
       'with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, ' +
-      'expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token).',
+      'expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token), and those only ' +
+      "narrower than its default policy's (403 agent_card_widens_policy).",
     tag,
     params: agentIdParams,
     body: createCardBody,
     response: cardSchema,
     rateLimit: 'cardCreate',
     handler: async ({ sql, scope, principal, params, body, nowMs, app }) => {
-      await admitCardOfPrincipal(sql, principal, params.id, { maxAmountCents: body.maxAmount, fieldsSet: fieldsSetIn(createCardBody, body) }, nowMs);
+      const own = {
+        limits: body.limits,
+        maxAuthCount: body.maxAuthCount,
+        ttlMinutes: body.ttlDays !== undefined ? body.ttlDays * 24 * 60 : body.expiresInMinutes,
+        merchantHint: body.merchantHint,
+      };
+      await admitCardOfPrincipal(sql, principal, params.id, { maxAmountCents: body.maxAmount, fieldsSet: fieldsSetIn(createCardBody, body), own }, nowMs);
       return presentCard(await createCard(sql, scope, app.secrets, params.id, body, nowMs));
     },
   }),

@@ -634,7 +634,7 @@ export async function closeExpiredCards(tx: Sql, scope: Scope, nowMs: number): P
         closedCount += 1;
       } catch (error) {
         // Another worker closed it between the scan and the lock (PostgreSQL, several processes): nothing to do.
-        if (!(isAppError(error) && error.code === 'card_not_active')) throw error;
+        if (!(isAppError(error) && (error.code === 'card_not_active' || error.code === 'card_already_closed'))) throw error;
       }
     }
     if (rows.length < expiryScanPageSize) return closedCount;

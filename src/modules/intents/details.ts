@@ -17,6 +17,7 @@ import { recordRiskFirings } from '../risk/service.js';
 import { riskSettingsFor } from '../risk/settings.js';
 import type { Scope } from '../scope.js';
 import type { CardDetailsInput } from './schemas.js';
+import { cardControls } from '../policies/card-policy.js';
 import { intentAmountTolerance, intentFromRow, presentIntent, type Intent, type IntentRow } from './service.js';
 
 export const detailsAccessesPerHourMax = 10;
@@ -105,7 +106,8 @@ export async function accessCardDetails(
   const warnings = attestationWarnings(
     { amountCents: intent.amountCents, merchantText: intent.merchantText },
     { amountCents: input.expectedAmount, merchantText: input.merchantText },
-    intentAmountTolerance(intent),
+    // The intent's own tolerance, else the card's (its policies' intentTolerance), as the authorization will judge it.
+    intentAmountTolerance(intent) ?? (await cardControls(tx, card, agent)).controls.intentTolerance ?? undefined,
   );
   const riskFacts: DetailsRiskFacts = {
     intentId: intent.id,

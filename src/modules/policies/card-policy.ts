@@ -38,6 +38,9 @@ export function driftAnchorOf(card: Card, controls: PolicyControls): string | nu
   return card.type === 'multi' && controls.merchantHint !== null ? normalizeMerchantName(controls.merchantHint) : null;
 }
 
+/** Controls a card takes when it is issued (docs/policies.md): shown in `limits` and `ttl`, not as live sources. */
+const issueTimeControls: ReadonlySet<string> = new Set(['maxAmountCents', 'ttlMinutes', 'onExpiry']);
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** `GET /v1/cards/{id}/policy`: an API key sees any card of its scope, an agent token only its own (others 404). */
@@ -87,6 +90,11 @@ export async function cardPolicyView(sql: Sql, scope: Scope, principal: Principa
       pinnedMerchant: driftAnchorOf(card, controls),
       merchantHint: controls.merchantHint,
     },
-    sources: Object.fromEntries(Object.entries(sources).map(([key, source]) => [apiFieldOf(key as keyof PolicyControls), source])),
+    // Where each live control comes from; the values taken at issue (maxAmount, the lifetime) are the card's own now.
+    sources: Object.fromEntries(
+      Object.entries(sources)
+        .filter(([key]) => !issueTimeControls.has(key))
+        .map(([key, source]) => [apiFieldOf(key as keyof PolicyControls), source]),
+    ),
   };
 }

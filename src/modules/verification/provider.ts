@@ -55,35 +55,28 @@ function fileStem(fileName: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
-/**
- * Decides an application from test values of the last name (docs/kyc.md): Reject, Review, Document; anything else is
- * approved. A document, from its file name.
- */
+/** The sandbox's test values (docs/kyc.md): reject, review or document decides; anything else is approved. */
+function sandboxDecision(keyword: string, rejectionReason: string): KycDecision {
+  switch (keyword) {
+    case 'reject':
+      return { outcome: 'rejected', reason: rejectionReason };
+    case 'review':
+      return { outcome: 'manualReview' };
+    case 'document':
+      return { outcome: 'documentRequired' };
+    default:
+      return { outcome: 'approved' };
+  }
+}
+
+/** Decides an application from the last name, a document from its file name without the extension. */
 export const sandboxKycProvider: KycProvider = {
   decide(application) {
-    switch (application.lastName.trim().toLowerCase()) {
-      case 'reject':
-        return { outcome: 'rejected', reason: sandboxRejectionReason };
-      case 'review':
-        return { outcome: 'manualReview' };
-      case 'document':
-        return { outcome: 'documentRequired' };
-      default:
-        return { outcome: 'approved' };
-    }
+    return sandboxDecision(application.lastName.trim().toLowerCase(), sandboxRejectionReason);
   },
   /** Decides from the uploaded file's name without its extension (docs/kyc.md): reject, review, document; else approved. */
   decideDocument(document) {
-    switch (fileStem(document.fileName)) {
-      case 'reject':
-        return { outcome: 'rejected', reason: sandboxDocumentRejectionReason };
-      case 'review':
-        return { outcome: 'manualReview' };
-      case 'document':
-        return { outcome: 'documentRequired' };
-      default:
-        return { outcome: 'approved' };
-    }
+    return sandboxDecision(fileStem(document.fileName), sandboxDocumentRejectionReason);
   },
 };
 

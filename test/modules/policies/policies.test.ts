@@ -8,7 +8,7 @@ import { assertError, useTestApp, type TestApp, type TestResponse } from '../../
 import { storeKinds } from '../../helpers/stores.js';
 import { advanceSandbox, assertLedgerSound, authorizeAt, balanceOf, eventsAbout, fundedCardholder, hourSeconds, issueCard } from '../../network/arrange.js';
 
-const typeOfStatus: Record<number, string> = { 400: 'invalid_request_error', 404: 'not_found_error', 422: 'validation_error' };
+const typeOfStatus: Record<number, string> = { 400: 'invalid_request_error', 403: 'authorization_error', 404: 'not_found_error', 422: 'validation_error' };
 
 /** An error in the envelope, its type following from the status. */
 function refused(response: TestResponse, expected: { status: number; code: string; param?: string }): void {
@@ -186,6 +186,46 @@ for (const kind of storeKinds) {
       assert.deepEqual((await testApp.request('GET', `/v1/cards/${ownTtl.id}`)).json.statusReason, 'expired');
       assert.equal((await testApp.request('GET', `/v1/cards/${ownTtl.id}`)).json.status, 'closed', 'a card’s own lifetime closes it');
       await assertLedgerSound(testApp);
+    });
+
+    it("an agent token creating its own card may only narrow its default policy (a card's own fields would otherwise win over it)", async () => {
+      const policy = await createPolicy(testApp, { limitPerDay: 500, maxAuthCount: 2, ttlMinutes: 60, merchantHint: 'Amazon' });
+      const holder = await fundedCardholder(testApp, 100_000, { defaultPolicyId: policy.id });
+      const asAgent = (body: Record<string, unknown>) =>
+        testApp.request('POST', `/v1/agents/${holder.agentId}/cards`, { key: holder.agentToken, body: { purpose: 'agent card', type: 'multi', maxAmount: 1_000, ...body } });
+      const widening: Array<[Record<string, unknown>, string]> = [
+        [{ limits: { perDay: 50_000 } }, 'limits.perDay'],
+        [{ maxAuthCount: 1_000 }, 'maxAuthCount'],
+        [{ ttlDays: 1_000 }, 'ttlDays'],
+        [{ expiresInMinutes: 61 }, 'ttlDays'],
+        [{ merchantHint: 'Target' }, 'merchantHint'],
+      ];
+      for (const [body, param] of widening) refused(await asAgent(body), { status: 403, code: 'agent_card_widens_policy', param });
+      assert.equal((await testApp.request('GET', `/v1/agents/${holder.agentId}`)).json.cardCount, 0, 'nothing was issued');
+
+      const narrow = await asAgent({ limits: { perDay: 300 }, maxAuthCount: 1, expiresInMinutes: 30, merchantHint: 'AMAZON' });
+      assert.equal(narrow.statusCode, 200, narrow.body);
+      const view = (await testApp.request('GET', `/v1/cards/${narrow.json.id}/policy`, { key: holder.agentToken })).json;
+      assert.deepEqual([view.limits.perDay, view.authCount.max, view.ttl.minutes], [300, 1, 30]);
+      // An operator's API key may still widen it for the card.
+      const wide = await testApp.request('POST', `/v1/agents/${holder.agentId}/cards`, { body: { purpose: 'operator card', type: 'multi', maxAmount: 1_000, limits: { perDay: 5_000 } } });
+      assert.equal(wide.statusCode, 200, wide.body);
+    });
+
+    it("the details' attestation uses the card's tolerance (its policy's intentTolerance) as the authorization will; the card view's sources leave out what was taken at issue", async () => {
+      const policy = await createPolicy(testApp, { intentTolerance: 0.25, ttlMinutes: 600 });
+      const holder = await fundedCardholder(testApp, 100_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 10_000, policyId: policy.id, ttlDays: 1 });
+      const intent = await testApp.request('POST', `/v1/cards/${card.id}/intents`, { key: holder.agentToken, body: { summary: 'a purchase', amount: 1_000, merchantText: 'Amazon' } });
+      assert.equal(intent.statusCode, 200, intent.body);
+      const details = await testApp.request('POST', `/v1/cards/${card.id}/details`, { key: holder.agentToken, body: { summary: 'a purchase', expectedAmount: 1_200, merchantText: 'Amazon' } });
+      assert.equal(details.statusCode, 200, details.body);
+      assert.deepEqual(details.json.warnings, [], '1,200 is within 25 % of 1,000');
+      const matched = await authorizeAt(testApp, { cardId: card.id }, 1_200, 'Amazon');
+      assert.deepEqual([matched.intentMatch, matched.attestationStatus], ['matched', 'attested']);
+      const view = (await testApp.request('GET', `/v1/cards/${card.id}/policy`)).json;
+      assert.deepEqual(view.sources, { intentTolerance: 'policy' });
+      assert.deepEqual([view.ttl.minutes, view.ttl.onExpiry], [24 * 60, 'close'], "the card's own ttlDays");
     });
 
     it('merchantHint pins a multi-use card before its first use: drift is judged against it, and the first use pins the hint', async () => {
