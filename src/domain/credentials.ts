@@ -1,12 +1,13 @@
-// Credential formats: API keys `lk_dev_…` / `lk_live_…`, agent tokens `at_dev_…` / `at_live_…`, each carrying
+// Credential formats: API keys `lk_dev_…` / `lk_live_…`, agent tokens `at_dev_…` / `at_live_…`, filler keys
+// `fk_dev_…` / `fk_live_…` (they may only redeem details tokens), each carrying
 // 32 random bytes. Only a SHA-256 hash is stored; with 256 bits of entropy a slow hash adds nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Environment } from './clock.js';
 import { AppError } from './errors.js';
 
-export type CredentialKind = 'apiKey' | 'agentToken';
+export type CredentialKind = 'apiKey' | 'agentToken' | 'fillerKey';
 
-const kindPrefix: Record<CredentialKind, string> = { apiKey: 'lk', agentToken: 'at' };
+const kindPrefix: Record<CredentialKind, string> = { apiKey: 'lk', agentToken: 'at', fillerKey: 'fk' };
 const environmentPrefix: Record<Environment, string> = { sandbox: 'dev', live: 'live' };
 
 export const secretRandomBytes = 32;
@@ -40,17 +41,18 @@ export interface ParsedCredential {
   environment: Environment;
 }
 
-const credentialPattern = /^(lk|at)_(dev|live)_[A-Za-z0-9_-]{20,}$/;
+const credentialPattern = /^(lk|at|fk)_(dev|live)_[A-Za-z0-9_-]{20,}$/;
+const kindOfPrefix: Record<string, CredentialKind> = { lk: 'apiKey', at: 'agentToken', fk: 'fillerKey' };
 
 /** Reads the kind and environment a credential claims; its validity is decided by looking up its hash. */
 export function parseCredential(secret: string): ParsedCredential | undefined {
   const match = credentialPattern.exec(secret);
   if (match === null) return undefined;
   return {
-    kind: match[1] === 'lk' ? 'apiKey' : 'agentToken',
+    kind: kindOfPrefix[match[1]!]!,
     environment: match[2] === 'dev' ? 'sandbox' : 'live',
   };
 }
 
 /** Patterns of every secret this product issues, for log scrubbing. */
-export const secretPatterns: readonly RegExp[] = [/\b(?:lk|at)_(?:dev|live)_[A-Za-z0-9_-]{8,}/g, /\bwhsec_[A-Za-z0-9+/=]{8,}/g];
+export const secretPatterns: readonly RegExp[] = [/\b(?:lk|at|fk)_(?:dev|live)_[A-Za-z0-9_-]{8,}/g, /\bdtk_[A-Za-z0-9_-]{8,}/g, /\bwhsec_[A-Za-z0-9+/=]{8,}/g];

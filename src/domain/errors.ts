@@ -252,6 +252,50 @@ export const errorCatalogue = {
     message: 'API key {id} is already revoked',
     description: 'The key was revoked earlier; revocation is final.',
   },
+  filler_key_already_revoked: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Filler key {id} is already revoked',
+    description: 'The key was revoked earlier; revocation is final. Create a new one with POST /v1/filler-keys.',
+  },
+  credential_access_disabled: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Card {cardId} does not expose its credentials (credentialExposure never)',
+    description:
+      'The card is for hosted checkouts and the card network only: its number is never handed out, to an agent or a filler. An operator may change the card\'s credentialExposure (or its policy\'s) to extensionOnly.',
+  },
+  raw_pan_acknowledgement_required: {
+    type: 'validation_error',
+    status: 422,
+    message: 'credentialExposure rawPan puts the card number in the agent\'s context; send acknowledgeRawPanRisk: true to confirm',
+    description:
+      "The organization's defaultCredentialExposure is not rawPan, so a card (or policy) that hands its number to the agent must say it knows: the number then reaches the model, its logs and its provider's. Prefer extensionOnly.",
+  },
+  details_token_not_found: {
+    type: 'not_found_error',
+    status: 404,
+    message: 'No such details token',
+    description: 'The token is unknown in this organization and environment. Details tokens come from POST /v1/cards/{id}/details on an extensionOnly card.',
+  },
+  details_token_redeemed: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'The details token was already redeemed at {redeemedAt}',
+    description: 'A details token answers the credentials once. Ask the agent to read the details again (with its intent) for a new token.',
+  },
+  details_token_expired: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'The details token expired at {expiredAt}',
+    description: 'A details token lasts 120 seconds of environment time. Ask the agent to read the details again (with its intent) for a new token.',
+  },
+  details_token_unusable: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'The details token can no longer be redeemed: {reason}',
+    description: 'The card is no longer active, no longer extensionOnly, or the intent the token was issued for is no longer revealed. Nothing was handed out.',
+  },
   ip_allowlist_required_for_caller: {
     type: 'conflict_error',
     status: 409,

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 
 export const idPrefixes = [
-  'org', 'tr', 'user', 'ver', 'dep', 'wd', 'agent', 'tok', 'card', 'int', 'txn', 'evt', 'webhook', 'whd', 'alert', 'key', 'chl', 'req', 'pol',
+  'org', 'tr', 'user', 'ver', 'dep', 'wd', 'agent', 'tok', 'card', 'int', 'txn', 'evt', 'webhook', 'whd', 'alert', 'key', 'chl', 'req', 'pol', 'fkey', 'dtok',
   // The record of a KYC document upload (PUT /v1/verification/user/{id}/document).
   'doc',
 ] as const;

@@ -18,6 +18,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/api-keys': apiKeyOnly,
   'GET /v1/api-keys/{id}': apiKeyOnly,
   'DELETE /v1/api-keys/{id}': apiKeyOnly,
+  // Credential exposure (SPEC §4): API keys manage filler keys; a filler key may redeem details tokens and nothing else.
+  'POST /v1/filler-keys': apiKeyOnly,
+  'GET /v1/filler-keys': apiKeyOnly,
+  'DELETE /v1/filler-keys/{id}': apiKeyOnly,
+  'POST /v1/details-tokens/{token}/redeem': { principals: ['fillerKey'] },
   'GET /v1/sandbox/clock': sandboxApiKeyOnly,
   'POST /v1/sandbox/clock/advance': sandboxApiKeyOnly,
 

@@ -7,6 +7,7 @@ import { AppError } from '../domain/errors.js';
 import { ipIsAllowed } from '../domain/ip-allowlist.js';
 import { findAgentTokenBySecret, tokenLastUsedIsStale, touchAgentToken } from '../modules/agents/tokens.js';
 import { findApiKeyBySecret, touchApiKey } from '../modules/keys/service.js';
+import { findFillerKeyBySecret, touchFillerKey } from '../modules/fillers/keys.js';
 import type { Principal } from '../modules/principal.js';
 import type { Database, Sql } from '../store/database.js';
 import type { RouteAccess } from './access.js';
@@ -67,9 +68,29 @@ const resolveAgentToken: CredentialResolver = async (sql, secret) => {
   };
 };
 
+/** A filler key: it authenticates like an API key, without IP rules, and the access table lets it only redeem. */
+const resolveFillerKey: CredentialResolver = async (sql, secret) => {
+  const found = await findFillerKeyBySecret(sql, secret);
+  if (found === undefined) return undefined;
+  const { fillerKey, sandboxOffsetMs } = found;
+  return {
+    principal: { kind: 'fillerKey', id: fillerKey.id, organizationId: fillerKey.organizationId, environment: fillerKey.environment },
+    revoked: fillerKey.revokedAtMs !== null,
+    expiresAtMs: null,
+    allowedIps: null,
+    requireIpAllowlist: false,
+    sandboxOffsetMs,
+    async touch(db, wallClockMs) {
+      const stale = fillerKey.lastUsedAtMs === null || fillerKey.lastUsedAtMs < wallClockMs - 60_000;
+      if (stale) await db.transaction((tx) => touchFillerKey(tx, fillerKey.id, wallClockMs));
+    },
+  };
+};
+
 export const credentialResolvers: Partial<Record<CredentialKind, CredentialResolver>> = {
   apiKey: resolveApiKey,
   agentToken: resolveAgentToken,
+  fillerKey: resolveFillerKey,
 };
 
 export interface Authenticated {

@@ -6,6 +6,7 @@ import { intentRoutes } from '../modules/intents/routes.js';
 import { transactionRoutes } from '../modules/transactions/routes.js';
 import { networkRoutes } from '../network/routes.js';
 import { policyRoutes } from '../modules/policies/routes.js';
+import { fillerRoutes } from '../modules/fillers/routes.js';
 import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
@@ -28,6 +29,7 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...withdrawalRoutes,
   ...agentRoutes,
   ...policyRoutes,
+  ...fillerRoutes,
   ...cardRoutes,
   ...intentRoutes,
   ...transactionRoutes,

@@ -2,7 +2,7 @@
 import type { Environment } from '../domain/clock.js';
 import type { Scope } from './scope.js';
 
-export type PrincipalKind = 'apiKey' | 'agentToken';
+export type PrincipalKind = 'apiKey' | 'agentToken' | 'fillerKey';
 
 export interface ApiKeyPrincipal {
   kind: 'apiKey';
@@ -20,7 +20,15 @@ export interface AgentTokenPrincipal {
   environment: Environment;
 }
 
-export type Principal = ApiKeyPrincipal | AgentTokenPrincipal;
+/** A filler key (SPEC §4 "Credential exposure"): held by a trusted filler, it may only redeem details tokens. */
+export interface FillerKeyPrincipal {
+  kind: 'fillerKey';
+  id: string;
+  organizationId: string;
+  environment: Environment;
+}
+
+export type Principal = ApiKeyPrincipal | AgentTokenPrincipal | FillerKeyPrincipal;
 
 export function scopeOf(principal: Principal): Scope {
   return { organizationId: principal.organizationId, environment: principal.environment };
@@ -31,5 +39,6 @@ export function scopeOf(principal: Principal): Scope {
  * another tenant would, so a token learns nothing about resources that are not its own.
  */
 export function visibleTo(principal: Principal, ownerAgentId: string): boolean {
+  if (principal.kind === 'fillerKey') return false;
   return principal.kind === 'apiKey' || principal.agentId === ownerAgentId;
 }

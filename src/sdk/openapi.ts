@@ -15,7 +15,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update security settings: requireIpAllowlist makes every API key without allowedIps answer 403 no_authorized_ips */
+        /** Update security settings: requireIpAllowlist makes every API key without allowedIps answer 403 no_authorized_ips; defaultCredentialExposure sets how cards expose their number by default */
         patch: operations["updateOrganization"];
         trace?: never;
     };
@@ -742,6 +742,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/filler-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List filler keys, newest first (never their secrets) */
+        get: operations["listFillerKeys"];
+        put?: never;
+        /** Create a filler key (fk_…, shown once) for a trusted filler: it may redeem details tokens and nothing else */
+        post: operations["createFillerKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/filler-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a filler key for good (401 from then on) */
+        delete: operations["revokeFillerKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/details-tokens/{token}/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeem a details token for the card's credentials, once, within 120 s (filler keys only)
+         * @description Only a filler key may redeem (agent tokens and API keys: 403). Unknown token: 404 `details_token_not_found`; redeemed: 409 `details_token_redeemed`; past 120 s: 409 `details_token_expired`; a card no longer active or extensionOnly, or an intent no longer revealed: 409 `details_token_unusable`. Recorded as `credential.redeemed`.
+         */
+        post: operations["redeemDetailsToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{id}/cards": {
         parameters: {
             query?: never;
@@ -754,7 +809,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a virtual card to an active agent; reserves maxAmount from the user's available balance (409 insufficient_balance otherwise)
-         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token).
+         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token), and those only narrower than its default policy's (403 agent_card_widens_policy).
          */
         post: operations["createCard"];
         delete?: never;
@@ -1537,7 +1592,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -1586,6 +1641,11 @@ export interface operations {
                         id: string;
                         name: string;
                         requireIpAllowlist: boolean;
+                        /**
+                         * @description How cards expose their number when neither they nor their policies say: never, extensionOnly or rawPan (default)
+                         * @enum {string}
+                         */
+                        defaultCredentialExposure: "never" | "extensionOnly" | "rawPan";
                         createdAt: string;
                     };
                 };
@@ -1613,6 +1673,8 @@ export interface operations {
             content: {
                 "application/json": {
                     requireIpAllowlist?: boolean;
+                    /** @enum {string} */
+                    defaultCredentialExposure?: "never" | "extensionOnly" | "rawPan";
                 };
             };
         };
@@ -1629,6 +1691,11 @@ export interface operations {
                         id: string;
                         name: string;
                         requireIpAllowlist: boolean;
+                        /**
+                         * @description How cards expose their number when neither they nor their policies say: never, extensionOnly or rawPan (default)
+                         * @enum {string}
+                         */
+                        defaultCredentialExposure: "never" | "extensionOnly" | "rawPan";
                         createdAt: string;
                     };
                 };
@@ -4704,6 +4771,7 @@ export interface operations {
                             onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
                             requireAttestation: boolean | null;
                             intentTolerance: number | null;
+                            credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                             metadata: {
                                 [key: string]: string;
                             };
@@ -4787,6 +4855,13 @@ export interface operations {
                     requireAttestation?: boolean;
                     /** @description A share, 0–1 (0.1 = 10 %): how far an authorized amount may be from the declared one and still match */
                     intentTolerance?: number;
+                    /**
+                     * @description How its cards' numbers may leave cardrail, where a card sets none: never, extensionOnly or rawPan
+                     * @enum {string}
+                     */
+                    credentialExposure?: "never" | "extensionOnly" | "rawPan";
+                    /** @description Required (true) for credentialExposure rawPan when the organization's default is not rawPan */
+                    acknowledgeRawPanRisk?: boolean;
                     /** @description Your own key-value data, up to 50 keys */
                     metadata?: {
                         [key: string]: string;
@@ -4828,6 +4903,7 @@ export interface operations {
                         onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
                         requireAttestation: boolean | null;
                         intentTolerance: number | null;
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -4890,6 +4966,7 @@ export interface operations {
                         onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
                         requireAttestation: boolean | null;
                         intentTolerance: number | null;
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -4945,6 +5022,9 @@ export interface operations {
                     onDrift?: ("alert" | "freeze_card" | "suspend_agent" | "decline" | "freeze") | null;
                     requireAttestation?: boolean | null;
                     intentTolerance?: number | null;
+                    credentialExposure?: ("never" | "extensionOnly" | "rawPan") | null;
+                    /** @description Required (true) to set credentialExposure rawPan when the organization's default is not rawPan */
+                    acknowledgeRawPanRisk?: boolean;
                     /** @description Replaces the metadata */
                     metadata?: {
                         [key: string]: string;
@@ -4986,6 +5066,7 @@ export interface operations {
                         onDrift: ("alert" | "freeze_card" | "suspend_agent" | "decline") | null;
                         requireAttestation: boolean | null;
                         intentTolerance: number | null;
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -5076,6 +5157,11 @@ export interface operations {
                             intentTolerance: number;
                             windowMinutes: number;
                         };
+                        /**
+                         * @description The mode in force: the card's own, else its policies', else the organization's default
+                         * @enum {string}
+                         */
+                        credentialExposure: "never" | "extensionOnly" | "rawPan";
                         merchantDrift: {
                             enabled: boolean;
                             /** @enum {string} */
@@ -5094,6 +5180,208 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    listFillerKeys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "filler_key";
+                            id: string;
+                            name: string;
+                            /** @description fk_dev_ or fk_live_ */
+                            keyPrefix: string;
+                            last4: string;
+                            isActive: boolean;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    createFillerKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where the filler runs, e.g. "checkout browser" */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "filler_key";
+                        id: string;
+                        name: string;
+                        /** @description fk_dev_ or fk_live_ */
+                        keyPrefix: string;
+                        last4: string;
+                        isActive: boolean;
+                        createdAt: string;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        /** @description The secret (fk_…), shown only in this answer */
+                        key: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    revokeFillerKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "filler_key";
+                        id: string;
+                        name: string;
+                        /** @description fk_dev_ or fk_live_ */
+                        keyPrefix: string;
+                        last4: string;
+                        isActive: boolean;
+                        createdAt: string;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    redeemDetailsToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Recorded on credential.redeemed: which filler on which device received the number */
+                    fingerprint: {
+                        /** @description The filler's id (a browser extension's runtime id, or cardrail-fill) */
+                        extensionId: string;
+                        /** @description A stable id of the device the filler runs on */
+                        deviceHash: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "card_credentials";
+                        pan: string;
+                        cvv: string;
+                        expirationMonth: string;
+                        expirationYear: string;
+                        last4: string;
+                        cardId: string;
+                        intentId: string;
+                        accessEventId: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -5146,6 +5434,8 @@ export interface operations {
                             merchantHint: string | null;
                             maxAuthCount: number | null;
                             attestationWindowMinutes: number;
+                            /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                            credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                             merchantDriftEnabled: boolean;
                             /** @enum {string} */
                             onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5229,6 +5519,13 @@ export interface operations {
                     ttlDays?: number;
                     /** @description Minutes after the matched credential access within which an authorization is attested; later it is stale (default 10) */
                     attestationWindowMinutes?: number;
+                    /**
+                     * @description How the card's number may leave cardrail: never, extensionOnly (a details token for a trusted filler) or rawPan (in the details answer); default: its policies', else the organization's defaultCredentialExposure
+                     * @enum {string}
+                     */
+                    credentialExposure?: "never" | "extensionOnly" | "rawPan";
+                    /** @description Required (true) for rawPan when the organization's default is not rawPan: the number then reaches the agent's model */
+                    acknowledgeRawPanRisk?: boolean;
                     /** @description Pin the card to its first merchant; default: for multi, the risk settings' merchantDrift.enabled (true unless changed), false for single */
                     merchantDriftEnabled?: boolean;
                     /**
@@ -5284,6 +5581,8 @@ export interface operations {
                         merchantHint: string | null;
                         maxAuthCount: number | null;
                         attestationWindowMinutes: number;
+                        /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5369,6 +5668,8 @@ export interface operations {
                             merchantHint: string | null;
                             maxAuthCount: number | null;
                             attestationWindowMinutes: number;
+                            /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                            credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                             merchantDriftEnabled: boolean;
                             /** @enum {string} */
                             onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5456,6 +5757,8 @@ export interface operations {
                             merchantHint: string | null;
                             maxAuthCount: number | null;
                             attestationWindowMinutes: number;
+                            /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                            credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                             merchantDriftEnabled: boolean;
                             /** @enum {string} */
                             onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5535,6 +5838,8 @@ export interface operations {
                         merchantHint: string | null;
                         maxAuthCount: number | null;
                         attestationWindowMinutes: number;
+                        /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5623,6 +5928,10 @@ export interface operations {
                     maxAuthCount?: number | null;
                     /** @description Minutes after the matched credential access within which an authorization is attested; later it is stale (default 10) */
                     attestationWindowMinutes?: number;
+                    /** @description null: its policies' (else the organization's) mode applies */
+                    credentialExposure?: ("never" | "extensionOnly" | "rawPan") | null;
+                    /** @description Required (true) to set rawPan when the organization's default is not rawPan */
+                    acknowledgeRawPanRisk?: boolean;
                     /** @description Not changeable: answers 422 */
                     maxAmount?: unknown;
                 };
@@ -5657,6 +5966,8 @@ export interface operations {
                         merchantHint: string | null;
                         maxAuthCount: number | null;
                         attestationWindowMinutes: number;
+                        /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5737,6 +6048,8 @@ export interface operations {
                         merchantHint: string | null;
                         maxAuthCount: number | null;
                         attestationWindowMinutes: number;
+                        /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5822,6 +6135,8 @@ export interface operations {
                         merchantHint: string | null;
                         maxAuthCount: number | null;
                         attestationWindowMinutes: number;
+                        /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -5907,6 +6222,8 @@ export interface operations {
                         merchantHint: string | null;
                         maxAuthCount: number | null;
                         attestationWindowMinutes: number;
+                        /** @description The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force) */
+                        credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
                         merchantDriftEnabled: boolean;
                         /** @enum {string} */
                         onDrift: "alert" | "freeze_card" | "suspend_agent" | "decline";
@@ -6595,12 +6912,17 @@ export interface operations {
                         /** @description Id of the credential.accessed event that records this access */
                         accessEventId: string;
                         /**
-                         * @description How the credentials are exposed: rawPan, the number and CVV in this answer
-                         * @constant
+                         * @description rawPan: the number and CVV are in this answer; extensionOnly: they are not — detailsToken is, for a trusted filler to redeem
+                         * @enum {string}
                          */
-                        exposureMode: "rawPan";
+                        exposureMode: "rawPan" | "extensionOnly";
+                        /** @description rawPan only */
                         pan: string | null;
+                        /** @description rawPan only */
                         cvv: string | null;
+                        /** @description extensionOnly: a single-use token a filler key redeems within 120 s (POST /v1/details-tokens/{token}/redeem) */
+                        detailsToken: string | null;
+                        tokenExpiresAt: string | null;
                         expirationMonth: string;
                         expirationYear: string;
                         last4: string;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { routeAccess } from '../../src/http/access.js';
 import type { Database } from '../../src/store/database.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
@@ -40,6 +41,14 @@ async function databaseState(db: Database, tables: readonly string[]): Promise<R
 interface Fixture {
   pathValues: Record<string, string>;
   namedValues: Record<string, unknown>;
+  /** For the routes only a filler key may call (redeeming details tokens). */
+  fillerKey: string;
+}
+
+/** The organization's sandbox API key, or its filler key where only a filler key is admitted. */
+function credentialFor(operation: Operation, testApp: TestApp, fixture: Fixture): string {
+  const access = routeAccess[`${operation.method} ${operation.path}`];
+  return access !== undefined && access !== 'public' && !access.principals.includes('apiKey') && access.principals.includes('fillerKey') ? fixture.fillerKey : testApp.sandboxKey;
 }
 
 /** Real resources of every kind, so that a bad request the pipeline wrongly accepted would change something. */
@@ -63,6 +72,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
   const endpoint = await ok('POST', '/v1/webhooks', { url: 'https://example.com/hooks' });
   const policy = await ok('POST', '/v1/policies', { name: 'fixture policy' });
   const apiKey = await ok('POST', '/v1/api-keys', { name: 'fixture key' });
+  const filler = await ok('POST', '/v1/filler-keys', { name: 'fixture filler' });
   const events = await ok('GET', '/v1/events?limit=1');
   const ids = {
     users: userId,
@@ -75,6 +85,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
     webhooks: endpoint.id,
     policies: policy.id,
     'api-keys': apiKey.id,
+    'filler-keys': filler.id,
     events: events.data[0].id,
   };
   return {
@@ -89,6 +100,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
       token: 'otp_fixture_token',
     },
     namedValues: { userId, cardId: card.id, agentId: agent.id, url: 'https://example.com/hooks', amount: 100 },
+    fillerKey: filler.key,
   };
 }
 
@@ -162,7 +174,7 @@ for (const kind of storeKinds) {
           const response = await testApp.server.inject({
             method: operation.method as 'GET',
             url: badCase.url,
-            headers: { ...headers, 'api-key': testApp.sandboxKey },
+            headers: { ...headers, 'api-key': credentialFor(operation, testApp, fixture) },
             ...(badCase.payload === undefined ? {} : { payload: badCase.payload }),
           });
           assertRefused(response, badCase, where);

@@ -48,6 +48,8 @@ interface World {
   withdrawalId: string;
   depositId: string;
   apiKeyId: string;
+  /** A filler key record of the organization (its secret is not a matrix credential: filler keys may only redeem). */
+  fillerKeyId: string;
   /** A multi-use card without drift detection that the card network routes authorize on. */
   networkCardId: string;
   /** A pending authorization on `networkCardId`. */
@@ -167,6 +169,8 @@ function paramValue(url: string, name: string, world: World): string {
   if (name === 'withdrawalId') return world.withdrawalId;
   if (name === 'tokenId') return world.tokenId;
   if (name === 'token' && world.otpToken !== undefined) return world.otpToken;
+  // No matrix credential may redeem (filler keys only, test/modules/fillers): a well-formed token that names nothing.
+  if (name === 'token' && url.startsWith('/v1/details-tokens/')) return 'dtk_matrix';
   if (name === 'id' && url.startsWith('/v1/sandbox/challenges/') && world.challengeId !== undefined) return world.challengeId;
   if (name === 'id' && url.startsWith('/v1/risk/alerts/')) return world.alertId;
   if (name === 'id') {
@@ -178,6 +182,7 @@ function paramValue(url: string, name: string, world: World): string {
       cards: 'cardId',
       intents: 'intentId',
       'api-keys': 'apiKeyId',
+      'filler-keys': 'fillerKeyId',
       deposits: 'depositId',
       withdrawals: 'withdrawalId',
       transactions: 'transactionId',
@@ -329,6 +334,10 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/api-keys': { query: '?limit=100', ownerSees: (world) => world.apiKeyId },
       'GET /v1/api-keys/{id}': {},
       'DELETE /v1/api-keys/{id}': { fresh: freshApiKey },
+      'POST /v1/filler-keys': { body: () => ({ name: 'matrix filler' }) },
+      'GET /v1/filler-keys': { query: '?limit=100', ownerSees: (world) => world.fillerKeyId },
+      'DELETE /v1/filler-keys/{id}': { fresh: async () => ({ fillerKeyId: (await owner('POST', '/v1/filler-keys', { name: 'fresh filler' })).id }) },
+      'POST /v1/details-tokens/{token}/redeem': { body: () => ({ fingerprint: { extensionId: 'matrix', deviceHash: 'matrix' } }) },
       'GET /v1/sandbox/clock': {},
       'POST /v1/sandbox/clock/advance': { body: () => ({ seconds: 1 }) },
 
@@ -480,6 +489,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       const deposit = await owner('POST', '/v1/sandbox/deposits', { userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 });
       assert.equal(deposit.status, 'completed');
       const apiKey = await owner('POST', '/v1/api-keys', { name: 'matrix key' });
+      const filler = await owner('POST', '/v1/filler-keys', { name: 'matrix filler' });
       const webhook = await owner('POST', '/v1/webhooks', { url: 'https://example.com/matrix-webhooks' });
       const policy = await owner('POST', '/v1/policies', { name: 'matrix policy' });
       const eventId = (await owner('POST', `/v1/webhooks/${webhook.id}/test`)).eventId as string;
@@ -499,6 +509,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         withdrawalId,
         depositId: deposit.id,
         apiKeyId: apiKey.id,
+        fillerKeyId: filler.id,
         networkCardId,
         transactionId: transaction.id,
         alertId,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { riskActions, type RiskAction } from '../../domain/risk-rules.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
+import { exposureModes } from '../../domain/credential-exposure.js';
 import { merchantHintSchema, onDriftInput } from '../policies/schemas.js';
 import { metadataSchema } from '../users/schemas.js';
 
@@ -58,6 +59,11 @@ export const createCardBody = z.strictObject({
   maxAuthCount: maxAuthCount.optional().describe('Approved authorizations the card may have (voided ones do not count)'),
   ttlDays: z.number().int().min(1).max(maxTtlDays).optional().describe('Close the card automatically after this many days (or use expiresInMinutes)'),
   attestationWindowMinutes: attestationWindowMinutes.optional(),
+  credentialExposure: z
+    .enum(exposureModes)
+    .optional()
+    .describe("How the card's number may leave cardrail: never, extensionOnly (a details token for a trusted filler) or rawPan (in the details answer); default: its policies', else the organization's defaultCredentialExposure"),
+  acknowledgeRawPanRisk: z.boolean().optional().describe("Required (true) for rawPan when the organization's default is not rawPan: the number then reaches the agent's model"),
   merchantDriftEnabled: z
     .boolean()
     .optional()
@@ -91,6 +97,8 @@ export const updateCardBody = z.strictObject({
   merchantHint: merchantHintSchema.nullable().optional().describe('Takes effect while the card has not been used (it is then pinned)'),
   maxAuthCount: maxAuthCount.nullable().optional(),
   attestationWindowMinutes: attestationWindowMinutes.optional(),
+  credentialExposure: z.enum(exposureModes).nullable().optional().describe("null: its policies' (else the organization's) mode applies"),
+  acknowledgeRawPanRisk: z.boolean().optional().describe("Required (true) to set rawPan when the organization's default is not rawPan"),
   // Silently ignoring it would let a caller believe the reservation changed.
   maxAmount: z
     .unknown()
@@ -128,6 +136,7 @@ export const cardSchema = z.object({
   merchantHint: z.string().nullable(),
   maxAuthCount: z.number().int().nullable(),
   attestationWindowMinutes: z.number().int(),
+  credentialExposure: z.enum(exposureModes).nullable().describe("The card's own mode; null: its policies', else the organization's default (GET /v1/cards/{id}/policy shows the one in force)"),
   merchantDriftEnabled: z.boolean(),
   onDrift: z.enum(onDriftActions),
   onLimitExceeded: z.enum(onLimitExceededActions),

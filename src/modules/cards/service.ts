@@ -9,10 +9,11 @@ import { userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
 import type { OnExpiry } from '../../domain/spending-policy.js';
+import type { ExposureMode } from '../../domain/credential-exposure.js';
 import type { RiskAction } from '../../domain/risk-rules.js';
 import { limitsForNewCard, lockAgentForNewCard } from '../agents/card-allowance.js';
 import { getAgent, onAgentStatusChange, type Agent, type AgentStatusChange } from '../agents/service.js';
-import { canonicalOnDrift, requirePolicy } from '../policies/service.js';
+import { canonicalOnDrift, requirePolicy, requireRawPanAcknowledgement } from '../policies/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
@@ -40,6 +41,8 @@ export interface Card {
   merchantHint: string | null;
   maxAuthCount: number | null;
   attestationWindowMinutes: number;
+  /** The card's own credential exposure; null: its policies', else the organization's default. */
+  credentialExposure: ExposureMode | null;
   /** What reaching expiresAt does: close (the default) or freeze. */
   onExpiry: OnExpiry;
   merchantDriftEnabled: boolean;
@@ -80,6 +83,7 @@ interface CardRow {
   merchant_hint: string | null;
   max_auth_count: number | null;
   attestation_window_minutes: number;
+  credential_exposure: ExposureMode | null;
   on_expiry: OnExpiry;
   merchant_drift_enabled: number;
   on_drift: OnDrift;
@@ -117,6 +121,7 @@ function fromRow(row: CardRow): Card {
     merchantHint: row.merchant_hint,
     maxAuthCount: row.max_auth_count === null ? null : Number(row.max_auth_count),
     attestationWindowMinutes: Number(row.attestation_window_minutes),
+    credentialExposure: row.credential_exposure ?? null,
     onExpiry: row.on_expiry,
     merchantDriftEnabled: row.merchant_drift_enabled === 1,
     onDrift: row.on_drift,
@@ -155,6 +160,7 @@ export function presentCard(card: Card) {
     merchantHint: card.merchantHint,
     maxAuthCount: card.maxAuthCount,
     attestationWindowMinutes: card.attestationWindowMinutes,
+    credentialExposure: card.credentialExposure,
     merchantDriftEnabled: card.merchantDriftEnabled,
     onDrift: card.onDrift,
     onLimitExceeded: card.onLimitExceeded,
@@ -179,7 +185,7 @@ export function presentStatusChange(change: CardStatusChange) {
 
 /** Who changed a card's status: a credential, or the system (expiry sweep, risk engine, authorization). */
 export interface CardActor {
-  kind: 'apiKey' | 'agentToken' | 'system';
+  kind: Principal['kind'] | 'system';
   id: string;
 }
 
@@ -306,6 +312,7 @@ export async function createCard(
     merchantHint: input.merchantHint ?? null,
     maxAuthCount: input.maxAuthCount ?? null,
     attestationWindowMinutes: input.attestationWindowMinutes ?? defaultAttestationWindowMinutes,
+    credentialExposure: input.credentialExposure ?? null,
     onExpiry: issue.onExpiry,
     merchantDriftEnabled: input.merchantDriftEnabled ?? (input.type === 'multi' && (input.merchantHint !== undefined || driftDefaults.enabled)),
     onDrift: issue.onDrift ?? driftDefaults.action,
@@ -333,8 +340,8 @@ export async function createCard(
       `INSERT INTO cards (id, organization_id, environment, user_id, agent_id, type, purpose, max_amount, reservation, limit_per_day, limit_per_month,
          merchant_drift_enabled, on_drift, on_limit_exceeded, require_approval, auto_approve_below, pinned_merchant, single_use_consumed,
          pan_ciphertext, pan_fingerprint, last4, expiration_month, expiration_year, status, status_reason, expires_at, metadata, created_at, updated_at,
-         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry, credential_exposure)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (environment, pan_fingerprint) DO NOTHING`,
       [
         candidate.id,
@@ -368,6 +375,7 @@ export async function createCard(
         candidate.maxAuthCount,
         candidate.attestationWindowMinutes,
         candidate.onExpiry,
+        candidate.credentialExposure,
       ],
     );
     if (inserted.changes === 1) card = candidate;
@@ -430,7 +438,7 @@ async function writeCard(tx: Sql, card: Card): Promise<void> {
   await tx.run(
     `UPDATE cards SET reservation = ?, pinned_merchant = ?, single_use_consumed = ?, limit_per_day = ?, limit_per_month = ?, merchant_drift_enabled = ?, on_drift = ?,
        on_limit_exceeded = ?, require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?,
-       limit_per_auth = ?, policy_id = ?, merchant_hint = ?, max_auth_count = ?, attestation_window_minutes = ?
+       limit_per_auth = ?, policy_id = ?, merchant_hint = ?, max_auth_count = ?, attestation_window_minutes = ?, credential_exposure = ?
      WHERE id = ?`,
     [
       card.reservationCents,
@@ -452,6 +460,7 @@ async function writeCard(tx: Sql, card: Card): Promise<void> {
       card.merchantHint,
       card.maxAuthCount,
       card.attestationWindowMinutes,
+      card.credentialExposure,
       card.id,
     ],
   );
@@ -467,6 +476,7 @@ export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: U
   if (card.status === 'closed') throw cardNotActive(card);
   if (patch.policyId !== undefined && patch.policyId !== null) await requirePolicy(tx, scope, patch.policyId, 'policyId');
   if (patch.merchantHint !== undefined && patch.merchantHint !== null && card.type === 'single') throw merchantHintOnSingleUse();
+  await requireRawPanAcknowledgement(tx, scope, patch.credentialExposure, patch.acknowledgeRawPanRisk);
   const updated: Card = {
     ...card,
     limitPerAuthCents: patch.limits?.perAuth === undefined ? card.limitPerAuthCents : patch.limits.perAuth,
@@ -476,6 +486,7 @@ export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: U
     merchantHint: patch.merchantHint === undefined ? card.merchantHint : patch.merchantHint,
     maxAuthCount: patch.maxAuthCount === undefined ? card.maxAuthCount : patch.maxAuthCount,
     attestationWindowMinutes: patch.attestationWindowMinutes ?? card.attestationWindowMinutes,
+    credentialExposure: patch.credentialExposure === undefined ? card.credentialExposure : patch.credentialExposure,
     requireApproval: patch.requireApproval === undefined ? card.requireApproval : patch.requireApproval,
     autoApproveBelowCents: patch.autoApproveBelow === undefined ? card.autoApproveBelowCents : patch.autoApproveBelow,
     merchantDriftEnabled: patch.merchantDriftEnabled ?? card.merchantDriftEnabled,
@@ -485,7 +496,7 @@ export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: U
     updatedAtMs: nowMs,
   };
   checkLimits(updated.maxAmountCents, updated.limitPerAuthCents, updated.limitPerDayCents, updated.limitPerMonthCents);
-  const { status, ...settings } = patch;
+  const { status, acknowledgeRawPanRisk: _acknowledged, ...settings } = patch;
   let result = card;
   if (Object.keys(settings).length > 0) {
     await writeCard(tx, updated);
@@ -520,6 +531,7 @@ async function issuingTerms(tx: Sql, scope: Scope, agent: Agent, input: CreateCa
     throw new AppError('missing_parameter', { param: 'maxAmount' });
   }
   if (input.merchantHint !== undefined && input.type === 'single') throw merchantHintOnSingleUse();
+  await requireRawPanAcknowledgement(tx, scope, input.credentialExposure, input.acknowledgeRawPanRisk);
   if (input.ttlDays !== undefined && input.expiresInMinutes !== undefined) {
     throw new AppError('invalid_parameter_value', { param: 'ttlDays', reason: 'give ttlDays or expiresInMinutes, not both' });
   }

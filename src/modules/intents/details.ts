@@ -17,7 +17,8 @@ import { recordRiskFirings } from '../risk/service.js';
 import { riskSettingsFor } from '../risk/settings.js';
 import type { Scope } from '../scope.js';
 import type { CardDetailsInput } from './schemas.js';
-import { cardControls } from '../policies/card-policy.js';
+import { cardControls, credentialExposureOf } from '../policies/card-policy.js';
+import { issueDetailsToken } from '../fillers/details-tokens.js';
 import { intentAmountTolerance, intentFromRow, presentIntent, type Intent, type IntentRow } from './service.js';
 
 export const detailsAccessesPerHourMax = 10;
@@ -63,10 +64,13 @@ async function noUsableIntentError(tx: Sql, cardId: string, named: string | unde
 
 export interface CardDetails {
   accessEventId: string;
-  /** How the credentials are exposed; rawPan (in this answer) is the only mode today. */
-  exposureMode: 'rawPan';
-  pan: string;
-  cvv: string;
+  /** rawPan: the number and CVV are in this answer; extensionOnly: a details token for a trusted filler instead. */
+  exposureMode: 'rawPan' | 'extensionOnly';
+  pan: string | null;
+  cvv: string | null;
+  /** extensionOnly: redeemed once, within 120 s, by a filler key (POST /v1/details-tokens/{token}/redeem). */
+  detailsToken: string | null;
+  tokenExpiresAt: string | null;
   expirationMonth: string;
   expirationYear: string;
   last4: string;
@@ -92,6 +96,8 @@ export async function accessCardDetails(
   if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
   const agent = await getAgent(tx, scope, card.agentId);
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
+  const exposureMode = await credentialExposureOf(tx, scope, card, agent);
+  if (exposureMode === 'never') throw new AppError('credential_access_disabled', { cardId: card.id });
 
   const intent = await usableIntent(tx, card.id, input.intentId, nowMs);
   if (intent === undefined) throw await noUsableIntentError(tx, card.id, input.intentId, nowMs);
@@ -142,7 +148,7 @@ export async function accessCardDetails(
       merchantText: input.merchantText,
       reason: input.reason ?? 'one-time',
       clientContext: input.clientContext ?? null,
-      exposureMode: 'rawPan',
+      exposureMode,
       warnings,
       accessedBy: { kind: principal.kind, id: principal.id },
       intent: presentIntent(revealed, nowMs),
@@ -168,14 +174,22 @@ export async function accessCardDetails(
   // After the access (so credential.accessed precedes them): alert, or freeze the card or suspend the agent.
   if (firings.length > 0) await recordRiskFirings(tx, scope, firings, { card, facts: riskFacts, accessEventId }, false, nowMs);
 
+  const printed = { expirationMonth: formatExpirationMonth(card.expirationMonth), expirationYear: formatExpirationYear(card.expirationYear), last4: card.last4 };
+  if (exposureMode === 'extensionOnly') {
+    const issued = await issueDetailsToken(tx, scope, { cardId: card.id, intentId: intent.id, accessEventId }, nowMs);
+    const tokenExpiresAt = new Date(issued.expiresAtMs).toISOString();
+    return { kind: 'served', details: { accessEventId, exposureMode, pan: null, cvv: null, detailsToken: issued.token, tokenExpiresAt, ...printed, intentId: intent.id, warnings } };
+  }
   const pan = decryptPan(secrets, card.panCiphertext);
   return {
     kind: 'served',
     details: {
       accessEventId,
-      exposureMode: 'rawPan',
+      exposureMode,
       pan,
       cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
+      detailsToken: null,
+      tokenExpiresAt: null,
       expirationMonth: formatExpirationMonth(card.expirationMonth),
       expirationYear: formatExpirationYear(card.expirationYear),
       last4: card.last4,

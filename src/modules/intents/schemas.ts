@@ -144,9 +144,13 @@ export const intentListSchema = listPageSchema(intentSchema);
 export const cardDetailsSchema = z.object({
   object: z.literal('card_details'),
   accessEventId: z.string().describe('Id of the credential.accessed event that records this access'),
-  exposureMode: z.literal('rawPan').describe('How the credentials are exposed: rawPan, the number and CVV in this answer'),
-  pan: z.string().nullable(),
-  cvv: z.string().nullable(),
+  exposureMode: z
+    .enum(['rawPan', 'extensionOnly'])
+    .describe('rawPan: the number and CVV are in this answer; extensionOnly: they are not — detailsToken is, for a trusted filler to redeem'),
+  pan: z.string().nullable().describe('rawPan only'),
+  cvv: z.string().nullable().describe('rawPan only'),
+  detailsToken: z.string().nullable().describe('extensionOnly: a single-use token a filler key redeems within 120 s (POST /v1/details-tokens/{token}/redeem)'),
+  tokenExpiresAt: z.string().nullable(),
   expirationMonth: z.string(),
   expirationYear: z.string(),
   last4: z.string(),

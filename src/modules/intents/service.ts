@@ -360,3 +360,9 @@ export async function recordIntentMatch(
   await recordEvent(tx, scope, matched ? 'intent.matched' : 'intent.mismatched', presentIntent(updated, nowMs), nowMs);
   return updated;
 }
+
+/** The status an intent has now (a pending one past its expiry reads expired); undefined for an unknown id. */
+export async function intentStatusNow(sql: Sql, intentId: string, nowMs: number): Promise<IntentStatus | undefined> {
+  const row = await sql.get<{ status: IntentStatus; expires_at: number }>('SELECT status, expires_at FROM intents WHERE id = ?', [intentId]);
+  return row === undefined ? undefined : effectiveIntentStatus(row.status, Number(row.expires_at), nowMs);
+}

@@ -4,6 +4,8 @@
 import { defaultMatchTolerance, normalizeMerchantName } from '../../domain/merchants.js';
 import { cooldownEnd, isWithinActiveHours, type PolicyControls } from '../../domain/spending-policy.js';
 import type { Sql } from '../../store/database.js';
+import { effectiveExposure, type ExposureMode } from '../../domain/credential-exposure.js';
+import { getOrganization } from '../organizations/service.js';
 import { getAgent, type Agent } from '../agents/service.js';
 import { getCardForPrincipal, type Card } from '../cards/service.js';
 import type { Principal } from '../principal.js';
@@ -29,6 +31,17 @@ export async function cardControls(sql: Sql, card: Card, agent: Pick<Agent, 'def
     ownControlsOf(card),
     card.policyId === null ? undefined : policies.get(card.policyId),
     agent.defaultPolicyId === null ? undefined : policies.get(agent.defaultPolicyId),
+  );
+}
+
+/** The credential exposure in force for a card: its own, its policy's, its agent's default policy's, the organization's. */
+export async function credentialExposureOf(sql: Sql, scope: Scope, card: Card, agent: Pick<Agent, 'defaultPolicyId'>): Promise<ExposureMode> {
+  if (card.credentialExposure !== null) return card.credentialExposure;
+  const policies = await policiesById(sql, [card.policyId, agent.defaultPolicyId]);
+  const organization = await getOrganization(sql, scope.organizationId);
+  return effectiveExposure(
+    [card.policyId === null ? null : policies.get(card.policyId)?.credentialExposure, agent.defaultPolicyId === null ? null : policies.get(agent.defaultPolicyId)?.credentialExposure],
+    organization.defaultCredentialExposure,
   );
 }
 
@@ -84,6 +97,7 @@ export async function cardPolicyView(sql: Sql, scope: Scope, principal: Principa
     },
     authCount: { max: controls.maxAuthCount, current: use.authCount, remaining: controls.maxAuthCount === null ? null : Math.max(0, controls.maxAuthCount - use.authCount) },
     attestation: { required: controls.requireAttestation === true, intentTolerance: controls.intentTolerance ?? defaultMatchTolerance, windowMinutes: card.attestationWindowMinutes },
+    credentialExposure: await credentialExposureOf(sql, scope, card, agent),
     merchantDrift: {
       enabled: card.merchantDriftEnabled,
       action: card.onDrift,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { riskActions } from '../../domain/risk-rules.js';
 import { onExpiryActions, weekdays } from '../../domain/spending-policy.js';
+import { exposureModes } from '../../domain/credential-exposure.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { metadataSchema } from '../users/schemas.js';
 
@@ -53,6 +54,7 @@ const controlFields = {
   onDrift: onDriftInput,
   requireAttestation: z.boolean().describe('Decline (attestation_required) unless a declared intent’s details were read within the card’s attestationWindowMinutes'),
   intentTolerance: intentToleranceSchema,
+  credentialExposure: z.enum(exposureModes).describe("How its cards' numbers may leave cardrail, where a card sets none: never, extensionOnly or rawPan"),
 };
 
 type ControlField = keyof typeof controlFields;
@@ -67,6 +69,7 @@ export const createPolicyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   description: z.string().max(500).nullable().optional(),
   ...optionalFields(false),
+  acknowledgeRawPanRisk: z.boolean().optional().describe("Required (true) for credentialExposure rawPan when the organization's default is not rawPan"),
   metadata: metadataSchema.optional(),
 });
 export type CreatePolicyInput = z.infer<typeof createPolicyBody>;
@@ -75,6 +78,7 @@ export const updatePolicyBody = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   description: z.string().max(500).nullable().optional(),
   ...optionalFields(true),
+  acknowledgeRawPanRisk: z.boolean().optional().describe("Required (true) to set credentialExposure rawPan when the organization's default is not rawPan"),
   metadata: metadataSchema.optional().describe('Replaces the metadata'),
 });
 export type UpdatePolicyInput = z.infer<typeof updatePolicyBody>;
@@ -110,6 +114,7 @@ export const policySchema = z.object({
   onDrift: z.enum(riskActions).nullable(),
   requireAttestation: z.boolean().nullable(),
   intentTolerance: z.number().nullable(),
+  credentialExposure: z.enum(exposureModes).nullable(),
   metadata: z.record(z.string(), z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -137,6 +142,7 @@ export const cardPolicySchema = z.object({
   cooldown: z.object({ minutes: z.number().int().nullable(), lastTransactionAt: z.string().nullable(), cooldownEndsAt: z.string().nullable(), isInCooldown: z.boolean() }),
   authCount: z.object({ max: z.number().int().nullable(), current: z.number().int(), remaining: z.number().int().nullable() }),
   attestation: z.object({ required: z.boolean(), intentTolerance: z.number(), windowMinutes: z.number().int() }),
+  credentialExposure: z.enum(exposureModes).describe("The mode in force: the card's own, else its policies', else the organization's default"),
   merchantDrift: z.object({ enabled: z.boolean(), action: z.enum(riskActions), pinnedMerchant: z.string().nullable(), merchantHint: z.string().nullable() }),
   sources: z.record(z.string(), z.enum(['card', 'policy', 'agentPolicy'])).describe('Where each control that is set comes from'),
 });

@@ -7,6 +7,8 @@ import { newId } from '../../domain/ids.js';
 import type { RiskAction } from '../../domain/risk-rules.js';
 import { isKnownTimeZone, mergeControls, noControls, parseTimeOfDay, policyControlKeys, type ControlSource, type OnExpiry, type PolicyControls } from '../../domain/spending-policy.js';
 import type { Sql } from '../../store/database.js';
+import { rawPanNeedsAcknowledgement, type ExposureMode } from '../../domain/credential-exposure.js';
+import { getOrganization } from '../organizations/service.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../scope.js';
@@ -19,6 +21,8 @@ export interface SpendingPolicy {
   controls: PolicyControls;
   /** The drift action cards issued under the policy take (stored canonical: `freeze` is `freeze_card`). */
   onDrift: RiskAction | null;
+  /** How its cards expose their number where a card sets none; null: the agent's default policy or the organization decides. */
+  credentialExposure: ExposureMode | null;
   metadata: Record<string, string>;
   createdAtMs: number;
   updatedAtMs: number;
@@ -37,17 +41,18 @@ interface PolicyRow {
 }
 
 /** The JSON of the controls column: every control but ttl and onExpiry (columns of their own), plus onDrift. */
-type StoredControls = Partial<PolicyControls> & { onDrift?: RiskAction | null };
+type StoredControls = Partial<PolicyControls> & { onDrift?: RiskAction | null; credentialExposure?: ExposureMode | null };
 
 function fromRow(row: PolicyRow): SpendingPolicy {
   const stored = JSON.parse(row.controls) as StoredControls;
-  const { onDrift, ...controls } = stored;
+  const { onDrift, credentialExposure, ...controls } = stored;
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     controls: { ...noControls, ...controls, ttlMinutes: row.ttl_minutes === null ? null : Number(row.ttl_minutes), onExpiry: row.on_expiry },
     onDrift: onDrift ?? null,
+    credentialExposure: credentialExposure ?? null,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
     createdAtMs: Number(row.created_at),
     updatedAtMs: Number(row.updated_at),
@@ -82,6 +87,7 @@ export function presentPolicy(policy: SpendingPolicy) {
     onDrift: policy.onDrift,
     requireAttestation: controls.requireAttestation,
     intentTolerance: controls.intentTolerance,
+    credentialExposure: policy.credentialExposure,
     metadata: policy.metadata,
     createdAt: new Date(policy.createdAtMs).toISOString(),
     updatedAt: new Date(policy.updatedAtMs).toISOString(),
@@ -129,6 +135,15 @@ export function checkControls(controls: PolicyControls): void {
   if (controls.onExpiry !== null && controls.ttlMinutes === null) throw invalid('onExpiry', 'onExpiry needs ttlMinutes');
 }
 
+/** rawPan where the organization's default is safer must be acknowledged (422 raw_pan_acknowledgement_required). */
+export async function requireRawPanAcknowledgement(sql: Sql, scope: Scope, requested: ExposureMode | null | undefined, acknowledged: boolean | undefined): Promise<void> {
+  if (requested !== 'rawPan') return;
+  const organization = await getOrganization(sql, scope.organizationId);
+  if (rawPanNeedsAcknowledgement(requested, organization.defaultCredentialExposure, acknowledged)) {
+    throw new AppError('raw_pan_acknowledgement_required', { param: 'acknowledgeRawPanRisk' });
+  }
+}
+
 /** `freeze` is LedgerOS's name for the risk engine's `freeze_card`. */
 export function canonicalOnDrift(onDrift: string): RiskAction {
   return (onDrift === 'freeze' ? 'freeze_card' : onDrift) as RiskAction;
@@ -136,7 +151,7 @@ export function canonicalOnDrift(onDrift: string): RiskAction {
 
 async function writePolicy(tx: Sql, scope: Scope, policy: SpendingPolicy, insert: boolean): Promise<void> {
   const { ttlMinutes, onExpiry, ...rest } = policy.controls;
-  const stored: StoredControls = { ...rest, onDrift: policy.onDrift };
+  const stored: StoredControls = { ...rest, onDrift: policy.onDrift, credentialExposure: policy.credentialExposure };
   const values = [policy.name, policy.description, ttlMinutes, onExpiry, JSON.stringify(stored), JSON.stringify(policy.metadata), policy.updatedAtMs];
   if (insert) {
     await tx.run(
@@ -155,12 +170,14 @@ export async function createPolicy(tx: Sql, scope: Scope, input: CreatePolicyInp
     description: input.description ?? null,
     controls: { ...noControls, ...(controlsOfInput(input) as Partial<PolicyControls>) },
     onDrift: input.onDrift === undefined ? null : canonicalOnDrift(input.onDrift),
+    credentialExposure: input.credentialExposure ?? null,
     metadata: input.metadata ?? {},
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   };
   if (policy.controls.ttlMinutes !== null && policy.controls.onExpiry === null) policy.controls = { ...policy.controls, onExpiry: 'close' };
   checkControls(policy.controls);
+  await requireRawPanAcknowledgement(tx, scope, input.credentialExposure, input.acknowledgeRawPanRisk);
   await writePolicy(tx, scope, policy, true);
   await recordEvent(tx, scope, 'policy.created', presentPolicy(policy), nowMs);
   return policy;
@@ -178,10 +195,12 @@ export async function updatePolicy(tx: Sql, scope: Scope, policyId: string, patc
     description: patch.description === undefined ? current.description : patch.description,
     controls,
     onDrift: patch.onDrift === undefined ? current.onDrift : patch.onDrift === null ? null : canonicalOnDrift(patch.onDrift),
+    credentialExposure: patch.credentialExposure === undefined ? current.credentialExposure : patch.credentialExposure,
     metadata: patch.metadata ?? current.metadata,
     updatedAtMs: nowMs,
   };
   checkControls(updated.controls);
+  await requireRawPanAcknowledgement(tx, scope, patch.credentialExposure, patch.acknowledgeRawPanRisk);
   await writePolicy(tx, scope, updated, false);
   await recordEvent(tx, scope, 'policy.updated', presentPolicy(updated), nowMs);
   return updated;

@@ -670,6 +670,45 @@ CREATE INDEX verification_documents_by_user ON verification_documents (user_id, 
 CREATE INDEX challenges_by_agent ON challenges (agent_id, status, id)
 `,
   },
+  {
+    version: 18,
+    name: 'credential exposure: organization default, card and policy modes, filler keys, details tokens',
+    // A card's credential_exposure is null when its policies (else the organization's default) decide. Filler keys
+    // are stored like API keys: a SHA-256 hash of the secret, shown once. A details token is stored as its hash too,
+    // bound to the card, the intent and the credential access it was issued for; redeemed_at makes it single use.
+    sql: `
+ALTER TABLE organizations ADD COLUMN default_credential_exposure TEXT NOT NULL DEFAULT 'rawPan';
+ALTER TABLE cards ADD COLUMN credential_exposure TEXT;
+CREATE TABLE filler_keys (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  key_prefix TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX filler_keys_by_owner ON filler_keys (organization_id, environment, id);
+CREATE TABLE details_tokens (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  card_id TEXT NOT NULL REFERENCES cards(id),
+  intent_id TEXT NOT NULL,
+  access_event_id TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  redeemed_at BIGINT,
+  redeemed_by TEXT,
+  fingerprint TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX details_tokens_by_card ON details_tokens (card_id, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
