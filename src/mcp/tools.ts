@@ -5,6 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CardrailApiError } from '../sdk/index.js';
+import { guardToolResult, guardToolText } from './pan-guard.js';
 import { createToolSession, ToolRefusal, type McpServerContext, type ToolAudience, type ToolSession } from './session.js';
 
 export const toolErrorSchema = z.object({
@@ -58,8 +59,9 @@ function textOf(error: ToolError): string {
   return `Error ${error.code}: ${error.message}${error.param === null ? '' : ` (param: ${error.param})`}`;
 }
 
-function errorResult(error: ToolError): CallToolResult {
-  return { content: [{ type: 'text', text: textOf(error) }], structuredContent: { error }, isError: true };
+function errorResult(unguarded: ToolError): CallToolResult {
+  const error = guardToolResult(unguarded);
+  return { content: [{ type: 'text', text: guardToolText(textOf(error)) }], structuredContent: { error }, isError: true };
 }
 
 /** CardrailApiError's message is `code: message`; the result carries the two apart. */
@@ -111,7 +113,8 @@ export function registerTool(server: McpServer, context: McpServerContext, tool:
     },
     async (input: unknown): Promise<CallToolResult> => {
       try {
-        const structured = outputObject.parse(await tool.run(input as Record<string, unknown>, session)) as Record<string, unknown>;
+        // The model reads this: card numbers other than a rawPan card's own in its details answer are replaced.
+        const structured = guardToolResult(outputObject.parse(await tool.run(input as Record<string, unknown>, session)) as Record<string, unknown>);
         return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
       } catch (error) {
         const toolError = toolErrorOf(error, context.apiUrl);

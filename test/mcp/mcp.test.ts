@@ -357,6 +357,46 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.equal(foreign.structured.error.code, 'resource_not_found');
     });
 
+    it('an extensionOnly card: the agent gets a details token, a filler key redeems it, and no tool result the agent reads holds the number or CVV', async () => {
+      const agent = await http({ Authorization: `Bearer ${agentToken}` });
+      const admin = await http({ 'Api-Key': apiKey });
+      const { card } = await admin.ok('ledger_cards', { action: 'create', agentId, purpose: 'Headphones from Amazon', maxAmount: 5_000 });
+      await rest('PATCH', `/v1/cards/${card.id}`, { credentialExposure: 'extensionOnly' });
+      const seen: string[] = [];
+      const look = async (name: string, args: Record<string, unknown>) => {
+        const answer = await agent.call(name, args);
+        seen.push(answer.text, JSON.stringify(answer.structured));
+        assert.equal(answer.isError, false, answer.text);
+        return answer.structured;
+      };
+      await look('ledger_intent', { action: 'declare', cardId: card.id, summary: 'Headphones', amount: 3_000, merchantText: 'Amazon' });
+      const { details } = await look('ledger_card', { action: 'details', cardId: card.id, summary: 'Headphones', expectedAmount: 3_000, merchantText: 'Amazon' });
+      assert.deepEqual([details.exposureMode, details.pan, details.cvv], ['extensionOnly', null, null]);
+      assert.match(details.detailsToken, /^dtk_/);
+
+      // The filler (not the agent) redeems with its own key and pays.
+      const fillerKey = (await rest('POST', '/v1/filler-keys', { name: 'mcp test filler' })).key;
+      const redeemed = await fetch(`${server.baseUrl}/v1/details-tokens/${details.detailsToken}/redeem`, {
+        method: 'POST',
+        headers: { 'Api-Key': fillerKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ fingerprint: { extensionId: 'cardrail-fill', deviceHash: 'test' } }),
+      });
+      const credentials = await redeemed.json();
+      assert.equal(redeemed.status, 200, JSON.stringify(credentials));
+      const authorization = await rest('POST', '/v1/sandbox/authorizations', { ...credentials, object: undefined, last4: undefined, cardId: undefined, intentId: undefined, accessEventId: undefined, amount: 3_000, merchant: { name: 'Amazon' } });
+      assert.deepEqual([authorization.status, authorization.attestationStatus, authorization.intentMatch], ['pending', 'attested', 'matched']);
+
+      // An operator wrote the number into the card's metadata: the guard replaces it in what the agent reads.
+      await rest('PATCH', `/v1/cards/${card.id}`, { metadata: { note: `backup ${credentials.pan.replace(/(\d{4})(?=\d)/g, '$1 ')} cvv ${credentials.cvv}` } });
+      const { card: read } = await look('ledger_card', { action: 'get', cardId: card.id });
+      assert.match(read.metadata.note, /\[card number ending \d{4} removed\] cvv \[security code removed\]/);
+      await look('ledger_transactions', { cardId: card.id });
+      for (const text of seen) {
+        assert.ok(!text.includes(credentials.pan), 'no tool result holds the number');
+        assert.ok(!new RegExp(`cvv\\W{0,4}${credentials.cvv}`, 'i').test(text), 'no tool result holds the CVV beside a number');
+      }
+    });
+
     it("another agent's token sees none of this agent's cards: not found, as a tool error", async () => {
       const cardId = await newCard(1_000);
       const other = await http({ 'Api-Key': otherAgentToken });
