@@ -1,7 +1,9 @@
 // Structured JSON logs (pino) with secrets removed twice: by field path (headers, pan, cvv, key, token, secret)
-// and by pattern on every written line, so a secret that lands in a message or URL is still scrubbed.
+// and by pattern on every written line — credentials, and card numbers with their security codes (the PAN guard) —
+// so a secret that lands in a message or URL is still scrubbed.
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { secretPatterns } from '../domain/credentials.js';
+import { guardCardNumbers } from '../domain/pan-guard.js';
 
 export const redactedPaths = [
   'req.headers["api-key"]',
@@ -38,10 +40,11 @@ export function redactSecretFields(value: unknown, depth = 0): unknown {
   return copy;
 }
 
+/** Every written line: the product's secrets by pattern, then card numbers and the codes beside them (the PAN guard). */
 export function scrubSecrets(line: string): string {
   let scrubbed = line;
   for (const pattern of secretPatterns) scrubbed = scrubbed.replace(pattern, '[REDACTED]');
-  return scrubbed;
+  return guardCardNumbers(scrubbed).text;
 }
 
 /** Paths that carry a token in the URL (hosted verification pages, OTP listeners) are logged without it. */

@@ -160,6 +160,16 @@ describe('createLogger', () => {
     assert.match(JSON.parse(lines[1]!).err.message, /^lookup failed for \[REDACTED\]$/);
   });
 
+  it('replaces card numbers and the codes beside them wherever they appear (the PAN guard), and details tokens and filler keys', () => {
+    const { stream, lines } = capture();
+    const fillerKey = `fk_dev_${randomBytes(16).toString('base64url')}`;
+    const detailsToken = `dtk_${randomBytes(16).toString('base64url')}`;
+    createLogger('info', stream).info({ note: 'agent said 4000 0012 3456 7899 exp 12/29 cvv 123', url: `/v1/details-tokens/${detailsToken}/redeem` }, `filler ${fillerKey} paid with 4000001234567899`);
+    const line = lines[0]!;
+    for (const secret of ['4000 0012 3456 7899', '4000001234567899', 'cvv 123', fillerKey, detailsToken]) assert.ok(!line.includes(secret), `${secret} was logged: ${line}`);
+    assert.match(JSON.parse(line).note, /\[card number ending 7899 removed\] exp 12\/29 cvv \[security code removed\]/);
+  });
+
   it('leaves lines without secrets alone', () => {
     const { stream, lines } = capture();
     createLogger('info', stream).info({ userId: 'user_01abc', amountCents: 999, keyId: 'key_01xyz' }, 'deposit credited');
