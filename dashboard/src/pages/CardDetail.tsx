@@ -127,6 +127,10 @@ export function CardDetail({ id }: { id: string }) {
               <OwnerFacts agentId={current.agentId} userId={current.userId} />
               <dt>Closes automatically</dt>
               <dd>{formatTime(current.expiresAt)}</dd>
+              <dt>Card number goes to</dt>
+              <dd>{exposureWords(current.credentialExposure)}</dd>
+              <dt>Spending policy</dt>
+              <dd>{current.policyId ?? 'none of its own'}</dd>
             </dl>
             <CardStatusActions card={current} />
           </Panel>
@@ -140,6 +144,10 @@ export function CardDetail({ id }: { id: string }) {
               <dd>{current.limits.perDay === null ? 'none' : formatCents(current.limits.perDay)}</dd>
               <dt>Monthly limit</dt>
               <dd>{current.limits.perMonth === null ? 'none' : formatCents(current.limits.perMonth)}</dd>
+              <dt>Per authorization</dt>
+              <dd>{current.limits.perAuth === null ? 'maximum per transaction' : formatCents(current.limits.perAuth)}</dd>
+              <dt>Authorizations allowed</dt>
+              <dd>{current.maxAuthCount ?? 'no cap of its own'}</dd>
               <dt>On limit exceeded</dt>
               <dd>{words(current.onLimitExceeded)}</dd>
               <dt>Merchant drift</dt>
@@ -167,4 +175,12 @@ export function CardDetail({ id }: { id: string }) {
       )}
     </DetailScreen>
   );
+}
+
+/** The card's credential exposure in words (null: its policies' or the organization's default applies). */
+function exposureWords(mode: 'never' | 'extensionOnly' | 'rawPan' | null): string {
+  if (mode === null) return "its policy's or the organization's default";
+  if (mode === 'never') return 'nobody (hosted checkouts and the network only)';
+  if (mode === 'extensionOnly') return 'a trusted filler only (details tokens)';
+  return 'the agent (raw number)';
 }
