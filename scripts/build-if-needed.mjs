@@ -1,5 +1,6 @@
 // Builds what is missing or older than its sources (used by `npm start`, `npm pack` and bin/): dist/ with tsc when
-// any file under src/ is newer, and the dashboard (dist/dashboard) when any file under dashboard/ or src/sdk/ is.
+// any file under src/ is newer, the dashboard (dist/dashboard) when any file under dashboard/ or src/sdk/ is, and the
+// filler extension (dist/extension) when any file under extension/ or src/filler/ is.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -77,9 +78,29 @@ function buildDashboardIfNeeded(root) {
   );
 }
 
+function buildExtensionIfNeeded(root) {
+  const sources = join(root, 'extension');
+  // An installed package ships the built extension and not its sources.
+  if (!existsSync(sources)) return;
+  const marker = join(root, 'dist', 'extension', 'manifest.json');
+  const sourceMtime = () => Math.max(newestMtimeMs(sources), newestMtimeMs(join(root, 'src', 'filler')));
+  if (!isOlderThan(marker, sourceMtime())) return;
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  withBuildLock(
+    join(root, 'dist', '.extension-build.lock'),
+    () => isOlderThan(marker, sourceMtime()),
+    () => {
+      process.stderr.write('cardrail: building the filler extension (esbuild)…\n');
+      // Its one line of success is left out; the compiler's messages and failures go to stderr.
+      execFileSync(process.execPath, [join(root, 'scripts', 'build-extension.mjs')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+    },
+  );
+}
+
 export function buildIfNeeded(root) {
   buildServerIfNeeded(root);
   buildDashboardIfNeeded(root);
+  buildExtensionIfNeeded(root);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,4 +1,4 @@
-// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo, listen (and mcp).
+// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo, listen, fill (and mcp).
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { packageVersion } from '../package-version.js';
 import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files.js';
 import { CardrailApiError } from '../sdk/index.js';
 import { DemoStepFailed, runDemo } from './demo.js';
+import { FillError, registerFillCommand } from './fill.js';
 import { ListenError, registerListenCommand } from './listen.js';
 import { SandboxKeyMissing, sandboxKeyFileName, sandboxKeyFor } from './sandbox-key.js';
 import { registerSimulateCommands } from './simulate.js';
@@ -305,6 +306,7 @@ export function buildProgram(): Command {
 
   registerSimulateCommands(program);
   registerListenCommand(program);
+  registerFillCommand(program);
 
   program
     .command('demo')
@@ -330,7 +332,7 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CliError || error instanceof ConfigError || error instanceof ListenError || isAppError(error)) {
+    if (error instanceof CliError || error instanceof ConfigError || error instanceof ListenError || error instanceof FillError || isAppError(error)) {
       process.stderr.write(`cardrail: ${error.message}\n`);
       process.exit(1);
     }

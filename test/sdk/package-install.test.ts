@@ -79,12 +79,12 @@ describe('the packed package, installed in an empty project', { timeout: packTim
     rmSync(projectDirectory, { recursive: true, force: true });
   });
 
-  it('ships the built files, the command, the SDK types and the built dashboard, and no sources, tests or source maps', () => {
-    for (const path of ['package.json', 'README.md', 'bin/cardrail.js', 'dist/cli/main.js', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/sdk/webhooks.js', 'dist/dashboard/index.html']) {
+  it('ships the built files, the command, the SDK types, the built dashboard and filler extension, and no sources, tests or source maps', () => {
+    for (const path of ['package.json', 'README.md', 'bin/cardrail.js', 'dist/cli/main.js', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/sdk/webhooks.js', 'dist/dashboard/index.html', 'dist/extension/manifest.json', 'dist/extension/background.js', 'dist/extension/content.js']) {
       assert.ok(packedFiles.includes(path), `the tarball holds ${path}`);
     }
     assert.ok(packedFiles.some((path) => /^dist\/dashboard\/assets\/index-[\w-]+\.js$/.test(path)), 'the tarball holds the dashboard\'s script');
-    const unexpected = packedFiles.filter((path) => /^(src|test|scripts|bench|docs|dashboard)\//.test(path) || path.endsWith('.map') || path.startsWith('dist/sdk/generate.'));
+    const unexpected = packedFiles.filter((path) => /^(src|test|scripts|bench|docs|dashboard|extension)\//.test(path) || path.endsWith('.map') || path.startsWith('dist/sdk/generate.'));
     assert.deepEqual(unexpected, []);
   });
 
