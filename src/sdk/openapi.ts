@@ -6917,12 +6917,13 @@ export interface operations {
                          */
                         exposureMode: "rawPan" | "extensionOnly";
                         /** @description rawPan only */
-                        pan: string | null;
+                        pan?: string;
                         /** @description rawPan only */
-                        cvv: string | null;
-                        /** @description extensionOnly: a single-use token a filler key redeems within 120 s (POST /v1/details-tokens/{token}/redeem) */
-                        detailsToken: string | null;
-                        tokenExpiresAt: string | null;
+                        cvv?: string;
+                        /** @description extensionOnly only: a single-use token a filler key redeems within 120 s (POST /v1/details-tokens/{token}/redeem) */
+                        detailsToken?: string;
+                        /** @description extensionOnly only */
+                        tokenExpiresAt?: string;
                         expirationMonth: string;
                         expirationYear: string;
                         last4: string;

@@ -371,7 +371,7 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       };
       await look('ledger_intent', { action: 'declare', cardId: card.id, summary: 'Headphones', amount: 3_000, merchantText: 'Amazon' });
       const { details } = await look('ledger_card', { action: 'details', cardId: card.id, summary: 'Headphones', expectedAmount: 3_000, merchantText: 'Amazon' });
-      assert.deepEqual([details.exposureMode, details.pan, details.cvv], ['extensionOnly', null, null]);
+      assert.deepEqual([details.exposureMode, details.pan, details.cvv], ['extensionOnly', undefined, undefined]);
       assert.match(details.detailsToken, /^dtk_/);
 
       // The filler (not the agent) redeems with its own key and pays.

@@ -66,11 +66,12 @@ export interface CardDetails {
   accessEventId: string;
   /** rawPan: the number and CVV are in this answer; extensionOnly: a details token for a trusted filler instead. */
   exposureMode: 'rawPan' | 'extensionOnly';
-  pan: string | null;
-  cvv: string | null;
-  /** extensionOnly: redeemed once, within 120 s, by a filler key (POST /v1/details-tokens/{token}/redeem). */
-  detailsToken: string | null;
-  tokenExpiresAt: string | null;
+  /** rawPan only. */
+  pan?: string;
+  cvv?: string;
+  /** extensionOnly only: redeemed once, within 120 s, by a filler key (POST /v1/details-tokens/{token}/redeem). */
+  detailsToken?: string;
+  tokenExpiresAt?: string;
   expirationMonth: string;
   expirationYear: string;
   last4: string;
@@ -178,7 +179,7 @@ export async function accessCardDetails(
   if (exposureMode === 'extensionOnly') {
     const issued = await issueDetailsToken(tx, scope, { cardId: card.id, intentId: intent.id, accessEventId }, nowMs);
     const tokenExpiresAt = new Date(issued.expiresAtMs).toISOString();
-    return { kind: 'served', details: { accessEventId, exposureMode, pan: null, cvv: null, detailsToken: issued.token, tokenExpiresAt, ...printed, intentId: intent.id, warnings } };
+    return { kind: 'served', details: { accessEventId, exposureMode, detailsToken: issued.token, tokenExpiresAt, ...printed, intentId: intent.id, warnings } };
   }
   const pan = decryptPan(secrets, card.panCiphertext);
   return {
@@ -188,8 +189,6 @@ export async function accessCardDetails(
       exposureMode,
       pan,
       cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
-      detailsToken: null,
-      tokenExpiresAt: null,
       expirationMonth: formatExpirationMonth(card.expirationMonth),
       expirationYear: formatExpirationYear(card.expirationYear),
       last4: card.last4,

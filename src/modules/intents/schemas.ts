@@ -147,10 +147,10 @@ export const cardDetailsSchema = z.object({
   exposureMode: z
     .enum(['rawPan', 'extensionOnly'])
     .describe('rawPan: the number and CVV are in this answer; extensionOnly: they are not — detailsToken is, for a trusted filler to redeem'),
-  pan: z.string().nullable().describe('rawPan only'),
-  cvv: z.string().nullable().describe('rawPan only'),
-  detailsToken: z.string().nullable().describe('extensionOnly: a single-use token a filler key redeems within 120 s (POST /v1/details-tokens/{token}/redeem)'),
-  tokenExpiresAt: z.string().nullable(),
+  pan: z.string().optional().describe('rawPan only'),
+  cvv: z.string().optional().describe('rawPan only'),
+  detailsToken: z.string().optional().describe('extensionOnly only: a single-use token a filler key redeems within 120 s (POST /v1/details-tokens/{token}/redeem)'),
+  tokenExpiresAt: z.string().optional().describe('extensionOnly only'),
   expirationMonth: z.string(),
   expirationYear: z.string(),
   last4: z.string(),
