@@ -66,7 +66,7 @@ for (const kind of storeKinds) {
       const { organization } = await newOrganization('Acme');
       assert.match(organization.id, /^org_[0-9a-z]{26}$/);
       const stored = await getOrganization(store.db, organization.id);
-      assert.deepEqual(stored, { id: organization.id, name: 'Acme', requireIpAllowlist: false, createdAtMs: nowMs });
+      assert.deepEqual(stored, { id: organization.id, name: 'Acme', requireIpAllowlist: false, defaultCredentialExposure: 'rawPan', createdAtMs: nowMs });
       const clocks = await store.db.all<{ environment: string; offset_ms: number }>(
         'SELECT environment, offset_ms FROM environment_clocks WHERE organization_id = ? ORDER BY environment',
         [organization.id],

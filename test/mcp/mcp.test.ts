@@ -3,6 +3,8 @@
 // Tool sets per credential, the agent purchase of seed 001 (declare → details → the merchant authorizes → the
 // transaction matched the intent), API errors as tool errors, and the seed 000 "MCP Issues" messages.
 import assert from 'node:assert/strict';
+import { SecretScanner } from '../helpers/secret-scanner.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -357,9 +359,20 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.equal(foreign.structured.error.code, 'resource_not_found');
     });
 
-    it('an extensionOnly card: the agent gets a details token, a filler key redeems it, and no tool result the agent reads holds the number or CVV', async () => {
+    it('an extensionOnly card: the agent gets a details token, a filler key redeems it, and no tool result, log line or webhook body holds the number or CVV', async () => {
       const agent = await http({ Authorization: `Bearer ${agentToken}` });
       const admin = await http({ 'Api-Key': apiKey });
+      const receiver = await startWebhookReceiver();
+      // What the integrator's own systems receive about the agent's purchase (card.updated would also carry what the
+      // operator below writes into the card's metadata: that is the operator's text, sent back to the operator).
+      const endpoint = await rest('POST', '/v1/webhooks', { url: receiver.url, events: ['credential.*', 'intent.*', 'transaction.*'] });
+      // The scanner is shown to find card data first: a rawPan card's details through the same tool.
+      const rawCardId = await newCard(1_000);
+      await agent.ok('ledger_intent', { action: 'declare', cardId: rawCardId, summary: 'Socks', amount: 900, merchantText: 'Amazon' });
+      const rawAnswer = await agent.call('ledger_card', { action: 'details', cardId: rawCardId, summary: 'Socks', expectedAmount: 900, merchantText: 'Amazon' });
+      const raw = rawAnswer.structured.details;
+      assert.ok(new SecretScanner([{ pan: raw.pan, cvv: raw.cvv }]).findings(rawAnswer.text).length > 0, 'the scanner finds a rawPan answer');
+
       const { card } = await admin.ok('ledger_cards', { action: 'create', agentId, purpose: 'Headphones from Amazon', maxAmount: 5_000 });
       await rest('PATCH', `/v1/cards/${card.id}`, { credentialExposure: 'extensionOnly' });
       const seen: string[] = [];
@@ -391,10 +404,16 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       const { card: read } = await look('ledger_card', { action: 'get', cardId: card.id });
       assert.match(read.metadata.note, /\[card number ending \d{4} removed\] cvv \[security code removed\]/);
       await look('ledger_transactions', { cardId: card.id });
-      for (const text of seen) {
-        assert.ok(!text.includes(credentials.pan), 'no tool result holds the number');
-        assert.ok(!new RegExp(`cvv\\W{0,4}${credentials.cvv}`, 'i').test(text), 'no tool result holds the CVV beside a number');
-      }
+      const scanner = new SecretScanner([{ pan: credentials.pan, cvv: credentials.cvv }]);
+      for (const [index, text] of seen.entries()) scanner.assertClean(`tool result ${index}`, text);
+      scanner.assertClean('the server log', server.stdout() + server.stderr());
+      scanner.assertClean('the MCP connection log', agent.stderr());
+      const deadline = Date.now() + 10_000;
+      while (!receiver.received.some((webhook) => webhook.rawBody.includes('credential.redeemed')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(receiver.received.some((webhook) => webhook.rawBody.includes('credential.redeemed')), 'the webhooks arrived');
+      for (const webhook of receiver.received) scanner.assertClean(`webhook ${webhook.headers['webhook-id']}`, webhook.rawBody);
+      await rest('DELETE', `/v1/webhooks/${endpoint.id}`);
+      await receiver.close();
     });
 
     it("another agent's token sees none of this agent's cards: not found, as a tool error", async () => {

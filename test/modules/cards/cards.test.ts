@@ -42,6 +42,7 @@ for (const kind of storeKinds) {
           merchantHint: null,
           maxAuthCount: null,
           attestationWindowMinutes: 10,
+          credentialExposure: null,
           merchantDriftEnabled: false,
           onDrift: 'alert',
           onLimitExceeded: 'decline',
