@@ -23,6 +23,12 @@ export function useCard(id: string) {
   return useQuery({ queryKey: ['cards', id], queryFn: async () => expectData(await client.GET('/v1/cards/{id}', { params: { path: { id } } })) });
 }
 
+/** The controls a card is held to now, its credential exposure in force among them (GET /v1/cards/{id}/policy). */
+export function useCardPolicy(id: string) {
+  const { client } = useSession();
+  return useQuery({ queryKey: ['cards', id, 'policy'], queryFn: async () => expectData(await client.GET('/v1/cards/{id}/policy', { params: { path: { id } } })) });
+}
+
 export function useCreateCard() {
   const { client } = useSession();
   return useApiMutation(

@@ -2,7 +2,7 @@
 // limit changes; its intents and transactions; its risk overrides. Last four digits only, never the number.
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { useCard, useCardIntentPages, useCardStatusAction, useUpdateCard, type CardStatusAction } from '../api/cards';
+import { useCard, useCardIntentPages, useCardPolicy, useCardStatusAction, useUpdateCard, type CardStatusAction } from '../api/cards';
 import { useTransactionPages } from '../api/transactions';
 import type { Card } from '../api/types';
 import { DetailScreen } from '../components/DetailScreen';
@@ -103,6 +103,7 @@ function CardTransactions({ cardId }: { cardId: string }) {
 
 export function CardDetail({ id }: { id: string }) {
   const card = useCard(id);
+  const policy = useCardPolicy(id);
   return (
     <DetailScreen query={card} name="Card" loadingWhat="the card" pageTitle={(current) => `Card •••• ${current.last4}`} heading={(current) => `Card •••• ${current.last4}`}>
       {(current) => (
@@ -128,7 +129,7 @@ export function CardDetail({ id }: { id: string }) {
               <dt>Closes automatically</dt>
               <dd>{formatTime(current.expiresAt)}</dd>
               <dt>Card number goes to</dt>
-              <dd>{exposureWords(current.credentialExposure)}</dd>
+              <dd>{exposureWords(current.credentialExposure, policy.data?.credentialExposure)}</dd>
               <dt>Spending policy</dt>
               <dd>{current.policyId ?? 'none of its own'}</dd>
             </dl>
@@ -177,10 +178,12 @@ export function CardDetail({ id }: { id: string }) {
   );
 }
 
-/** The card's credential exposure in words (null: its policies' or the organization's default applies). */
-function exposureWords(mode: 'never' | 'extensionOnly' | 'rawPan' | null): string {
-  if (mode === null) return "its policy's or the organization's default";
-  if (mode === 'never') return 'nobody (hosted checkouts and the network only)';
-  if (mode === 'extensionOnly') return 'a trusted filler only (details tokens)';
-  return 'the agent (raw number)';
+/** Where the card's number may go: its own mode, else the one in force (from its policies or the organization). */
+function exposureWords(own: ExposureMode | null, inForce: ExposureMode | undefined): string {
+  const mode = own ?? inForce;
+  if (mode === undefined) return '…';
+  const words = mode === 'never' ? 'nobody (hosted checkouts and the network only)' : mode === 'extensionOnly' ? 'a trusted filler only (details tokens)' : 'the agent (raw number)';
+  return own === null ? `${words}, from its policy or the organization` : words;
 }
+
+type ExposureMode = 'never' | 'extensionOnly' | 'rawPan';
