@@ -3,7 +3,7 @@
 // so a secret that lands in a message or URL is still scrubbed.
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { secretPatterns } from '../domain/credentials.js';
-import { guardCardNumbers } from '../domain/pan-guard.js';
+import { guardCardNumbers, luhnValid, maskedCardNumber } from '../domain/pan-guard.js';
 
 export const redactedPaths = [
   'req.headers["api-key"]',
@@ -40,10 +40,17 @@ export function redactSecretFields(value: unknown, depth = 0): unknown {
   return copy;
 }
 
-/** Every written line: the product's secrets by pattern, then card numbers and the codes beside them (the PAN guard). */
+/** A JSON number value of card-number length: `"field":4000001234567899` (never inside a string: no quote before). */
+const bareNumberValue = /([:,[]\s*)(\d{13,19})(?=\s*[,}\]])/g;
+
+/**
+ * Every written line: the product's secrets by pattern, then card numbers and the codes beside them (the PAN guard).
+ * The line stays JSON: a card number logged as a number value becomes the quoted marker, not bare text.
+ */
 export function scrubSecrets(line: string): string {
   let scrubbed = line;
   for (const pattern of secretPatterns) scrubbed = scrubbed.replace(pattern, '[REDACTED]');
+  scrubbed = scrubbed.replace(bareNumberValue, (match, before: string, digits: string) => (luhnValid(digits) ? `${before}"${maskedCardNumber(digits)}"` : match));
   return guardCardNumbers(scrubbed).text;
 }
 
@@ -55,6 +62,8 @@ export function redactUrl(url: string): string {
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
+    // ISO times: an epoch-millisecond time is a 13-digit number, and one in ten of those passes the Luhn check.
+    timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactedPaths, censor: '[REDACTED]' },
     hooks: {
       streamWrite: scrubSecrets,

@@ -170,6 +170,17 @@ describe('createLogger', () => {
     assert.match(JSON.parse(line).note, /\[card number ending 7899 removed\] exp 12\/29 cvv \[security code removed\]/);
   });
 
+  it('keeps every line JSON: the time is ISO, and a card number logged as a number value becomes the quoted marker', () => {
+    const { stream, lines } = capture();
+    // 1733251681230 is a Luhn-valid 13-digit run, as one epoch-millisecond time in ten is.
+    createLogger('info', stream).info({ at: 1733251681230, cardNumber: 4000001234567899, nested: { list: [4000001234567899, 1733251681235] } }, 'numbers');
+    const logged = JSON.parse(lines[0]!);
+    assert.match(logged.time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    assert.equal(logged.at, '[card number ending 1230 removed]');
+    assert.equal(logged.cardNumber, '[card number ending 7899 removed]');
+    assert.deepEqual(logged.nested.list, ['[card number ending 7899 removed]', 1733251681235]);
+  });
+
   it('leaves lines without secrets alone', () => {
     const { stream, lines } = capture();
     createLogger('info', stream).info({ userId: 'user_01abc', amountCents: 999, keyId: 'key_01xyz' }, 'deposit credited');
