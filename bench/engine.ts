@@ -1,7 +1,8 @@
-// The authorization engine in process: `authorize` inside `db.transaction`, as the HTTP route runs it, on the
-// durable SQLite store (WAL, synchronous=FULL, group commit). Throughput with N callers in flight (closed loop) and
+// The authorization engine in process (src/network/engine.ts: authorizations arriving together are decided as one
+// batch in one transaction), as the HTTP route runs it, on the durable SQLite store (WAL, synchronous=FULL). Throughput with N callers in flight (closed loop) and
 // decision latency at a fixed offered rate (open loop).
-import { authorize, type AuthorizationRequest, type NetworkSettings } from '../src/network/authorize.js';
+import type { AuthorizationRequest, NetworkSettings } from '../src/network/authorize.js';
+import { AuthorizationEngine } from '../src/network/engine.js';
 import type { Scope } from '../src/modules/scope.js';
 import type { Database } from '../src/store/database.js';
 import { closedLoop, openLoop, type ClosedLoopResult, type OpenLoopResult } from './lib/open-loop.js';
@@ -43,10 +44,11 @@ export function describeDeclines(counts: DecisionCounts): string {
 
 function decider(target: EngineTarget, counts: DecisionCounts, seed: number) {
   const random = seededRandom(seed);
+  const engine = new AuthorizationEngine(target.db, target.settings);
   return async (): Promise<boolean> => {
     const card = target.cards[Math.floor(random() * target.cards.length)]!;
     const request = requestFor(card, target.form, random);
-    const transaction = await target.db.transaction((tx) => authorize(tx, target.scope, target.settings, request, Date.now()));
+    const transaction = await engine.authorize(target.scope, request, Date.now());
     if (transaction.status === 'pending') counts.approved += 1;
     else counts.declined.set(transaction.declineReason ?? 'unknown', (counts.declined.get(transaction.declineReason ?? 'unknown') ?? 0) + 1);
     return true;

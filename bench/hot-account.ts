@@ -9,7 +9,7 @@ import { closedLoop, type ClosedLoopResult } from './lib/open-loop.js';
 import { arrangePopulation, type TempDatabase } from './lib/population.js';
 import { newCounts, requestFor, type DecisionCounts } from './engine.js';
 import { seededRandom } from './lib/random.js';
-import { authorize } from '../src/network/authorize.js';
+import { AuthorizationEngine } from '../src/network/engine.js';
 import type { Secrets } from '../src/secrets.js';
 
 export interface HotAccountResult extends ClosedLoopResult {
@@ -36,6 +36,7 @@ export async function hotAccount(
     nowMs: Date.now(),
   });
   const settings: NetworkSettings = { secrets, settlementDelayMs: 86_400_000 };
+  const engine = new AuthorizationEngine(db, settings);
   const counts = newCounts();
   let approvedCents = 0;
   const random = seededRandom(options.seed);
@@ -46,7 +47,7 @@ export async function hotAccount(
     fire: async () => {
       const card = population.cards[Math.floor(random() * population.cards.length)]!;
       const request = requestFor(card, 'pan', random);
-      const transaction = await db.transaction((tx) => authorize(tx, population.scope, settings, request, Date.now()));
+      const transaction = await engine.authorize(population.scope, request, Date.now());
       if (transaction.status === 'pending') {
         counts.approved += 1;
         approvedCents += transaction.amountCents;

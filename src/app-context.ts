@@ -1,4 +1,5 @@
 // What every module and route receives: the database, the wall clock, configuration and shared services.
+import type { AuthorizationEngine } from './network/engine.js';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
@@ -16,4 +17,6 @@ export interface AppContext {
   secrets: Secrets;
   /** The open event streams of this process (GET /v1/events/stream). */
   eventStreams: EventStreamHub;
+  /** Decides the sandbox network's authorizations in batches (src/network/engine.ts). */
+  authorizations: AuthorizationEngine;
 }

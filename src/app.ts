@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
 import { lapseClaimsOfEndedProcess } from './http/idempotency.js';
 import { createLogger } from './http/logger.js';
+import { AuthorizationEngine } from './network/engine.js';
 import { EventStreamHub } from './modules/events/stream.js';
 import { recordUserBalanceUpdates } from './modules/users/balance-events.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -73,7 +74,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
   const secrets = options.secrets ?? loadSecrets(config.dataDir);
   const eventStreams = new EventStreamHub(db, config.eventStream);
-  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams };
+  const authorizations = new AuthorizationEngine(db, { secrets, settlementDelayMs: config.settlementDelayMs });
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};

@@ -162,6 +162,19 @@ function escapeRegExp(text: string): string {
  */
 export function normalizeMerchantName(descriptor: string): string {
   if (typeof descriptor !== 'string') return '';
+  const known = normalizedNames.get(descriptor);
+  if (known !== undefined) return known;
+  const name = normalizeUncached(descriptor);
+  // Descriptors repeat (a merchant sends the same one every time): the last few thousand are remembered.
+  if (normalizedNames.size >= normalizedNamesMax) normalizedNames.delete(normalizedNames.keys().next().value as string);
+  normalizedNames.set(descriptor, name);
+  return name;
+}
+
+const normalizedNames = new Map<string, string>();
+const normalizedNamesMax = 4_096;
+
+function normalizeUncached(descriptor: string): string {
   // Repeat to a fixed point: a pass can expose what an earlier step would have removed (`the sp foo`), and the
   // fixed point is what makes the function idempotent. Every pass that changes a name shortens it or ends on an alias.
   let name = normalizeOnce(descriptor.slice(0, descriptorLengthMax));

@@ -32,6 +32,11 @@ export interface RouteContext<Body, Query, Params> {
   wallClockMs: number;
   /** The write transaction for POST/PATCH/DELETE, the read connection for GET. */
   sql: Sql;
+  /**
+   * For a `transactionless` route without an Idempotency-Key: `sql` is the database, no transaction is open, and the
+   * handler runs its own (the card network hands authorizations to the batching engine). False everywhere else.
+   */
+  transactionless: boolean;
   app: AppContext;
   requestId: string;
   /** Where this server is reached, for links in responses (CARDRAIL_PUBLIC_URL, else the request's own host). */
@@ -76,6 +81,11 @@ export interface RouteDefinition<
    * are never written to the idempotency store: a replay answers them as null.
    */
   secretFields?: readonly string[];
+  /**
+   * A write that runs its own transactions when no Idempotency-Key is sent (`RouteContext.transactionless`); with
+   * one, it runs in the route's transaction as every write does, so the stored answer commits with its effects.
+   */
+  transactionless?: boolean;
   handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema> | CommittedRefusal | EventStream>;
 }
 
@@ -179,7 +189,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         headers: request.headers,
       };
       if (!isWrite) {
-        const result = await definition.handler({ ...base, sql: app.db });
+        const result = await definition.handler({ ...base, sql: app.db, transactionless: false });
         if (result instanceof CommittedRefusal) throw result.error;
         if ((result instanceof EventStream) !== streams) {
           if (result instanceof EventStream) result.source.end();
@@ -190,6 +200,11 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
       }
 
       const key = readIdempotencyKey(request.headers['idempotency-key']);
+      if (definition.transactionless === true && key === undefined) {
+        const result = await definition.handler({ ...base, sql: app.db, transactionless: true });
+        if (result instanceof EventStream || result instanceof CommittedRefusal) throw new Error(`${definition.method} ${definition.url}: a transactionless write answers JSON`);
+        return sendJson(reply, 200, JSON.stringify(result));
+      }
       const idempotency: IdempotencyRequest | undefined =
         key === undefined ? undefined : { scope, key, method: definition.method, path: request.url, fingerprint: requestFingerprint(definition.method, request.url, request.body) };
       if (idempotency !== undefined) {
@@ -201,7 +216,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
       }
       try {
         const answer = await app.db.transaction(async (tx) => {
-          const result = await definition.handler({ ...base, sql: tx });
+          const result = await definition.handler({ ...base, sql: tx, transactionless: false });
           if (result instanceof EventStream) {
             result.source.end();
             throw new Error(`${definition.method} ${definition.url}: a write cannot answer an event stream`);

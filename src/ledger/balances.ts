@@ -12,7 +12,22 @@ export interface UserBalances {
 }
 
 export async function readUserBalances(sql: Sql, userId: string): Promise<UserBalances> {
-  const rows = await sql.all<{ kind: UserAccountKind; balance: number }>('SELECT kind, balance FROM ledger_accounts WHERE user_id = ?', [userId]);
+  return (await readBalancesOfUsers(sql, [userId])).get(userId)!;
+}
+
+/** Several users' balances with one statement (an unknown user reads all zero). */
+export async function readBalancesOfUsers(sql: Sql, userIds: readonly string[]): Promise<Map<string, UserBalances>> {
+  const ids = [...new Set(userIds)];
+  const rows =
+    ids.length === 0
+      ? []
+      : await sql.all<{ user_id: string; kind: UserAccountKind; balance: number }>(`SELECT user_id, kind, balance FROM ledger_accounts WHERE user_id IN (${ids.map(() => '?').join(', ')})`, ids);
+  const byUser = new Map<string, { user_id: string; kind: UserAccountKind; balance: number }[]>(ids.map((id) => [id, []]));
+  for (const row of rows) byUser.get(row.user_id)!.push(row);
+  return new Map(ids.map((id) => [id, balancesFrom(byUser.get(id)!)]));
+}
+
+function balancesFrom(rows: readonly { kind: UserAccountKind; balance: number }[]): UserBalances {
   const balanceOf = (kind: UserAccountKind) => rows.find((row) => row.kind === kind)?.balance ?? 0;
   return {
     availableCents: balanceOf('available'),

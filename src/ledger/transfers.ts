@@ -2,7 +2,8 @@
 // PostgreSQL; SQLite's single writer already serialises), new balances are checked against invariant 2 before
 // anything is written, then each transfer is appended and the cached balances updated in the same transaction.
 import { newId } from '../domain/ids.js';
-import type { Sql } from '../store/database.js';
+import type { Sql, SqlValue } from '../store/database.js';
+import { insertRows } from '../store/multi-row.js';
 import type { Scope } from '../modules/scope.js';
 import { ledgerCurrency, nonNegativeKinds, type AccountKind } from './accounts.js';
 
@@ -54,10 +55,25 @@ export async function lockAccounts(tx: Sql, accountIds: readonly string[]): Prom
   return accounts;
 }
 
-export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly TransferInput[], nowMs: number): Promise<void> {
+/** What posting some transfers writes: the rows to append and, per account, the change to its cached balance. */
+export interface PlannedPostings {
+  rows: SqlValue[][];
+  deltas: Map<string, { balance: number; entries: number }>;
+}
+
+export function emptyPostings(): PlannedPostings {
+  return { rows: [], deltas: new Map() };
+}
+
+/**
+ * Checks `transfers` against the locked `accounts` (every amount positive and safe, no account below zero where its
+ * kind forbids it), notes whose balances move (for `user.balance.updated`), moves the balances in `accounts`, and adds
+ * the rows and balance changes to `into`. Nothing is written: `writePostings` does that, for one call's plan or for
+ * several accumulated (a batch of authorizations writes its postings together).
+ */
+export function planTransfers(tx: Sql, scope: Scope, accounts: Map<string, LockedAccount>, transfers: readonly TransferInput[], nowMs: number, into: PlannedPostings): void {
   const postable = transfers.filter((transfer) => transfer.amountCents !== 0);
   if (postable.length === 0) return;
-  const accounts = await lockAccounts(tx, postable.flatMap((transfer) => [transfer.debitAccount, transfer.creditAccount]));
   const deltas = new Map<string, { balance: number; entries: number }>();
   for (const transfer of postable) {
     if (!Number.isSafeInteger(transfer.amountCents) || transfer.amountCents <= 0) {
@@ -65,6 +81,7 @@ export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly T
     }
     if (transfer.debitAccount === transfer.creditAccount) throw new LedgerInvariantError(`transfer ${transfer.kind} debits and credits ${transfer.debitAccount}`);
     for (const [id, sign] of [[transfer.debitAccount, -1], [transfer.creditAccount, 1]] as const) {
+      if (!accounts.has(id)) throw new LedgerInvariantError(`ledger account ${id} is not locked`);
       const delta = deltas.get(id) ?? { balance: 0, entries: 0 };
       delta.balance += sign * transfer.amountCents;
       delta.entries += 1;
@@ -79,15 +96,36 @@ export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly T
   }
   noteUserBalanceChanges(tx, scope, accounts, deltas.keys(), nowMs);
   for (const transfer of postable) {
-    await tx.run(
-      'INSERT INTO ledger_transfers (id, organization_id, environment, debit_account, credit_account, amount, currency, kind, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [newId('tr', nowMs), scope.organizationId, scope.environment, transfer.debitAccount, transfer.creditAccount, transfer.amountCents, ledgerCurrency, transfer.kind, transfer.reference, nowMs],
-    );
+    into.rows.push([newId('tr', nowMs), scope.organizationId, scope.environment, transfer.debitAccount, transfer.creditAccount, transfer.amountCents, ledgerCurrency, transfer.kind, transfer.reference, nowMs]);
   }
   for (const [id, delta] of deltas) {
-    await tx.run('UPDATE ledger_accounts SET balance = balance + ?, entry_count = entry_count + ? WHERE id = ?', [delta.balance, delta.entries, id]);
     accounts.get(id)!.balance += delta.balance;
+    const total = into.deltas.get(id) ?? { balance: 0, entries: 0 };
+    total.balance += delta.balance;
+    total.entries += delta.entries;
+    into.deltas.set(id, total);
   }
+}
+
+const transferColumns = ['id', 'organization_id', 'environment', 'debit_account', 'credit_account', 'amount', 'currency', 'kind', 'reference', 'created_at'];
+
+/** Appends the planned transfers and applies each account's summed change (one UPDATE per account), then empties the plan. */
+export async function writePostings(tx: Sql, planned: PlannedPostings): Promise<void> {
+  await insertRows(tx, 'ledger_transfers', transferColumns, planned.rows);
+  for (const [id, delta] of [...planned.deltas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    await tx.run('UPDATE ledger_accounts SET balance = balance + ?, entry_count = entry_count + ? WHERE id = ?', [delta.balance, delta.entries, id]);
+  }
+  planned.rows = [];
+  planned.deltas.clear();
+}
+
+export async function postTransfers(tx: Sql, scope: Scope, transfers: readonly TransferInput[], nowMs: number): Promise<void> {
+  const postable = transfers.filter((transfer) => transfer.amountCents !== 0);
+  if (postable.length === 0) return;
+  const accounts = await lockAccounts(tx, postable.flatMap((transfer) => [transfer.debitAccount, transfer.creditAccount]));
+  const planned = emptyPostings();
+  planTransfers(tx, scope, accounts, postable, nowMs, planned);
+  await writePostings(tx, planned);
 }
 
 /** Records, in the transaction's notes, the users whose accounts are about to move (their balances before, once). */

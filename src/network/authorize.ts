@@ -1,30 +1,31 @@
-// A merchant presents a card (SPEC §4 "Authorization decision"): resolve the card, gather the facts under lock,
-// decide (src/domain/authorization.ts), then — in the same database transaction — record the transaction, hold the
-// money through the ledger, adjust the card's reservation, match the intent and apply post-approval risk actions.
-// Nothing here waits on anything but the database. Lock order: agent → card → ledger accounts.
-import { cardLimitWindows, decideAuthorization, reservationAfterApproval, settlementDueMs, authorizationLifetimeMs, type CredentialCheck, type DeclineCode } from '../domain/authorization.js';
+// A merchant presents a card (SPEC §4 "Authorization decision"). Authorizations are decided in batches: the state of
+// every card, agent, user and ledger account a batch involves is read once, with set-based statements and under
+// lock (src/network/authorization-batch.ts), each authorization is decided in arrival order against that state in
+// memory (src/domain/authorization.ts and the other pure rules), so two on one card see each other, and the batch's
+// rows are written together in the same database transaction. A single authorization is a batch of one. The rare
+// effects that change other records (a card frozen, an agent suspended, a limit warning, an intent matched) are
+// carried out by their modules between decisions, after the batch's rows so far are written.
+import { decideAuthorization, reservationAfterApproval, settlementDueMs, authorizationLifetimeMs, type CredentialCheck, type DeclineCode } from '../domain/authorization.js';
 import { expiryHasPassed } from '../domain/card-numbers.js';
 import { newId } from '../domain/ids.js';
 import { matchIntent, merchantCategory, normalizeMerchantName } from '../domain/merchants.js';
-import { evaluateRiskRules, riskDeclineOf, type RiskFacts } from '../domain/risk-rules.js';
+import { evaluateRiskRules, riskDeclineOf, type RiskFacts, type RiskFiring } from '../domain/risk-rules.js';
 import { userAccountId } from '../ledger/accounts.js';
-import { lockAccounts, postTransfers } from '../ledger/transfers.js';
-import { actOnAgentLimitExceeded, agentPolicyAt, approvedSpendCents, warnWhenAgentNearsLimit, type AgentPolicy } from '../modules/agents/policy.js';
-import { getAgentForUpdate, type Agent } from '../modules/agents/service.js';
-import { freezeCard, getCardForUpdate, recordCardUse, systemActor, type Card } from '../modules/cards/service.js';
-import { readRiskHistory } from '../modules/risk/facts.js';
-import { recordRiskFirings } from '../modules/risk/service.js';
-import { riskSettingsFor } from '../modules/risk/settings.js';
+import { actOnAgentLimitExceeded, limitWarningDueAfter, warnWhenAgentNearsLimit, type AgentPolicy } from '../modules/agents/policy.js';
+import type { Agent } from '../modules/agents/service.js';
+import { cardAfterUse, freezeCard, systemActor, type Card } from '../modules/cards/service.js';
+import { firingActs, outcomeWithoutAction, presentRiskAlert, recordRiskFirings, riskAlertOf, type RiskSubject } from '../modules/risk/service.js';
 import { cvvMatches, panFingerprint, type VaultSecrets } from '../modules/cards/vault.js';
 import { recordEvent } from '../modules/events/service.js';
-import { cardHadStaleIntent, recordIntentMatch, revealedIntentsOfCard } from '../modules/intents/service.js';
+import { recordIntentMatch } from '../modules/intents/service.js';
 import type { Scope } from '../modules/scope.js';
-import { cardControls, driftAnchorOf } from '../modules/policies/card-policy.js';
-import { cardLifetimeUse } from '../modules/transactions/service.js';
-import type { PolicyControls } from '../domain/spending-policy.js';
+import { driftAnchorOf } from '../modules/policies/card-policy.js';
+import { insertTransaction } from '../modules/transactions/store.js';
 import { presentTransaction, type AttestationStatus, type Merchant, type Transaction } from '../modules/transactions/service.js';
-import { getUser } from '../modules/users/service.js';
 import type { Sql } from '../store/database.js';
+import { AuthorizationBatch, type PreparedItem } from './authorization-batch.js';
+
+export { cardSpend, insertTransaction } from '../modules/transactions/store.js';
 
 export interface AuthorizationRequest {
   /** The card as a merchant presents it… */
@@ -68,17 +69,6 @@ export function checkCredentials(card: Card, secrets: VaultSecrets, request: Aut
   if (expiryHasPassed({ month: card.expirationMonth, year: card.expirationYear }, nowMs)) return 'card_expired';
   if (card.expiresAtMs !== null && card.expiresAtMs <= nowMs && card.status !== 'closed') return 'card_expired';
   return 'valid';
-}
-
-/** Approved spend on the card in the current UTC day and month: one range scan of (card_id, created_at). */
-export async function cardSpend(tx: Sql, cardId: string, nowMs: number): Promise<{ todayCents: number; monthCents: number }> {
-  const { dayStartMs, monthStartMs } = cardLimitWindows(nowMs);
-  const row = await tx.get<{ today: number | null; month: number | null }>(
-    `SELECT SUM(CASE WHEN created_at >= ? THEN ${approvedSpendCents} ELSE 0 END) AS today, SUM(${approvedSpendCents}) AS month
-     FROM transactions WHERE card_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
-    [dayStartMs, cardId, monthStartMs],
-  );
-  return { todayCents: Number(row?.today ?? 0), monthCents: Number(row?.month ?? 0) };
 }
 
 export function merchantOf(request: AuthorizationRequest): Merchant {
@@ -127,52 +117,6 @@ export function newTransaction(nowMs: number, merchant: Merchant, request: Autho
   };
 }
 
-export async function insertTransaction(tx: Sql, scope: Scope, transaction: Transaction): Promise<void> {
-  await tx.run(
-    `INSERT INTO transactions (id, organization_id, environment, card_id, agent_id, user_id, status, amount, authorized_amount, settled_amount, refunded_amount, currency,
-       merchant_name, merchant_normalized_name, merchant_mcc, merchant_category, merchant_city, merchant_country, merchant_id, decline_reason, decline_detail,
-       intent_id, intent_match, attestation_status, access_event_id, force_post, notes, tags, category, settle_at, expires_at, created_at, updated_at, settled_at, voided_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      transaction.id,
-      scope.organizationId,
-      scope.environment,
-      transaction.cardId,
-      transaction.agentId,
-      transaction.userId,
-      transaction.status,
-      transaction.amountCents,
-      transaction.authorizedAmountCents,
-      transaction.settledAmountCents,
-      transaction.refundedAmountCents,
-      transaction.currency,
-      transaction.merchant.name,
-      transaction.merchant.normalizedName,
-      transaction.merchant.mcc,
-      transaction.merchant.category,
-      transaction.merchant.city,
-      transaction.merchant.country,
-      transaction.merchant.id,
-      transaction.declineReason,
-      transaction.declineDetail,
-      transaction.intentId,
-      transaction.intentMatch,
-      transaction.attestationStatus,
-      transaction.accessEventId,
-      transaction.forcePost ? 1 : 0,
-      transaction.notes,
-      JSON.stringify(transaction.tags),
-      transaction.category,
-      transaction.settleAtMs,
-      transaction.expiresAtMs,
-      transaction.createdAtMs,
-      transaction.updatedAtMs,
-      transaction.settledAtMs,
-      transaction.voidedAtMs,
-    ],
-  );
-}
-
 export async function recordDecline(tx: Sql, scope: Scope, transaction: Transaction, code: DeclineCode, detail: string, nowMs: number): Promise<Transaction> {
   const declined: Transaction = { ...transaction, status: 'declined', declineReason: code, declineDetail: detail };
   await insertTransaction(tx, scope, declined);
@@ -180,35 +124,88 @@ export async function recordDecline(tx: Sql, scope: Scope, transaction: Transact
   return declined;
 }
 
+/** One authorization of a batch: the request, its scope and the environment time it arrived at. */
+export interface AuthorizationItem {
+  scope: Scope;
+  request: AuthorizationRequest;
+  nowMs: number;
+}
+
+/** One authorization, decided in the caller's transaction: a batch of one. */
+export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings, request: AuthorizationRequest, nowMs: number): Promise<Transaction> {
+  const [transaction] = await authorizeBatch(tx, settings, [{ scope, request, nowMs }]);
+  return transaction!;
+}
+
+/**
+ * Decides `items` in order, in the caller's transaction, and answers their transactions in the same order. Each
+ * decision sees every earlier one of the batch: the same outcomes, balances and records as deciding them one at a time.
+ */
+export async function authorizeBatch(tx: Sql, settings: NetworkSettings, items: readonly AuthorizationItem[]): Promise<Transaction[]> {
+  const batch = new AuthorizationBatch(tx, settings.secrets);
+  const prepared = items.map((item) => batch.prepare(item));
+  const transactions: Transaction[] = [];
+  for (let index = 0; index < prepared.length; index += 1) {
+    await batch.ensureLoaded(prepared.slice(index));
+    transactions.push(await decide(batch, settings, prepared[index]!));
+  }
+  await batch.flush();
+  return transactions;
+}
+
 /** The card network's side effects of a limit decline: the card's `onLimitExceeded` and the agent's. */
+function limitDeclineActs(code: DeclineCode, card: Card, agent: Agent): boolean {
+  return (code === 'card_limit_exceeded' && card.onLimitExceeded === 'freeze') || (code === 'agent_limit_exceeded' && agent.onLimitExceeded !== 'none');
+}
+
 async function actOnLimitDecline(tx: Sql, scope: Scope, code: DeclineCode, card: Card, agent: Agent, policy: AgentPolicy, amountCents: number, nowMs: number): Promise<void> {
   if (code === 'card_limit_exceeded' && card.onLimitExceeded === 'freeze') await freezeCard(tx, scope, card.id, 'limit_exceeded', systemActor('card_limit_exceeded'), nowMs);
   if (code === 'agent_limit_exceeded') await actOnAgentLimitExceeded(tx, scope, agent, policy, amountCents, nowMs);
 }
 
-export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings, request: AuthorizationRequest, nowMs: number): Promise<Transaction> {
-  const merchant = merchantOf(request);
-  const cardId = await findCardId(tx, scope, settings.secrets, request);
-  if (cardId === undefined) return recordDecline(tx, scope, newTransaction(nowMs, merchant, request, undefined), 'invalid_card', 'no card with these credentials', nowMs);
+/** Records the firings' alerts and events: in the batch when none acts, else through the risk module after a flush. */
+async function recordFirings(batch: AuthorizationBatch, scope: Scope, firings: readonly RiskFiring[], subject: RiskSubject, declined: boolean, nowMs: number): Promise<void> {
+  if (firings.length === 0) return;
+  if (firings.some(firingActs)) {
+    await batch.between((tx) => recordRiskFirings(tx, scope, firings, subject, declined, nowMs));
+    return;
+  }
+  for (const firing of firings) {
+    const alert = riskAlertOf(firing, subject, outcomeWithoutAction(firing, declined), newId('alert', nowMs), nowMs);
+    batch.addAlert(scope, alert);
+    batch.addEvent(scope, alert.eventType, presentRiskAlert(alert), nowMs);
+  }
+}
 
-  const unlocked = await tx.get<{ agent_id: string }>('SELECT agent_id FROM cards WHERE id = ?', [cardId]);
-  const agent = await getAgentForUpdate(tx, scope, unlocked!.agent_id);
-  const card = await getCardForUpdate(tx, scope, cardId, { agentLocked: true });
-  const user = await getUser(tx, scope, card.userId);
-  const policy = await agentPolicyAt(tx, agent, nowMs);
-  const spend = await cardSpend(tx, card.id, nowMs);
-  const { controls } = await cardControls(tx, card, agent);
+function declineOf(batch: AuthorizationBatch, scope: Scope, transaction: Transaction, code: DeclineCode, detail: string, nowMs: number): Transaction {
+  const declined: Transaction = { ...transaction, status: 'declined', declineReason: code, declineDetail: detail };
+  batch.addTransaction(scope, declined);
+  batch.addEvent(scope, 'transaction.declined', presentTransaction(declined), nowMs);
+  return declined;
+}
+
+async function decide(batch: AuthorizationBatch, settings: NetworkSettings, item: PreparedItem<AuthorizationItem>): Promise<Transaction> {
+  const { scope, request, nowMs } = item;
+  const merchant = merchantOf(request);
+  const cardId = batch.cardIdOf(item);
+  if (cardId === undefined) return declineOf(batch, scope, newTransaction(nowMs, merchant, request, undefined), 'invalid_card', 'no card with these credentials', nowMs);
+
+  const card = batch.card(cardId);
+  const agent = batch.agent(card.agentId);
+  const user = batch.user(card.userId);
+  const controls = batch.controlsOf(card);
+  const policy = await batch.agentPolicy(agent, nowMs);
+  const spend = await batch.cardSpend(card.id, nowMs);
   const needsLifetimeUse = controls.maxAuthCount !== null || controls.cumulativeMaxCents !== null || controls.cooldownMinutes !== null;
-  const lifetime = needsLifetimeUse ? await cardLifetimeUse(tx, card.id) : { authCount: 0, spentCents: 0, lastApprovedAtMs: null };
+  const lifetime = needsLifetimeUse ? await batch.lifetimeUse(card.id) : { authCount: 0, spentCents: 0, lastApprovedAtMs: null };
   const available = userAccountId(card.userId, 'available');
   const reserved = userAccountId(card.userId, 'reserved');
   const held = userAccountId(card.userId, 'held');
-  const accounts = await lockAccounts(tx, [available, reserved, held]);
-  const availableCents = accounts.get(available)!.balance;
+  const availableCents = batch.account(available).balance;
   const transaction = newTransaction(nowMs, merchant, request, card);
 
   // Attestation: the card's revealed intents are the candidates. Read before the decision, for the risk rules.
-  const candidates = await revealedIntentsOfCard(tx, card.id, nowMs);
+  const candidates = batch.revealedIntents(card.id, nowMs);
   const match = matchIntent(
     candidates.map((intent) => ({ id: intent.id, amountCents: intent.amountCents, merchantText: intent.merchantText, revealedAtMs: intent.revealedAtMs ?? intent.createdAtMs, tolerancePartsPerMillion: intent.tolerancePartsPerMillion })),
     { amountCents: request.amountCents, merchantName: request.merchant.name },
@@ -218,16 +215,16 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   // Attested: the matched intent's details were read within the card's attestation window; later reads are stale.
   const accessFresh = matchedIntent !== undefined && nowMs - (matchedIntent.revealedAtMs ?? matchedIntent.createdAtMs) <= card.attestationWindowMinutes * 60_000;
   const attestationStatus: AttestationStatus =
-    match !== undefined ? (accessFresh ? 'attested' : 'stale') : (await cardHadStaleIntent(tx, card.id, nowMs)) ? 'stale' : 'unattested';
+    match !== undefined ? (accessFresh ? 'attested' : 'stale') : (await batch.hadStaleIntent(card.id, nowMs)) ? 'stale' : 'unattested';
   const intentMatch = match === undefined ? null : match.matched ? 'matched' : 'mismatched';
 
-  const riskSettings = await riskSettingsFor(tx, scope, agent.id, card.id);
+  const riskSettings = await batch.riskSettings(scope, agent.id, card.id);
   const riskFacts: RiskFacts = {
     nowMs,
     amountCents: request.amountCents,
     merchantNormalizedName: merchant.normalizedName,
     card: { type: card.type, merchantDriftEnabled: card.merchantDriftEnabled, onDrift: card.onDrift, pinnedMerchant: driftAnchorOf(card, controls) },
-    ...(await readRiskHistory(tx, riskSettings, { cardId: card.id, agentId: agent.id, merchantNormalizedName: merchant.normalizedName, amountCents: request.amountCents, nowMs })),
+    ...(await batch.riskHistory(riskSettings, { cardId: card.id, agentId: agent.id, merchantNormalizedName: merchant.normalizedName, amountCents: request.amountCents, nowMs })),
     attestation: attestationStatus,
     intentMatch,
   };
@@ -270,20 +267,19 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   });
 
   if (!decision.approved) {
-    const declined = await recordDecline(tx, scope, transaction, decision.code, decision.detail, nowMs);
+    const declined = declineOf(batch, scope, transaction, decision.code, decision.detail, nowMs);
     // Only the rules that declined it are recorded: the others judge authorizations that went through.
     if (decision.code === 'risk_declined') {
       const declining = firings.filter((firing) => firing.action === 'decline' && !firing.dryRun);
-      await recordRiskFirings(tx, scope, declining, { card, transactionId: declined.id, facts: riskFacts }, true, nowMs);
+      await recordFirings(batch, scope, declining, { card, transactionId: declined.id, facts: riskFacts }, true, nowMs);
     }
-    await actOnLimitDecline(tx, scope, decision.code, card, agent, policy, request.amountCents, nowMs);
+    if (limitDeclineActs(decision.code, card, agent)) await batch.between((tx) => actOnLimitDecline(tx, scope, decision.code, card, agent, policy, request.amountCents, nowMs));
     return declined;
   }
 
   // The hold: the card's reservation first, then available.
   const reservation = reservationAfterApproval(card, decision.fromReservedCents, availableCents - decision.fromAvailableCents);
-  await postTransfers(
-    tx,
+  batch.post(
     scope,
     [
       { debitAccount: reserved, creditAccount: held, amountCents: decision.fromReservedCents, kind: 'authorization.hold_reserved', reference: transaction.id },
@@ -295,12 +291,12 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
   );
   const pinFirst = card.type === 'multi' && card.merchantDriftEnabled && card.pinnedMerchant === null;
   const pinTo = driftAnchorOf(card, controls) ?? merchant.normalizedName;
-  const usedCard = await recordCardUse(
-    tx,
+  const usedCard = cardAfterUse(
     card,
     { reservationCents: reservation.reservationAfterCents, singleUseConsumed: card.type === 'single' ? true : card.singleUseConsumed, pinnedMerchant: pinFirst ? pinTo : card.pinnedMerchant },
     nowMs,
   );
+  batch.useCard(usedCard);
 
   const approved: Transaction = {
     ...transaction,
@@ -313,12 +309,15 @@ export async function authorize(tx: Sql, scope: Scope, settings: NetworkSettings
     settleAtMs: settings.settlementDelayMs > 0 ? settlementDueMs(nowMs, settings.settlementDelayMs) : null,
     expiresAtMs: nowMs + authorizationLifetimeMs,
   };
-  await insertTransaction(tx, scope, approved);
-  await recordEvent(tx, scope, 'transaction.created', presentTransaction(approved), nowMs);
-  await warnWhenAgentNearsLimit(tx, scope, agent, policy, approved, nowMs);
-  if (match !== undefined && matchedIntent !== undefined) await recordIntentMatch(tx, scope, matchedIntent, approved.id, match.matched, match.matchResult as unknown as Record<string, unknown>, nowMs);
+  batch.addTransaction(scope, approved);
+  batch.countApproval(approved, merchant.normalizedName);
+  batch.addEvent(scope, 'transaction.created', presentTransaction(approved), nowMs);
+  if (limitWarningDueAfter(agent, policy, approved) !== undefined) await batch.between((tx) => warnWhenAgentNearsLimit(tx, scope, agent, policy, approved, nowMs));
+  if (match !== undefined && matchedIntent !== undefined) {
+    await batch.between((tx) => recordIntentMatch(tx, scope, matchedIntent, approved.id, match.matched, match.matchResult as unknown as Record<string, unknown>, nowMs));
+  }
 
   // Post-approval risk: every firing is an alert; freeze_card and suspend_agent act now (dry run: they don't).
-  await recordRiskFirings(tx, scope, firings, { card: usedCard, transactionId: approved.id, facts: riskFacts }, false, nowMs);
+  await recordFirings(batch, scope, firings, { card: usedCard, transactionId: approved.id, facts: riskFacts }, false, nowMs);
   return approved;
 }

@@ -56,11 +56,17 @@ export const networkRoutes = [
     rateLimit: 'none',
     body: authorizationBody,
     response: networkAnswerSchema,
-    handler: async ({ sql, scope, body, nowMs, app }) => {
+    transactionless: true,
+    handler: async ({ sql, scope, body, nowMs, app, transactionless }) => {
       const settings = { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs };
-      const request = { ...body, amountCents: body.amount };
-      if (body.threeDS === true) return presentNetworkAnswer(await requestChallenge(sql, scope, settings, request, nowMs), nowMs);
-      return presentTransaction(await authorize(sql, scope, settings, request, nowMs));
+      const { threeDS, amount, ...presented } = body;
+      const request = { ...presented, amountCents: amount };
+      if (threeDS === true) {
+        const answer = transactionless ? await app.db.transaction((tx) => requestChallenge(tx, scope, settings, request, nowMs)) : await requestChallenge(sql, scope, settings, request, nowMs);
+        return presentNetworkAnswer(answer, nowMs);
+      }
+      // Without an Idempotency-Key the engine decides it with the others arriving now (one batch, one commit).
+      return presentTransaction(transactionless ? await app.authorizations.authorize(scope, request, nowMs) : await authorize(sql, scope, settings, request, nowMs));
     },
   }),
   defineRoute({

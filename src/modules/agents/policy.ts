@@ -27,7 +27,11 @@ export interface AgentPolicy {
 /** The agent's policy at `nowMs` (environment time). Run it in the authorization's transaction so the spend it reads is current. */
 export async function agentPolicyAt(sql: Sql, agent: Agent, nowMs: number): Promise<AgentPolicy> {
   const window = spendWindow(agent.spendingLimitFrequency, nowMs);
-  const currentSpendCents = window === null ? 0 : await agentSpendInWindowCents(sql, agent.id, window);
+  return agentPolicyWith(agent, window, window === null ? 0 : await agentSpendInWindowCents(sql, agent.id, window));
+}
+
+/** The agent's policy given its window (`spendWindow`) and what was spent in it (pure). */
+export function agentPolicyWith(agent: Agent, window: SpendWindow | null, currentSpendCents: number): AgentPolicy {
   if (!Number.isSafeInteger(currentSpendCents) || currentSpendCents < 0) throw new Error(`agent ${agent.id} spend ${currentSpendCents} is not a non-negative safe integer`);
   return {
     agentId: agent.id,
@@ -86,7 +90,26 @@ export async function warnWhenAgentNearsLimit(
   approved: { id: string; amountCents: number; createdAtMs: number },
   nowMs: number,
 ): Promise<void> {
-  if (policy.window === null) return;
+  const due = limitWarningDueAfter(agent, policy, approved);
+  if (due === undefined) return;
+  await rememberLimitWarningWindow(tx, agent.id, due.window.startMs);
+  const after: AgentPolicy = { ...policy, currentSpendCents: due.spendCents, remainingCents: remainingSpendCents(policy.spendingLimitCents, policy.spendingLimitFrequency, due.spendCents) };
+  await recordEvent(
+    tx,
+    scope,
+    'agent.limit_warning',
+    { ...presentAgentPolicy(after), limitWarningThreshold: agent.limitWarningThresholdBps / basisPointsPerUnit, transactionId: approved.id },
+    nowMs,
+  );
+}
+
+/** Whether `warnWhenAgentNearsLimit` would warn after this approval (pure): the window and its spend then, or undefined. */
+export function limitWarningDueAfter(
+  agent: Agent,
+  policy: AgentPolicy,
+  approved: { amountCents: number; createdAtMs: number },
+): { window: SpendWindow; spendCents: number } | undefined {
+  if (policy.window === null) return undefined;
   // An increment of an authorization from an earlier window adds nothing to this one (the spend counts by creation).
   const spendCents = policy.currentSpendCents + (approved.createdAtMs >= policy.window.startMs ? approved.amountCents : 0);
   const facts = {
@@ -97,14 +120,5 @@ export async function warnWhenAgentNearsLimit(
     window: policy.window,
     warnedWindowStartMs: agent.limitWarningWindowStartMs,
   };
-  if (!limitWarningDue(facts)) return;
-  await rememberLimitWarningWindow(tx, agent.id, policy.window.startMs);
-  const after: AgentPolicy = { ...policy, currentSpendCents: spendCents, remainingCents: remainingSpendCents(policy.spendingLimitCents, policy.spendingLimitFrequency, spendCents) };
-  await recordEvent(
-    tx,
-    scope,
-    'agent.limit_warning',
-    { ...presentAgentPolicy(after), limitWarningThreshold: agent.limitWarningThresholdBps / basisPointsPerUnit, transactionId: approved.id },
-    nowMs,
-  );
+  return limitWarningDue(facts) ? { window: policy.window, spendCents } : undefined;
 }

@@ -58,7 +58,7 @@ export interface Agent {
   deregisteredAtMs: number | null;
 }
 
-interface AgentRow {
+export interface AgentRow {
   id: string;
   organization_id: string;
   environment: string;
@@ -85,7 +85,7 @@ interface AgentRow {
   deregistered_at: number | null;
 }
 
-function fromRow(row: AgentRow): Agent {
+export function agentFromRow(row: AgentRow): Agent {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -195,14 +195,14 @@ const selectAgent = 'SELECT * FROM agents WHERE id = ? AND organization_id = ? A
 export async function getAgent(sql: Sql, scope: Scope, agentId: string): Promise<Agent> {
   const row = await sql.get<AgentRow>(selectAgent, [agentId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'id' });
-  return fromRow(row);
+  return agentFromRow(row);
 }
 
 /** For writes that depend on the agent's status: on PostgreSQL the row stays locked until the transaction ends. */
 export async function getAgentForUpdate(tx: Sql, scope: Scope, agentId: string): Promise<Agent> {
   const row = await tx.get<AgentRow>(`${selectAgent}${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [agentId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'id' });
-  return fromRow(row);
+  return agentFromRow(row);
 }
 
 /**
@@ -214,14 +214,14 @@ export async function getAgentForUpdate(tx: Sql, scope: Scope, agentId: string):
 export async function lockActiveAgent(tx: Sql, scope: Scope, agentId: string): Promise<Agent> {
   const row = await tx.get<AgentRow>(`${selectAgent}${tx.dialect === 'postgres' ? ' FOR SHARE' : ''}`, [agentId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'id' });
-  const agent = fromRow(row);
+  const agent = agentFromRow(row);
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId, status: agent.status });
   return agent;
 }
 
 async function findAgentByExternalId(sql: Sql, scope: Scope, externalId: string): Promise<Agent | undefined> {
   const row = await sql.get<AgentRow>('SELECT * FROM agents WHERE organization_id = ? AND environment = ? AND external_id = ?', [scope.organizationId, scope.environment, externalId]);
-  return row === undefined ? undefined : fromRow(row);
+  return row === undefined ? undefined : agentFromRow(row);
 }
 
 function newAgent(scope: Scope, input: CreateAgentInput, externalId: string | null, nowMs: number): Agent {
@@ -350,7 +350,7 @@ export async function registerAgent(tx: Sql, scope: Scope, input: RegisterAgentI
 }
 
 export async function listAgents(sql: Sql, scope: Scope, query: ListAgentsQuery, nowMs: number) {
-  const page = await listPage(sql, 'agents', [inScope(scope), columnEquals('user_id', query.userId)], query, fromRow);
+  const page = await listPage(sql, 'agents', [inScope(scope), columnEquals('user_id', query.userId)], query, agentFromRow);
   const figures = await agentFiguresAt(sql, page.data, nowMs);
   return { ...page, data: page.data.map((agent) => presentAgent(agent, figures.get(agent.id)!)) };
 }

@@ -68,7 +68,7 @@ export interface Card {
   updatedAtMs: number;
 }
 
-interface CardRow {
+export interface CardRow {
   id: string;
   agent_id: string;
   user_id: string;
@@ -105,7 +105,7 @@ interface CardRow {
   updated_at: number;
 }
 
-function fromRow(row: CardRow): Card {
+export function cardFromRow(row: CardRow): Card {
   return {
     id: row.id,
     agentId: row.agent_id,
@@ -219,7 +219,7 @@ function cardNotActive(card: Card): AppError {
 export async function getCard(sql: Sql, scope: Scope, cardId: string): Promise<Card> {
   const row = await sql.get<CardRow>('SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?', [cardId, scope.organizationId, scope.environment]);
   if (row === undefined) throw cardNotFound(cardId);
-  return fromRow(row);
+  return cardFromRow(row);
 }
 
 /**
@@ -240,7 +240,7 @@ export async function getCardForUpdate(tx: Sql, scope: Scope, cardId: string, op
     scope.environment,
   ]);
   if (row === undefined) throw cardNotFound(cardId);
-  return fromRow(row);
+  return cardFromRow(row);
 }
 
 /** An agent token sees only its own agent's cards; any other card answers 404 as an unknown id would. */
@@ -396,7 +396,7 @@ export interface CardFilters {
 /** Newest first. Filtering by agent walks the (agent_id, id) index; by user, the (user_id, status) index. */
 export async function listCards(sql: Sql, scope: Scope, filters: CardFilters, query: ListQuery) {
   const filtersOfQuery = [inScope(scope), columnEquals('agent_id', filters.agentId), columnEquals('user_id', filters.userId), columnEquals('status', filters.status)];
-  return listPage(sql, 'cards', filtersOfQuery, query, (row: CardRow) => presentCard(fromRow(row)));
+  return listPage(sql, 'cards', filtersOfQuery, query, (row: CardRow) => presentCard(cardFromRow(row)));
 }
 
 export function cardFiltersOf(query: ListCardsQuery): CardFilters {
@@ -420,17 +420,38 @@ export async function listUserCards(sql: Sql, scope: Scope, userId: string, stat
  * What the card network changes on a card as money moves: its reservation (the caller posts the matching ledger
  * transfers in the same transaction), single-use consumption and the merchant it is pinned to.
  */
+/** The card after an authorization used it (pure): its reservation, single-use flag and pinned merchant. */
+export function cardAfterUse(card: Card, change: { reservationCents: number; singleUseConsumed: boolean; pinnedMerchant: string | null }, nowMs: number): Card {
+  if (!Number.isSafeInteger(change.reservationCents) || change.reservationCents < 0 || change.reservationCents > card.maxAmountCents) {
+    throw new Error(`card ${card.id} reservation ${change.reservationCents} is outside 0..${card.maxAmountCents}`);
+  }
+  return { ...card, ...change, updatedAtMs: nowMs };
+}
+
+/**
+ * Writes what authorizations changed on cards (`cardAfterUse`): only those columns, so the card's other indexes are
+ * left alone. A batch of authorizations writes each card once, with its last state.
+ */
+export async function writeCardUses(tx: Sql, cards: Iterable<Card>): Promise<void> {
+  for (const card of cards) {
+    await tx.run('UPDATE cards SET reservation = ?, single_use_consumed = ?, pinned_merchant = ?, updated_at = ? WHERE id = ?', [
+      card.reservationCents,
+      card.singleUseConsumed ? 1 : 0,
+      card.pinnedMerchant,
+      card.updatedAtMs,
+      card.id,
+    ]);
+  }
+}
+
 export async function recordCardUse(
   tx: Sql,
   card: Card,
   change: { reservationCents: number; singleUseConsumed: boolean; pinnedMerchant: string | null },
   nowMs: number,
 ): Promise<Card> {
-  if (!Number.isSafeInteger(change.reservationCents) || change.reservationCents < 0 || change.reservationCents > card.maxAmountCents) {
-    throw new Error(`card ${card.id} reservation ${change.reservationCents} is outside 0..${card.maxAmountCents}`);
-  }
-  const updated: Card = { ...card, ...change, updatedAtMs: nowMs };
-  await writeCard(tx, updated);
+  const updated = cardAfterUse(card, change, nowMs);
+  await writeCardUses(tx, [updated]);
   return updated;
 }
 

@@ -45,3 +45,49 @@ export async function readRiskHistory(tx: Sql, settings: RiskSettings, query: Ri
   }
   return facts;
 }
+
+/** An approval made earlier in the same batch of authorizations and not yet written (src/network/authorize.ts). */
+export interface UnwrittenApproval {
+  createdAtMs: number;
+  merchantNormalizedName: string;
+  amountCents: number;
+}
+
+/**
+ * `readRiskHistory`'s answer as it would be had the batch's unwritten approvals of the card and of the agent been
+ * written: the same windows and predicates as its SQL, applied to them (pure).
+ */
+export function withUnwrittenApprovals(
+  history: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'>,
+  settings: RiskSettings,
+  query: RiskHistoryQuery,
+  ofCard: readonly UnwrittenApproval[],
+  ofAgent: readonly UnwrittenApproval[],
+): Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> {
+  const windows = riskHistoryWindows(settings);
+  const { nowMs } = query;
+  const facts: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> = {};
+  if (history.cardHistory !== undefined && windows.cardSinceMs !== undefined) {
+    const card = { ...history.cardHistory };
+    for (const approval of ofCard) {
+      if (approval.createdAtMs <= nowMs - windows.cardSinceMs) continue;
+      if (approval.createdAtMs > nowMs - hourMs) card.lastHourCount += 1;
+      if (approval.createdAtMs > nowMs - dayMs) card.lastDayCount += 1;
+      if (windows.duplicateWindowMs !== 0 && approval.createdAtMs > nowMs - windows.duplicateWindowMs && approval.merchantNormalizedName === query.merchantNormalizedName && approval.amountCents === query.amountCents) {
+        card.duplicateCount += 1;
+      }
+      if (windows.cooldownMs !== 0 && (card.lastApprovedAtMs === null || approval.createdAtMs > card.lastApprovedAtMs)) card.lastApprovedAtMs = approval.createdAtMs;
+    }
+    facts.cardHistory = card;
+  }
+  if (history.agentBaseline !== undefined && windows.agentBaselineMs !== undefined) {
+    const agent = { ...history.agentBaseline };
+    for (const approval of ofAgent) {
+      if (approval.createdAtMs <= nowMs - windows.agentBaselineMs) continue;
+      agent.count += 1;
+      agent.totalCents += approval.amountCents;
+    }
+    facts.agentBaseline = agent;
+  }
+  return facts;
+}

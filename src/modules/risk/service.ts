@@ -13,6 +13,7 @@ import {
   type RiskOverridesPatch,
 } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
+import { insertRows } from '../../store/multi-row.js';
 import { getAgent, suspendAgentIfActive } from '../agents/service.js';
 import { freezeCard, getCard, systemActor, updateCard, type Card } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
@@ -149,49 +150,76 @@ export async function recordRiskFirings(tx: Sql, scope: Scope, firings: readonly
   const alerts: RiskAlert[] = [];
   for (const firing of firings) {
     const outcome = await carryOut(tx, scope, firing, subject, declined, nowMs);
-    const alert: RiskAlert = {
-      id: newId('alert', nowMs),
-      rule: firing.rule,
-      eventType: firing.eventType,
-      action: firing.action,
-      outcome,
-      dryRun: firing.dryRun,
-      status: 'open',
-      detail: firing.detail,
-      facts: factsOfAlert(subject),
-      cardId: subject.card.id,
-      agentId: subject.card.agentId,
-      userId: subject.card.userId,
-      transactionId: subject.transactionId ?? null,
-      resolutionNote: null,
-      resolvedBy: null,
-      resolvedAtMs: null,
-      createdAtMs: nowMs,
-    };
-    await tx.run(
-      `INSERT INTO risk_alerts (id, organization_id, environment, rule, action, outcome, dry_run, status, detail, facts, card_id, agent_id, user_id, transaction_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        alert.id,
-        scope.organizationId,
-        scope.environment,
-        alert.rule,
-        alert.action,
-        alert.outcome,
-        alert.dryRun ? 1 : 0,
-        alert.detail,
-        JSON.stringify(alert.facts),
-        alert.cardId,
-        alert.agentId,
-        alert.userId,
-        alert.transactionId,
-        nowMs,
-      ],
-    );
+    const alert = riskAlertOf(firing, subject, outcome, newId('alert', nowMs), nowMs);
+    await insertRiskAlerts(tx, [{ scope, alert }]);
     await recordEvent(tx, scope, alert.eventType, presentRiskAlert(alert), nowMs);
     alerts.push(alert);
   }
   return alerts;
+}
+
+/** Whether carrying out the firing changes records (a card frozen, an agent suspended), beyond its alert. */
+export function firingActs(firing: RiskFiring): boolean {
+  return !firing.dryRun && (firing.action === 'freeze_card' || firing.action === 'suspend_agent');
+}
+
+/** The outcome of a firing that does not act (`firingActs` false), as `recordRiskFirings` would record it. */
+export function outcomeWithoutAction(firing: RiskFiring, declined: boolean): RiskOutcome {
+  if (firing.dryRun) return 'dry_run';
+  if (firing.action === 'decline' && declined) return 'declined';
+  if (firing.action === 'alert' || firing.action === 'decline') return 'alerted';
+  throw new Error(`the ${firing.action} of ${firing.rule} acts; record it with recordRiskFirings`);
+}
+
+/** The alert a firing leaves (pure). */
+export function riskAlertOf(firing: RiskFiring, subject: RiskSubject, outcome: RiskOutcome, id: string, nowMs: number): RiskAlert {
+  return {
+    id,
+    rule: firing.rule,
+    eventType: firing.eventType,
+    action: firing.action,
+    outcome,
+    dryRun: firing.dryRun,
+    status: 'open',
+    detail: firing.detail,
+    facts: factsOfAlert(subject),
+    cardId: subject.card.id,
+    agentId: subject.card.agentId,
+    userId: subject.card.userId,
+    transactionId: subject.transactionId ?? null,
+    resolutionNote: null,
+    resolvedBy: null,
+    resolvedAtMs: null,
+    createdAtMs: nowMs,
+  };
+}
+
+const alertColumns = ['id', 'organization_id', 'environment', 'rule', 'action', 'outcome', 'dry_run', 'status', 'detail', 'facts', 'card_id', 'agent_id', 'user_id', 'transaction_id', 'created_at'];
+
+/** Writes new alerts (status open), each in its own scope, with multi-row statements. */
+export async function insertRiskAlerts(tx: Sql, alerts: readonly { scope: Scope; alert: RiskAlert }[]): Promise<void> {
+  await insertRows(
+    tx,
+    'risk_alerts',
+    alertColumns,
+    alerts.map(({ scope, alert }) => [
+      alert.id,
+      scope.organizationId,
+      scope.environment,
+      alert.rule,
+      alert.action,
+      alert.outcome,
+      alert.dryRun ? 1 : 0,
+      'open',
+      alert.detail,
+      JSON.stringify(alert.facts),
+      alert.cardId,
+      alert.agentId,
+      alert.userId,
+      alert.transactionId,
+      alert.createdAtMs,
+    ]),
+  );
 }
 
 function factsOfAlert(subject: RiskSubject): Record<string, unknown> {

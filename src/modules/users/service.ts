@@ -36,7 +36,7 @@ export interface VerificationDecision {
   decidedAtMs: number;
 }
 
-interface UserRow {
+export interface UserRow {
   id: string;
   organization_id: string;
   environment: string;
@@ -56,7 +56,7 @@ interface UserRow {
   updated_at: number;
 }
 
-function fromRow(row: UserRow): User {
+export function userFromRow(row: UserRow): User {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -153,7 +153,7 @@ export async function createUser(tx: Sql, scope: Scope, input: CreateUserInput, 
 export async function getUser(sql: Sql, scope: Scope, userId: string): Promise<User> {
   const row = await sql.get<UserRow>('SELECT * FROM users WHERE id = ? AND organization_id = ? AND environment = ?', [userId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'user', id: userId, param: 'userId' });
-  return fromRow(row);
+  return userFromRow(row);
 }
 
 /** For writes that depend on the user's status: on PostgreSQL the row stays locked until the transaction ends. */
@@ -164,7 +164,7 @@ export async function getUserForUpdate(tx: Sql, scope: Scope, userId: string): P
     scope.environment,
   ]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'user', id: userId, param: 'userId' });
-  return fromRow(row);
+  return userFromRow(row);
 }
 
 /** Agents, cards, funding and withdrawals exist only for approved users (SPEC §4). */
@@ -175,7 +175,7 @@ export async function requireApprovedUser(sql: Sql, scope: Scope, userId: string
 }
 
 export async function listUsers(sql: Sql, scope: Scope, query: ListQuery) {
-  return listPage(sql, 'users', [inScope(scope)], query, (row: UserRow) => presentUser(fromRow(row)));
+  return listPage(sql, 'users', [inScope(scope)], query, (row: UserRow) => presentUser(userFromRow(row)));
 }
 
 const lockedStatuses: ReadonlySet<ApplicationStatus> = new Set(['pending', 'manualReview', 'approved']);

@@ -19,6 +19,9 @@ export interface SqliteOptions {
   groupCommitMax?: number;
 }
 
+/** Prepared statements by SQL text. Bounded: batched statements vary with the batch's size (multi-row inserts, IN lists). */
+const cachedStatementsMax = 4_096;
+
 class StatementCache {
   private readonly statements = new Map<string, Statement>();
   constructor(private readonly connection: BetterSqlite3.Database) {}
@@ -26,6 +29,7 @@ class StatementCache {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.connection.prepare(sql);
+      if (this.statements.size >= cachedStatementsMax) this.statements.delete(this.statements.keys().next().value as string);
       this.statements.set(sql, statement);
     }
     return statement;
@@ -103,6 +107,11 @@ export class SqliteDatabase implements Database {
     this.writer.pragma('synchronous = FULL');
     this.writer.pragma('foreign_keys = ON');
     this.writer.pragma('busy_timeout = 5000');
+    // Checkpoint when the WAL holds 16,000 pages (64 MB) rather than SQLite's 1,000: a batch of authorizations writes
+    // more than 1,000, so the default checkpoints (and fsyncs the database file) after every commit. The file is cut
+    // back to 64 MB when SQLite starts the WAL over. docs/benchmarks.md has the measurements.
+    this.writer.pragma('wal_autocheckpoint = 16000');
+    this.writer.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     // An in-memory database is private to its connection, so the reader is the writer there.
     this.reader = path === ':memory:' ? this.writer : new BetterSqlite3(path, { readonly: false });
     if (this.reader !== this.writer) {

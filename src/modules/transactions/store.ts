@@ -1,0 +1,76 @@
+// The transactions table's writes, and the spend the card network reads from it. The card network (src/network)
+// records authorizations, force posts and their changes through here; a batch of authorizations writes its rows in
+// one multi-row statement.
+import { cardLimitWindows } from '../../domain/authorization.js';
+import type { Sql, SqlValue } from '../../store/database.js';
+import { insertRows } from '../../store/multi-row.js';
+import { approvedSpendCents } from '../agents/spend.js';
+import type { Scope } from '../scope.js';
+import type { Transaction } from './service.js';
+
+const transactionColumns = [
+  'id', 'organization_id', 'environment', 'card_id', 'agent_id', 'user_id', 'status', 'amount', 'authorized_amount', 'settled_amount', 'refunded_amount', 'currency',
+  'merchant_name', 'merchant_normalized_name', 'merchant_mcc', 'merchant_category', 'merchant_city', 'merchant_country', 'merchant_id', 'decline_reason', 'decline_detail',
+  'intent_id', 'intent_match', 'attestation_status', 'access_event_id', 'force_post', 'notes', 'tags', 'category', 'settle_at', 'expires_at', 'created_at', 'updated_at',
+  'settled_at', 'voided_at',
+] as const;
+
+function rowValues(scope: Scope, transaction: Transaction): SqlValue[] {
+  return [
+    transaction.id,
+    scope.organizationId,
+    scope.environment,
+    transaction.cardId,
+    transaction.agentId,
+    transaction.userId,
+    transaction.status,
+    transaction.amountCents,
+    transaction.authorizedAmountCents,
+    transaction.settledAmountCents,
+    transaction.refundedAmountCents,
+    transaction.currency,
+    transaction.merchant.name,
+    transaction.merchant.normalizedName,
+    transaction.merchant.mcc,
+    transaction.merchant.category,
+    transaction.merchant.city,
+    transaction.merchant.country,
+    transaction.merchant.id,
+    transaction.declineReason,
+    transaction.declineDetail,
+    transaction.intentId,
+    transaction.intentMatch,
+    transaction.attestationStatus,
+    transaction.accessEventId,
+    transaction.forcePost ? 1 : 0,
+    transaction.notes,
+    JSON.stringify(transaction.tags),
+    transaction.category,
+    transaction.settleAtMs,
+    transaction.expiresAtMs,
+    transaction.createdAtMs,
+    transaction.updatedAtMs,
+    transaction.settledAtMs,
+    transaction.voidedAtMs,
+  ];
+}
+
+/** Records new transactions, each in its own scope, in as few statements as the backend allows. */
+export async function insertTransactions(sql: Sql, transactions: readonly { scope: Scope; transaction: Transaction }[]): Promise<void> {
+  await insertRows(sql, 'transactions', transactionColumns, transactions.map(({ scope, transaction }) => rowValues(scope, transaction)));
+}
+
+export async function insertTransaction(sql: Sql, scope: Scope, transaction: Transaction): Promise<void> {
+  await insertTransactions(sql, [{ scope, transaction }]);
+}
+
+/** Approved spend on the card in the current UTC day and month: one range scan of (card_id, created_at). */
+export async function cardSpend(sql: Sql, cardId: string, nowMs: number): Promise<{ todayCents: number; monthCents: number }> {
+  const { dayStartMs, monthStartMs } = cardLimitWindows(nowMs);
+  const row = await sql.get<{ today: number | null; month: number | null }>(
+    `SELECT SUM(CASE WHEN created_at >= ? THEN ${approvedSpendCents} ELSE 0 END) AS today, SUM(${approvedSpendCents}) AS month
+     FROM transactions WHERE card_id = ? AND created_at >= ? AND status IN ('pending', 'settled', 'refunded')`,
+    [dayStartMs, cardId, monthStartMs],
+  );
+  return { todayCents: Number(row?.today ?? 0), monthCents: Number(row?.month ?? 0) };
+}
