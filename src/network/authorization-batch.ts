@@ -232,6 +232,8 @@ export class AuthorizationBatch {
   async agentPolicy(agent: Agent, nowMs: number): Promise<AgentPolicy> {
     const window = spendWindow(agent.spendingLimitFrequency, nowMs);
     if (window === null) return agentPolicyWith(agent, null, 0);
+    // Without a limit nothing reads the spend (no remaining amount, no warning): it is not summed.
+    if (agent.spendingLimitCents === null) return agentPolicyWith(agent, window, 0);
     const spends = this.agentSpends.get(agent.id) ?? [];
     let spend = spends.find((known) => known.startMs === window.startMs);
     if (spend === undefined) {

@@ -195,7 +195,8 @@ async function decide(batch: AuthorizationBatch, settings: NetworkSettings, item
   const user = batch.user(card.userId);
   const controls = batch.controlsOf(card);
   const policy = await batch.agentPolicy(agent, nowMs);
-  const spend = await batch.cardSpend(card.id, nowMs);
+  // The card's spend is read only for its daily or monthly limit: nothing else in the decision uses it.
+  const spend = controls.limitPerDayCents !== null || controls.limitPerMonthCents !== null ? await batch.cardSpend(card.id, nowMs) : { todayCents: 0, monthCents: 0 };
   const needsLifetimeUse = controls.maxAuthCount !== null || controls.cumulativeMaxCents !== null || controls.cooldownMinutes !== null;
   const lifetime = needsLifetimeUse ? await batch.lifetimeUse(card.id) : { authCount: 0, spentCents: 0, lastApprovedAtMs: null };
   const available = userAccountId(card.userId, 'available');

@@ -13,6 +13,7 @@ import { getTransactionForUpdate, presentTransaction, type Transaction } from '.
 import { getUser } from '../modules/users/service.js';
 import type { Sql } from '../store/database.js';
 import { cardSpend } from './authorize.js';
+import { changeTransactionAmount } from '../modules/transactions/store.js';
 import { cardControls } from '../modules/policies/card-policy.js';
 import { cardLifetimeUse } from '../modules/transactions/service.js';
 import { noControls, perAuthorizationCapCents } from '../domain/spending-policy.js';
@@ -85,7 +86,7 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
     nowMs,
   );
   const incremented: Transaction = { ...transaction, amountCents: transaction.amountCents + extraCents, incrementCount: incrementNumber, updatedAtMs: nowMs };
-  await tx.run('UPDATE transactions SET amount = ?, increment_count = ?, updated_at = ? WHERE id = ?', [incremented.amountCents, incrementNumber, nowMs, transaction.id]);
+  await changeTransactionAmount(tx, transaction, incremented.amountCents, incrementNumber, nowMs);
   await recordEvent(tx, scope, 'transaction.updated', { ...presentTransaction(incremented), incrementAmount: extraCents }, nowMs);
   await warnWhenAgentNearsLimit(tx, scope, agent, policy, { id: transaction.id, amountCents: extraCents, createdAtMs: transaction.createdAtMs }, nowMs);
   return incremented;

@@ -3,6 +3,7 @@
 // duplicate and cooldown, and one of the agent's for the spend-spike baseline. Nothing is read for disabled rules.
 import { riskHistoryWindows, type RiskFacts, type RiskSettings } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
+import { activityDayMs } from '../transactions/store.js';
 
 const hourMs = 60 * 60_000;
 const dayMs = 24 * hourMs;
@@ -36,14 +37,26 @@ export async function readRiskHistory(tx: Sql, settings: RiskSettings, query: Ri
       lastApprovedAtMs: windows.cooldownMs === 0 || row?.last_at === null || row?.last_at === undefined ? null : Number(row.last_at),
     };
   }
-  if (windows.agentBaselineMs !== undefined) {
-    const row = await tx.get<{ count: number | null; total: number | null }>(
-      `SELECT COUNT(*) AS count, SUM(amount) AS total FROM transactions WHERE agent_id = ? AND created_at > ? AND status <> 'declined'`,
-      [query.agentId, nowMs - windows.agentBaselineMs],
-    );
-    facts.agentBaseline = { count: Number(row?.count ?? 0), totalCents: Number(row?.total ?? 0) };
-  }
+  if (windows.agentBaselineMs !== undefined) facts.agentBaseline = await agentActivitySince(tx, query.agentId, nowMs - windows.agentBaselineMs);
   return facts;
+}
+
+/**
+ * The count and amount of the agent's transactions not declined created after `sinceMs`: the UTC days wholly after
+ * it from the running daily activity (migration 19), the day it falls in from the transactions themselves — so the
+ * cost is bounded by one day of the agent's activity, not its history.
+ */
+async function agentActivitySince(tx: Sql, agentId: string, sinceMs: number): Promise<{ count: number; totalCents: number }> {
+  const firstWholeDayMs = Math.floor(sinceMs / activityDayMs) * activityDayMs + activityDayMs;
+  const partial = await tx.get<{ count: number | null; total: number | null }>(
+    `SELECT COUNT(*) AS count, SUM(amount) AS total FROM transactions WHERE agent_id = ? AND created_at > ? AND created_at < ? AND status <> 'declined'`,
+    [agentId, sinceMs, firstWholeDayMs],
+  );
+  const whole = await tx.get<{ count: number | null; total: number | null }>(
+    'SELECT SUM(transaction_count) AS count, SUM(amount) AS total FROM agent_daily_activity WHERE agent_id = ? AND day_start >= ?',
+    [agentId, firstWholeDayMs],
+  );
+  return { count: Number(partial?.count ?? 0) + Number(whole?.count ?? 0), totalCents: Number(partial?.total ?? 0) + Number(whole?.total ?? 0) };
 }
 
 /** An approval made earlier in the same batch of authorizations and not yet written (src/network/authorize.ts). */

@@ -55,9 +55,49 @@ function rowValues(scope: Scope, transaction: Transaction): SqlValue[] {
   ];
 }
 
-/** Records new transactions, each in its own scope, in as few statements as the backend allows. */
+/**
+ * Records new transactions, each in its own scope, in as few statements as the backend allows, and counts those not
+ * declined in their agent's daily activity.
+ */
 export async function insertTransactions(sql: Sql, transactions: readonly { scope: Scope; transaction: Transaction }[]): Promise<void> {
   await insertRows(sql, 'transactions', transactionColumns, transactions.map(({ scope, transaction }) => rowValues(scope, transaction)));
+  await addAgentActivity(
+    sql,
+    transactions
+      .map(({ transaction }) => transaction)
+      .filter((transaction) => transaction.agentId !== null && transaction.status !== 'declined')
+      .map((transaction) => ({ agentId: transaction.agentId!, createdAtMs: transaction.createdAtMs, count: 1, amountCents: transaction.amountCents })),
+  );
+}
+
+/** An increment: the transaction's amount, and its agent's daily activity by the difference. */
+export async function changeTransactionAmount(sql: Sql, transaction: Transaction, amountCents: number, incrementCount: number, nowMs: number): Promise<void> {
+  await sql.run('UPDATE transactions SET amount = ?, increment_count = ?, updated_at = ? WHERE id = ?', [amountCents, incrementCount, nowMs, transaction.id]);
+  if (transaction.agentId !== null && transaction.status !== 'declined') {
+    await addAgentActivity(sql, [{ agentId: transaction.agentId, createdAtMs: transaction.createdAtMs, count: 0, amountCents: amountCents - transaction.amountCents }]);
+  }
+}
+
+export const activityDayMs = 86_400_000;
+
+/** Adds to `agent_daily_activity` (migration 19): one upsert per agent and UTC day of creation. */
+async function addAgentActivity(sql: Sql, changes: readonly { agentId: string; createdAtMs: number; count: number; amountCents: number }[]): Promise<void> {
+  const byDay = new Map<string, { agentId: string; dayStartMs: number; count: number; amountCents: number }>();
+  for (const change of changes) {
+    const dayStartMs = Math.floor(change.createdAtMs / activityDayMs) * activityDayMs;
+    const key = `${change.agentId} ${dayStartMs}`;
+    const total = byDay.get(key) ?? { agentId: change.agentId, dayStartMs, count: 0, amountCents: 0 };
+    total.count += change.count;
+    total.amountCents += change.amountCents;
+    byDay.set(key, total);
+  }
+  if (byDay.size === 0) return;
+  const rows = [...byDay.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : a.dayStartMs - b.dayStartMs));
+  await sql.run(
+    `INSERT INTO agent_daily_activity (agent_id, day_start, transaction_count, amount) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (agent_id, day_start) DO UPDATE SET transaction_count = agent_daily_activity.transaction_count + excluded.transaction_count, amount = agent_daily_activity.amount + excluded.amount`,
+    rows.flatMap((row) => [row.agentId, row.dayStartMs, row.count, row.amountCents]),
+  );
 }
 
 export async function insertTransaction(sql: Sql, scope: Scope, transaction: Transaction): Promise<void> {

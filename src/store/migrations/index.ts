@@ -709,6 +709,25 @@ CREATE TABLE details_tokens (
 CREATE INDEX details_tokens_by_card ON details_tokens (card_id, id)
 `,
   },
+  {
+    version: 19,
+    name: "agent daily activity: running counts and amounts of each agent's transactions that were not declined, per UTC day",
+    // The spend-spike rule's baseline (30 days of an agent's activity) reads these instead of the agent's history:
+    // the days wholly inside its window from here, the partial first day from the transactions (bounded by one day).
+    // Kept by the transactions store in the same transaction as every insert and amount change.
+    sql: `
+CREATE TABLE agent_daily_activity (
+  agent_id TEXT NOT NULL,
+  day_start BIGINT NOT NULL,
+  transaction_count BIGINT NOT NULL,
+  amount BIGINT NOT NULL,
+  PRIMARY KEY (agent_id, day_start)
+);
+INSERT INTO agent_daily_activity (agent_id, day_start, transaction_count, amount)
+  SELECT agent_id, (created_at / 86400000) * 86400000, COUNT(*), SUM(amount) FROM transactions
+  WHERE agent_id IS NOT NULL AND status <> 'declined' GROUP BY agent_id, created_at / 86400000
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
