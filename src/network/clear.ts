@@ -10,6 +10,7 @@ import type { Scope } from '../modules/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
 import { lockCardholderAccounts } from './money.js';
+import { recordTransactionState } from '../modules/transactions/store.js';
 
 export async function clearTransaction(tx: Sql, scope: Scope, transactionId: string, amountCents: number | undefined, nowMs: number): Promise<Transaction> {
   const transaction = await getTransactionForUpdate(tx, scope, transactionId);
@@ -37,7 +38,7 @@ export async function clearTransaction(tx: Sql, scope: Scope, transactionId: str
     sources.fromReservedCents > 0 ? await recordCardUse(tx, card, { reservationCents: card.reservationCents - sources.fromReservedCents, singleUseConsumed: card.singleUseConsumed, pinnedMerchant: card.pinnedMerchant }, nowMs) : card;
 
   const settled: Transaction = { ...transaction, status: 'settled', settledAmountCents: clearCents, settledAtMs: nowMs, updatedAtMs: nowMs };
-  await tx.run(`UPDATE transactions SET status = 'settled', settled_amount = ?, settled_at = ?, updated_at = ? WHERE id = ?`, [clearCents, nowMs, nowMs, transaction.id]);
+  await recordTransactionState(tx, settled);
   await recordEvent(tx, scope, 'transaction.settled', presentTransaction(settled), nowMs);
   if (cardAfter.type === 'single' && cardAfter.status !== 'closed') await closeCard(tx, scope, cardAfter, 'single_use_consumed', nowMs);
   return settled;

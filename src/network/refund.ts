@@ -6,6 +6,7 @@ import { recordEvent } from '../modules/events/service.js';
 import type { Scope } from '../modules/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
+import { recordTransactionState } from '../modules/transactions/store.js';
 
 export async function refundTransaction(tx: Sql, scope: Scope, transactionId: string, amountCents: number | undefined, nowMs: number): Promise<Transaction> {
   const transaction = await getTransactionForUpdate(tx, scope, transactionId);
@@ -23,7 +24,7 @@ export async function refundTransaction(tx: Sql, scope: Scope, transactionId: st
     nowMs,
   );
   const refunded: Transaction = { ...transaction, status: 'refunded', refundedAmountCents: transaction.refundedAmountCents + refundCents, refundCount: refundNumber, updatedAtMs: nowMs };
-  await tx.run(`UPDATE transactions SET status = 'refunded', refunded_amount = ?, refund_count = ?, updated_at = ? WHERE id = ?`, [refunded.refundedAmountCents, refundNumber, nowMs, transaction.id]);
+  await recordTransactionState(tx, refunded);
   await recordEvent(tx, scope, 'transaction.refunded', { ...presentTransaction(refunded), refundAmount: refundCents }, nowMs);
   return refunded;
 }

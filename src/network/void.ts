@@ -9,6 +9,7 @@ import type { Scope } from '../modules/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
 import { lockCardholderAccounts } from './money.js';
+import { recordTransactionState } from '../modules/transactions/store.js';
 
 export type VoidReason = 'reversal' | 'expired';
 
@@ -40,7 +41,7 @@ export async function voidTransaction(tx: Sql, scope: Scope, transactionId: stri
     await recordCardUse(tx, card, { reservationCents: card.reservationCents + toReservedCents + topUpCents, singleUseConsumed: false, pinnedMerchant: card.pinnedMerchant }, nowMs);
   }
   const voided: Transaction = { ...transaction, status: 'voided', voidedAtMs: nowMs, updatedAtMs: nowMs };
-  await tx.run(`UPDATE transactions SET status = 'voided', voided_at = ?, updated_at = ? WHERE id = ?`, [nowMs, nowMs, transaction.id]);
+  await recordTransactionState(tx, voided);
   await recordEvent(tx, scope, 'transaction.voided', { ...presentTransaction(voided), voidReason: reason }, nowMs);
   return voided;
 }

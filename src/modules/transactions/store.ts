@@ -78,6 +78,24 @@ export async function changeTransactionAmount(sql: Sql, transaction: Transaction
   }
 }
 
+/**
+ * A transaction's new state after the network cleared, voided or refunded it: its status and the amounts and times
+ * that change with it. None of these changes the agent's daily activity (every status but `declined` counts there).
+ */
+export async function recordTransactionState(sql: Sql, transaction: Transaction): Promise<void> {
+  if (transaction.status === 'declined' || transaction.status === 'pending') throw new Error(`transaction ${transaction.id} cannot become ${transaction.status}`);
+  await sql.run('UPDATE transactions SET status = ?, settled_amount = ?, settled_at = ?, voided_at = ?, refunded_amount = ?, refund_count = ?, updated_at = ? WHERE id = ?', [
+    transaction.status,
+    transaction.settledAmountCents,
+    transaction.settledAtMs,
+    transaction.voidedAtMs,
+    transaction.refundedAmountCents,
+    transaction.refundCount,
+    transaction.updatedAtMs,
+    transaction.id,
+  ]);
+}
+
 export const activityDayMs = 86_400_000;
 
 /** Adds to `agent_daily_activity` (migration 19): one upsert per agent and UTC day of creation. */
