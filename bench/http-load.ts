@@ -1,5 +1,5 @@
 // The HTTP load generator, run as a child process of bench/run.ts (so it has its own event loop and core):
-// `POST /v1/sandbox/authorizations` with a sandbox key and the `cardId` form over keep-alive loopback connections
+// `POST /v1/sandbox/authorizations` with a sandbox key and the `cardId` form (or `GET /health`) over keep-alive loopback connections
 // (undici Pool). Closed loop (N requests in flight) for throughput, open loop (fixed arrival rate, latency from the
 // scheduled time) for latency. It receives its jobs over IPC, runs them in turn and answers with the results.
 import { Pool } from 'undici';
@@ -21,6 +21,8 @@ export interface HttpLoadJob {
   maxCount: number;
   connections: number;
   seed: number;
+  /** `health`: GET /health instead of authorizations, the yardstick of what the same server answers with no work. */
+  request?: 'authorization' | 'health';
 }
 
 export interface HttpLoadAnswer {
@@ -36,7 +38,19 @@ async function run(target: HttpLoadTarget, job: HttpLoadJob): Promise<HttpLoadAn
   const random = seededRandom(job.seed);
   const answer: HttpLoadAnswer = { approved: 0, declined: 0, errors: {} };
   const headers = { 'content-type': 'application/json', 'api-key': target.apiKey };
-  const fire = async (): Promise<boolean> => {
+  const health = async (): Promise<boolean> => {
+    try {
+      const response = await pool.request({ origin: target.origin, path: '/health', method: 'GET' });
+      await response.body.text();
+      if (response.statusCode === 200) return true;
+      answer.errors[`HTTP ${response.statusCode}`] = (answer.errors[`HTTP ${response.statusCode}`] ?? 0) + 1;
+    } catch (error) {
+      const key = (error as { code?: string }).code ?? String(error);
+      answer.errors[key] = (answer.errors[key] ?? 0) + 1;
+    }
+    return false;
+  };
+  const authorization = async (): Promise<boolean> => {
     const card = target.cards[Math.floor(random() * target.cards.length)]!;
     const body = JSON.stringify({ cardId: card.id, amount: 100 + Math.floor(random() * 4_900), merchant: { name: card.merchant } });
     try {
@@ -56,6 +70,7 @@ async function run(target: HttpLoadTarget, job: HttpLoadJob): Promise<HttpLoadAn
       return false;
     }
   };
+  const fire = job.request === 'health' ? health : authorization;
   try {
     if (job.mode === 'closed') answer.closed = await closedLoop({ concurrency: job.concurrency, durationMs: job.durationMs, maxCount: job.maxCount, fire });
     else answer.open = await openLoop({ ratePerSecond: job.ratePerSecond, durationMs: job.durationMs, maxOutstanding: job.maxCount, drainTimeoutMs: 15_000, fire });

@@ -57,6 +57,16 @@ interface Row {
 }
 
 const rows: Array<Row | string> = [];
+/** `npm run bench -- --json`: the figures as one JSON object on stdout (the table and notes go to stderr). */
+const json = process.argv.includes('--json');
+const out = (text: string) => (json ? process.stderr : process.stdout).write(text);
+/** Every figure, for --json (docs/benchmarks.md lists them). */
+const figures = {
+  engine: { decisionsPerSecond: 0, ceilingPerSecond: 0, ceilingRatio: 0, p99MsAt5000: 0 },
+  hotAccount: { decisionsPerSecond: 0, ratioToSpread: 0, lastFifthToFirstFifth: 0, overspend: false },
+  http: { requestsPerSecond: 0, healthPerSecond: 0, healthRatio: 0, p99MsAtHalf: 0 },
+  risk: { permissivePerSecond: 0, moderatePerSecond: 0, moderateToPermissive: 0 },
+};
 const notes: string[] = [];
 /** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call and print the costliest statements of each closed-loop engine run. */
 const sqlProfile = process.env.CARDRAIL_BENCH_SQL_PROFILE === '1';
@@ -91,9 +101,9 @@ function printTable(): void {
   const widths = header.map((title, column) => Math.max(title.length, ...lines.filter((line): line is string[] => Array.isArray(line)).map((line) => line[column]!.length)));
   const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('   ');
   const rule = '─'.repeat(widths.reduce((sum, width) => sum + width, 0) + 3 * (widths.length - 1));
-  process.stdout.write(`${format(header)}\n${rule}\n`);
-  for (const line of lines) process.stdout.write(`${typeof line === 'string' ? line : format(line)}\n`);
-  process.stdout.write(`${rule}\n`);
+  out(`${format(header)}\n${rule}\n`);
+  for (const line of lines) out(`${typeof line === 'string' ? line : format(line)}\n`);
+  out(`${rule}\n`);
 }
 
 function machineLine(): string {
@@ -132,6 +142,7 @@ async function benchEngine(target: EngineTarget): Promise<number> {
   const saturated = open.dropped > 0 || open.unfinished > 0;
   rows.push(latencyRow(`p50 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p50, undefined, open.unfinished > 0));
   rows.push(latencyRow(`p99 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p99, targets.engineP99Ms, open.unfinished > 0));
+  figures.engine.p99MsAt5000 = open.latency.p99;
   notes.push(openLoopNote('engine open loop', open) + (saturated ? ' — the engine cannot sustain the offered rate on this machine, so the latency is queueing time' : ''));
 
   const halfRate = halfOf(best);
@@ -161,6 +172,11 @@ async function benchRiskCost(target: EngineTarget): Promise<void> {
     progress(`risk cost: ${run.preset}${run.dryRun ? ' (dry run)' : ''}`);
     const result = await engineThroughput(target, { concurrency: plan.risk.concurrency, durationMs: plan.risk.durationMs, maxCount: plan.closedLoopMaxCount, seed: 9 });
     if (baseline === 0) baseline = result.perSecond;
+    if (run.preset === 'permissive') figures.risk.permissivePerSecond = result.perSecond;
+    if (run.preset === 'moderate') {
+      figures.risk.moderatePerSecond = result.perSecond;
+      figures.risk.moderateToPermissive = result.perSecond / baseline;
+    }
     rows.push({ label: run.label, measured: `${formatRate(result.perSecond)} (${((100 * result.perSecond) / baseline).toFixed(0)} % of permissive)` });
     const alerts = await target.db.get<{ count: number }>('SELECT COUNT(*) AS count FROM risk_alerts');
     notes.push(
@@ -182,12 +198,19 @@ function halfLoadRow(rate: number, result: OpenLoopResult): Row {
 }
 
 function ceilingRows(ceiling: CeilingResult, engineBest: number): void {
+  figures.engine = { ...figures.engine, decisionsPerSecond: engineBest, ceilingPerSecond: ceiling.perSecond, ceilingRatio: engineBest / ceiling.perSecond };
   rows.push({ label: `raw SQLite transfer ceiling (${ceiling.batchSize} per commit)`, measured: formatRate(ceiling.perSecond) });
   rows.push({ label: 'engine throughput ÷ raw ceiling', measured: `${((100 * engineBest) / ceiling.perSecond).toFixed(1)} %`, ratio: engineBest / ceiling.perSecond });
   notes.push(`raw ceiling: ${formatCount(ceiling.transfers)} transfers (each 1 INSERT + 2 UPDATEs) in ${formatCount(ceiling.commits)} commits over ${(ceiling.elapsedMs / 1000).toFixed(1)} s`);
 }
 
 function hotRows(hot: HotAccountResult, engineBest: number): void {
+  figures.hotAccount = {
+    decisionsPerSecond: hot.perSecond,
+    ratioToSpread: hot.perSecond / engineBest,
+    lastFifthToFirstFifth: hot.lastFifthPerSecond / Math.max(1, hot.firstFifthPerSecond),
+    overspend: hot.problems.length > 0,
+  };
   rows.push(`Hot account: 1 user, ${plan.hot.cards} multi-use cards, ${plan.hot.concurrency} authorizing at once`);
   rows.push(throughputRow('throughput', hot.perSecond, targets.enginePerSecond));
   rows.push({ label: 'hot account ÷ engine throughput', measured: `${((100 * hot.perSecond) / engineBest).toFixed(0)} %`, ratio: hot.perSecond / engineBest });
@@ -202,11 +225,20 @@ function hotRows(hot: HotAccountResult, engineBest: number): void {
   for (const problem of hot.problems) notes.push(`hot account PROBLEM: ${problem}`);
 }
 
-function httpRows(closed: HttpLoadAnswer, open: HttpLoadAnswer, half: HttpLoadAnswer, halfRate: number, commits: number): void {
+function httpRows(closed: HttpLoadAnswer, health: HttpLoadAnswer, open: HttpLoadAnswer, half: HttpLoadAnswer, halfRate: number, commits: number): void {
   const closedResult = closed.closed as ClosedLoopResult;
+  const healthResult = health.closed as ClosedLoopResult;
   const openResult = open.open as OpenLoopResult;
+  figures.http = {
+    requestsPerSecond: closedResult.perSecond,
+    healthPerSecond: healthResult.perSecond,
+    healthRatio: closedResult.perSecond / healthResult.perSecond,
+    p99MsAtHalf: (half.open as OpenLoopResult).latency.p99,
+  };
   rows.push('HTTP: POST /v1/sandbox/authorizations over loopback (cardId form, sandbox key)');
   rows.push(throughputRow(`throughput, ${plan.http.connections} connections`, closedResult.perSecond, targets.httpPerSecond));
+  rows.push({ label: `GET /health, ${plan.http.connections} connections (same server, same run)`, measured: formatRate(healthResult.perSecond) });
+  rows.push({ label: 'authorizations ÷ /health', measured: `${((100 * closedResult.perSecond) / healthResult.perSecond).toFixed(1)} %`, target: '≥ 25 %', ratio: closedResult.perSecond / healthResult.perSecond / 0.25, meets: closedResult.perSecond / healthResult.perSecond >= 0.25 });
   rows.push(latencyRow(`p50 latency at ${formatRate(targets.httpOfferedPerSecond)} offered`, openResult.latency.p50, undefined, openResult.unfinished > 0));
   rows.push(latencyRow(`p99 latency at ${formatRate(targets.httpOfferedPerSecond)} offered`, openResult.latency.p99, targets.httpP99Ms, openResult.unfinished > 0));
   rows.push(halfLoadRow(halfRate, half.open as OpenLoopResult));
@@ -223,7 +255,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   countCommits();
   if (sqlProfile) installSqlProfile();
-  process.stdout.write(`cardrail benchmark — ${machineLine()}\n\n`);
+  out(`cardrail benchmark — ${machineLine()}\n\n`);
   const secrets = benchSecrets();
 
   progress(`raw SQLite transfer ceiling for ${plan.ceiling.durationMs / 1000} s`);
@@ -245,6 +277,7 @@ async function main(): Promise<void> {
     progress('HTTP: starting the server on 127.0.0.1 and the load generator (child process)');
     const server = await startBenchServer(engineStore, secrets);
     let closed: HttpLoadAnswer;
+    let health: HttpLoadAnswer;
     let open: HttpLoadAnswer;
     let half: HttpLoadAnswer;
     let halfRate: number;
@@ -252,12 +285,11 @@ async function main(): Promise<void> {
     try {
       const loadTarget = httpTarget(server, population);
       const commitsBefore = commitsSoFar();
-      [closed] = (await runHttpLoad(
-        loadTarget,
-        [{ mode: 'closed', concurrency: plan.http.connections, connections: plan.http.connections, ratePerSecond: 0, durationMs: plan.http.durationMs, maxCount: plan.http.maxCount, seed: 1 }],
-        plan.http.childTimeoutMs,
-      )) as [HttpLoadAnswer];
+      const closedJob = { mode: 'closed' as const, concurrency: plan.http.connections, connections: plan.http.connections, ratePerSecond: 0, durationMs: plan.http.durationMs, maxCount: plan.http.maxCount };
+      [closed] = (await runHttpLoad(loadTarget, [{ ...closedJob, seed: 1 }], plan.http.childTimeoutMs)) as [HttpLoadAnswer];
       httpCommits = commitsSoFar() - commitsBefore;
+      progress(`HTTP: GET /health, ${plan.http.connections} connections for ${plan.http.durationMs / 1000} s (the yardstick)`);
+      [health] = (await runHttpLoad(loadTarget, [{ ...closedJob, seed: 4, request: 'health' }], plan.http.childTimeoutMs)) as [HttpLoadAnswer];
       halfRate = halfOf(closed.closed!.perSecond);
       progress(`HTTP: open loops at ${formatRate(targets.httpOfferedPerSecond)} and at ${formatRate(halfRate)} (half the measured throughput)`);
       const openJob = { mode: 'open' as const, concurrency: 0, connections: plan.http.openConnections, maxCount: plan.openLoopMaxOutstanding };
@@ -272,7 +304,7 @@ async function main(): Promise<void> {
     } finally {
       await server.close();
     }
-    httpRows(closed, open, half, halfRate, httpCommits);
+    httpRows(closed, health, open, half, halfRate, httpCommits);
 
     hotStore = await openTempDatabase('hot');
     const attempts = Math.round(Math.min(plan.hot.maxAttempts, Math.max(plan.hot.minAttempts, engineBest * 6)));
@@ -295,12 +327,13 @@ async function main(): Promise<void> {
     await hotStore?.dispose();
   }
 
-  process.stdout.write('\n');
+  out('\n');
   printTable();
-  process.stdout.write('\n');
-  for (const note of notes) process.stdout.write(`- ${note}\n`);
-  for (const report of profileReports) process.stdout.write(`\n${report}\n`);
-  process.stdout.write(`\nratio = measured ÷ target (throughput meets at ≥ 1, latency at ≤ 1). Total ${((performance.now() - startedAt) / 1000).toFixed(0)} s. See docs/benchmarks.md.\n`);
+  out('\n');
+  for (const note of notes) out(`- ${note}\n`);
+  for (const report of profileReports) out(`\n${report}\n`);
+  out(`\nratio = measured ÷ target (throughput meets at ≥ 1, latency at ≤ 1). Total ${((performance.now() - startedAt) / 1000).toFixed(0)} s. See docs/benchmarks.md.\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ loadAverage: loadavg()[0], ...figures })}\n`);
 }
 
 await main();
