@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { riskPresets, type RiskSettings } from '../../../src/domain/risk-rules.js';
-import { newId } from '../../../src/domain/ids.js';
 import { readRiskHistory } from '../../../src/modules/risk/facts.js';
+import { merchantOf, newTransaction } from '../../../src/network/authorize.js';
 import type { Scope } from '../../../src/modules/scope.js';
 import type { Transaction } from '../../../src/modules/transactions/service.js';
 import { changeTransactionAmount, insertTransactions } from '../../../src/modules/transactions/store.js';
@@ -18,37 +18,8 @@ const startMs = Date.UTC(2027, 2, 1);
 const scope: Scope = { organizationId: 'org_activity', environment: 'sandbox' };
 
 function transactionAt(agentId: string, createdAtMs: number, amountCents: number, status: Transaction['status']): Transaction {
-  return {
-    id: newId('txn', createdAtMs),
-    cardId: null,
-    agentId,
-    userId: null,
-    status,
-    amountCents,
-    authorizedAmountCents: status === 'declined' ? null : amountCents,
-    settledAmountCents: 0,
-    refundedAmountCents: 0,
-    incrementCount: 0,
-    refundCount: 0,
-    currency: 'USD',
-    merchant: { name: 'Acme', normalizedName: 'acme', mcc: null, category: null, city: null, country: null, id: null },
-    declineReason: status === 'declined' ? 'insufficient_funds' : null,
-    declineDetail: null,
-    intentId: null,
-    intentMatch: null,
-    attestationStatus: 'unattested',
-    accessEventId: null,
-    forcePost: false,
-    notes: null,
-    tags: [],
-    category: null,
-    settleAtMs: null,
-    expiresAtMs: null,
-    createdAtMs,
-    updatedAtMs: createdAtMs,
-    settledAtMs: null,
-    voidedAtMs: null,
-  };
+  const base = newTransaction(createdAtMs, merchantOf({ amountCents, currency: 'USD', merchant: { name: 'Acme' } }), { amountCents, currency: 'USD', merchant: { name: 'Acme' } }, undefined);
+  return { ...base, agentId, status, authorizedAmountCents: status === 'declined' ? null : amountCents, declineReason: status === 'declined' ? 'insufficient_funds' : null };
 }
 
 for (const kind of storeKinds) {
