@@ -728,6 +728,17 @@ INSERT INTO agent_daily_activity (agent_id, day_start, transaction_count, amount
   WHERE agent_id IS NOT NULL AND status <> 'declined' GROUP BY agent_id, created_at / 86400000
 `,
   },
+  {
+    version: 20,
+    name: 'ledger transfers: no index by debit or credit account',
+    // No query reads transfers by account (balances are cached on the accounts; verify-ledger scans the table), and
+    // each approved authorization wrote four entries into these two indexes at random places: pages its commit had
+    // to write. The unique (organization, environment, kind, reference) index, which makes each posting happen once, stays.
+    sql: `
+DROP INDEX ledger_transfers_by_debit;
+DROP INDEX ledger_transfers_by_credit
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
