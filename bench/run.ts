@@ -10,6 +10,7 @@ import { rawTransferCeiling, type CeilingResult } from './ceiling.js';
 import { describeDeclines, engineLatency, engineThroughput, type EngineTarget } from './engine.js';
 import { hotAccount, type HotAccountResult } from './hot-account.js';
 import { httpTarget, runHttpLoad, startBenchServer } from './http.js';
+import { benchPostgres } from './postgres.js';
 import type { HttpLoadAnswer } from './http-load.js';
 import { commitsSoFar, countCommits } from './lib/commits.js';
 import type { ClosedLoopResult, OpenLoopResult } from './lib/open-loop.js';
@@ -41,6 +42,8 @@ const plan = {
   halfLoadMs: 3_000,
   hot: { cards: 100, concurrency: 100, cardMaxAmountCents: 10_000, durationMs: 10_000, minAttempts: 2_000, maxAttempts: 200_000, fundedShare: 0.6 },
   http: { connections: 64, durationMs: 5_000, maxCount: 200_000, openConnections: 128, childTimeoutMs: 90_000 },
+  /** PostgreSQL: two API processes over HTTP against pgbench (bench/postgres.ts). */
+  postgres: { users: 500, cardsPerUser: 4, connectionsPerServer: 32, durationMs: 5_000, childTimeoutMs: 90_000 },
   /** The cost of the risk rules: the engine's closed loop again under each preset. */
   risk: { concurrency: 64, durationMs: 3_000 },
 };
@@ -66,6 +69,7 @@ const figures = {
   hotAccount: { decisionsPerSecond: 0, ratioToSpread: 0, lastFifthToFirstFifth: 0, overspend: false },
   http: { requestsPerSecond: 0, healthPerSecond: 0, healthRatio: 0, p99MsAtHalf: 0 },
   risk: { permissivePerSecond: 0, moderatePerSecond: 0, moderateToPermissive: 0 },
+  postgres: null as null | { decisionsPerSecond: number; pgbenchPerSecond: number; pgbenchRatio: number; overspend: boolean },
 };
 const notes: string[] = [];
 /** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call and print the costliest statements of each closed-loop engine run. */
@@ -312,6 +316,22 @@ async function main(): Promise<void> {
     progress(`hot account: ${formatCount(attempts)} authorizations on ${plan.hot.cards} cards of one user funded for about ${Math.round(plan.hot.fundedShare * 100)} % of them (at most ${plan.hot.durationMs / 1000} s)`);
     const hot = await hotAccount(hotStore, secrets, { ...plan.hot, attempts, fundsCents, seed: 7 });
     hotRows(hot, engineBest);
+
+    progress('PostgreSQL: two cardrail serve processes on one database, then pgbench tpcb-like on the same server');
+    const postgres = await benchPostgres(secrets, plan.postgres);
+    rows.push('PostgreSQL: two API processes, POST /v1/sandbox/authorizations over HTTP, against pgbench on the same server');
+    if (postgres.measured) {
+      figures.postgres = { decisionsPerSecond: postgres.decisionsPerSecond, pgbenchPerSecond: postgres.pgbenchPerSecond, pgbenchRatio: postgres.pgbenchRatio, overspend: postgres.overspend };
+      rows.push({ label: 'authorizations, two processes', measured: formatRate(postgres.decisionsPerSecond) });
+      rows.push({ label: 'pgbench tpcb-like, same connections', measured: formatRate(postgres.pgbenchPerSecond) });
+      rows.push({ label: 'authorizations ÷ pgbench', measured: `${postgres.pgbenchRatio.toFixed(2)}×`, target: '≥ 1.0×', ratio: postgres.pgbenchRatio, meets: postgres.pgbenchRatio >= 1 });
+      rows.push({ label: 'overspend (verifyLedger + balances)', measured: postgres.overspend ? 'PROBLEM' : 'none — OK', meets: !postgres.overspend });
+      notes.push(...postgres.notes);
+      if (postgres.overspend) process.exitCode = 1;
+    } else {
+      rows.push({ label: 'not measured', measured: postgres.reason.slice(0, 60) });
+      notes.push(`PostgreSQL not measured: ${postgres.reason}`);
+    }
 
     progress('verifying the ledger of the engine and HTTP database');
     const report: LedgerReport = await verifyLedger(engineStore.db);

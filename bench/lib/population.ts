@@ -16,6 +16,7 @@ import type { Secrets } from '../../src/secrets.js';
 import { migrate } from '../../src/store/migrate.js';
 import { recordUserBalanceUpdates } from '../../src/modules/users/balance-events.js';
 import { SqliteDatabase } from '../../src/store/sqlite/database.js';
+import type { Database } from '../../src/store/database.js';
 
 /** Descriptors as card networks send them; each card is used at one of them (its pinned merchant). */
 export const merchantDescriptors = [
@@ -94,7 +95,7 @@ export async function openTempDatabase(label: string): Promise<TempDatabase> {
 
 let fundingSequence = 0;
 
-async function arrangeUser(db: SqliteDatabase, scope: Scope, secrets: Secrets, options: PopulationOptions, userIndex: number): Promise<{ userId: string; cards: BenchCard[] }> {
+async function arrangeUser(db: Database, scope: Scope, secrets: Secrets, options: PopulationOptions, userIndex: number): Promise<{ userId: string; cards: BenchCard[] }> {
   const { nowMs } = options;
   return db.transaction(async (tx) => {
     const created = await createUser(tx, scope, { firstName: 'Bench', lastName: `User ${userIndex}`, email: `bench${userIndex}@example.com` }, nowMs);
@@ -141,7 +142,7 @@ async function arrangeUser(db: SqliteDatabase, scope: Scope, secrets: Secrets, o
 }
 
 /** An organization (its sandbox scope) with `users` approved, funded users, one agent each and their cards. */
-export async function arrangePopulation(db: SqliteDatabase, secrets: Secrets, options: PopulationOptions): Promise<Population> {
+export async function arrangePopulation(db: Database, secrets: Secrets, options: PopulationOptions): Promise<Population> {
   const { organization, sandboxKey } = await initializeOrganization(db, 'Benchmark organization', options.nowMs);
   const scope: Scope = { organizationId: organization.id, environment: 'sandbox' };
   const userIds: string[] = [];
