@@ -23,12 +23,12 @@ import { cardFromRow, writeCardUses, type Card, type CardRow } from '../modules/
 import { panFingerprint, type VaultSecrets } from '../modules/cards/vault.js';
 import { recordEvents, type NewEvent } from '../modules/events/service.js';
 import { newId } from '../domain/ids.js';
-import { cardHadStaleIntent, intentFromRow, type Intent, type IntentRow } from '../modules/intents/service.js';
+import { intentFromRow, type Intent, type IntentRow } from '../modules/intents/service.js';
 import { ownControlsOf } from '../modules/policies/card-policy.js';
 import { effectiveControls, policiesById } from '../modules/policies/service.js';
-import { readRiskHistory, withUnwrittenApprovals, type RiskHistoryQuery, type UnwrittenApproval } from '../modules/risk/facts.js';
+import { cardHistoryOf, cardHistorySince, readAgentBaseline, readRecentApprovals, withUnwrittenApprovals, type RecentApproval, type RiskHistoryQuery } from '../modules/risk/facts.js';
 import { insertRiskAlerts, type RiskAlert } from '../modules/risk/service.js';
-import { riskSettingsFor } from '../modules/risk/settings.js';
+import { riskSettingsOfCards } from '../modules/risk/settings.js';
 import type { Scope } from '../modules/scope.js';
 import { cardLifetimeUse, type Transaction } from '../modules/transactions/service.js';
 import { cardSpend, insertTransactions } from '../modules/transactions/store.js';
@@ -63,6 +63,8 @@ interface LifetimeUse {
   lastApprovedAtMs: number | null;
 }
 
+const riskSettingsKey = (scope: Scope, agentId: string, cardId: string) => `${scope.organizationId} ${scope.environment} ${agentId} ${cardId}`;
+
 /** The accounts an authorization moves money between. */
 const heldAccountKinds = ['available', 'reserved', 'held'] as const;
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
@@ -83,9 +85,12 @@ export class AuthorizationBatch {
   private readonly cardSpends = new Map<string, CardSpend[]>();
   private readonly lifetimes = new Map<string, LifetimeUse>();
   private readonly riskSettingsByKey = new Map<string, RiskSettings>();
-  /** Approvals of this batch not yet written, by card and by agent: the risk history adds them to what it reads. */
-  private readonly unwrittenByCard = new Map<string, UnwrittenApproval[]>();
-  private readonly unwrittenByAgent = new Map<string, UnwrittenApproval[]>();
+  /** Each card's approvals as far back as its risk rules look, this batch's included. */
+  private readonly recentApprovals = new Map<string, RecentApproval[]>();
+  /** Each card's intents read and then expired: whether one has expired, and the earliest expiry of those revealed. */
+  private readonly staleIntents = new Map<string, { expired: boolean; firstRevealedExpiryMs: number | null }>();
+  /** Approvals of this batch not yet written, by agent: the spend-spike baseline adds them to what it reads. */
+  private readonly unwrittenByAgent = new Map<string, RecentApproval[]>();
   /** Whether the cache holds what the rest of the batch needs: false at first and after `between`. */
   private loaded = false;
 
@@ -167,6 +172,46 @@ export class AuthorizationBatch {
       minNowMs,
     ]);
     for (const row of intentRows) this.intents.get(row.card_id)!.push(intentFromRow(row));
+
+    const staleRows = await tx.all<{ card_id: string; expired: number | string; first_expiry: number | string | null }>(
+      `SELECT card_id, MAX(CASE WHEN status = 'expired' THEN 1 ELSE 0 END) AS expired, MIN(CASE WHEN status = 'revealed' THEN expires_at END) AS first_expiry
+       FROM intents WHERE card_id IN (${placeholders(cardIds.length)}) AND revealed_at IS NOT NULL AND status IN ('expired', 'revealed') GROUP BY card_id`,
+      cardIds,
+    );
+    for (const id of cardIds) this.staleIntents.set(id, { expired: false, firstRevealedExpiryMs: null });
+    for (const row of staleRows) this.staleIntents.set(row.card_id, { expired: Number(row.expired) === 1, firstRevealedExpiryMs: row.first_expiry === null ? null : Number(row.first_expiry) });
+
+    // Risk settings of every card of the rest of the batch (they do not change in it), then the cards' approvals as
+    // far back as the rules of any of its authorizations look.
+    const subjects = new Map<string, { scope: Scope; agentId: string; cardId: string }>();
+    for (const item of items) {
+      const cardId = this.cardIdOf(item);
+      if (cardId === undefined) continue;
+      const card = this.cards.get(cardId)!;
+      const key = riskSettingsKey(item.scope, card.agentId, cardId);
+      if (!this.riskSettingsByKey.has(key)) subjects.set(key, { scope: item.scope, agentId: card.agentId, cardId });
+    }
+    const byScope = new Map<string, { scope: Scope; subjects: { agentId: string; cardId: string }[] }>();
+    for (const subject of subjects.values()) {
+      const scopeKey = `${subject.scope.organizationId} ${subject.scope.environment}`;
+      const group = byScope.get(scopeKey) ?? { scope: subject.scope, subjects: [] };
+      group.subjects.push(subject);
+      byScope.set(scopeKey, group);
+    }
+    for (const { scope, subjects: ofScope } of byScope.values()) {
+      for (const [key, settings] of await riskSettingsOfCards(tx, scope, ofScope)) {
+        const [agentId, cardId] = key.split(' ');
+        this.riskSettingsByKey.set(riskSettingsKey(scope, agentId!, cardId!), settings);
+      }
+    }
+    let historySinceMs: number | undefined;
+    for (const item of items) {
+      const cardId = this.cardIdOf(item);
+      if (cardId === undefined) continue;
+      const since = cardHistorySince(this.riskSettingsByKey.get(riskSettingsKey(item.scope, this.cards.get(cardId)!.agentId, cardId))!, item.nowMs);
+      if (since !== undefined) historySinceMs = historySinceMs === undefined ? since : Math.min(historySinceMs, since);
+    }
+    if (historySinceMs !== undefined) for (const [id, recent] of await readRecentApprovals(tx, cardIds, historySinceMs)) this.recentApprovals.set(id, recent);
   }
 
   private async resolveCards(items: readonly PreparedItem<BatchItem>[]): Promise<void> {
@@ -194,7 +239,9 @@ export class AuthorizationBatch {
   }
 
   private forget(): void {
-    for (const cache of [this.cards, this.agents, this.users, this.accounts, this.controls, this.intents, this.agentSpends, this.cardSpends, this.lifetimes]) cache.clear();
+    for (const cache of [this.cards, this.agents, this.users, this.accounts, this.controls, this.intents, this.agentSpends, this.cardSpends, this.lifetimes, this.recentApprovals, this.staleIntents]) {
+      cache.clear();
+    }
   }
 
   card(id: string): Card {
@@ -224,9 +271,10 @@ export class AuthorizationBatch {
     return this.required(this.intents, cardId, 'intents of card').filter((intent) => intent.expiresAtMs > nowMs);
   }
 
-  /** Intents change only through `between`, so the database's answer is current. */
-  hadStaleIntent(cardId: string, nowMs: number): Promise<boolean> {
-    return cardHadStaleIntent(this.tx, cardId, nowMs);
+  /** Whether the card's details were read for an intent that has since expired (intents change only through `between`). */
+  hadStaleIntent(cardId: string, nowMs: number): boolean {
+    const stale = this.required(this.staleIntents, cardId, 'intents of card');
+    return stale.expired || (stale.firstRevealedExpiryMs !== null && stale.firstRevealedExpiryMs <= nowMs);
   }
 
   async agentPolicy(agent: Agent, nowMs: number): Promise<AgentPolicy> {
@@ -265,20 +313,21 @@ export class AuthorizationBatch {
     return { ...use };
   }
 
-  /** Risk settings are not changed by authorizations: kept for the whole batch. */
-  async riskSettings(scope: Scope, agentId: string, cardId: string): Promise<RiskSettings> {
-    const key = `${scope.organizationId} ${scope.environment} ${agentId} ${cardId}`;
-    let settings = this.riskSettingsByKey.get(key);
-    if (settings === undefined) {
-      settings = await riskSettingsFor(this.tx, scope, agentId, cardId);
-      this.riskSettingsByKey.set(key, settings);
-    }
-    return settings;
+  /** Risk settings are not changed by authorizations: read for the batch's cards by `ensureLoaded`, kept for it. */
+  riskSettings(scope: Scope, agentId: string, cardId: string): RiskSettings {
+    return this.required(this.riskSettingsByKey, riskSettingsKey(scope, agentId, cardId), 'risk settings of card');
   }
 
   async riskHistory(settings: RiskSettings, query: RiskHistoryQuery): Promise<Pick<RiskFacts, 'cardHistory' | 'agentBaseline'>> {
-    const written = await readRiskHistory(this.tx, settings, query);
-    return withUnwrittenApprovals(written, settings, query, this.unwrittenByCard.get(query.cardId) ?? [], this.unwrittenByAgent.get(query.agentId) ?? []);
+    const facts: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> = {};
+    const cardHistory = cardHistoryOf(this.recentApprovals.get(query.cardId) ?? [], settings, query);
+    if (cardHistory !== undefined) {
+      if (!this.recentApprovals.has(query.cardId)) throw new Error(`the authorization batch did not load the recent approvals of card ${query.cardId}`);
+      facts.cardHistory = cardHistory;
+    }
+    const baseline = withUnwrittenApprovals(await readAgentBaseline(this.tx, settings, query), settings, query.nowMs, this.unwrittenByAgent.get(query.agentId) ?? []);
+    if (baseline !== undefined) facts.agentBaseline = baseline;
+    return facts;
   }
 
   /** Posts transfers against the cached accounts (checked as `postTransfers` checks them); written by `flush`. */
@@ -319,9 +368,9 @@ export class AuthorizationBatch {
       use.spentCents += amountCents;
       use.lastApprovedAtMs = use.lastApprovedAtMs === null ? createdAtMs : Math.max(use.lastApprovedAtMs, createdAtMs);
     }
-    const unwritten = { createdAtMs, merchantNormalizedName, amountCents };
-    this.unwrittenByCard.set(cardId, [...(this.unwrittenByCard.get(cardId) ?? []), unwritten]);
-    this.unwrittenByAgent.set(agentId, [...(this.unwrittenByAgent.get(agentId) ?? []), unwritten]);
+    const approval = { createdAtMs, merchantNormalizedName, amountCents };
+    this.recentApprovals.get(cardId)?.push(approval);
+    this.unwrittenByAgent.set(agentId, [...(this.unwrittenByAgent.get(agentId) ?? []), approval]);
   }
 
   /** Writes the buffered rows and changes: transactions, ledger postings, card use, events, alerts. */
@@ -336,7 +385,6 @@ export class AuthorizationBatch {
     this.events = [];
     await insertRiskAlerts(tx, this.alerts);
     this.alerts = [];
-    this.unwrittenByCard.clear();
     this.unwrittenByAgent.clear();
   }
 

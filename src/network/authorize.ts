@@ -216,10 +216,10 @@ async function decide(batch: AuthorizationBatch, settings: NetworkSettings, item
   // Attested: the matched intent's details were read within the card's attestation window; later reads are stale.
   const accessFresh = matchedIntent !== undefined && nowMs - (matchedIntent.revealedAtMs ?? matchedIntent.createdAtMs) <= card.attestationWindowMinutes * 60_000;
   const attestationStatus: AttestationStatus =
-    match !== undefined ? (accessFresh ? 'attested' : 'stale') : (await batch.hadStaleIntent(card.id, nowMs)) ? 'stale' : 'unattested';
+    match !== undefined ? (accessFresh ? 'attested' : 'stale') : batch.hadStaleIntent(card.id, nowMs) ? 'stale' : 'unattested';
   const intentMatch = match === undefined ? null : match.matched ? 'matched' : 'mismatched';
 
-  const riskSettings = await batch.riskSettings(scope, agent.id, card.id);
+  const riskSettings = batch.riskSettings(scope, agent.id, card.id);
   const riskFacts: RiskFacts = {
     nowMs,
     amountCents: request.amountCents,

@@ -1,6 +1,8 @@
 // The history the risk rules look at, read inside the authorization's transaction (after its locks, so two
-// authorizations of one agent see each other): one range scan of the card's recent authorizations for velocity,
-// duplicate and cooldown, and one of the agent's for the spend-spike baseline. Nothing is read for disabled rules.
+// authorizations of one agent see each other). For velocity, duplicate and cooldown: the cards' approvals of the
+// last day, read for a whole batch of authorizations at once (`readRecentApprovals`) and judged per authorization
+// (`cardHistoryOf`). For the spend-spike baseline: the agent's running daily activity and its partial first day
+// (`agentActivitySince`). Nothing is read for disabled rules.
 import { riskHistoryWindows, type RiskFacts, type RiskSettings } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { activityDayMs } from '../transactions/store.js';
@@ -16,29 +18,58 @@ export interface RiskHistoryQuery {
   nowMs: number;
 }
 
-/** Approved authorizations only: declined ones are not spend, and counting them would let a decline feed itself. */
-export async function readRiskHistory(tx: Sql, settings: RiskSettings, query: RiskHistoryQuery): Promise<Pick<RiskFacts, 'cardHistory' | 'agentBaseline'>> {
+/** An approval (any transaction not declined) as the card rules see it. */
+export interface RecentApproval {
+  createdAtMs: number;
+  merchantNormalizedName: string;
+  amountCents: number;
+}
+
+/** How far back the card rules of `settings` look from `nowMs` (undefined: none of them is enabled). */
+export function cardHistorySince(settings: RiskSettings, nowMs: number): number | undefined {
+  const { cardSinceMs } = riskHistoryWindows(settings);
+  return cardSinceMs === undefined ? undefined : nowMs - cardSinceMs;
+}
+
+/** The approvals not declined of each card created after `sinceMs`: one indexed range read for all the cards. */
+export async function readRecentApprovals(tx: Sql, cardIds: readonly string[], sinceMs: number): Promise<Map<string, RecentApproval[]>> {
+  const recent = new Map<string, RecentApproval[]>(cardIds.map((id) => [id, []]));
+  if (cardIds.length === 0) return recent;
+  const rows = await tx.all<{ card_id: string; created_at: number | string; merchant_normalized_name: string; amount: number | string }>(
+    `SELECT card_id, created_at, merchant_normalized_name, amount FROM transactions
+     WHERE card_id IN (${cardIds.map(() => '?').join(', ')}) AND created_at > ? AND status <> 'declined'`,
+    [...cardIds, sinceMs],
+  );
+  for (const row of rows) recent.get(row.card_id)!.push({ createdAtMs: Number(row.created_at), merchantNormalizedName: row.merchant_normalized_name, amountCents: Number(row.amount) });
+  return recent;
+}
+
+/**
+ * Velocity, duplicate and cooldown facts of one authorization from the card's recent approvals (pure): those created
+ * after the rules' longest window, counted in the last hour and day, the same merchant and amount within the
+ * duplicate window, and the latest (for cooldown). `recent` must reach back at least to `cardHistorySince`.
+ */
+export function cardHistoryOf(recent: readonly RecentApproval[], settings: RiskSettings, query: RiskHistoryQuery): RiskFacts['cardHistory'] {
   const windows = riskHistoryWindows(settings);
+  if (windows.cardSinceMs === undefined) return undefined;
   const { nowMs } = query;
-  const facts: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> = {};
-  if (windows.cardSinceMs !== undefined) {
-    const row = await tx.get<{ hour_count: number | null; day_count: number | null; duplicate_count: number | null; last_at: number | null }>(
-      `SELECT SUM(CASE WHEN created_at > ? THEN 1 ELSE 0 END) AS hour_count,
-              SUM(CASE WHEN created_at > ? THEN 1 ELSE 0 END) AS day_count,
-              SUM(CASE WHEN created_at > ? AND merchant_normalized_name = ? AND amount = ? THEN 1 ELSE 0 END) AS duplicate_count,
-              MAX(created_at) AS last_at
-       FROM transactions WHERE card_id = ? AND created_at > ? AND status <> 'declined'`,
-      [nowMs - hourMs, nowMs - dayMs, nowMs - windows.duplicateWindowMs, query.merchantNormalizedName, query.amountCents, query.cardId, nowMs - windows.cardSinceMs],
-    );
-    facts.cardHistory = {
-      lastHourCount: Number(row?.hour_count ?? 0),
-      lastDayCount: Number(row?.day_count ?? 0),
-      duplicateCount: windows.duplicateWindowMs === 0 ? 0 : Number(row?.duplicate_count ?? 0),
-      lastApprovedAtMs: windows.cooldownMs === 0 || row?.last_at === null || row?.last_at === undefined ? null : Number(row.last_at),
-    };
+  const history = { lastHourCount: 0, lastDayCount: 0, duplicateCount: 0, lastApprovedAtMs: null as number | null };
+  for (const approval of recent) {
+    if (approval.createdAtMs <= nowMs - windows.cardSinceMs) continue;
+    if (approval.createdAtMs > nowMs - hourMs) history.lastHourCount += 1;
+    if (approval.createdAtMs > nowMs - dayMs) history.lastDayCount += 1;
+    if (windows.duplicateWindowMs !== 0 && approval.createdAtMs > nowMs - windows.duplicateWindowMs && approval.merchantNormalizedName === query.merchantNormalizedName && approval.amountCents === query.amountCents) {
+      history.duplicateCount += 1;
+    }
+    if (windows.cooldownMs !== 0 && (history.lastApprovedAtMs === null || approval.createdAtMs > history.lastApprovedAtMs)) history.lastApprovedAtMs = approval.createdAtMs;
   }
-  if (windows.agentBaselineMs !== undefined) facts.agentBaseline = await agentActivitySince(tx, query.agentId, nowMs - windows.agentBaselineMs);
-  return facts;
+  return history;
+}
+
+/** The spend-spike baseline of one authorization (undefined when the rule is off), before this batch's approvals. */
+export async function readAgentBaseline(tx: Sql, settings: RiskSettings, query: RiskHistoryQuery): Promise<RiskFacts['agentBaseline']> {
+  const { agentBaselineMs } = riskHistoryWindows(settings);
+  return agentBaselineMs === undefined ? undefined : agentActivitySince(tx, query.agentId, query.nowMs - agentBaselineMs);
 }
 
 /**
@@ -46,7 +77,7 @@ export async function readRiskHistory(tx: Sql, settings: RiskSettings, query: Ri
  * it from the running daily activity (migration 19), the day it falls in from the transactions themselves — so the
  * cost is bounded by one day of the agent's activity, not its history.
  */
-async function agentActivitySince(tx: Sql, agentId: string, sinceMs: number): Promise<{ count: number; totalCents: number }> {
+export async function agentActivitySince(tx: Sql, agentId: string, sinceMs: number): Promise<{ count: number; totalCents: number }> {
   const firstWholeDayMs = Math.floor(sinceMs / activityDayMs) * activityDayMs + activityDayMs;
   const partial = await tx.get<{ count: number | null; total: number | null }>(
     `SELECT COUNT(*) AS count, SUM(amount) AS total FROM transactions WHERE agent_id = ? AND created_at > ? AND created_at < ? AND status <> 'declined'`,
@@ -59,48 +90,15 @@ async function agentActivitySince(tx: Sql, agentId: string, sinceMs: number): Pr
   return { count: Number(partial?.count ?? 0) + Number(whole?.count ?? 0), totalCents: Number(partial?.total ?? 0) + Number(whole?.total ?? 0) };
 }
 
-/** An approval made earlier in the same batch of authorizations and not yet written (src/network/authorize.ts). */
-export interface UnwrittenApproval {
-  createdAtMs: number;
-  merchantNormalizedName: string;
-  amountCents: number;
-}
-
-/**
- * `readRiskHistory`'s answer as it would be had the batch's unwritten approvals of the card and of the agent been
- * written: the same windows and predicates as its SQL, applied to them (pure).
- */
-export function withUnwrittenApprovals(
-  history: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'>,
-  settings: RiskSettings,
-  query: RiskHistoryQuery,
-  ofCard: readonly UnwrittenApproval[],
-  ofAgent: readonly UnwrittenApproval[],
-): Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> {
-  const windows = riskHistoryWindows(settings);
-  const { nowMs } = query;
-  const facts: Pick<RiskFacts, 'cardHistory' | 'agentBaseline'> = {};
-  if (history.cardHistory !== undefined && windows.cardSinceMs !== undefined) {
-    const card = { ...history.cardHistory };
-    for (const approval of ofCard) {
-      if (approval.createdAtMs <= nowMs - windows.cardSinceMs) continue;
-      if (approval.createdAtMs > nowMs - hourMs) card.lastHourCount += 1;
-      if (approval.createdAtMs > nowMs - dayMs) card.lastDayCount += 1;
-      if (windows.duplicateWindowMs !== 0 && approval.createdAtMs > nowMs - windows.duplicateWindowMs && approval.merchantNormalizedName === query.merchantNormalizedName && approval.amountCents === query.amountCents) {
-        card.duplicateCount += 1;
-      }
-      if (windows.cooldownMs !== 0 && (card.lastApprovedAtMs === null || approval.createdAtMs > card.lastApprovedAtMs)) card.lastApprovedAtMs = approval.createdAtMs;
-    }
-    facts.cardHistory = card;
+/** The baseline with approvals of the same batch not yet written added, by the same window (pure). */
+export function withUnwrittenApprovals(baseline: RiskFacts['agentBaseline'], settings: RiskSettings, nowMs: number, unwritten: readonly RecentApproval[]): RiskFacts['agentBaseline'] {
+  const { agentBaselineMs } = riskHistoryWindows(settings);
+  if (baseline === undefined || agentBaselineMs === undefined) return baseline;
+  const total = { ...baseline };
+  for (const approval of unwritten) {
+    if (approval.createdAtMs <= nowMs - agentBaselineMs) continue;
+    total.count += 1;
+    total.totalCents += approval.amountCents;
   }
-  if (history.agentBaseline !== undefined && windows.agentBaselineMs !== undefined) {
-    const agent = { ...history.agentBaseline };
-    for (const approval of ofAgent) {
-      if (approval.createdAtMs <= nowMs - windows.agentBaselineMs) continue;
-      agent.count += 1;
-      agent.totalCents += approval.amountCents;
-    }
-    facts.agentBaseline = agent;
-  }
-  return facts;
+  return total;
 }

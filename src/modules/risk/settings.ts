@@ -134,16 +134,34 @@ export async function updateRiskOverrides(tx: Sql, scope: Scope, level: 'agent' 
  * at most three rows. The authorization calls this under its locks.
  */
 export async function riskSettingsFor(sql: Sql, scope: Scope, agentId: string, cardId: string | undefined): Promise<RiskSettings> {
+  const settings = await riskSettingsOfCards(sql, scope, [{ agentId, cardId: cardId ?? '' }]);
+  if (cardId !== undefined) return settings.get(`${agentId} ${cardId}`)!;
+  // Without a card, the card level is not read (no card id matches '').
+  return settings.get(`${agentId} `)!;
+}
+
+/**
+ * The settings of several cards of one scope with one read: the organization's row and every agent's and card's
+ * overrides. Answered by `${agentId} ${cardId}`.
+ */
+export async function riskSettingsOfCards(sql: Sql, scope: Scope, subjects: readonly { agentId: string; cardId: string }[]): Promise<Map<string, RiskSettings>> {
+  const agentIds = [...new Set(subjects.map((subject) => subject.agentId))];
+  const cardIds = [...new Set(subjects.map((subject) => subject.cardId))];
   const rows = await sql.all<SettingsRow>(
     `SELECT * FROM risk_settings WHERE organization_id = ? AND environment = ?
-       AND ((level = 'organization' AND subject_id = ?) OR (level = 'agent' AND subject_id = ?) OR (level = 'card' AND subject_id = ?))`,
-    [scope.organizationId, scope.environment, organizationSubject, agentId, cardId ?? ''],
+       AND ((level = 'organization' AND subject_id = ?) OR (level = 'agent' AND subject_id IN (${agentIds.map(() => '?').join(', ')})) OR (level = 'card' AND subject_id IN (${cardIds.map(() => '?').join(', ')})))`,
+    [scope.organizationId, scope.environment, organizationSubject, ...agentIds, ...cardIds],
   );
-  const byLevel = new Map(rows.map((row) => [row.level, row]));
-  const organization = organizationFromRow(byLevel.get('organization'));
-  const overridesAt = (level: 'agent' | 'card') => {
-    const row = byLevel.get(level);
+  const byLevelAndSubject = new Map(rows.map((row) => [`${row.level} ${row.subject_id}`, row]));
+  const organization = organizationFromRow(byLevelAndSubject.get(`organization ${organizationSubject}`));
+  const overridesOf = (level: 'agent' | 'card', subjectId: string) => {
+    const row = byLevelAndSubject.get(`${level} ${subjectId}`);
     return row === undefined ? undefined : (JSON.parse(row.settings) as RiskOverrides);
   };
-  return effectiveRiskSettings(organization, overridesAt('agent'), cardId === undefined ? undefined : overridesAt('card'));
+  return new Map(
+    subjects.map((subject) => [
+      `${subject.agentId} ${subject.cardId}`,
+      effectiveRiskSettings(organization, overridesOf('agent', subject.agentId), subject.cardId === '' ? undefined : overridesOf('card', subject.cardId)),
+    ]),
+  );
 }

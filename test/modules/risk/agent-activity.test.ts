@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { riskPresets, type RiskSettings } from '../../../src/domain/risk-rules.js';
-import { readRiskHistory } from '../../../src/modules/risk/facts.js';
+import { readAgentBaseline } from '../../../src/modules/risk/facts.js';
 import { merchantOf, newTransaction } from '../../../src/network/authorize.js';
 import type { Scope } from '../../../src/modules/scope.js';
 import type { Transaction } from '../../../src/modules/transactions/service.js';
@@ -51,7 +51,7 @@ for (const kind of storeKinds) {
             });
             for (const offsetMs of readsAt) {
               const nowMs = startMs + offsetMs;
-              const { agentBaseline } = await readRiskHistory(store.db, settings, { cardId: 'card_none', agentId, merchantNormalizedName: 'acme', amountCents: 1, nowMs });
+              const agentBaseline = await readAgentBaseline(store.db, settings, { cardId: 'card_none', agentId, merchantNormalizedName: 'acme', amountCents: 1, nowMs });
               const direct = await store.db.get<{ count: number | string; total: number | string | null }>(
                 "SELECT COUNT(*) AS count, SUM(amount) AS total FROM transactions WHERE agent_id = ? AND created_at > ? AND status <> 'declined'",
                 [agentId, nowMs - baselineMs],
