@@ -1,7 +1,9 @@
 // The authorization engine: authorizations submitted while the event loop turns are decided together, as one batch
 // in one database transaction (src/network/authorize.ts `authorizeBatch`), and each caller is answered once the
-// batch has committed — never before its decision is durable. Batches queue behind each other on the database,
-// which commits those waiting together. Should a batch fail (an invariant check, a lost PostgreSQL lock), each of its
+// batch has committed — never before its decision is durable. One batch is decided at a time: those that arrive
+// meanwhile wait and form the next one, so batches grow with the load. (On PostgreSQL a batch waits on network round
+// trips, during which the event loop reads each request in a turn of its own: batches started every turn would each
+// hold one authorization.) Should a batch fail (an invariant check, a lost PostgreSQL lock), each of its
 // authorizations is decided again alone, so one cannot fail the others.
 import type { Transaction } from '../modules/transactions/service.js';
 import type { Scope } from '../modules/scope.js';
@@ -22,6 +24,7 @@ export interface EngineOptions {
 export class AuthorizationEngine {
   private waiting: Waiting[] = [];
   private scheduled = false;
+  private deciding = false;
   private readonly batchMax: number;
 
   constructor(
@@ -36,18 +39,26 @@ export class AuthorizationEngine {
   authorize(scope: Scope, request: AuthorizationRequest, nowMs: number): Promise<Transaction> {
     return new Promise<Transaction>((resolve, reject) => {
       this.waiting.push({ item: { scope, request, nowMs }, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.start());
-      }
+      this.schedule();
     });
   }
 
-  private start(): void {
+  private schedule(): void {
+    if (this.scheduled || this.deciding || this.waiting.length === 0) return;
+    this.scheduled = true;
+    // The next turn, not now: every request whose bytes arrived in this turn joins the batch first.
+    setImmediate(() => void this.next());
+  }
+
+  private async next(): Promise<void> {
     this.scheduled = false;
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (let index = 0; index < waiting.length; index += this.batchMax) void this.decide(waiting.slice(index, index + this.batchMax));
+    this.deciding = true;
+    try {
+      await this.decide(this.waiting.splice(0, this.batchMax));
+    } finally {
+      this.deciding = false;
+      this.schedule();
+    }
   }
 
   private async decide(batch: Waiting[]): Promise<void> {
