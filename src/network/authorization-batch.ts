@@ -370,7 +370,9 @@ export class AuthorizationBatch {
     }
     const approval = { createdAtMs, merchantNormalizedName, amountCents };
     this.recentApprovals.get(cardId)?.push(approval);
-    this.unwrittenByAgent.set(agentId, [...(this.unwrittenByAgent.get(agentId) ?? []), approval]);
+    const ofAgent = this.unwrittenByAgent.get(agentId);
+    if (ofAgent === undefined) this.unwrittenByAgent.set(agentId, [approval]);
+    else ofAgent.push(approval);
   }
 
   /** Writes the buffered rows and changes: transactions, ledger postings, card use, events, alerts. */

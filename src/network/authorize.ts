@@ -25,7 +25,6 @@ import { presentTransaction, type AttestationStatus, type Merchant, type Transac
 import type { Sql } from '../store/database.js';
 import { AuthorizationBatch, type PreparedItem } from './authorization-batch.js';
 
-export { cardSpend, insertTransaction } from '../modules/transactions/store.js';
 
 export interface AuthorizationRequest {
   /** The card as a merchant presents it… */

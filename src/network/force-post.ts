@@ -9,7 +9,8 @@ import { recordEvent } from '../modules/events/service.js';
 import type { Scope } from '../modules/scope.js';
 import { presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
-import { insertTransaction, type AuthorizationRequest } from './authorize.js';
+import type { AuthorizationRequest } from './authorize.js';
+import { insertTransaction } from '../modules/transactions/store.js';
 import { lockCardholderAccounts } from './money.js';
 
 export async function forcePost(tx: Sql, scope: Scope, cardId: string, amountCents: number, merchant: AuthorizationRequest['merchant'], nowMs: number): Promise<Transaction> {
