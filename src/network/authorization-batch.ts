@@ -335,7 +335,9 @@ export class AuthorizationBatch {
     planTransfers(this.tx, scope, this.accounts, transfers, nowMs, this.postings);
   }
 
+  /** The card after an approval (`cardAfterUse`); written by `flush` unless the use left it unchanged. */
   useCard(card: Card): void {
+    if (this.cards.get(card.id) === card) return;
     this.cards.set(card.id, card);
     this.usedCards.set(card.id, card);
   }

@@ -92,5 +92,22 @@ for (const kind of storeKinds) {
       assert.deepEqual([after.json.available, after.json.reserved, after.json.debt], [0, 0, 4_000]);
       await ledgerIsSound();
     });
+
+    it("a use that leaves a card as it was does not change it; one that moves its reservation does", async () => {
+      const holder = await fundedCardholder(testApp, 8_000);
+      const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 5_000, merchantDriftEnabled: false });
+      const before = (await testApp.request('GET', `/v1/cards/${card.id}`)).json;
+      await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds: 60 } });
+      // $20 held out of the reservation and topped back up from available: the card is unchanged.
+      assert.equal((await authorizeAt(testApp, { cardId: card.id }, 2_000, 'Amazon')).status, 'pending');
+      assert.deepEqual((await testApp.request('GET', `/v1/cards/${card.id}`)).json, before);
+      // $40 with $10 left in available: the reservation cannot be topped up in full, so the card changes.
+      await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds: 60 } });
+      assert.equal((await authorizeAt(testApp, { cardId: card.id }, 4_000, 'Amazon')).status, 'pending');
+      const after = (await testApp.request('GET', `/v1/cards/${card.id}`)).json;
+      assert.ok(Date.parse(after.updatedAt) > Date.parse(before.updatedAt), JSON.stringify([before.updatedAt, after.updatedAt]));
+      assert.deepEqual(await balanceOf(testApp, holder.userId), { total: 8_000, pending: 6_000, reserved: 2_000, available: 0 });
+      await ledgerIsSound();
+    });
   });
 }

@@ -425,6 +425,9 @@ export function cardAfterUse(card: Card, change: { reservationCents: number; sin
   if (!Number.isSafeInteger(change.reservationCents) || change.reservationCents < 0 || change.reservationCents > card.maxAmountCents) {
     throw new Error(`card ${card.id} reservation ${change.reservationCents} is outside 0..${card.maxAmountCents}`);
   }
+  // A use that leaves the card as it was (a multi-use card's reservation topped back up, its merchant already
+  // pinned) does not change the card: its row is not rewritten and its updatedAt stays.
+  if (change.reservationCents === card.reservationCents && change.singleUseConsumed === card.singleUseConsumed && change.pinnedMerchant === card.pinnedMerchant) return card;
   return { ...card, ...change, updatedAtMs: nowMs };
 }
 
@@ -451,7 +454,7 @@ export async function recordCardUse(
   nowMs: number,
 ): Promise<Card> {
   const updated = cardAfterUse(card, change, nowMs);
-  await writeCardUses(tx, [updated]);
+  if (updated !== card) await writeCardUses(tx, [updated]);
   return updated;
 }
 
