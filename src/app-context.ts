@@ -1,5 +1,5 @@
 // What every module and route receives: the database, the wall clock, configuration and shared services.
-import type { AuthorizationEngine } from './network/engine.js';
+import type { Authorizer } from './network/engine.js';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
@@ -18,5 +18,5 @@ export interface AppContext {
   /** The open event streams of this process (GET /v1/events/stream). */
   eventStreams: EventStreamHub;
   /** Decides the sandbox network's authorizations in batches (src/network/engine.ts). */
-  authorizations: AuthorizationEngine;
+  authorizations: Authorizer;
 }

@@ -9,7 +9,9 @@ import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
 import { lapseClaimsOfEndedProcess } from './http/idempotency.js';
 import { createLogger } from './http/logger.js';
-import { AuthorizationEngine } from './network/engine.js';
+import type { NetworkSettings } from './network/authorize.js';
+import { AuthorizationEngine, type Authorizer } from './network/engine.js';
+import { ThreadedAuthorizationEngine } from './network/engine-thread.js';
 import { EventStreamHub } from './modules/events/stream.js';
 import { recordUserBalanceUpdates } from './modules/users/balance-events.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -17,6 +19,7 @@ import { buildServer, type ServerOptions } from './http/server.js';
 import type { Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { openDatabase } from './store/open.js';
+import { SqliteDatabase } from './store/sqlite/database.js';
 import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
 import { loadSecrets, type Secrets } from './secrets.js';
@@ -31,6 +34,14 @@ export interface CreateAppOptions extends ServerOptions {
   secrets?: Secrets;
   /** Run background sweepers (off in most tests, which drive them directly). */
   workers?: boolean;
+  /** Decide authorizations on a thread of their own when the store is a SQLite file (default true). */
+  engineThread?: boolean;
+}
+
+/** The authorization engine: on its own thread for a SQLite file, so HTTP and the batches' commits use both cores. */
+function authorizerFor(db: Database, settings: NetworkSettings, threaded: boolean): Authorizer {
+  if (threaded && db instanceof SqliteDatabase && db.location !== ':memory:') return new ThreadedAuthorizationEngine(db, settings);
+  return new AuthorizationEngine(db, settings);
 }
 
 export interface RunningApp {
@@ -74,7 +85,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
   const secrets = options.secrets ?? loadSecrets(config.dataDir);
   const eventStreams = new EventStreamHub(db, config.eventStream);
-  const authorizations = new AuthorizationEngine(db, { secrets, settlementDelayMs: config.settlementDelayMs });
+  const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs }, options.engineThread ?? true);
   const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
@@ -89,6 +100,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
       // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
       await eventStreams.close();
       await server.close();
+      await authorizations.close();
       redis?.disconnect();
       removeBalanceEvents();
       if (ownsDatabase) await db.close();

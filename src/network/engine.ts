@@ -21,7 +21,14 @@ export interface EngineOptions {
   batchMax?: number;
 }
 
-export class AuthorizationEngine {
+/** What the card network routes hand authorizations to: this engine in the thread, or a thread of its own (engine-thread.ts). */
+export interface Authorizer {
+  authorize(scope: Scope, request: AuthorizationRequest, nowMs: number): Promise<Transaction>;
+  /** Answers every authorization already submitted, then lets go of what it holds. */
+  close(): Promise<void>;
+}
+
+export class AuthorizationEngine implements Authorizer {
   private waiting: Waiting[] = [];
   private scheduled = false;
   private deciding = false;
@@ -41,6 +48,10 @@ export class AuthorizationEngine {
       this.waiting.push({ item: { scope, request, nowMs }, resolve, reject });
       this.schedule();
     });
+  }
+
+  async close(): Promise<void> {
+    while (this.scheduled || this.deciding || this.waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
 
   private schedule(): void {

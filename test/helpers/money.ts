@@ -18,12 +18,13 @@ export async function createApprovedUser(db: Database, scope: Scope, nowMs: numb
 
 export async function fundUser(db: Database, scope: Scope, userId: string, amountCents: number, nowMs: number): Promise<void> {
   fundingSequence += 1;
+  const reference = `test_funding_${process.pid}_${fundingSequence}`;
   await db.transaction(async (tx) => {
     await getUser(tx, scope, userId);
     await postTransfers(
       tx,
       scope,
-      [{ debitAccount: externalAccountId(scope, 'external:deposits'), creditAccount: userAccountId(userId, 'available'), amountCents, kind: 'deposit.credit', reference: `test_funding_${process.pid}_${fundingSequence}` }],
+      [{ debitAccount: externalAccountId(scope, 'external:deposits'), creditAccount: userAccountId(userId, 'available'), amountCents, kind: 'deposit.credit', reference }],
       nowMs,
     );
   });

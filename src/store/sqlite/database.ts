@@ -17,7 +17,15 @@ interface QueuedTransaction {
 export interface SqliteOptions {
   /** Largest number of transactions committed together. */
   groupCommitMax?: number;
+  /**
+   * How long the writer waits in SQLite's busy handler for another connection's write lock, blocking its thread.
+   * 0 (the default) on the event loop's thread, where `begin` retries on timers instead.
+   */
+  writerBusyTimeoutMs?: number;
 }
+
+/** How long a transaction waits for the write lock another connection holds before it fails. */
+const beginTimeoutMs = 5_000;
 
 /** Prepared statements by SQL text. Bounded: batched statements vary with the batch's size (multi-row inserts, IN lists). */
 const cachedStatementsMax = 4_096;
@@ -106,7 +114,10 @@ export class SqliteDatabase implements Database {
     this.writer.pragma('journal_mode = WAL');
     this.writer.pragma('synchronous = FULL');
     this.writer.pragma('foreign_keys = ON');
-    this.writer.pragma('busy_timeout = 5000');
+    // Another connection may hold the write lock (the authorization engine's thread, a CLI command): SQLite's busy
+    // handler would sleep on this thread, freezing the event loop, so the writer does not wait in SQLite and
+    // `begin` retries on timers instead (options.writerBusyTimeoutMs, for a connection on a thread of its own).
+    this.writer.pragma(`busy_timeout = ${options.writerBusyTimeoutMs ?? 0}`);
     // Checkpoint when the WAL holds 16,000 pages (64 MB) rather than SQLite's 1,000: a batch of authorizations writes
     // more than 1,000, so the default checkpoints (and fsyncs the database file) after every commit. The file is cut
     // back to 64 MB when SQLite starts the WAL over. docs/benchmarks.md has the measurements.
@@ -133,6 +144,11 @@ export class SqliteDatabase implements Database {
   /** A write outside an explicit transaction is a transaction of one statement. */
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
     return this.transaction((tx) => tx.run(sql, params));
+  }
+
+  /** Another connection of this process committed (the engine's thread): this database's listeners hear of it. */
+  announceCommit(): void {
+    notifyCommitted(this.commitListeners);
   }
 
   onCommit(listener: () => void): () => void {
@@ -175,7 +191,12 @@ export class SqliteDatabase implements Database {
 
   private async commitBatch(batch: QueuedTransaction[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      await this.begin();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
     try {
       for (const item of batch) {
         this.writer.exec('SAVEPOINT tx');
@@ -203,6 +224,20 @@ export class SqliteDatabase implements Database {
       else item.reject(outcome.error);
     });
     if (outcomes.some((outcome) => outcome.ok)) notifyCommitted(this.commitListeners);
+  }
+
+  /** BEGIN IMMEDIATE, waiting on timers (not in SQLite's busy handler) while another connection writes. */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + beginTimeoutMs;
+    for (;;) {
+      try {
+        this.writer.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   async executeScript(sql: string): Promise<void> {
