@@ -739,6 +739,14 @@ DROP INDEX ledger_transfers_by_debit;
 DROP INDEX ledger_transfers_by_credit
 `,
   },
+  {
+    version: 21,
+    name: 'transactions: index of pending authorizations by expiry',
+    // The expiry sweep (src/network/due.ts) looks every second for pending authorizations whose expires_at has
+    // passed. With only the settle_at index it read every transaction of the organization: 0.4–0.5 s a pass with a
+    // million stored, on the writer. Appends at the end, like the settle_at index beside it.
+    sql: `CREATE INDEX transactions_expiring ON transactions (status, organization_id, environment, expires_at)`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
