@@ -11,6 +11,9 @@ import { seededRandom } from './lib/random.js';
 
 export type CardForm = 'pan' | 'cardId';
 
+/** Mean of the uniform $1.00–$49.99 amounts drawn here and by the HTTP load generator (bench/http-load.ts). */
+export const meanAmountCents = 2_550;
+
 /** A purchase of $1.00–$50.00 with the card as a merchant presents it (PAN, CVV, expiry) or by id. */
 export function requestFor(card: BenchCard, form: CardForm, random: () => number): AuthorizationRequest {
   const amountCents = 100 + Math.floor(random() * 4_900);

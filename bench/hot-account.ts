@@ -1,7 +1,8 @@
 // The hot account: one user, one agent, 100 multi-use cards, all authorizing at once. Every decision locks the
 // same three ledger accounts (available, reserved, held) and the same agent. The user is funded for only about
 // half of what is attempted, so the run crosses the point where money runs out: after it, zero overspend means
-// exactly the approved amounts are held, no balance went negative and the ledger's invariants all hold.
+// exactly the approved amounts are held, no balance went negative and the ledger's invariants all hold. The same
+// checks (`overspendChecks`) follow the PostgreSQL hot account (bench/postgres.ts).
 import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
 import { userAccountId } from '../src/ledger/accounts.js';
 import type { NetworkSettings } from '../src/network/authorize.js';
@@ -11,6 +12,7 @@ import { newCounts, requestFor, type DecisionCounts } from './engine.js';
 import { seededRandom } from './lib/random.js';
 import { AuthorizationEngine } from '../src/network/engine.js';
 import type { Secrets } from '../src/secrets.js';
+import type { Database } from '../src/store/database.js';
 
 export interface HotAccountResult extends ClosedLoopResult {
   counts: DecisionCounts;
@@ -58,17 +60,31 @@ export async function hotAccount(
     },
   });
 
-  const userId = population.userIds[0]!;
+  const checks = await overspendChecks(db, population.userIds[0]!, options.fundsCents, approvedCents);
+  return { ...result, counts, fundedCents: options.fundsCents, approvedCents, ...checks };
+}
+
+/**
+ * After a hot-account run, on either store: the ledger's invariants (`verifyLedger`, the whole database), then the
+ * overspend checks of the one user: no more approved than funded, held = the approved amounts, available + reserved +
+ * held = the funding, and no balance negative.
+ */
+export async function overspendChecks(
+  db: Database,
+  userId: string,
+  fundedCents: number,
+  approvedCents: number,
+): Promise<{ balances: HotAccountResult['balances']; problems: string[]; ledger: LedgerReport }> {
   const balanceOf = async (kind: 'available' | 'reserved' | 'held') =>
     (await db.get<{ balance: number }>('SELECT balance FROM ledger_accounts WHERE id = ?', [userAccountId(userId, kind)]))!.balance;
   const balances = { available: await balanceOf('available'), reserved: await balanceOf('reserved'), held: await balanceOf('held') };
   const ledger = await verifyLedger(db);
   const problems = [...ledger.problems];
-  if (approvedCents > options.fundsCents) problems.push(`approved ${approvedCents} cents of ${options.fundsCents} funded: overspend`);
+  if (approvedCents > fundedCents) problems.push(`approved ${approvedCents} cents of ${fundedCents} funded: overspend`);
   if (balances.held !== approvedCents) problems.push(`held is ${balances.held} cents, approved authorizations total ${approvedCents}`);
-  if (balances.available + balances.reserved + balances.held !== options.fundsCents) {
-    problems.push(`available + reserved + held = ${balances.available + balances.reserved + balances.held}, funded ${options.fundsCents}`);
+  if (balances.available + balances.reserved + balances.held !== fundedCents) {
+    problems.push(`available + reserved + held = ${balances.available + balances.reserved + balances.held}, funded ${fundedCents}`);
   }
   for (const [kind, balance] of Object.entries(balances)) if (balance < 0) problems.push(`${kind} is negative: ${balance}`);
-  return { ...result, counts, fundedCents: options.fundsCents, approvedCents, balances, problems, ledger };
+  return { balances, problems, ledger };
 }

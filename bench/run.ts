@@ -1,16 +1,18 @@
-// `npm run bench`: the figures of SPEC §9's first three lines, each with its ratio to the target, from one run on
-// this machine. What each figure measures: docs/benchmarks.md. Every loop is bounded by count and by time, all
-// traffic stays on 127.0.0.1, and temporary databases are removed at the end. The whole run takes 1–3 minutes.
+// `npm run bench`: the figures of SPEC §9 — engine, hot account, HTTP and list latency, PostgreSQL, memory — each with
+// its ratio to the target, from one run on this machine. What each figure measures: docs/benchmarks.md. Every loop
+// is bounded by count and by time, all traffic stays on 127.0.0.1, and temporary databases are removed at the end.
+// The whole run takes 3–4 minutes.
 import BetterSqlite3 from 'better-sqlite3';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import type { RiskPresetName } from '../src/domain/risk-rules.js';
 import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
 import { applyRiskPreset } from '../src/modules/risk/settings.js';
 import { rawTransferCeiling, type CeilingResult } from './ceiling.js';
-import { describeDeclines, engineLatency, engineThroughput, type EngineTarget } from './engine.js';
+import { describeDeclines, engineLatency, engineThroughput, meanAmountCents, type EngineTarget } from './engine.js';
 import { hotAccount, type HotAccountResult } from './hot-account.js';
 import { httpTarget, runHttpLoad, startBenchServer } from './http.js';
-import { benchPostgres } from './postgres.js';
+import { benchLists, type ListSeries, type ListsResult } from './lists.js';
+import { benchPostgres, type PostgresResult } from './postgres.js';
 import type { HttpLoadAnswer } from './http-load.js';
 import { commitsSoFar, countCommits } from './lib/commits.js';
 import type { ClosedLoopResult, OpenLoopResult } from './lib/open-loop.js';
@@ -26,9 +28,14 @@ const targets = {
   httpPerSecond: 5_000,
   httpP99Ms: 20,
   httpOfferedPerSecond: 5_000,
+  /** A page with 1 M transactions stored at most this many times the page with 10 k. */
+  listLargeToSmall: 1.5,
+  serverRssMb: 200,
+  postgresToPgbench: 1,
+  postgresHotToPgbench: 0.5,
 };
 
-/** Sizes and bounds: a run takes 1–3 minutes on 2 cores. */
+/** Sizes and bounds: a run takes 3–4 minutes on 2 cores (filling 1 M transactions about one of them). */
 const plan = {
   population: { users: 2_000, cardsPerUser: 5, fundsPerUserCents: 10_000_000, cardMaxAmountCents: 50_000 },
   ceiling: { accounts: 10_000, batchSize: 256, durationMs: 3_000, maxTransfers: 3_000_000 },
@@ -42,13 +49,20 @@ const plan = {
   halfLoadMs: 3_000,
   hot: { cards: 100, concurrency: 100, cardMaxAmountCents: 10_000, durationMs: 10_000, minAttempts: 2_000, maxAttempts: 200_000, fundedShare: 0.6 },
   http: { connections: 64, durationMs: 5_000, maxCount: 200_000, openConnections: 128, childTimeoutMs: 90_000 },
-  /** PostgreSQL: two API processes over HTTP against pgbench (bench/postgres.ts). */
-  postgres: { users: 500, cardsPerUser: 4, connectionsPerServer: 32, durationMs: 5_000, childTimeoutMs: 90_000 },
+  /** PostgreSQL: two API processes over HTTP against pgbench (bench/postgres.ts), on many users' cards, then on one user's. */
+  postgres: {
+    users: 500,
+    cardsPerUser: 4,
+    connectionsPerServer: 32,
+    durationMs: 5_000,
+    childTimeoutMs: 90_000,
+    hot: { cards: 100, cardMaxAmountCents: 10_000, fundedShare: 0.6, minAttempts: 1_000 },
+  },
+  /** List latency and the server's memory with 10 k, then 1 M transactions stored (bench/lists.ts). */
+  lists: { users: 100, cardsPerUser: 5, smallCount: 10_000, largeCount: 1_000_000, fillMaxMs: 180_000, requests: 200, seriesMaxMs: 10_000, warmupRequests: 10, deepPage: 10 },
   /** The cost of the risk rules: the engine's closed loop again under each preset. */
   risk: { concurrency: 64, durationMs: 3_000 },
 };
-/** Mean of the uniform $1.00–$49.99 amounts drawn (bench/engine.ts requestFor). */
-const meanAmountCents = 2_550;
 
 interface Row {
   label: string;
@@ -69,7 +83,17 @@ const figures = {
   hotAccount: { decisionsPerSecond: 0, ratioToSpread: 0, lastFifthToFirstFifth: 0, overspend: false },
   http: { requestsPerSecond: 0, healthPerSecond: 0, healthRatio: 0, p99MsAtHalf: 0 },
   risk: { permissivePerSecond: 0, moderatePerSecond: 0, moderateToPermissive: 0 },
-  postgres: null as null | { decisionsPerSecond: number; pgbenchPerSecond: number; pgbenchRatio: number; overspend: boolean },
+  postgres: null as null | {
+    decisionsPerSecond: number;
+    pgbenchPerSecond: number;
+    pgbenchRatio: number;
+    overspend: boolean;
+    hotDecisionsPerSecond: number;
+    hotRatio: number;
+    hotOverspend: boolean;
+  },
+  lists: { pageMsAt10k: 0, pageMsAt1m: 0 },
+  memory: null as null | { rssMbAt1m: number },
 };
 const notes: string[] = [];
 /** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call and print the costliest statements of each closed-loop engine run. */
@@ -255,6 +279,68 @@ function httpRows(closed: HttpLoadAnswer, health: HttpLoadAnswer, open: HttpLoad
   notes.push(`${openLoopNote('HTTP open loop at half the throughput', half.open as OpenLoopResult)}; ${errors(half)}`);
 }
 
+function postgresRows(postgres: PostgresResult): void {
+  rows.push('PostgreSQL: two API processes, POST /v1/sandbox/authorizations over HTTP, against pgbench on the same server');
+  if (!postgres.measured) {
+    rows.push({ label: 'not measured', measured: postgres.reason.slice(0, 60) });
+    notes.push(`PostgreSQL not measured: ${postgres.reason}`);
+    return;
+  }
+  figures.postgres = {
+    decisionsPerSecond: postgres.decisionsPerSecond,
+    pgbenchPerSecond: postgres.pgbenchPerSecond,
+    pgbenchRatio: postgres.pgbenchRatio,
+    overspend: postgres.overspend,
+    hotDecisionsPerSecond: postgres.hotDecisionsPerSecond,
+    hotRatio: postgres.hotRatio,
+    hotOverspend: postgres.hotOverspend,
+  };
+  const ratioRow = (label: string, ratio: number, target: number): Row => ({ label, measured: `${ratio.toFixed(2)}×`, target: `≥ ${target.toFixed(1)}×`, ratio: ratio / target, meets: ratio >= target });
+  const overspendRow = (label: string, overspend: boolean): Row => ({ label, measured: overspend ? 'PROBLEM' : 'none — OK', meets: !overspend });
+  rows.push({ label: 'authorizations, two processes', measured: formatRate(postgres.decisionsPerSecond) });
+  rows.push({ label: 'pgbench tpcb-like, same connections', measured: formatRate(postgres.pgbenchPerSecond) });
+  rows.push(ratioRow('authorizations ÷ pgbench', postgres.pgbenchRatio, targets.postgresToPgbench));
+  rows.push(overspendRow('overspend (verifyLedger + balances)', postgres.overspend));
+  rows.push({ label: `hot account (1 user, ${plan.postgres.hot.cards} cards), two processes`, measured: formatRate(postgres.hotDecisionsPerSecond) });
+  rows.push(ratioRow('hot account ÷ pgbench', postgres.hotRatio, targets.postgresHotToPgbench));
+  rows.push(overspendRow('hot account overspend (verifyLedger + balance checks)', postgres.hotOverspend));
+  notes.push(...postgres.notes);
+  if (postgres.overspend || postgres.hotOverspend) process.exitCode = 1;
+}
+
+function listSeriesNote(series: ListSeries): string {
+  const { latency } = series;
+  return `${series.label}${series.page > 1 ? ` page ${series.page}` : ''} p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}, max ${formatMs(latency.max)} (${latency.count} requests)`;
+}
+
+function listsRows(lists: ListsResult): void {
+  const { small, large } = lists;
+  const ratio = large.firstPage.latency.p50 / small.firstPage.latency.p50;
+  figures.lists = { pageMsAt10k: small.firstPage.latency.p50, pageMsAt1m: large.firstPage.latency.p50 };
+  rows.push(
+    `Lists: GET /v1/transactions (default page, newest first, sandbox key), cardrail serve on SQLite with ${formatCount(small.stored)} and with ${formatCount(large.stored)} stored, ` +
+      `${plan.lists.requests} sequential requests each, alternating`,
+  );
+  rows.push({ label: `first page, ${formatCount(small.stored)} stored (p50)`, measured: formatMs(small.firstPage.latency.p50) });
+  rows.push({ label: `first page, ${formatCount(large.stored)} stored (p50)`, measured: formatMs(large.firstPage.latency.p50) });
+  rows.push({ label: `first page: ${formatCount(large.stored)} ÷ ${formatCount(small.stored)} stored`, measured: `${ratio.toFixed(2)}×`, target: `≤ ${targets.listLargeToSmall}×`, ratio: ratio / targets.listLargeToSmall, meets: ratio <= targets.listLargeToSmall });
+  for (const series of large.filtered) rows.push({ label: `${series.label} page ${series.page}, ${formatCount(large.stored)} stored (p50)`, measured: formatMs(series.latency.p50) });
+  for (const size of [small, large]) notes.push(`lists with ${formatCount(size.stored)} stored: ${[size.firstPage, ...size.filtered].map(listSeriesNote).join('; ')}`);
+  notes.push(
+    `lists population: ${plan.lists.users} users, ${plan.lists.users * plan.lists.cardsPerUser} cards arranged through the services in ${(lists.arrangeMs / 1000).toFixed(1)} s; ` +
+      `${formatCount(large.stored)} transactions inserted in ${(lists.fillMs / 1000).toFixed(1)} s${large.stored < plan.lists.largeCount ? ` (filling stopped at its ${plan.lists.fillMaxMs / 1000} s bound)` : ''}`,
+  );
+
+  rows.push(`Memory: the cardrail serve process with ${formatCount(large.stored)} stored, after its list requests`);
+  if (lists.memory === undefined) {
+    rows.push({ label: 'RSS', measured: 'not measured (no /proc)' });
+    return;
+  }
+  figures.memory = { rssMbAt1m: lists.memory.rssMb };
+  rows.push({ label: 'RSS', measured: `${lists.memory.rssMb.toFixed(0)} MB`, target: `≤ ${targets.serverRssMb} MB`, ratio: lists.memory.rssMb / targets.serverRssMb, meets: lists.memory.rssMb <= targets.serverRssMb });
+  notes.push(`server memory: RSS ${lists.memory.startRssMb.toFixed(0)} MB once listening, ${lists.memory.rssMb.toFixed(0)} MB after the list requests, peak ${lists.memory.peakMb.toFixed(0)} MB (VmHWM)`);
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   countCommits();
@@ -317,21 +403,11 @@ async function main(): Promise<void> {
     const hot = await hotAccount(hotStore, secrets, { ...plan.hot, attempts, fundsCents, seed: 7 });
     hotRows(hot, engineBest);
 
-    progress('PostgreSQL: two cardrail serve processes on one database, then pgbench tpcb-like on the same server');
-    const postgres = await benchPostgres(secrets, plan.postgres);
-    rows.push('PostgreSQL: two API processes, POST /v1/sandbox/authorizations over HTTP, against pgbench on the same server');
-    if (postgres.measured) {
-      figures.postgres = { decisionsPerSecond: postgres.decisionsPerSecond, pgbenchPerSecond: postgres.pgbenchPerSecond, pgbenchRatio: postgres.pgbenchRatio, overspend: postgres.overspend };
-      rows.push({ label: 'authorizations, two processes', measured: formatRate(postgres.decisionsPerSecond) });
-      rows.push({ label: 'pgbench tpcb-like, same connections', measured: formatRate(postgres.pgbenchPerSecond) });
-      rows.push({ label: 'authorizations ÷ pgbench', measured: `${postgres.pgbenchRatio.toFixed(2)}×`, target: '≥ 1.0×', ratio: postgres.pgbenchRatio, meets: postgres.pgbenchRatio >= 1 });
-      rows.push({ label: 'overspend (verifyLedger + balances)', measured: postgres.overspend ? 'PROBLEM' : 'none — OK', meets: !postgres.overspend });
-      notes.push(...postgres.notes);
-      if (postgres.overspend) process.exitCode = 1;
-    } else {
-      rows.push({ label: 'not measured', measured: postgres.reason.slice(0, 60) });
-      notes.push(`PostgreSQL not measured: ${postgres.reason}`);
-    }
+    progress("PostgreSQL: two cardrail serve processes on one database, on many users' cards then on one user's, then pgbench tpcb-like on the same server");
+    postgresRows(await benchPostgres(secrets, plan.postgres));
+
+    progress(`lists: ${plan.lists.users} users with ${plan.lists.cardsPerUser} cards each, then ${formatCount(plan.lists.smallCount)} and ${formatCount(plan.lists.largeCount)} transactions stored`);
+    listsRows(await benchLists(secrets, plan.lists));
 
     progress('verifying the ledger of the engine and HTTP database');
     const report: LedgerReport = await verifyLedger(engineStore.db);

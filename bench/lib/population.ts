@@ -37,6 +37,7 @@ export const merchantDescriptors = [
 export interface BenchCard {
   id: string;
   userId: string;
+  agentId: string;
   pan: string;
   cvv: string;
   expirationMonth: string;
@@ -130,6 +131,7 @@ async function arrangeUser(db: Database, scope: Scope, secrets: Secrets, options
       cards.push({
         id: card.id,
         userId: created.id,
+        agentId: agent.id,
         pan,
         cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
         expirationMonth: String(card.expirationMonth).padStart(2, '0'),
