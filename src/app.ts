@@ -86,6 +86,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const secrets = options.secrets ?? loadSecrets(config.dataDir);
   const eventStreams = new EventStreamHub(db, config.eventStream);
   const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs }, options.engineThread ?? true);
+  // A serving process starts the engine's thread now, so its first authorizations do not wait for it.
+  if (options.workers === true && authorizations instanceof ThreadedAuthorizationEngine) await authorizations.start();
   const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};

@@ -27,7 +27,7 @@ export type SerializedError = { appError: { code: ErrorCode; message: string; pa
 
 export type EngineAnswer = { id: number; transaction: Transaction } | { id: number; error: SerializedError };
 
-export type FromEngine = { type: 'answers'; answers: EngineAnswer[]; committed: boolean } | { type: 'closed' };
+export type FromEngine = { type: 'ready' } | { type: 'answers'; answers: EngineAnswer[]; committed: boolean } | { type: 'closed' };
 
 export function serializeEngineError(error: unknown): SerializedError {
   if (isAppError(error)) return { appError: { code: error.code, message: error.message, param: error.param, headers: error.headers } };

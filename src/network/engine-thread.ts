@@ -24,7 +24,7 @@ interface Pending {
 }
 
 export class ThreadedAuthorizationEngine implements Authorizer {
-  /** Started by the first authorization: a server or test that never authorizes does not pay for the thread. */
+  /** Started by `start` (a serving process) or else by the first authorization (a test that never authorizes does not pay for it). */
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private outbox: EngineJob[] = [];
@@ -33,15 +33,23 @@ export class ThreadedAuthorizationEngine implements Authorizer {
   /** Set when the thread has stopped (closed, or failed): every authorization from then on fails with it. */
   private stopped: Error | undefined;
   private closed: Promise<void> = Promise.resolve();
+  private ready: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly settings: NetworkSettings,
   ) {}
 
+  /** Starts the thread now rather than with the first authorization, and waits until it is ready to decide. */
+  async start(): Promise<void> {
+    if (this.stopped !== undefined) throw this.stopped;
+    if (this.worker === undefined) this.startWorker();
+    await this.ready;
+  }
+
   authorize(scope: Scope, request: AuthorizationRequest, nowMs: number): Promise<Transaction> {
     if (this.stopped !== undefined) return Promise.reject(this.stopped);
-    const worker = this.worker ?? this.start();
+    const worker = this.worker ?? this.startWorker();
     return new Promise<Transaction>((resolve, reject) => {
       const id = this.nextId;
       this.nextId += 1;
@@ -75,14 +83,21 @@ export class ThreadedAuthorizationEngine implements Authorizer {
     await worker.terminate();
   }
 
-  private start(): Worker {
+  private startWorker(): Worker {
     const { db, settings } = this;
     const worker = startWorker({ path: db.location, idSequence: idSequenceMemory(), secrets: { masterKey: settings.secrets.masterKey }, settlementDelayMs: settings.settlementDelayMs });
     this.worker = worker;
     worker.unref();
     let closedWith: () => void = () => {};
     this.closed = new Promise((resolve) => (closedWith = resolve));
+    let readyWith: (error?: Error) => void = () => {};
+    this.ready = new Promise((resolve, reject) => (readyWith = (error) => (error === undefined ? resolve() : reject(error))));
+    this.ready.catch(() => {}); // its failure also reaches every pending authorization
     worker.on('message', (message: FromEngine) => {
+      if (message.type === 'ready') {
+        readyWith();
+        return;
+      }
       if (message.type === 'closed') {
         closedWith();
         return;
@@ -97,9 +112,13 @@ export class ThreadedAuthorizationEngine implements Authorizer {
       if (message.committed) db.announceCommit();
       if (this.pending.size === 0) worker.unref();
     });
-    worker.on('error', (error) => this.stop(new Error(`the authorization engine thread failed: ${error.message}`, { cause: error })));
+    worker.on('error', (error) => {
+      this.stop(new Error(`the authorization engine thread failed: ${error.message}`, { cause: error }));
+      readyWith(this.stopped);
+    });
     worker.on('exit', (code) => {
       this.stop(new Error(`the authorization engine thread exited (code ${code})`));
+      readyWith(this.stopped);
       closedWith();
     });
     return worker;

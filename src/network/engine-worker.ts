@@ -14,8 +14,7 @@ const port = parentPort;
 const { path, idSequence, secrets, settlementDelayMs } = workerData as EngineWorkerData;
 adoptIdSequenceMemory(idSequence);
 
-// This thread has nothing else to do while another connection writes, so it may wait in SQLite's busy handler.
-const db = new SqliteDatabase(path, { writerBusyTimeoutMs: 5_000 });
+const db = new SqliteDatabase(path);
 db.addCommitStep(recordUserBalanceUpdates);
 const engine = new AuthorizationEngine(db, { secrets, settlementDelayMs });
 
@@ -58,3 +57,5 @@ port.on('message', (message: ToEngine) => {
     port.postMessage({ type: 'closed' } satisfies FromEngine);
   })();
 });
+
+port.postMessage({ type: 'ready' } satisfies FromEngine);

@@ -45,6 +45,7 @@ describe('authorization engine thread (sqlite)', () => {
     let commitsHeard = 0;
     const stopListening = store.db.onCommit(() => (commitsHeard += 1));
     try {
+      await engine.start();
       const first = await engine.authorize(scope, { cardId: cardIds[0]!, amountCents: 100, currency: 'USD', merchant: { name: 'Amazon' } }, nowMs);
       assert.equal(commitsHeard, 1, 'the engine thread commit reached this thread\'s listeners before its answer');
       const answers = Array.from({ length: 200 }, (_, index) =>

@@ -17,11 +17,6 @@ interface QueuedTransaction {
 export interface SqliteOptions {
   /** Largest number of transactions committed together. */
   groupCommitMax?: number;
-  /**
-   * How long the writer waits in SQLite's busy handler for another connection's write lock, blocking its thread.
-   * 0 (the default) on the event loop's thread, where `begin` retries on timers instead.
-   */
-  writerBusyTimeoutMs?: number;
 }
 
 /** How long a transaction waits for the write lock another connection holds before it fails. */
@@ -114,10 +109,11 @@ export class SqliteDatabase implements Database {
     this.writer.pragma('journal_mode = WAL');
     this.writer.pragma('synchronous = FULL');
     this.writer.pragma('foreign_keys = ON');
-    // Another connection may hold the write lock (the authorization engine's thread, a CLI command): SQLite's busy
-    // handler would sleep on this thread, freezing the event loop, so the writer does not wait in SQLite and
-    // `begin` retries on timers instead (options.writerBusyTimeoutMs, for a connection on a thread of its own).
-    this.writer.pragma(`busy_timeout = ${options.writerBusyTimeoutMs ?? 0}`);
+    // Another connection may hold the write lock (the authorization engine's thread, a CLI command). SQLite's busy
+    // handler would sleep on this thread, freezing the event loop, and backs off up to 100 ms a try (a writer waiting
+    // behind frequent short transactions stalls for hundreds of ms), so the writer does not wait in SQLite: `begin`
+    // retries every millisecond on a timer instead.
+    this.writer.pragma('busy_timeout = 0');
     // Checkpoint when the WAL holds 16,000 pages (64 MB) rather than SQLite's 1,000: a batch of authorizations writes
     // more than 1,000, so the default checkpoints (and fsyncs the database file) after every commit. The file is cut
     // back to 64 MB when SQLite starts the WAL over. docs/benchmarks.md has the measurements.
