@@ -374,10 +374,13 @@ async function main(): Promise<void> {
     let httpCommits: number;
     try {
       const loadTarget = httpTarget(server, population);
-      const commitsBefore = commitsSoFar();
+      // The server's commits, the engine thread's included (announced to the server's database as they happen).
+      let commitsHeard = 0;
+      const stopCounting = engineStore.db.onCommit(() => (commitsHeard += 1));
       const closedJob = { mode: 'closed' as const, concurrency: plan.http.connections, connections: plan.http.connections, ratePerSecond: 0, durationMs: plan.http.durationMs, maxCount: plan.http.maxCount };
       [closed] = (await runHttpLoad(loadTarget, [{ ...closedJob, seed: 1 }], plan.http.childTimeoutMs)) as [HttpLoadAnswer];
-      httpCommits = commitsSoFar() - commitsBefore;
+      stopCounting();
+      httpCommits = commitsHeard;
       progress(`HTTP: GET /health, ${plan.http.connections} connections for ${plan.http.durationMs / 1000} s (the yardstick)`);
       [health] = (await runHttpLoad(loadTarget, [{ ...closedJob, seed: 4, request: 'health' }], plan.http.childTimeoutMs)) as [HttpLoadAnswer];
       halfRate = halfOf(closed.closed!.perSecond);
