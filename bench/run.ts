@@ -83,15 +83,7 @@ const figures = {
   hotAccount: { decisionsPerSecond: 0, ratioToSpread: 0, lastFifthToFirstFifth: 0, overspend: false },
   http: { requestsPerSecond: 0, healthPerSecond: 0, healthRatio: 0, p99MsAtHalf: 0 },
   risk: { permissivePerSecond: 0, moderatePerSecond: 0, moderateToPermissive: 0 },
-  postgres: null as null | {
-    decisionsPerSecond: number;
-    pgbenchPerSecond: number;
-    pgbenchRatio: number;
-    overspend: boolean;
-    hotDecisionsPerSecond: number;
-    hotRatio: number;
-    hotOverspend: boolean;
-  },
+  postgres: null as null | Omit<Extract<PostgresResult, { measured: true }>, 'measured' | 'notes'>,
   lists: { pageMsAt10k: 0, pageMsAt1m: 0 },
   memory: null as null | { rssMbAt1m: number },
 };

@@ -3,8 +3,8 @@
 // multi-row insert and the agents' daily activity) in a few large database transactions instead of one authorization
 // at a time. Ids are time-ordered (`newId` with the row's creation time), so every index holds what it would hold.
 import { authorizationLifetimeMs, settlementDueMs, type DeclineCode } from '../../src/domain/authorization.js';
-import { newId } from '../../src/domain/ids.js';
 import { normalizeMerchantName } from '../../src/domain/merchants.js';
+import { merchantOf, newTransaction } from '../../src/network/authorize.js';
 import type { Transaction, TransactionStatus } from '../../src/modules/transactions/service.js';
 import { insertTransactions } from '../../src/modules/transactions/store.js';
 import type { Database } from '../../src/store/database.js';
@@ -83,36 +83,14 @@ export function transactionFill(db: Database, population: Population, nowMs: num
 function storedTransaction(card: BenchCard, normalizedName: string, createdAtMs: number, nowMs: number, random: () => number): Transaction {
   const amountCents = 100 + Math.floor(random() * 4_900);
   const outcome = random();
+  // An authorization's transaction as the network builds it, at the fill's time and on the fill's card.
+  const request = { amountCents, currency: 'USD', merchant: { name: card.merchant } };
   const base: Transaction = {
-    id: newId('txn', createdAtMs),
+    ...newTransaction(createdAtMs, merchantOf(request), request, undefined),
+    merchant: { name: card.merchant, normalizedName, mcc: null, category: null, city: null, country: null, id: null },
     cardId: card.id,
     agentId: card.agentId,
     userId: card.userId,
-    status: 'declined',
-    amountCents,
-    authorizedAmountCents: null,
-    settledAmountCents: 0,
-    refundedAmountCents: 0,
-    incrementCount: 0,
-    refundCount: 0,
-    currency: 'USD',
-    merchant: { name: card.merchant, normalizedName, mcc: null, category: null, city: null, country: null, id: null },
-    declineReason: null,
-    declineDetail: null,
-    intentId: null,
-    intentMatch: null,
-    attestationStatus: 'unattested',
-    accessEventId: null,
-    forcePost: false,
-    notes: null,
-    tags: [],
-    category: null,
-    settleAtMs: null,
-    expiresAtMs: null,
-    createdAtMs,
-    updatedAtMs: createdAtMs,
-    settledAtMs: null,
-    voidedAtMs: null,
   };
   if (outcome < 0.1) {
     const declineReason = declineReasons[Math.floor(random() * declineReasons.length)]!;
