@@ -91,6 +91,31 @@ export async function listPage<Row extends { id: string }, T>(
   return toPage(rows, query.limit, present);
 }
 
+/**
+ * A page newest first by `created_at` (then id) for a list narrowed to one owner whose index ends with `created_at`
+ * (a card's or agent's transactions): the index gives the order, so a page reads its own rows however long the
+ * history. Ids are time-ordered, so this is the id order of `listPage`, and the cursor is the same: the last row's
+ * id, whose `created_at` bounds the next page.
+ */
+export async function listPageByCreation<Row extends { id: string }, T>(
+  sql: Sql,
+  table: string,
+  filters: ReadonlyArray<RowFilter | undefined>,
+  query: ListQuery,
+  present: (row: Row) => T,
+): Promise<ListPage<T>> {
+  const before = decodeCursor(query.cursor);
+  const conditions = filters.filter((filter): filter is RowFilter => filter !== undefined);
+  if (before !== undefined) {
+    const cursorRow = await sql.get<{ created_at: number | string }>(`SELECT created_at FROM ${table} WHERE id = ?`, [before]);
+    const createdAtMs = cursorRow === undefined ? undefined : Number(cursorRow.created_at);
+    conditions.push(createdAtMs === undefined ? { sql: 'id < ?', params: [before] } : { sql: 'created_at <= ? AND (created_at < ? OR id < ?)', params: [createdAtMs, createdAtMs, before] });
+  }
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((condition) => condition.sql).join(' AND ')}`;
+  const rows = await sql.all<Row>(`SELECT * FROM ${table}${where} ORDER BY created_at DESC, id DESC LIMIT ?`, [...conditions.flatMap((condition) => condition.params), query.limit + 1]);
+  return toPage(rows, query.limit, present);
+}
+
 /** The filters every scoped list starts with. */
 export function inScope(scope: Scope): RowFilter {
   return { sql: 'organization_id = ? AND environment = ?', params: [scope.organizationId, scope.environment] };

@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Sql } from '../../store/database.js';
 import { approvedSpendCents } from '../agents/policy.js';
 import { recordEvent } from '../events/service.js';
-import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
+import { columnEquals, inScope, listPage, listPageByCreation, type ListQuery, type RowFilter } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
 
@@ -241,22 +241,33 @@ export interface TransactionFilters {
 export async function listTransactions(sql: Sql, scope: Scope, principal: Principal, filters: TransactionFilters, query: ListQuery) {
   const agentFilter = principal.kind === 'agentToken' ? columnEquals('agent_id', principal.agentId) : columnEquals('agent_id', filters.agentId);
   const ownOnly: RowFilter | undefined = principal.kind === 'agentToken' && filters.agentId !== undefined && filters.agentId !== principal.agentId ? { sql: '1 = 0', params: [] } : undefined;
-  return listPage(
-    sql,
-    'transactions',
-    [
-      inScope(scope),
-      agentFilter,
-      ownOnly,
-      columnEquals('card_id', filters.cardId),
-      columnEquals('user_id', filters.userId),
-      columnEquals('status', filters.status),
-      filters.fromMs === undefined ? undefined : { sql: 'created_at >= ?', params: [filters.fromMs] },
-      filters.toMs === undefined ? undefined : { sql: 'created_at < ?', params: [filters.toMs] },
-    ],
-    query,
-    (row: TransactionRow) => presentTransaction(transactionFromRow(row)),
-  );
+  // Narrowed to a card, agent or user, the scope is a filter, not the index (see scopeAsFilterOnly); a card's or
+  // agent's page follows its (…, created_at) index, a user's its (user_id, id) index.
+  const narrowed = agentFilter !== undefined || filters.cardId !== undefined || filters.userId !== undefined;
+  const conditions = [
+    narrowed ? scopeAsFilterOnly(sql, scope) : inScope(scope),
+    agentFilter,
+    ownOnly,
+    columnEquals('card_id', filters.cardId),
+    columnEquals('user_id', filters.userId),
+    columnEquals('status', filters.status),
+    filters.fromMs === undefined ? undefined : { sql: 'created_at >= ?', params: [filters.fromMs] },
+    filters.toMs === undefined ? undefined : { sql: 'created_at < ?', params: [filters.toMs] },
+  ];
+  const present = (row: TransactionRow) => presentTransaction(transactionFromRow(row));
+  const byCreation = agentFilter !== undefined || filters.cardId !== undefined;
+  return byCreation ? listPageByCreation(sql, 'transactions', conditions, query, present) : listPage(sql, 'transactions', conditions, query, present);
+}
+
+/**
+ * The scope of a list narrowed to a card, agent or user. SQLite, without statistics, would walk the organization's
+ * transactions newest first (`transactions_by_owner`, which matches the order) until a page of them matched: 0.6 s for
+ * a card just issued with a million stored. `+column` keeps the condition but not as an index choice, so SQLite reads
+ * the card's, agent's or user's own index, bounded by their history. PostgreSQL plans from statistics.
+ */
+function scopeAsFilterOnly(sql: Sql, scope: Scope): RowFilter {
+  if (sql.dialect !== 'sqlite') return inScope(scope);
+  return { sql: '+organization_id = ? AND +environment = ?', params: [scope.organizationId, scope.environment] };
 }
 
 /**
