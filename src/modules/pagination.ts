@@ -75,6 +75,11 @@ export function columnEquals(column: string, value: SqlValue | undefined): RowFi
 /**
  * One page of a table's rows matching every filter, newest first, as the API's list object. `table` is a constant
  * of the calling module, never input. Every list of every module goes through here: cursor, limit + 1, toPage.
+ *
+ * `order: 'creation'` pages by `created_at` (then id), for a list narrowed to one owner whose index ends with
+ * `created_at` (a card's or agent's transactions): the index gives the order, so a page reads its own rows however
+ * long the history. Ids are time-ordered, so this is the id order, and the cursor is the same: the last row's id,
+ * whose `created_at` bounds the next page.
  */
 export async function listPage<Row extends { id: string }, T>(
   sql: Sql,
@@ -82,38 +87,23 @@ export async function listPage<Row extends { id: string }, T>(
   filters: ReadonlyArray<RowFilter | undefined>,
   query: ListQuery,
   present: (row: Row) => T,
+  order: 'id' | 'creation' = 'id',
 ): Promise<ListPage<T>> {
   const before = decodeCursor(query.cursor);
   const conditions = filters.filter((filter): filter is RowFilter => filter !== undefined);
-  if (before !== undefined) conditions.push({ sql: 'id < ?', params: [before] });
+  if (before !== undefined) conditions.push(order === 'id' ? { sql: 'id < ?', params: [before] } : await createdBefore(sql, table, before));
   const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((condition) => condition.sql).join(' AND ')}`;
-  const rows = await sql.all<Row>(`SELECT * FROM ${table}${where} ORDER BY id DESC LIMIT ?`, [...conditions.flatMap((condition) => condition.params), query.limit + 1]);
+  const orderBy = order === 'id' ? 'id DESC' : 'created_at DESC, id DESC';
+  const rows = await sql.all<Row>(`SELECT * FROM ${table}${where} ORDER BY ${orderBy} LIMIT ?`, [...conditions.flatMap((condition) => condition.params), query.limit + 1]);
   return toPage(rows, query.limit, present);
 }
 
-/**
- * A page newest first by `created_at` (then id) for a list narrowed to one owner whose index ends with `created_at`
- * (a card's or agent's transactions): the index gives the order, so a page reads its own rows however long the
- * history. Ids are time-ordered, so this is the id order of `listPage`, and the cursor is the same: the last row's
- * id, whose `created_at` bounds the next page.
- */
-export async function listPageByCreation<Row extends { id: string }, T>(
-  sql: Sql,
-  table: string,
-  filters: ReadonlyArray<RowFilter | undefined>,
-  query: ListQuery,
-  present: (row: Row) => T,
-): Promise<ListPage<T>> {
-  const before = decodeCursor(query.cursor);
-  const conditions = filters.filter((filter): filter is RowFilter => filter !== undefined);
-  if (before !== undefined) {
-    const cursorRow = await sql.get<{ created_at: number | string }>(`SELECT created_at FROM ${table} WHERE id = ?`, [before]);
-    const createdAtMs = cursorRow === undefined ? undefined : Number(cursorRow.created_at);
-    conditions.push(createdAtMs === undefined ? { sql: 'id < ?', params: [before] } : { sql: 'created_at <= ? AND (created_at < ? OR id < ?)', params: [createdAtMs, createdAtMs, before] });
-  }
-  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((condition) => condition.sql).join(' AND ')}`;
-  const rows = await sql.all<Row>(`SELECT * FROM ${table}${where} ORDER BY created_at DESC, id DESC LIMIT ?`, [...conditions.flatMap((condition) => condition.params), query.limit + 1]);
-  return toPage(rows, query.limit, present);
+/** The rows after the cursor's in creation order. */
+async function createdBefore(sql: Sql, table: string, before: string): Promise<RowFilter> {
+  const cursorRow = await sql.get<{ created_at: number | string }>(`SELECT created_at FROM ${table} WHERE id = ?`, [before]);
+  if (cursorRow === undefined) return { sql: 'id < ?', params: [before] };
+  const createdAtMs = Number(cursorRow.created_at);
+  return { sql: 'created_at <= ? AND (created_at < ? OR id < ?)', params: [createdAtMs, createdAtMs, before] };
 }
 
 /** The filters every scoped list starts with. */

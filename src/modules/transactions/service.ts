@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Sql } from '../../store/database.js';
 import { approvedSpendCents } from '../agents/policy.js';
 import { recordEvent } from '../events/service.js';
-import { columnEquals, inScope, listPage, listPageByCreation, type ListQuery, type RowFilter } from '../pagination.js';
+import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
 
@@ -256,7 +256,7 @@ export async function listTransactions(sql: Sql, scope: Scope, principal: Princi
   ];
   const present = (row: TransactionRow) => presentTransaction(transactionFromRow(row));
   const byCreation = agentFilter !== undefined || filters.cardId !== undefined;
-  return byCreation ? listPageByCreation(sql, 'transactions', conditions, query, present) : listPage(sql, 'transactions', conditions, query, present);
+  return listPage(sql, 'transactions', conditions, query, present, byCreation ? 'creation' : 'id');
 }
 
 /**
