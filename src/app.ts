@@ -34,13 +34,11 @@ export interface CreateAppOptions extends ServerOptions {
   secrets?: Secrets;
   /** Run background sweepers (off in most tests, which drive them directly). */
   workers?: boolean;
-  /** Decide authorizations on a thread of their own when the store is a SQLite file (default true). */
-  engineThread?: boolean;
 }
 
 /** The authorization engine: on its own thread for a SQLite file, so HTTP and the batches' commits use both cores. */
-function authorizerFor(db: Database, settings: NetworkSettings, threaded: boolean): Authorizer {
-  if (threaded && db instanceof SqliteDatabase && db.location !== ':memory:') return new ThreadedAuthorizationEngine(db, settings);
+function authorizerFor(db: Database, settings: NetworkSettings): Authorizer {
+  if (db instanceof SqliteDatabase && db.location !== ':memory:') return new ThreadedAuthorizationEngine(db, settings);
   return new AuthorizationEngine(db, settings);
 }
 
@@ -85,7 +83,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
   const secrets = options.secrets ?? loadSecrets(config.dataDir);
   const eventStreams = new EventStreamHub(db, config.eventStream);
-  const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs }, options.engineThread ?? true);
+  const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs });
   // A serving process starts the engine's thread now, so its first authorizations do not wait for it.
   if (options.workers === true && authorizations instanceof ThreadedAuthorizationEngine) await authorizations.start();
   const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations };
