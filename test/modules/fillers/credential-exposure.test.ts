@@ -86,7 +86,7 @@ for (const kind of storeKinds) {
       refused(await testApp.request('GET', `/v1/cards/${card.id}`, { key }), { status: 403, code: 'insufficient_permissions' });
     });
 
-    it('a details token expires after 120 s of sandbox time, is bound to its scope, and stops when the card stops being extensionOnly', async () => {
+    it('a details token expires after 120 s of sandbox time, is bound to its scope, and stops when its card stops being extensionOnly or its intent is cancelled', async () => {
       const holder = await fundedCardholder(testApp, 50_000);
       const card = await issueCard(testApp, holder, { type: 'multi', maxAmount: 5_000, credentialExposure: 'extensionOnly' });
       const key = await fillerKey(testApp);
@@ -102,6 +102,16 @@ for (const kind of storeKinds) {
       const patched = await testApp.request('PATCH', `/v1/cards/${card.id}`, { body: { credentialExposure: 'never' } });
       assert.equal(patched.statusCode, 200, patched.body);
       refused(await redeem(testApp, second, key), { status: 409, code: 'details_token_unusable' });
+
+      // Bound to its intent too: once the intent is cancelled, a token it revealed is unusable.
+      await testApp.request('PATCH', `/v1/cards/${card.id}`, { body: { credentialExposure: 'extensionOnly' } });
+      const intent = await declare(testApp, holder, card.id);
+      const third = (await readDetails(testApp, holder, card.id)).json.detailsToken;
+      const cancelled = await testApp.request('POST', `/v1/intents/${intent.id}/cancel`);
+      assert.equal(cancelled.statusCode, 200, cancelled.body);
+      const refusal = await redeem(testApp, third, key);
+      refused(refusal, { status: 409, code: 'details_token_unusable' });
+      assert.match(refusal.json.error.message + JSON.stringify(refusal.json.error), /intent/i);
 
       // A revoked filler key no longer authenticates.
       const listed = (await testApp.request('GET', '/v1/filler-keys')).json.data;
