@@ -34,6 +34,8 @@ export class ThreadedAuthorizationEngine implements Authorizer {
   private stopped: Error | undefined;
   private closed: Promise<void> = Promise.resolve();
   private ready: Promise<void> = Promise.resolve();
+  /** While closing, the thread keeps the process alive until it has said it closed, whatever is still pending. */
+  private closing = false;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -75,6 +77,7 @@ export class ThreadedAuthorizationEngine implements Authorizer {
       this.stopped ??= new Error('the authorization engine is closed');
       return;
     }
+    this.closing = true;
     worker.ref();
     // After any authorizations still in the outbox: messages arrive in order.
     setImmediate(() => worker.postMessage({ type: 'close' } satisfies ToEngine));
@@ -110,7 +113,7 @@ export class ThreadedAuthorizationEngine implements Authorizer {
         else pending.reject(deserializeEngineError(answer.error));
       }
       if (message.committed) db.announceCommit();
-      if (this.pending.size === 0) worker.unref();
+      if (this.pending.size === 0 && !this.closing) worker.unref();
     });
     worker.on('error', (error) => {
       this.stop(new Error(`the authorization engine thread failed: ${error.message}`, { cause: error }));
