@@ -9,6 +9,7 @@ import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
 import { applyRiskPreset } from '../src/modules/risk/settings.js';
 import { rawTransferCeiling, type CeilingResult } from './ceiling.js';
 import { describeDeclines, engineLatency, engineThroughput, meanAmountCents, type EngineTarget } from './engine.js';
+import { engineWriteCeiling, type WriteCeilingResult } from './write-ceiling.js';
 import { hotAccount, type HotAccountResult } from './hot-account.js';
 import { httpTarget, runHttpLoad, startBenchServer } from './http.js';
 import { benchLists, type ListSeries, type ListsResult } from './lists.js';
@@ -79,7 +80,7 @@ const json = process.argv.includes('--json');
 const out = (text: string) => (json ? process.stderr : process.stdout).write(text);
 /** Every figure, for --json (docs/benchmarks.md lists them). */
 const figures = {
-  engine: { decisionsPerSecond: 0, ceilingPerSecond: 0, ceilingRatio: 0, p99MsAt5000: 0 },
+  engine: { decisionsPerSecond: 0, ceilingPerSecond: 0, ceilingRatio: 0, p99MsAt5000: 0, writeCeilingPerSecond: 0, writeCeilingRatio: 0 },
   hotAccount: { decisionsPerSecond: 0, ratioToSpread: 0, lastFifthToFirstFifth: 0, overspend: false },
   http: { requestsPerSecond: 0, healthPerSecond: 0, healthRatio: 0, p99MsAtHalf: 0 },
   risk: { permissivePerSecond: 0, moderatePerSecond: 0, moderateToPermissive: 0 },
@@ -134,15 +135,30 @@ function machineLine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, SQLite ${version}, temp files in ${tmpdir()}, load average ${one!.toFixed(1)} (1 min) / ${five!.toFixed(1)} (5 min) at start`;
 }
 
-async function benchEngine(target: EngineTarget): Promise<number> {
+async function benchEngine(target: EngineTarget, databasePath: string): Promise<number> {
   rows.push('Authorization engine, in process, SQLite durable (WAL, synchronous=FULL, group commit)');
   let best = 0;
+  let writeCeiling: { result: WriteCeilingResult; enginePerSecond: number } | undefined;
   for (const concurrency of plan.concurrencies) {
     progress(`engine: ${concurrency} callers in flight for ${plan.closedLoopMs / 1000} s`);
-    const commitsBefore = commitsSoFar();
     resetSqlProfile();
-    const result = await engineThroughput(target, { concurrency, durationMs: plan.closedLoopMs, maxCount: plan.closedLoopMaxCount, seed: concurrency });
-    const commits = commitsSoFar() - commitsBefore;
+    const measure = async () => {
+      const commitsBefore = commitsSoFar();
+      const measured = await engineThroughput(target, { concurrency, durationMs: plan.closedLoopMs, maxCount: plan.closedLoopMaxCount, seed: concurrency });
+      return { result: measured, commits: commitsSoFar() - commitsBefore };
+    };
+    let run: Awaited<ReturnType<typeof measure>> | undefined;
+    if (concurrency === plan.concurrencies.at(-1)) {
+      // The last closed loop's rows are written again alone: the engine's write ceiling (bench/write-ceiling.ts).
+      const ceiling = await engineWriteCeiling(databasePath, async () => {
+        run = await measure();
+        return { decisions: run.result.completed, commits: run.commits };
+      });
+      writeCeiling = { result: ceiling, enginePerSecond: run!.result.perSecond };
+    } else {
+      run = await measure();
+    }
+    const { result, commits } = run!;
     if (sqlProfile) profileReports.push(`engine, ${concurrency} in flight — ${sqlProfileReport(result.completed, result.elapsedMs)}`);
     best = Math.max(best, result.perSecond);
     rows.push(throughputRow(`throughput, ${concurrency} in flight`, result.perSecond, targets.enginePerSecond));
@@ -164,6 +180,8 @@ async function benchEngine(target: EngineTarget): Promise<number> {
   rows.push(latencyRow(`p99 decision latency at ${formatRate(targets.engineOfferedPerSecond)} offered`, open.latency.p99, targets.engineP99Ms, open.unfinished > 0));
   figures.engine.p99MsAt5000 = open.latency.p99;
   notes.push(openLoopNote('engine open loop', open) + (saturated ? ' — the engine cannot sustain the offered rate on this machine, so the latency is queueing time' : ''));
+
+  if (writeCeiling !== undefined) writeCeilingRows(writeCeiling.result, writeCeiling.enginePerSecond);
 
   const halfRate = halfOf(best);
   progress(`engine: open loop at ${formatRate(halfRate)} (half the measured throughput) for ${plan.halfLoadMs / 1000} s`);
@@ -222,6 +240,18 @@ function ceilingRows(ceiling: CeilingResult, engineBest: number): void {
   rows.push({ label: `raw SQLite transfer ceiling (${ceiling.batchSize} per commit)`, measured: formatRate(ceiling.perSecond) });
   rows.push({ label: 'engine throughput ÷ raw ceiling', measured: `${((100 * engineBest) / ceiling.perSecond).toFixed(1)} %`, ratio: engineBest / ceiling.perSecond });
   notes.push(`raw ceiling: ${formatCount(ceiling.transfers)} transfers (each 1 INSERT + 2 UPDATEs) in ${formatCount(ceiling.commits)} commits over ${(ceiling.elapsedMs / 1000).toFixed(1)} s`);
+}
+
+function writeCeilingRows(ceiling: WriteCeilingResult, enginePerSecond: number): void {
+  figures.engine.writeCeilingPerSecond = ceiling.perSecond;
+  figures.engine.writeCeilingRatio = enginePerSecond / ceiling.perSecond;
+  rows.push({ label: `engine's write ceiling (its last run's rows written alone, ${formatCount(ceiling.commits)} commits)`, measured: formatRate(ceiling.perSecond) });
+  rows.push({ label: 'engine throughput ÷ its write ceiling', measured: `${((100 * enginePerSecond) / ceiling.perSecond).toFixed(0)} %`, ratio: enginePerSecond / ceiling.perSecond });
+  const perDecision = Object.entries(ceiling.insertedPerDecision).map(([table, count]) => `${table} ${count.toFixed(2)}`).join(', ');
+  const perCommit = Object.entries(ceiling.rewrittenPerCommit).map(([table, count]) => `${table} ${count.toFixed(0)}`).join(', ');
+  notes.push(
+    `engine's write ceiling: ${formatCount(ceiling.decisions)} decisions' rows in ${(ceiling.elapsedMs / 1000).toFixed(2)} s; rows inserted per decision: ${perDecision}; rows rewritten per commit: ${perCommit}`,
+  );
 }
 
 function hotRows(hot: HotAccountResult, engineBest: number): void {
@@ -352,7 +382,7 @@ async function main(): Promise<void> {
     const population = await arrangePopulation(engineStore.db, secrets, { ...plan.population, nowMs: Date.now() });
     notes.unshift(`population: ${formatCount(population.userIds.length)} users, ${formatCount(population.cards.length)} cards arranged through the services in ${((performance.now() - arrangeStart) / 1000).toFixed(1)} s`);
     const target: EngineTarget = { db: engineStore.db, scope: population.scope, settings: { secrets, settlementDelayMs: 86_400_000 }, cards: population.cards, form: 'pan' };
-    const engineBest = await benchEngine(target);
+    const engineBest = await benchEngine(target, engineStore.path);
     ceilingRows(ceiling, engineBest);
     await benchRiskCost(target);
 
