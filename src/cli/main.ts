@@ -1,4 +1,5 @@
-// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, simulate, demo, listen, fill (and mcp).
+// The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, verify-approval, simulate, demo, listen,
+// fill (and mcp).
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ import { FillError, registerFillCommand } from './fill.js';
 import { ListenError, registerListenCommand } from './listen.js';
 import { SandboxKeyMissing, sandboxKeyFileName, sandboxKeyFor } from './sandbox-key.js';
 import { registerSimulateCommands } from './simulate.js';
+import { registerVerifyApprovalCommand, VerifyApprovalError } from './verify-approval.js';
 
 class CliError extends Error {}
 
@@ -295,6 +297,8 @@ export function buildProgram(): Command {
       if (!report.ok) process.exitCode = 1;
     });
 
+  registerVerifyApprovalCommand(program);
+
   program
     .command('mcp')
     .description('Serve the MCP tools over stdio for a local client (LEDGER_API_URL, LEDGER_API_KEY, LEDGER_AGENT_TOKEN, LEDGER_AGENT_ID); logs go to stderr')
@@ -332,7 +336,7 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CliError || error instanceof ConfigError || error instanceof ListenError || error instanceof FillError || isAppError(error)) {
+    if (error instanceof CliError || error instanceof ConfigError || error instanceof ListenError || error instanceof FillError || error instanceof VerifyApprovalError || isAppError(error)) {
       process.stderr.write(`cardrail: ${error.message}\n`);
       process.exit(1);
     }

@@ -1,6 +1,6 @@
 // cardrail's SDK (`import { createCardrailClient, streamEvents, verifyWebhook } from 'cardrail/sdk'`): a typed client
 // generated from the OpenAPI document (openapi-fetch over the types in ./openapi.ts), `streamEvents` for the live event
-// stream, and `verifyWebhook` for receivers.
+// stream, `verifyWebhook` for receivers and `verifyApprovalRecord` for checking a signed approval record offline.
 import createClient, { type Client, type FetchOptions, type FetchResponse, type Middleware } from 'openapi-fetch';
 import { CardrailApiError } from './api-error.js';
 import type { paths } from './openapi.js';
@@ -88,3 +88,12 @@ export function expectData<T>(result: { data?: T; error?: unknown; response: Res
 
 export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, type WebhookEvent, type WebhookHeaders, type WebhookVerificationErrorCode } from './webhooks.js';
 export { streamEvents, type StreamEventsOptions, type StreamedEvent } from './event-stream.js';
+export {
+  verifyApprovalRecord,
+  ApprovalRecordVerificationError,
+  type ApprovalJwk,
+  type ApprovalJwks,
+  type ApprovalRecord,
+  type ApprovalRecordPayload,
+  type ApprovalRecordVerificationErrorCode,
+} from './approval-records.js';
