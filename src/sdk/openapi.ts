@@ -809,7 +809,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a virtual card to an active agent; reserves maxAmount from the user's available balance (409 insufficient_balance otherwise)
-         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token), and those only narrower than its default policy's (403 agent_card_widens_policy).
+         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount, merchantHint, approvalMethod and approvalTimeoutMinutes (403 field_not_allowed_for_agent_token), and those only narrower than its default policy's — the approval method at least as strict (apiKey < cardholder < cardholderPasskey) and the approval timeout no longer than its default policy's, else the agent's (403 agent_card_widens_policy).
          */
         post: operations["createCard"];
         delete?: never;

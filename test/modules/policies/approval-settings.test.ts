@@ -1,7 +1,7 @@
 // The approval settings (SPEC §4 "Approval"): approvalMethod (who may approve an intent that needs approval) and
 // approvalTimeoutMinutes (how long it waits), as fields of agents, cards and spending policies; their resolution for a
 // card, each field on its own (card, its policy, its agent's default policy, the agent), as GET /v1/cards/{id}/policy
-// shows it; and the validation.
+// shows it; the validation; and an agent token, which may make its own card's approval stricter, never weaker.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getAgent } from '../../../src/modules/agents/service.js';
@@ -13,7 +13,7 @@ import { storeKinds } from '../../helpers/stores.js';
 import { eventsAbout, fundedCardholder, issueCard } from '../../network/arrange.js';
 import { scopeOf } from '../agents/arrange.js';
 
-const typeOfStatus: Record<number, string> = { 400: 'invalid_request_error', 422: 'validation_error' };
+const typeOfStatus: Record<number, string> = { 400: 'invalid_request_error', 403: 'authorization_error', 422: 'validation_error' };
 
 function refused(response: TestResponse, expected: { status: number; code: string; param?: string }): void {
   assertError(response, { type: typeOfStatus[expected.status]!, ...expected });
@@ -185,6 +185,38 @@ for (const kind of storeKinds) {
       const settings = await approvalSettingsOf(testApp.store.db, scope, await getCard(testApp.store.db, scope, card.id), await getAgent(testApp.store.db, scope, holder.agentId));
       assert.deepEqual(settings, { method: 'cardholder', timeoutMinutes: 240, source: { method: 'policy', timeoutMinutes: 'agentDefaultPolicy' } });
       assert.deepEqual(await approvalView(testApp, card.id), { method: 'cardholder', timeoutMinutes: 240, sources: ['policy', 'agentPolicy'] });
+    });
+
+    it('an agent token may make its own card’s approval stricter than it would inherit, never weaker (403 agent_card_widens_policy naming the field)', async () => {
+      const holder = await fundedCardholder(testApp, 100_000, { approvalMethod: 'cardholder', approvalTimeoutMinutes: 60 });
+      const asAgent = (body: Record<string, unknown>) =>
+        testApp.request('POST', `/v1/agents/${holder.agentId}/cards`, { key: holder.agentToken, body: { purpose: 'agent card', maxAmount: 1_000, ...body } });
+
+      // Without a default policy the card would have the agent's: cardholder, 60 minutes.
+      const weaker: Array<[Record<string, unknown>, string]> = [
+        [{ approvalMethod: 'apiKey' }, 'approvalMethod'],
+        [{ approvalTimeoutMinutes: 61 }, 'approvalTimeoutMinutes'],
+        [{ approvalMethod: 'cardholderPasskey', approvalTimeoutMinutes: 10_080 }, 'approvalTimeoutMinutes'],
+      ];
+      for (const [body, param] of weaker) refused(await asAgent(body), { status: 403, code: 'agent_card_widens_policy', param });
+      assert.equal(ok(await testApp.request('GET', `/v1/agents/${holder.agentId}`)).cardCount, 0, 'nothing was issued');
+      const same = ok(await asAgent({ approvalMethod: 'cardholder', approvalTimeoutMinutes: 60 }));
+      assert.deepEqual([same.approvalMethod, same.approvalTimeoutMinutes], ['cardholder', 60]);
+      const stricter = ok(await asAgent({ approvalMethod: 'cardholderPasskey', approvalTimeoutMinutes: 5 }));
+      assert.deepEqual(await approvalView(testApp, stricter.id, holder.agentToken), { method: 'cardholderPasskey', timeoutMinutes: 5, sources: ['card', 'card'] });
+
+      // Under a default policy the card would have the policy's, even where the agent's own is weaker.
+      const policy = await createPolicy(testApp, { approvalMethod: 'cardholderPasskey', approvalTimeoutMinutes: 15 });
+      ok(await testApp.request('PATCH', `/v1/agents/${holder.agentId}`, { body: { defaultPolicyId: policy.id } }));
+      refused(await asAgent({ approvalMethod: 'cardholder' }), { status: 403, code: 'agent_card_widens_policy', param: 'approvalMethod' });
+      refused(await asAgent({ approvalTimeoutMinutes: 30 }), { status: 403, code: 'agent_card_widens_policy', param: 'approvalTimeoutMinutes' });
+      ok(await asAgent({ approvalMethod: 'cardholderPasskey', approvalTimeoutMinutes: 15 }));
+      assert.equal(ok(await testApp.request('GET', `/v1/agents/${holder.agentId}`)).cardCount, 3);
+
+      // An agent token still may not touch the rest of approval; an operator's API key may weaken it for a card.
+      refused(await asAgent({ requireApproval: false }), { status: 403, code: 'field_not_allowed_for_agent_token', param: 'requireApproval' });
+      const operator = await issueCard(testApp, holder, { maxAmount: 1_000, approvalMethod: 'apiKey', approvalTimeoutMinutes: 10_080 });
+      assert.deepEqual([operator.approvalMethod, operator.approvalTimeoutMinutes], ['apiKey', 10_080]);
     });
 
     it('agents and cards stored before the settings existed take the defaults: apiKey and 60 minutes for agents, none for cards', async () => {
