@@ -407,9 +407,9 @@ export const errorCatalogue = {
   agent_card_widens_policy: {
     type: 'authorization_error',
     status: 403,
-    message: "An agent token may narrow its default policy's {param} ({policyValue}), not widen it ({requested})",
+    message: 'An agent token may narrow {param} on its own card, not widen it: the card would have {policyValue}, the request asks for {requested}',
     description:
-      "A card's own limits, authorization count, lifetime and merchant hint win over its policies', so an agent creating its own card may set them only tighter than its default policy (a lower limit or count, a shorter life, the same merchant). Ask for less, or have an operator create the card with an API key.",
+      "A card's own limits, authorization count, lifetime, merchant hint and approval settings win over its policies', so an agent creating its own card may set them only tighter than the card would otherwise have them: a lower limit or count, a shorter life or the same merchant as its default policy; an approval method at least as strict (apiKey < cardholder < cardholderPasskey) and an approval timeout no longer than its default policy's, else the agent's. Ask for less, or have an operator create the card with an API key.",
   },
   card_exceeds_agent_limit: {
     type: 'conflict_error',

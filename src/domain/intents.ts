@@ -28,6 +28,60 @@ export interface ApprovalPolicy {
   autoApproveBelowCents: number | null;
 }
 
+/**
+ * Who may approve an intent that needs approval (SPEC §4 "Approval"): an API key (`POST /v1/intents/{id}/approve`),
+ * only the cardholder on the hosted approval page, or the cardholder confirming there with their passkey. Listed
+ * from the weakest to the strongest: each admits fewer ways to approve than the one before it.
+ */
+export const approvalMethods = ['apiKey', 'cardholder', 'cardholderPasskey'] as const;
+export type ApprovalMethod = (typeof approvalMethods)[number];
+export const defaultApprovalMethod: ApprovalMethod = 'apiKey';
+
+/** How long an intent waits in pending_approval before it is rejected: one minute to a week, an hour by default. */
+export const approvalTimeoutMinutesMin = 1;
+export const approvalTimeoutMinutesMax = 7 * 24 * 60;
+export const defaultApprovalTimeoutMinutes = 60;
+
+/** True when `requested` is as strict as `inherited` or stricter (in the order of `approvalMethods`). */
+export function isApprovalMethodAtLeast(requested: ApprovalMethod, inherited: ApprovalMethod): boolean {
+  return approvalMethods.indexOf(requested) >= approvalMethods.indexOf(inherited);
+}
+
+/** Where an approval setting in force comes from: the card, its policy, its agent's default policy, the agent. */
+export type ApprovalSettingSource = 'card' | 'policy' | 'agentDefaultPolicy' | 'agent';
+
+/** One level's approval settings; null (or an absent level) leaves the field to the level below. */
+export interface ApprovalSettingsLevel {
+  approvalMethod: ApprovalMethod | null;
+  approvalTimeoutMinutes: number | null;
+}
+
+export interface ApprovalSettings {
+  method: ApprovalMethod;
+  timeoutMinutes: number;
+  source: { method: ApprovalSettingSource; timeoutMinutes: ApprovalSettingSource };
+}
+
+/**
+ * The approval settings in force for a card, each field on its own: the first level that sets it among the card, its
+ * policy and its agent's default policy, else the agent's own (which always has both).
+ */
+export function effectiveApprovalSettings(
+  levels: readonly (readonly [Exclude<ApprovalSettingSource, 'agent'>, ApprovalSettingsLevel | undefined])[],
+  agent: { approvalMethod: ApprovalMethod; approvalTimeoutMinutes: number },
+): ApprovalSettings {
+  const first = <Field extends keyof ApprovalSettingsLevel>(field: Field): [NonNullable<ApprovalSettingsLevel[Field]>, ApprovalSettingSource] => {
+    for (const [source, level] of levels) {
+      const value = level?.[field];
+      if (value !== null && value !== undefined) return [value, source];
+    }
+    return [agent[field], 'agent'];
+  };
+  const [method, methodSource] = first('approvalMethod');
+  const [timeoutMinutes, timeoutSource] = first('approvalTimeoutMinutes');
+  return { method, timeoutMinutes, source: { method: methodSource, timeoutMinutes: timeoutSource } };
+}
+
 /** The card's own policy wins where it sets one; otherwise the agent's applies. */
 export function effectiveApprovalPolicy(card: { requireApproval: boolean | null; autoApproveBelowCents: number | null }, agent: ApprovalPolicy): ApprovalPolicy {
   if (card.requireApproval === null) return agent;

@@ -2,6 +2,7 @@
 // and their tokens, cards, risk settings and alerts, webhook endpoints. Each calls the REST API through the SDK and
 // adds no rules of its own; an agent token never sees them.
 import { z } from 'zod';
+import { approvalMethods, approvalTimeoutMinutesMax } from '../domain/intents.js';
 import { spendingLimitFrequencies } from '../domain/limit-windows.js';
 import { riskPresetNames, riskRuleNames } from '../domain/risk-rules.js';
 import { agentSchema, agentTokenSchema, cardLimitFrequencies, limitExceededActions, patchableAgentStatuses } from '../modules/agents/schemas.js';
@@ -20,6 +21,8 @@ const cents = z.number().int().min(0).describe('Integer cents (USD): $12.34 is 1
 const userIdInput = z.string().min(1).max(64).describe('The user (user_…)');
 const agentIdInput = z.string().min(1).max(64).describe('The agent (agent_…)');
 const cardIdInput = z.string().min(1).max(64).describe('The card (card_…)');
+const approvalMethodInput = z.enum(approvalMethods);
+const approvalTimeoutMinutesInput = z.number().int().min(1).max(approvalTimeoutMinutesMax);
 
 const balanceSchema = z.object({
   object: z.literal('balance'),
@@ -130,7 +133,9 @@ const ledgerAgents = defineTool({
     'none|notify|suspend, limitWarningThreshold (share of the limit, default 0.8, whose crossing sends agent.limit_warning once per window), ' +
     'maxCards (most open cards), defaultCardLimit cents with defaultCardLimitFrequency perDay|perMonth (the limit of a new card without its own), ' +
     'defaultPolicyId (a spending policy under all its cards), ' +
-    'requireApproval with autoApproveBelow cents, externalId — registering the same externalId again returns the existing ' +
+    'requireApproval with autoApproveBelow cents, approvalMethod apiKey|cardholder|cardholderPasskey (who may approve: an API key, default; only ' +
+    'the cardholder on the hosted page; the cardholder with a passkey) and approvalTimeoutMinutes (1–10080, default 60: then the intent is ' +
+    'rejected), externalId — registering the same externalId again returns the existing ' +
     'agent without a token, created=false): answers the agent and its first token (at_…), shown only this once — give it to the agent as LEDGER_AGENT_TOKEN. ' +
     'action=create: the same settings without externalId; answers the agent only (issue a token with create_token). ' +
     'action=update (agentId; any setting, null clears; status active|suspended suspends or activates; a deregistered agent cannot change). ' +
@@ -154,6 +159,12 @@ const ledgerAgents = defineTool({
     status: z.enum(patchableAgentStatuses).optional().describe('update: suspended suspends the agent (its cards freeze), active activates it'),
     requireApproval: z.boolean().optional().describe("register, create, update: intents need an operator's approval unless below autoApproveBelow"),
     autoApproveBelow: cents.nullable().optional().describe('register, create, update: intents below this many cents skip approval'),
+    approvalMethod: approvalMethodInput
+      .optional()
+      .describe('register, create, update: who may approve its intents where a card and its policies set none — apiKey (default), cardholder or cardholderPasskey'),
+    approvalTimeoutMinutes: approvalTimeoutMinutesInput
+      .optional()
+      .describe('register, create, update: minutes an intent waits for approval before it is rejected (default 60, at most a week)'),
     externalId: z.string().min(1).max(255).optional().describe('register: your id for the agent (idempotent registration)'),
     metadata: metadataInput,
     tokenId: z.string().min(1).max(64).optional().describe('revoke_token: the token record (tok_…)'),
@@ -185,6 +196,8 @@ const ledgerAgents = defineTool({
       defaultPolicyId: input.defaultPolicyId,
       requireApproval: input.requireApproval,
       autoApproveBelow: input.autoApproveBelow,
+      approvalMethod: input.approvalMethod,
+      approvalTimeoutMinutes: input.approvalTimeoutMinutes,
       metadata: input.metadata,
     };
     switch (input.action) {
@@ -249,9 +262,11 @@ const ledgerCards = defineTool({
     "Virtual cards of an agent. action=create (agentId, purpose, maxAmount = the per-transaction limit in integer cents; type single " +
     "(default: one purchase, then it closes) or multi (reusable, pinned to its first merchant unless merchantDriftEnabled=false); optional " +
     'limits {perAuth, perDay, perMonth}, policyId, merchantHint, maxAuthCount, attestationWindowMinutes, onDrift, onLimitExceeded decline|freeze, ' +
-    'requireApproval/autoApproveBelow, expiresInMinutes or ttlDays, metadata; maxAmount may come from the policy): reserves ' +
+    'requireApproval/autoApproveBelow, approvalMethod apiKey|cardholder|cardholderPasskey and approvalTimeoutMinutes (absent: its policies\', ' +
+    "else the agent's), expiresInMinutes or ttlDays, metadata; maxAmount may come from the policy): reserves " +
     "maxAmount from the user's available balance (insufficient_balance names both amounts). action=list (optional agentId, userId, status), " +
-    'get (cardId), update (cardId; limits, metadata, approval, drift settings — maxAmount cannot change), freeze (cardId: declines until ' +
+    'get (cardId), update (cardId; limits, metadata, approval (requireApproval, autoApproveBelow, approvalMethod, approvalTimeoutMinutes), ' +
+    'drift settings — maxAmount cannot change), freeze (cardId: declines until ' +
     'unfrozen), unfreeze (cardId), close (cardId: final, releases the reservation).',
   input: {
     action: actionInput(['create', 'list', 'get', 'update', 'freeze', 'unfreeze', 'close']),
@@ -268,6 +283,14 @@ const ledgerCards = defineTool({
     onLimitExceeded: z.enum(onLimitExceededActions).optional().describe('create, update: decline, or freeze the card too'),
     requireApproval: z.boolean().optional().describe("create, update: intents need an operator's approval"),
     autoApproveBelow: cents.optional().describe('create, update: with requireApproval, intents below this many cents need none'),
+    approvalMethod: approvalMethodInput
+      .nullable()
+      .optional()
+      .describe("create, update: who may approve the card's intents — apiKey, cardholder or cardholderPasskey; update: null follows its policies, else the agent"),
+    approvalTimeoutMinutes: approvalTimeoutMinutesInput
+      .nullable()
+      .optional()
+      .describe("create, update: minutes the card's intents wait for approval (1–10080); update: null follows its policies, else the agent"),
     expiresInMinutes: z.number().int().min(1).optional().describe('create: close the card automatically after this long'),
     ttlDays: z.number().int().min(1).optional().describe('create: close the card automatically after this many days (instead of expiresInMinutes)'),
     policyId: z.string().min(1).max(64).nullable().optional().describe('create, update: the spending policy (pol_…) whose controls apply where the card sets none; update: null detaches it'),
@@ -301,6 +324,8 @@ const ledgerCards = defineTool({
           onLimitExceeded: input.onLimitExceeded,
           requireApproval: input.requireApproval,
           autoApproveBelow: input.autoApproveBelow,
+          approvalMethod: input.approvalMethod ?? undefined,
+          approvalTimeoutMinutes: input.approvalTimeoutMinutes ?? undefined,
           expiresInMinutes: input.expiresInMinutes,
           metadata: input.metadata,
         };
@@ -319,6 +344,8 @@ const ledgerCards = defineTool({
           metadata: input.metadata,
           requireApproval: input.requireApproval,
           autoApproveBelow: input.autoApproveBelow,
+          approvalMethod: input.approvalMethod,
+          approvalTimeoutMinutes: input.approvalTimeoutMinutes,
           merchantDriftEnabled: input.merchantDriftEnabled,
           onDrift: input.onDrift,
           onLimitExceeded: input.onLimitExceeded,
@@ -480,10 +507,12 @@ const ledgerPolicies = defineTool({
   description:
     'Reusable spending controls for cards (SPEC §11). action=create (policy: name plus any of ttlMinutes/onExpiry, activeHoursStart/End "HH:MM" ' +
     'with activeTimezone (IANA) and activeDays (mon…sun), maxAmount, cumulativeMax, maxAuthCount, cooldownMinutes, limitPerAuth/PerDay/PerMonth ' +
-    '(cents), allowedMccs/blockedMccs, allowedMerchants/blockedMerchants, merchantHint, onDrift, requireAttestation, intentTolerance 0–1). ' +
+    '(cents), allowedMccs/blockedMccs, allowedMerchants/blockedMerchants, merchantHint, onDrift, requireAttestation, intentTolerance 0–1, ' +
+    'credentialExposure, approvalMethod apiKey|cardholder|cardholderPasskey, approvalTimeoutMinutes 1–10080). ' +
     'action=list, get (policyId), update (policyId, changes: only the fields to change; null clears one). Attach a policy to a card with ' +
     'ledger_cards (policyId) or to every card of an agent with ledger_agents (defaultPolicyId); a card’s own fields win over its policy’s. ' +
-    'action=card_policy (cardId): the controls a card is held to now and their live state (active hours, lifetime spend, cooldown, count).',
+    'action=card_policy (cardId): the controls a card is held to now and their live state (active hours, lifetime spend, cooldown, count), ' +
+    'with the approval method and timeout in force and where each comes from (sources: card, policy, agentPolicy or agent).',
   input: {
     action: actionInput(['create', 'list', 'get', 'update', 'card_policy']),
     policyId: z.string().min(1).max(64).optional().describe('get, update: the policy (pol_…)'),

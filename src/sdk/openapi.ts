@@ -809,7 +809,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a virtual card to an active agent; reserves maxAmount from the user's available balance (409 insufficient_balance otherwise)
-         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token), and those only narrower than its default policy's (403 agent_card_widens_policy).
+         * @description At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount, merchantHint, approvalMethod and approvalTimeoutMinutes (403 field_not_allowed_for_agent_token), and those only narrower than its default policy's — the approval method at least as strict (apiKey < cardholder < cardholderPasskey) and the approval timeout no longer than its default policy's, else the agent's (403 agent_card_widens_policy).
          */
         post: operations["createCard"];
         delete?: never;
@@ -3667,6 +3667,13 @@ export interface operations {
                             requireApproval: boolean;
                             /** @description cents */
                             autoApproveBelow: number | null;
+                            /**
+                             * @description Who may approve the agent's intents where a card and its policies set none
+                             * @enum {string}
+                             */
+                            approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                            /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                            approvalTimeoutMinutes: number;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deregistered";
                             /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -3743,6 +3750,13 @@ export interface operations {
                     requireApproval?: boolean;
                     /** @description cents: intents below this amount skip approval */
                     autoApproveBelow?: number | null;
+                    /**
+                     * @description Who may approve the agent's intents where a card and its policies set none: apiKey (default), cardholder (only the cardholder, on the hosted approval page) or cardholderPasskey (the cardholder, confirming with their passkey)
+                     * @enum {string}
+                     */
+                    approvalMethod?: "apiKey" | "cardholder" | "cardholderPasskey";
+                    /** @description Minutes the agent's intents wait in pending_approval before they are rejected, where a card and its policies set none: 1–10080 (a week), default 60 */
+                    approvalTimeoutMinutes?: number;
                 };
             };
         };
@@ -3784,6 +3798,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -3858,6 +3879,13 @@ export interface operations {
                     requireApproval?: boolean;
                     /** @description cents: intents below this amount skip approval */
                     autoApproveBelow?: number | null;
+                    /**
+                     * @description Who may approve the agent's intents where a card and its policies set none: apiKey (default), cardholder (only the cardholder, on the hosted approval page) or cardholderPasskey (the cardholder, confirming with their passkey)
+                     * @enum {string}
+                     */
+                    approvalMethod?: "apiKey" | "cardholder" | "cardholderPasskey";
+                    /** @description Minutes the agent's intents wait in pending_approval before they are rejected, where a card and its policies set none: 1–10080 (a week), default 60 */
+                    approvalTimeoutMinutes?: number;
                     /** @description Your id for the agent: registering it again returns the existing agent (without a new token) */
                     externalId?: string;
                 };
@@ -3901,6 +3929,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -3979,6 +4014,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -4057,6 +4099,13 @@ export interface operations {
                     requireApproval?: boolean;
                     /** @description cents: intents below this amount skip approval */
                     autoApproveBelow?: number | null;
+                    /**
+                     * @description apiKey, cardholder or cardholderPasskey; an agent always has one (null is refused)
+                     * @enum {string}
+                     */
+                    approvalMethod?: "apiKey" | "cardholder" | "cardholderPasskey";
+                    /** @description 1–10080; an agent always has one (null is refused) */
+                    approvalTimeoutMinutes?: number;
                 };
             };
         };
@@ -4098,6 +4147,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -4362,6 +4418,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -4442,6 +4505,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -4522,6 +4592,13 @@ export interface operations {
                         requireApproval: boolean;
                         /** @description cents */
                         autoApproveBelow: number | null;
+                        /**
+                         * @description Who may approve the agent's intents where a card and its policies set none
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the agent's intents wait for approval, where a card and its policies set none */
+                        approvalTimeoutMinutes: number;
                         /** @enum {string} */
                         status: "active" | "suspended" | "deregistered";
                         /** @description Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it */
@@ -4772,6 +4849,8 @@ export interface operations {
                             requireAttestation: boolean | null;
                             intentTolerance: number | null;
                             credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
+                            approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                            approvalTimeoutMinutes: number | null;
                             metadata: {
                                 [key: string]: string;
                             };
@@ -4860,6 +4939,13 @@ export interface operations {
                      * @enum {string}
                      */
                     credentialExposure?: "never" | "extensionOnly" | "rawPan";
+                    /**
+                     * @description Who may approve its cards' intents, where a card sets none: apiKey, cardholder or cardholderPasskey
+                     * @enum {string}
+                     */
+                    approvalMethod?: "apiKey" | "cardholder" | "cardholderPasskey";
+                    /** @description Minutes its cards' intents wait for approval before they are rejected, where a card sets none (1–10080) */
+                    approvalTimeoutMinutes?: number;
                     /** @description Required (true) for credentialExposure rawPan when the organization's default is not rawPan */
                     acknowledgeRawPanRisk?: boolean;
                     /** @description Your own key-value data, up to 50 keys */
@@ -4904,6 +4990,8 @@ export interface operations {
                         requireAttestation: boolean | null;
                         intentTolerance: number | null;
                         credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        approvalTimeoutMinutes: number | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -4967,6 +5055,8 @@ export interface operations {
                         requireAttestation: boolean | null;
                         intentTolerance: number | null;
                         credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        approvalTimeoutMinutes: number | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -5023,6 +5113,8 @@ export interface operations {
                     requireAttestation?: boolean | null;
                     intentTolerance?: number | null;
                     credentialExposure?: ("never" | "extensionOnly" | "rawPan") | null;
+                    approvalMethod?: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                    approvalTimeoutMinutes?: number | null;
                     /** @description Required (true) to set credentialExposure rawPan when the organization's default is not rawPan */
                     acknowledgeRawPanRisk?: boolean;
                     /** @description Replaces the metadata */
@@ -5067,6 +5159,8 @@ export interface operations {
                         requireAttestation: boolean | null;
                         intentTolerance: number | null;
                         credentialExposure: ("never" | "extensionOnly" | "rawPan") | null;
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        approvalTimeoutMinutes: number | null;
                         metadata: {
                             [key: string]: string;
                         };
@@ -5162,6 +5256,13 @@ export interface operations {
                          * @enum {string}
                          */
                         credentialExposure: "never" | "extensionOnly" | "rawPan";
+                        /**
+                         * @description Who may approve the card's intents: the card's own, else its policy's, else its agent's default policy's, else the agent's (sources.approvalMethod says which)
+                         * @enum {string}
+                         */
+                        approvalMethod: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description Minutes the card's intents wait for approval, resolved as approvalMethod is (sources.approvalTimeoutMinutes) */
+                        approvalTimeoutMinutes: number;
                         merchantDrift: {
                             enabled: boolean;
                             /** @enum {string} */
@@ -5169,9 +5270,9 @@ export interface operations {
                             pinnedMerchant: string | null;
                             merchantHint: string | null;
                         };
-                        /** @description Where each control that is set comes from */
+                        /** @description Where each control that is set comes from; approvalMethod and approvalTimeoutMinutes are always set, from the agent's own settings when no other level sets them */
                         sources: {
-                            [key: string]: "card" | "policy" | "agentPolicy";
+                            [key: string]: "card" | "policy" | "agentPolicy" | "agent";
                         };
                     };
                 };
@@ -5444,6 +5545,10 @@ export interface operations {
                             /** @description null: the agent's policy applies */
                             requireApproval: boolean | null;
                             autoApproveBelow: number | null;
+                            /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                            approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                            /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                            approvalTimeoutMinutes: number | null;
                             /** @description the merchant a drift-checked card is pinned to after its first authorization */
                             pinnedMerchant: string | null;
                             last4: string;
@@ -5543,6 +5648,13 @@ export interface operations {
                     requireApproval?: boolean;
                     /** @description With requireApproval, intents below this amount (cents) need no approval */
                     autoApproveBelow?: number;
+                    /**
+                     * @description Who may approve the card's intents: apiKey, cardholder (hosted approval page) or cardholderPasskey (the same, confirmed with a passkey); default: its policies', else the agent's
+                     * @enum {string}
+                     */
+                    approvalMethod?: "apiKey" | "cardholder" | "cardholderPasskey";
+                    /** @description Minutes the card's intents wait for approval before they are rejected, 1–10080; default: its policies', else the agent's */
+                    approvalTimeoutMinutes?: number;
                     /** @description Close the card automatically after this long */
                     expiresInMinutes?: number;
                     /** @description Your own key-value data, up to 50 keys */
@@ -5591,6 +5703,10 @@ export interface operations {
                         /** @description null: the agent's policy applies */
                         requireApproval: boolean | null;
                         autoApproveBelow: number | null;
+                        /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                        approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
                         last4: string;
@@ -5678,6 +5794,10 @@ export interface operations {
                             /** @description null: the agent's policy applies */
                             requireApproval: boolean | null;
                             autoApproveBelow: number | null;
+                            /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                            approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                            /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                            approvalTimeoutMinutes: number | null;
                             /** @description the merchant a drift-checked card is pinned to after its first authorization */
                             pinnedMerchant: string | null;
                             last4: string;
@@ -5767,6 +5887,10 @@ export interface operations {
                             /** @description null: the agent's policy applies */
                             requireApproval: boolean | null;
                             autoApproveBelow: number | null;
+                            /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                            approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                            /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                            approvalTimeoutMinutes: number | null;
                             /** @description the merchant a drift-checked card is pinned to after its first authorization */
                             pinnedMerchant: string | null;
                             last4: string;
@@ -5848,6 +5972,10 @@ export interface operations {
                         /** @description null: the agent's policy applies */
                         requireApproval: boolean | null;
                         autoApproveBelow: number | null;
+                        /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                        approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
                         last4: string;
@@ -5913,6 +6041,10 @@ export interface operations {
                     /** @description null follows the agent's policy */
                     requireApproval?: boolean | null;
                     autoApproveBelow?: number | null;
+                    /** @description null: its policies' (else the agent's) method applies */
+                    approvalMethod?: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                    /** @description null: its policies' (else the agent's) timeout applies */
+                    approvalTimeoutMinutes?: number | null;
                     merchantDriftEnabled?: boolean;
                     /**
                      * @description alert, freeze (= freeze_card), freeze_card, decline or suspend_agent
@@ -5976,6 +6108,10 @@ export interface operations {
                         /** @description null: the agent's policy applies */
                         requireApproval: boolean | null;
                         autoApproveBelow: number | null;
+                        /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                        approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
                         last4: string;
@@ -6058,6 +6194,10 @@ export interface operations {
                         /** @description null: the agent's policy applies */
                         requireApproval: boolean | null;
                         autoApproveBelow: number | null;
+                        /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                        approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
                         last4: string;
@@ -6145,6 +6285,10 @@ export interface operations {
                         /** @description null: the agent's policy applies */
                         requireApproval: boolean | null;
                         autoApproveBelow: number | null;
+                        /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                        approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
                         last4: string;
@@ -6232,6 +6376,10 @@ export interface operations {
                         /** @description null: the agent's policy applies */
                         requireApproval: boolean | null;
                         autoApproveBelow: number | null;
+                        /** @description The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force) */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description The card's own approval timeout in minutes; null: its policies', else the agent's */
+                        approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
                         last4: string;

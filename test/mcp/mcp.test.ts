@@ -526,6 +526,29 @@ describe('MCP server (official SDK client; real cardrail serve)', () => {
       assert.equal((await admin.ok('ledger_webhooks', { action: 'delete', webhookId })).deleted, true);
     });
 
+    it('the admin tools set and show the approval settings of agents, cards and policies; the card view resolves them', async () => {
+      const admin = await http({ 'Api-Key': apiKey });
+      const agent = (await admin.ok('ledger_agents', { action: 'create', userId, name: 'approving-bot', approvalMethod: 'cardholder', approvalTimeoutMinutes: 120 })).agent;
+      assert.deepEqual([agent.approvalMethod, agent.approvalTimeoutMinutes], ['cardholder', 120]);
+      const updated = (await admin.ok('ledger_agents', { action: 'update', agentId: agent.id, approvalMethod: 'cardholderPasskey' })).agent;
+      assert.deepEqual([updated.approvalMethod, updated.approvalTimeoutMinutes], ['cardholderPasskey', 120]);
+      const policy = (await admin.ok('ledger_policies', { action: 'create', policy: { name: 'ask the cardholder', approvalMethod: 'cardholder', approvalTimeoutMinutes: 30 } })).policy;
+      assert.deepEqual([policy.approvalMethod, policy.approvalTimeoutMinutes], ['cardholder', 30]);
+      const card = (await admin.ok('ledger_cards', { action: 'create', agentId: agent.id, purpose: 'approved purchases', maxAmount: 200, policyId: policy.id, approvalTimeoutMinutes: 10 })).card;
+      assert.deepEqual([card.approvalMethod, card.approvalTimeoutMinutes], [null, 10]);
+      const view = (await admin.ok('ledger_policies', { action: 'card_policy', cardId: card.id })).cardPolicy;
+      assert.deepEqual([view.approvalMethod, view.approvalTimeoutMinutes, view.sources.approvalMethod, view.sources.approvalTimeoutMinutes], ['cardholder', 10, 'policy', 'card']);
+      const changed = (await admin.ok('ledger_cards', { action: 'update', cardId: card.id, approvalMethod: 'cardholderPasskey', approvalTimeoutMinutes: null })).card;
+      assert.deepEqual([changed.approvalMethod, changed.approvalTimeoutMinutes], ['cardholderPasskey', null]);
+      const cleared = (await admin.ok('ledger_policies', { action: 'update', policyId: policy.id, changes: { approvalTimeoutMinutes: null } })).policy;
+      assert.equal(cleared.approvalTimeoutMinutes, null);
+      const resolved = (await admin.ok('ledger_policies', { action: 'card_policy', cardId: card.id })).cardPolicy;
+      assert.deepEqual(
+        [resolved.approvalMethod, resolved.approvalTimeoutMinutes, resolved.sources.approvalMethod, resolved.sources.approvalTimeoutMinutes],
+        ['cardholderPasskey', 120, 'card', 'agent'],
+      );
+    });
+
     it('an API error of an admin tool carries code, message and param: a card above the available balance', async () => {
       const admin = await http({ 'Api-Key': apiKey });
       const answer = await admin.call('ledger_cards', { action: 'create', agentId, purpose: 'Too much', maxAmount: 90_000_000 });

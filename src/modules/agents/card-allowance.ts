@@ -2,6 +2,7 @@
 // default card limit for a card created without limits of its own, and — when an agent token creates a card for
 // itself — no `maxAmount` above what its spending limit still allows. The card module calls in here from createCard.
 import { AppError } from '../../domain/errors.js';
+import { effectiveApprovalSettings, isApprovalMethodAtLeast, type ApprovalMethod, type ApprovalSettings } from '../../domain/intents.js';
 import type { Sql } from '../../store/database.js';
 import { openCardCountsOfAgents } from '../cards/counts.js';
 import { scopeOf, visibleTo, type Principal } from '../principal.js';
@@ -55,6 +56,9 @@ export const cardFieldsAgentTokensMaySet: ReadonlySet<string> = new Set([
   // Own controls: admitCardOfPrincipal lets them only narrow the agent's default policy.
   'maxAuthCount',
   'merchantHint',
+  // Approval: admitCardOfPrincipal lets them only make it stricter than the card would have it (its default policy's, else the agent's).
+  'approvalMethod',
+  'approvalTimeoutMinutes',
 ]);
 
 export interface CardRequest {
@@ -72,6 +76,8 @@ export interface OwnCardControls {
   /** The card's own lifetime (ttlDays or expiresInMinutes), in minutes. */
   ttlMinutes?: number | undefined;
   merchantHint?: string | undefined;
+  approvalMethod?: ApprovalMethod | undefined;
+  approvalTimeoutMinutes?: number | undefined;
 }
 
 /**
@@ -94,9 +100,25 @@ export function wideningOf(own: OwnCardControls, policy: PolicyControls): { para
 }
 
 /**
+ * An approval setting of the card's own that would weaken the approval the card would otherwise have (its default
+ * policy's, else the agent's): a method that more people may use (apiKey < cardholder < cardholderPasskey) or a
+ * longer wait. Undefined when each is as strict or stricter.
+ */
+export function approvalWideningOf(own: OwnCardControls, inherited: ApprovalSettings): { param: string; policyValue: string; requested: string } | undefined {
+  if (own.approvalMethod !== undefined && !isApprovalMethodAtLeast(own.approvalMethod, inherited.method)) {
+    return { param: 'approvalMethod', policyValue: inherited.method, requested: own.approvalMethod };
+  }
+  if (own.approvalTimeoutMinutes !== undefined && own.approvalTimeoutMinutes > inherited.timeoutMinutes) {
+    return { param: 'approvalTimeoutMinutes', policyValue: String(inherited.timeoutMinutes), requested: String(own.approvalTimeoutMinutes) };
+  }
+  return undefined;
+}
+
+/**
  * `POST /v1/agents/{id}/cards` by an agent token (SPEC §11): only for its own agent (another answers 404, as its
  * other resources do), only fields of `cardFieldsAgentTokensMaySet` (403 field_not_allowed_for_agent_token), only
- * narrowing its default policy (403 agent_card_widens_policy: a card's own fields would otherwise win over it), and
+ * narrowing its default policy and never weakening the approval the card would have (403 agent_card_widens_policy: a
+ * card's own fields would otherwise win over them), and
  * only with a `maxAmount` its spending limit still allows in the current window (409 card_exceeds_agent_limit), judged
  * under the agent's lock. An API key is not held to the limit: an operator may give a card more room than this
  * window's budget, and every authorization is checked against the limit anyway.
@@ -108,7 +130,9 @@ export async function admitCardOfPrincipal(tx: Sql, principal: Principal, agentI
   if (forbidden !== undefined) throw new AppError('field_not_allowed_for_agent_token', { param: forbidden });
   const agent = await lockAgentForNewCard(tx, scopeOf(principal), agentId);
   const defaultPolicy = agent.defaultPolicyId === null ? undefined : await requirePolicy(tx, scopeOf(principal), agent.defaultPolicyId, 'defaultPolicyId');
-  const widening = defaultPolicy === undefined ? undefined : wideningOf(request.own, defaultPolicy.controls);
+  // An agent token names no policyId: the card would fall under the agent's default policy, then the agent.
+  const inheritedApproval = effectiveApprovalSettings([['agentDefaultPolicy', defaultPolicy]], agent);
+  const widening = (defaultPolicy === undefined ? undefined : wideningOf(request.own, defaultPolicy.controls)) ?? approvalWideningOf(request.own, inheritedApproval);
   if (widening !== undefined) throw new AppError('agent_card_widens_policy', widening);
   const maxAmountCents = request.maxAmountCents ?? defaultPolicy?.controls.maxAmountCents ?? undefined;
   // No maxAmount at all: card creation answers 400 missing_parameter.

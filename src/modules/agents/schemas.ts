@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { spendingLimitFrequencies } from '../../domain/limit-windows.js';
+import { approvalMethods } from '../../domain/intents.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
+import { approvalMethodSchema, approvalTimeoutMinutesSchema } from '../policies/schemas.js';
 import { metadataSchema } from '../users/schemas.js';
 
 export const agentStatuses = ['active', 'suspended', 'deregistered'] as const;
@@ -58,6 +60,12 @@ const agentFields = {
   metadata: metadataSchema.optional(),
   requireApproval: z.boolean().optional().describe("Intents need an API key's approval unless below autoApproveBelow; default false"),
   autoApproveBelow: cents.nullable().optional().describe('cents: intents below this amount skip approval'),
+  approvalMethod: approvalMethodSchema
+    .optional()
+    .describe("Who may approve the agent's intents where a card and its policies set none: apiKey (default), cardholder (only the cardholder, on the hosted approval page) or cardholderPasskey (the cardholder, confirming with their passkey)"),
+  approvalTimeoutMinutes: approvalTimeoutMinutesSchema
+    .optional()
+    .describe("Minutes the agent's intents wait in pending_approval before they are rejected, where a card and its policies set none: 1–10080 (a week), default 60"),
 };
 
 /** `POST /v1/agents`: an agent, no token (issue one with POST /v1/agents/{id}/tokens). */
@@ -98,6 +106,8 @@ export const updateAgentBody = z.strictObject({
   metadata: metadataSchema.optional().describe('Replaces the metadata'),
   requireApproval: agentFields.requireApproval,
   autoApproveBelow: agentFields.autoApproveBelow,
+  approvalMethod: agentFields.approvalMethod.describe('apiKey, cardholder or cardholderPasskey; an agent always has one (null is refused)'),
+  approvalTimeoutMinutes: agentFields.approvalTimeoutMinutes.describe('1–10080; an agent always has one (null is refused)'),
 });
 export type UpdateAgentInput = z.infer<typeof updateAgentBody>;
 
@@ -128,6 +138,8 @@ export const agentSchema = z.object({
   defaultPolicyId: z.string().nullable().describe("The spending policy under every card's own policy; null: none"),
   requireApproval: z.boolean(),
   autoApproveBelow: z.number().int().nullable().describe('cents'),
+  approvalMethod: z.enum(approvalMethods).describe("Who may approve the agent's intents where a card and its policies set none"),
+  approvalTimeoutMinutes: z.number().int().describe("Minutes the agent's intents wait for approval, where a card and its policies set none"),
   status: z.enum(agentStatuses),
   statusReason: z.string().nullable().describe('Why the agent is not active: manual, limit_exceeded, or the risk rule that suspended it'),
   metadata: z.record(z.string(), z.string()),

@@ -3,6 +3,7 @@
 // Other modules call the exported functions here, never the agents tables.
 import { AppError } from '../../domain/errors.js';
 import { credentialExpiryMs } from '../../domain/credentials.js';
+import { defaultApprovalMethod, defaultApprovalTimeoutMinutes, type ApprovalMethod } from '../../domain/intents.js';
 import { newId } from '../../domain/ids.js';
 import { basisPointsPerUnit, defaultLimitWarningThresholdBps } from '../../domain/limit-warnings.js';
 import { spendWindow, type SpendingLimitFrequency } from '../../domain/limit-windows.js';
@@ -48,6 +49,10 @@ export interface Agent {
   limitWarningWindowStartMs: number | null;
   requireApproval: boolean;
   autoApproveBelowCents: number | null;
+  /** Who may approve the agent's intents where a card and its policies set none. */
+  approvalMethod: ApprovalMethod;
+  /** Minutes its intents wait for approval where a card and its policies set none. */
+  approvalTimeoutMinutes: number;
   status: AgentStatus;
   statusReason: string | null;
   metadata: Record<string, string>;
@@ -76,6 +81,8 @@ export interface AgentRow {
   limit_warning_window_start: number | null;
   require_approval: number;
   auto_approve_below: number | null;
+  approval_method: ApprovalMethod;
+  approval_timeout_minutes: number;
   status: AgentStatus;
   status_reason: string | null;
   metadata: string | null;
@@ -104,6 +111,8 @@ export function agentFromRow(row: AgentRow): Agent {
     limitWarningWindowStartMs: row.limit_warning_window_start,
     requireApproval: row.require_approval === 1,
     autoApproveBelowCents: row.auto_approve_below,
+    approvalMethod: row.approval_method,
+    approvalTimeoutMinutes: Number(row.approval_timeout_minutes),
     status: row.status,
     statusReason: row.status_reason,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
@@ -142,6 +151,8 @@ export function presentAgent(agent: Agent, figures: AgentFigures) {
     defaultPolicyId: agent.defaultPolicyId,
     requireApproval: agent.requireApproval,
     autoApproveBelow: agent.autoApproveBelowCents,
+    approvalMethod: agent.approvalMethod,
+    approvalTimeoutMinutes: agent.approvalTimeoutMinutes,
     status: agent.status,
     statusReason: agent.statusReason,
     metadata: agent.metadata,
@@ -243,6 +254,8 @@ function newAgent(scope: Scope, input: CreateAgentInput, externalId: string | nu
     limitWarningWindowStartMs: null,
     requireApproval: input.requireApproval ?? false,
     autoApproveBelowCents: input.autoApproveBelow ?? null,
+    approvalMethod: input.approvalMethod ?? defaultApprovalMethod,
+    approvalTimeoutMinutes: input.approvalTimeoutMinutes ?? defaultApprovalTimeoutMinutes,
     status: 'active',
     statusReason: null,
     metadata: input.metadata ?? {},
@@ -263,8 +276,8 @@ async function insertAgent(tx: Sql, agent: Agent): Promise<boolean> {
   const inserted = await tx.run(
     `INSERT INTO agents (id, organization_id, environment, user_id, name, description, external_id, spending_limit, spending_limit_frequency,
        on_limit_exceeded, max_cards, default_card_limit, default_card_limit_frequency, limit_warning_threshold_bps, require_approval,
-       auto_approve_below, status, status_reason, metadata, created_at, updated_at, default_policy_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       auto_approve_below, status, status_reason, metadata, created_at, updated_at, default_policy_id, approval_method, approval_timeout_minutes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (organization_id, environment, external_id) DO NOTHING`,
     [
       agent.id,
@@ -289,6 +302,8 @@ async function insertAgent(tx: Sql, agent: Agent): Promise<boolean> {
       agent.createdAtMs,
       agent.updatedAtMs,
       agent.defaultPolicyId,
+      agent.approvalMethod,
+      agent.approvalTimeoutMinutes,
     ],
   );
   return inserted.changes === 1;
@@ -470,6 +485,8 @@ function patchedAgent(agent: Agent, patch: UpdateAgentInput): Agent {
     metadata: keep(patch.metadata, agent.metadata),
     requireApproval: keep(patch.requireApproval, agent.requireApproval),
     autoApproveBelowCents: keep(patch.autoApproveBelow, agent.autoApproveBelowCents),
+    approvalMethod: keep(patch.approvalMethod, agent.approvalMethod),
+    approvalTimeoutMinutes: keep(patch.approvalTimeoutMinutes, agent.approvalTimeoutMinutes),
   };
 }
 
@@ -489,7 +506,7 @@ async function writeAgentSettings(tx: Sql, agent: Agent): Promise<void> {
   await tx.run(
     `UPDATE agents SET name = ?, description = ?, spending_limit = ?, spending_limit_frequency = ?, on_limit_exceeded = ?, max_cards = ?,
        default_card_limit = ?, default_card_limit_frequency = ?, limit_warning_threshold_bps = ?, limit_warning_window_start = ?, metadata = ?,
-       require_approval = ?, auto_approve_below = ?, updated_at = ?, default_policy_id = ?
+       require_approval = ?, auto_approve_below = ?, updated_at = ?, default_policy_id = ?, approval_method = ?, approval_timeout_minutes = ?
      WHERE id = ?`,
     [
       agent.name,
@@ -507,6 +524,8 @@ async function writeAgentSettings(tx: Sql, agent: Agent): Promise<void> {
       agent.autoApproveBelowCents,
       agent.updatedAtMs,
       agent.defaultPolicyId,
+      agent.approvalMethod,
+      agent.approvalTimeoutMinutes,
       agent.id,
     ],
   );

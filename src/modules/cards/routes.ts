@@ -30,8 +30,9 @@ export const cardRoutes = [
     description:
       "At most the agent's maxCards open cards (409 max_cards_reached). A card without limits of its own gets the agent's defaultCardLimit. An agent token may create cards for its own agent only, " +
       'with a maxAmount its spending limit still allows in the current window (409 card_exceeds_agent_limit), setting only purpose, type, maxAmount, limits, ' +
-      'expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount and merchantHint (403 field_not_allowed_for_agent_token), and those only ' +
-      "narrower than its default policy's (403 agent_card_widens_policy).",
+      'expiresInMinutes, ttlDays, metadata, onLimitExceeded, maxAuthCount, merchantHint, approvalMethod and approvalTimeoutMinutes (403 ' +
+      "field_not_allowed_for_agent_token), and those only narrower than its default policy's — the approval method at least as strict " +
+      "(apiKey < cardholder < cardholderPasskey) and the approval timeout no longer than its default policy's, else the agent's (403 agent_card_widens_policy).",
     tag,
     params: agentIdParams,
     body: createCardBody,
@@ -43,6 +44,8 @@ export const cardRoutes = [
         maxAuthCount: body.maxAuthCount,
         ttlMinutes: body.ttlDays !== undefined ? body.ttlDays * 24 * 60 : body.expiresInMinutes,
         merchantHint: body.merchantHint,
+        approvalMethod: body.approvalMethod,
+        approvalTimeoutMinutes: body.approvalTimeoutMinutes,
       };
       await admitCardOfPrincipal(sql, principal, params.id, { maxAmountCents: body.maxAmount, fieldsSet: fieldsSetIn(createCardBody, body), own }, nowMs);
       return presentCard(await createCard(sql, scope, app.secrets, params.id, body, nowMs));

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { riskActions, type RiskAction } from '../../domain/risk-rules.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { exposureModes } from '../../domain/credential-exposure.js';
-import { merchantHintSchema, onDriftInput } from '../policies/schemas.js';
+import { approvalMethods } from '../../domain/intents.js';
+import { approvalMethodSchema, approvalTimeoutMinutesSchema, merchantHintSchema, onDriftInput } from '../policies/schemas.js';
 import { metadataSchema } from '../users/schemas.js';
 
 export const cardTypes = ['single', 'multi'] as const;
@@ -72,6 +73,12 @@ export const createCardBody = z.strictObject({
   onLimitExceeded: z.enum(onLimitExceededActions).default('decline').describe('freeze also freezes the card (statusReason limit_exceeded)'),
   requireApproval: z.boolean().optional().describe("Intents need approval; absent follows the agent's policy"),
   autoApproveBelow: nonNegativeCents.optional().describe('With requireApproval, intents below this amount (cents) need no approval'),
+  approvalMethod: approvalMethodSchema
+    .optional()
+    .describe("Who may approve the card's intents: apiKey, cardholder (hosted approval page) or cardholderPasskey (the same, confirmed with a passkey); default: its policies', else the agent's"),
+  approvalTimeoutMinutes: approvalTimeoutMinutesSchema
+    .optional()
+    .describe("Minutes the card's intents wait for approval before they are rejected, 1–10080; default: its policies', else the agent's"),
   expiresInMinutes: z.number().int().min(1).max(maxExpiresInMinutes).optional().describe('Close the card automatically after this long'),
   metadata: metadataSchema.optional(),
 });
@@ -90,6 +97,8 @@ export const updateCardBody = z.strictObject({
   metadata: metadataSchema.optional().describe('Replaces the metadata'),
   requireApproval: z.boolean().nullable().optional().describe("null follows the agent's policy"),
   autoApproveBelow: nonNegativeCents.nullable().optional(),
+  approvalMethod: approvalMethodSchema.nullable().optional().describe("null: its policies' (else the agent's) method applies"),
+  approvalTimeoutMinutes: approvalTimeoutMinutesSchema.nullable().optional().describe("null: its policies' (else the agent's) timeout applies"),
   merchantDriftEnabled: z.boolean().optional(),
   onDrift: onDriftInput.optional(),
   onLimitExceeded: z.enum(onLimitExceededActions).optional(),
@@ -142,6 +151,11 @@ export const cardSchema = z.object({
   onLimitExceeded: z.enum(onLimitExceededActions),
   requireApproval: z.boolean().nullable().describe("null: the agent's policy applies"),
   autoApproveBelow: z.number().int().nullable(),
+  approvalMethod: z
+    .enum(approvalMethods)
+    .nullable()
+    .describe("The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force)"),
+  approvalTimeoutMinutes: z.number().int().nullable().describe("The card's own approval timeout in minutes; null: its policies', else the agent's"),
   pinnedMerchant: z.string().nullable().describe('the merchant a drift-checked card is pinned to after its first authorization'),
   last4: z.string(),
   expirationMonth: z.string().describe('MM'),

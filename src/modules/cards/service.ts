@@ -10,6 +10,7 @@ import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
 import type { OnExpiry } from '../../domain/spending-policy.js';
 import type { ExposureMode } from '../../domain/credential-exposure.js';
+import type { ApprovalMethod } from '../../domain/intents.js';
 import type { RiskAction } from '../../domain/risk-rules.js';
 import { limitsForNewCard, lockAgentForNewCard } from '../agents/card-allowance.js';
 import { getAgent, onAgentStatusChange, type Agent, type AgentStatusChange } from '../agents/service.js';
@@ -51,6 +52,10 @@ export interface Card {
   /** null: the agent's policy decides. */
   requireApproval: boolean | null;
   autoApproveBelowCents: number | null;
+  /** The card's own approval method; null: its policies', else its agent's. */
+  approvalMethod: ApprovalMethod | null;
+  /** The card's own approval timeout; null: its policies', else its agent's. */
+  approvalTimeoutMinutes: number | null;
   pinnedMerchant: string | null;
   singleUseConsumed: boolean;
   /** Sealed by vault.ts; `decryptPan(secrets, card.panCiphertext)` is the only way to the number. */
@@ -90,6 +95,8 @@ export interface CardRow {
   on_limit_exceeded: OnLimitExceeded;
   require_approval: number | null;
   auto_approve_below: number | null;
+  approval_method: ApprovalMethod | null;
+  approval_timeout_minutes: number | null;
   pinned_merchant: string | null;
   single_use_consumed: number;
   pan_ciphertext: string;
@@ -128,6 +135,8 @@ export function cardFromRow(row: CardRow): Card {
     onLimitExceeded: row.on_limit_exceeded,
     requireApproval: row.require_approval === null ? null : row.require_approval === 1,
     autoApproveBelowCents: row.auto_approve_below,
+    approvalMethod: row.approval_method ?? null,
+    approvalTimeoutMinutes: row.approval_timeout_minutes === null ? null : Number(row.approval_timeout_minutes),
     pinnedMerchant: row.pinned_merchant,
     singleUseConsumed: row.single_use_consumed === 1,
     panCiphertext: row.pan_ciphertext,
@@ -166,6 +175,8 @@ export function presentCard(card: Card) {
     onLimitExceeded: card.onLimitExceeded,
     requireApproval: card.requireApproval,
     autoApproveBelow: card.autoApproveBelowCents,
+    approvalMethod: card.approvalMethod,
+    approvalTimeoutMinutes: card.approvalTimeoutMinutes,
     pinnedMerchant: card.pinnedMerchant,
     last4: card.last4,
     expirationMonth: formatExpirationMonth(card.expirationMonth),
@@ -319,6 +330,8 @@ export async function createCard(
     onLimitExceeded: input.onLimitExceeded,
     requireApproval: input.requireApproval ?? null,
     autoApproveBelowCents: input.autoApproveBelow ?? null,
+    approvalMethod: input.approvalMethod ?? null,
+    approvalTimeoutMinutes: input.approvalTimeoutMinutes ?? null,
     pinnedMerchant: null,
     singleUseConsumed: false,
     expirationMonth: expiry.month,
@@ -340,8 +353,8 @@ export async function createCard(
       `INSERT INTO cards (id, organization_id, environment, user_id, agent_id, type, purpose, max_amount, reservation, limit_per_day, limit_per_month,
          merchant_drift_enabled, on_drift, on_limit_exceeded, require_approval, auto_approve_below, pinned_merchant, single_use_consumed,
          pan_ciphertext, pan_fingerprint, last4, expiration_month, expiration_year, status, status_reason, expires_at, metadata, created_at, updated_at,
-         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry, credential_exposure)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry, credential_exposure, approval_method, approval_timeout_minutes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (environment, pan_fingerprint) DO NOTHING`,
       [
         candidate.id,
@@ -376,6 +389,8 @@ export async function createCard(
         candidate.attestationWindowMinutes,
         candidate.onExpiry,
         candidate.credentialExposure,
+        candidate.approvalMethod,
+        candidate.approvalTimeoutMinutes,
       ],
     );
     if (inserted.changes === 1) card = candidate;
@@ -462,7 +477,8 @@ async function writeCard(tx: Sql, card: Card): Promise<void> {
   await tx.run(
     `UPDATE cards SET reservation = ?, pinned_merchant = ?, single_use_consumed = ?, limit_per_day = ?, limit_per_month = ?, merchant_drift_enabled = ?, on_drift = ?,
        on_limit_exceeded = ?, require_approval = ?, auto_approve_below = ?, status = ?, status_reason = ?, metadata = ?, updated_at = ?,
-       limit_per_auth = ?, policy_id = ?, merchant_hint = ?, max_auth_count = ?, attestation_window_minutes = ?, credential_exposure = ?
+       limit_per_auth = ?, policy_id = ?, merchant_hint = ?, max_auth_count = ?, attestation_window_minutes = ?, credential_exposure = ?,
+       approval_method = ?, approval_timeout_minutes = ?
      WHERE id = ?`,
     [
       card.reservationCents,
@@ -485,6 +501,8 @@ async function writeCard(tx: Sql, card: Card): Promise<void> {
       card.maxAuthCount,
       card.attestationWindowMinutes,
       card.credentialExposure,
+      card.approvalMethod,
+      card.approvalTimeoutMinutes,
       card.id,
     ],
   );
@@ -513,6 +531,8 @@ export async function updateCard(tx: Sql, scope: Scope, cardId: string, patch: U
     credentialExposure: patch.credentialExposure === undefined ? card.credentialExposure : patch.credentialExposure,
     requireApproval: patch.requireApproval === undefined ? card.requireApproval : patch.requireApproval,
     autoApproveBelowCents: patch.autoApproveBelow === undefined ? card.autoApproveBelowCents : patch.autoApproveBelow,
+    approvalMethod: patch.approvalMethod === undefined ? card.approvalMethod : patch.approvalMethod,
+    approvalTimeoutMinutes: patch.approvalTimeoutMinutes === undefined ? card.approvalTimeoutMinutes : patch.approvalTimeoutMinutes,
     merchantDriftEnabled: patch.merchantDriftEnabled ?? card.merchantDriftEnabled,
     onDrift: patch.onDrift === undefined ? card.onDrift : canonicalOnDrift(patch.onDrift),
     onLimitExceeded: patch.onLimitExceeded ?? card.onLimitExceeded,

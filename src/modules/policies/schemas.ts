@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { riskActions } from '../../domain/risk-rules.js';
 import { onExpiryActions, weekdays } from '../../domain/spending-policy.js';
 import { exposureModes } from '../../domain/credential-exposure.js';
+import { approvalMethods, approvalTimeoutMinutesMax, approvalTimeoutMinutesMin } from '../../domain/intents.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { metadataSchema } from '../users/schemas.js';
 
@@ -30,6 +31,16 @@ export const merchantList = z
   .describe('Merchant names, compared by their normalized form (case, punctuation and legal suffixes ignored; known descriptor aliases such as "AMZN Mktp US" count as amazon)');
 export const merchantHintSchema = z.string().trim().min(1).max(200);
 export const intentToleranceSchema = z.number().min(0).max(1).describe('A share, 0–1 (0.1 = 10 %): how far an authorized amount may be from the declared one and still match');
+/** Who may approve an intent that needs approval; the same values on agents, cards and policies. */
+export const approvalMethodSchema = z
+  .enum(approvalMethods)
+  .describe('Who may approve an intent that needs approval: apiKey (POST /v1/intents/{id}/approve with an API key), cardholder (only the cardholder, on the hosted approval page) or cardholderPasskey (the cardholder, confirming with their passkey)');
+export const approvalTimeoutMinutesSchema = z
+  .number()
+  .int()
+  .min(approvalTimeoutMinutesMin)
+  .max(approvalTimeoutMinutesMax)
+  .describe('Minutes an intent waits in pending_approval before it is rejected (approval_expired), 1–10080 (a week)');
 
 /** The controls every policy field shares between create (optional) and PATCH (optional, null clears). */
 const controlFields = {
@@ -55,6 +66,8 @@ const controlFields = {
   requireAttestation: z.boolean().describe('Decline (attestation_required) unless a declared intent’s details were read within the card’s attestationWindowMinutes'),
   intentTolerance: intentToleranceSchema,
   credentialExposure: z.enum(exposureModes).describe("How its cards' numbers may leave cardrail, where a card sets none: never, extensionOnly or rawPan"),
+  approvalMethod: approvalMethodSchema.describe("Who may approve its cards' intents, where a card sets none: apiKey, cardholder or cardholderPasskey"),
+  approvalTimeoutMinutes: approvalTimeoutMinutesSchema.describe("Minutes its cards' intents wait for approval before they are rejected, where a card sets none (1–10080)"),
 };
 
 type ControlField = keyof typeof controlFields;
@@ -115,6 +128,8 @@ export const policySchema = z.object({
   requireAttestation: z.boolean().nullable(),
   intentTolerance: z.number().nullable(),
   credentialExposure: z.enum(exposureModes).nullable(),
+  approvalMethod: z.enum(approvalMethods).nullable(),
+  approvalTimeoutMinutes: z.number().int().nullable(),
   metadata: z.record(z.string(), z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -143,6 +158,10 @@ export const cardPolicySchema = z.object({
   authCount: z.object({ max: z.number().int().nullable(), current: z.number().int(), remaining: z.number().int().nullable() }),
   attestation: z.object({ required: z.boolean(), intentTolerance: z.number(), windowMinutes: z.number().int() }),
   credentialExposure: z.enum(exposureModes).describe("The mode in force: the card's own, else its policies', else the organization's default"),
+  approvalMethod: z.enum(approvalMethods).describe("Who may approve the card's intents: the card's own, else its policy's, else its agent's default policy's, else the agent's (sources.approvalMethod says which)"),
+  approvalTimeoutMinutes: z.number().int().describe("Minutes the card's intents wait for approval, resolved as approvalMethod is (sources.approvalTimeoutMinutes)"),
   merchantDrift: z.object({ enabled: z.boolean(), action: z.enum(riskActions), pinnedMerchant: z.string().nullable(), merchantHint: z.string().nullable() }),
-  sources: z.record(z.string(), z.enum(['card', 'policy', 'agentPolicy'])).describe('Where each control that is set comes from'),
+  sources: z
+    .record(z.string(), z.enum(['card', 'policy', 'agentPolicy', 'agent']))
+    .describe("Where each control that is set comes from; approvalMethod and approvalTimeoutMinutes are always set, from the agent's own settings when no other level sets them"),
 });

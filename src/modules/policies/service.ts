@@ -8,6 +8,7 @@ import type { RiskAction } from '../../domain/risk-rules.js';
 import { isKnownTimeZone, mergeControls, noControls, parseTimeOfDay, policyControlKeys, type ControlSource, type OnExpiry, type PolicyControls } from '../../domain/spending-policy.js';
 import type { Sql } from '../../store/database.js';
 import { rawPanNeedsAcknowledgement, type ExposureMode } from '../../domain/credential-exposure.js';
+import type { ApprovalMethod } from '../../domain/intents.js';
 import { getOrganization } from '../organizations/service.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
@@ -23,6 +24,10 @@ export interface SpendingPolicy {
   onDrift: RiskAction | null;
   /** How its cards expose their number where a card sets none; null: the agent's default policy or the organization decides. */
   credentialExposure: ExposureMode | null;
+  /** Who may approve its cards' intents where a card sets none; null: the agent's default policy or the agent decides. */
+  approvalMethod: ApprovalMethod | null;
+  /** Minutes its cards' intents wait for approval where a card sets none; null: as approvalMethod. */
+  approvalTimeoutMinutes: number | null;
   metadata: Record<string, string>;
   createdAtMs: number;
   updatedAtMs: number;
@@ -40,12 +45,17 @@ interface PolicyRow {
   updated_at: number;
 }
 
-/** The JSON of the controls column: every control but ttl and onExpiry (columns of their own), plus onDrift. */
-type StoredControls = Partial<PolicyControls> & { onDrift?: RiskAction | null; credentialExposure?: ExposureMode | null };
+/** The JSON of the controls column: every control but ttl and onExpiry (columns of their own), plus onDrift, the exposure and the approval settings. */
+type StoredControls = Partial<PolicyControls> & {
+  onDrift?: RiskAction | null;
+  credentialExposure?: ExposureMode | null;
+  approvalMethod?: ApprovalMethod | null;
+  approvalTimeoutMinutes?: number | null;
+};
 
 function fromRow(row: PolicyRow): SpendingPolicy {
   const stored = JSON.parse(row.controls) as StoredControls;
-  const { onDrift, credentialExposure, ...controls } = stored;
+  const { onDrift, credentialExposure, approvalMethod, approvalTimeoutMinutes, ...controls } = stored;
   return {
     id: row.id,
     name: row.name,
@@ -53,6 +63,8 @@ function fromRow(row: PolicyRow): SpendingPolicy {
     controls: { ...noControls, ...controls, ttlMinutes: row.ttl_minutes === null ? null : Number(row.ttl_minutes), onExpiry: row.on_expiry },
     onDrift: onDrift ?? null,
     credentialExposure: credentialExposure ?? null,
+    approvalMethod: approvalMethod ?? null,
+    approvalTimeoutMinutes: approvalTimeoutMinutes ?? null,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
     createdAtMs: Number(row.created_at),
     updatedAtMs: Number(row.updated_at),
@@ -88,6 +100,8 @@ export function presentPolicy(policy: SpendingPolicy) {
     requireAttestation: controls.requireAttestation,
     intentTolerance: controls.intentTolerance,
     credentialExposure: policy.credentialExposure,
+    approvalMethod: policy.approvalMethod,
+    approvalTimeoutMinutes: policy.approvalTimeoutMinutes,
     metadata: policy.metadata,
     createdAt: new Date(policy.createdAtMs).toISOString(),
     updatedAt: new Date(policy.updatedAtMs).toISOString(),
@@ -151,7 +165,13 @@ export function canonicalOnDrift(onDrift: string): RiskAction {
 
 async function writePolicy(tx: Sql, scope: Scope, policy: SpendingPolicy, insert: boolean): Promise<void> {
   const { ttlMinutes, onExpiry, ...rest } = policy.controls;
-  const stored: StoredControls = { ...rest, onDrift: policy.onDrift, credentialExposure: policy.credentialExposure };
+  const stored: StoredControls = {
+    ...rest,
+    onDrift: policy.onDrift,
+    credentialExposure: policy.credentialExposure,
+    approvalMethod: policy.approvalMethod,
+    approvalTimeoutMinutes: policy.approvalTimeoutMinutes,
+  };
   const values = [policy.name, policy.description, ttlMinutes, onExpiry, JSON.stringify(stored), JSON.stringify(policy.metadata), policy.updatedAtMs];
   if (insert) {
     await tx.run(
@@ -171,6 +191,8 @@ export async function createPolicy(tx: Sql, scope: Scope, input: CreatePolicyInp
     controls: { ...noControls, ...(controlsOfInput(input) as Partial<PolicyControls>) },
     onDrift: input.onDrift === undefined ? null : canonicalOnDrift(input.onDrift),
     credentialExposure: input.credentialExposure ?? null,
+    approvalMethod: input.approvalMethod ?? null,
+    approvalTimeoutMinutes: input.approvalTimeoutMinutes ?? null,
     metadata: input.metadata ?? {},
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
@@ -196,6 +218,8 @@ export async function updatePolicy(tx: Sql, scope: Scope, policyId: string, patc
     controls,
     onDrift: patch.onDrift === undefined ? current.onDrift : patch.onDrift === null ? null : canonicalOnDrift(patch.onDrift),
     credentialExposure: patch.credentialExposure === undefined ? current.credentialExposure : patch.credentialExposure,
+    approvalMethod: patch.approvalMethod === undefined ? current.approvalMethod : patch.approvalMethod,
+    approvalTimeoutMinutes: patch.approvalTimeoutMinutes === undefined ? current.approvalTimeoutMinutes : patch.approvalTimeoutMinutes,
     metadata: patch.metadata ?? current.metadata,
     updatedAtMs: nowMs,
   };

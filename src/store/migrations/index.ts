@@ -747,6 +747,18 @@ DROP INDEX ledger_transfers_by_credit
     // million stored, on the writer. Appends at the end, like the settle_at index beside it.
     sql: `CREATE INDEX transactions_expiring ON transactions (status, organization_id, environment, expires_at)`,
   },
+  {
+    version: 22,
+    name: 'approval settings: who approves an intent and how long it waits, on agents and cards',
+    // An agent always has both (existing agents take the defaults: an API key approves, within an hour). A card's are
+    // null when its policies (else its agent) decide. A policy keeps its own in its controls JSON.
+    sql: `
+ALTER TABLE agents ADD COLUMN approval_method TEXT NOT NULL DEFAULT 'apiKey';
+ALTER TABLE agents ADD COLUMN approval_timeout_minutes BIGINT NOT NULL DEFAULT 60;
+ALTER TABLE cards ADD COLUMN approval_method TEXT;
+ALTER TABLE cards ADD COLUMN approval_timeout_minutes BIGINT
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -64,6 +64,8 @@ for (const kind of storeKinds) {
           defaultPolicyId: null,
           requireApproval: true,
           autoApproveBelow: 2_000,
+          approvalMethod: 'apiKey',
+          approvalTimeoutMinutes: 60,
           status: 'active',
           statusReason: null,
           metadata: { team: 'growth' },

@@ -8,6 +8,8 @@ import { createApprovedUser } from '../../helpers/money.js';
 
 /** Every field of the agent object (SPEC §4, §11). */
 export const agentFields = [
+  'approvalMethod',
+  'approvalTimeoutMinutes',
   'autoApproveBelow',
   'cardCount',
   'createdAt',

@@ -65,6 +65,8 @@ for (const kind of storeKinds) {
           defaultPolicyId: null,
           requireApproval: false,
           autoApproveBelow: null,
+          approvalMethod: 'apiKey',
+          approvalTimeoutMinutes: 60,
           status: 'active',
           statusReason: null,
           metadata: { team: 'travel' },

@@ -48,6 +48,8 @@ for (const kind of storeKinds) {
           onLimitExceeded: 'decline',
           requireApproval: null,
           autoApproveBelow: null,
+          approvalMethod: null,
+          approvalTimeoutMinutes: null,
           pinnedMerchant: null,
           last4: undefined,
           expirationMonth: String(now.getUTCMonth() + 1).padStart(2, '0'),

@@ -114,7 +114,7 @@ for (const kind of storeKinds) {
 
       const view = await testApp.request('GET', `/v1/cards/${overriding.id}/policy`);
       assert.equal(view.statusCode, 200, view.body);
-      assert.deepEqual(view.json.sources, { limitPerDay: 'card', maxAuthCount: 'card', blockedMerchants: 'policy' });
+      assert.deepEqual(view.json.sources, { limitPerDay: 'card', maxAuthCount: 'card', blockedMerchants: 'policy', approvalMethod: 'agent', approvalTimeoutMinutes: 'agent' });
       assert.deepEqual(view.json.limits, { maxAmount: 10_000, perAuth: null, perDay: 8_000, perMonth: null });
       assert.deepEqual(view.json.authCount, { max: 3, current: 2, remaining: 1 });
 
@@ -146,7 +146,7 @@ for (const kind of storeKinds) {
       assert.equal((await authorizeAt(testApp, { cardId: plain.id }, 1_000, 'Amazon')).declineReason, 'auth_count_exceeded');
       assert.equal((await authorizeAt(testApp, { cardId: layered.id }, 1_000, 'Amazon')).status, 'pending');
       const view = (await testApp.request('GET', `/v1/cards/${layered.id}/policy`)).json;
-      assert.deepEqual(view.sources, { blockedMccs: 'agentPolicy', maxAuthCount: 'policy', cooldownMinutes: 'agentPolicy' });
+      assert.deepEqual(view.sources, { blockedMccs: 'agentPolicy', maxAuthCount: 'policy', cooldownMinutes: 'agentPolicy', approvalMethod: 'agent', approvalTimeoutMinutes: 'agent' });
       assert.equal(view.agentDefaultPolicyId, base.id);
 
       const detached = await testApp.request('PATCH', `/v1/agents/${holder.agentId}`, { body: { defaultPolicyId: null } });
@@ -224,7 +224,7 @@ for (const kind of storeKinds) {
       const matched = await authorizeAt(testApp, { cardId: card.id }, 1_200, 'Amazon');
       assert.deepEqual([matched.intentMatch, matched.attestationStatus], ['matched', 'attested']);
       const view = (await testApp.request('GET', `/v1/cards/${card.id}/policy`)).json;
-      assert.deepEqual(view.sources, { intentTolerance: 'policy' });
+      assert.deepEqual(view.sources, { intentTolerance: 'policy', approvalMethod: 'agent', approvalTimeoutMinutes: 'agent' });
       assert.deepEqual([view.ttl.minutes, view.ttl.onExpiry], [24 * 60, 'close'], "the card's own ttlDays");
     });
 
