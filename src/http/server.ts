@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { AppContext } from '../app-context.js';
 import { newId } from '../domain/ids.js';
 import { registerVerificationPages } from '../modules/verification/page-routes.js';
+import { registerPasskeyPages } from '../modules/passkeys/page-routes.js';
 import { installMcpEndpoint } from '../mcp/http.js';
 import { installDashboard } from './dashboard.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, installJsonBodyParsing, maxPathParameterLength } from './errors.js';
@@ -58,6 +59,7 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
   const openApiDocument = buildOpenApiDocument(routes, app.config.publicUrl);
   server.get('/openapi.json', async () => openApiDocument);
   registerVerificationPages(server, app);
+  registerPasskeyPages(server, app);
   // MCP over Streamable HTTP (SPEC §7): its tools call the routes above in process.
   installMcpEndpoint(server, app);
   server.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage()));
