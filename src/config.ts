@@ -53,6 +53,14 @@ export interface Config {
 
 export const defaultPort = 4010;
 
+/**
+ * Where this server is reached, for the links it hands out and the pages that check where they were opened (passkey
+ * ceremonies): CARDRAIL_PUBLIC_URL, else the request's own protocol and host.
+ */
+export function publicBaseUrl(config: Pick<Config, 'publicUrl'>, request: { protocol: string; host: string }): string {
+  return config.publicUrl ?? `${request.protocol}://${request.host}`;
+}
+
 /** A variable with a value cardrail cannot use: the CLI prints the message alone, without a stack trace. */
 export class ConfigError extends Error {}
 

@@ -55,4 +55,10 @@ export function parseCredential(secret: string): ParsedCredential | undefined {
 }
 
 /** Patterns of every secret this product issues, for log scrubbing. */
-export const secretPatterns: readonly RegExp[] = [/\b(?:lk|at|fk)_(?:dev|live)_[A-Za-z0-9_-]{8,}/g, /\bdtk_[A-Za-z0-9_-]{8,}/g, /\bwhsec_[A-Za-z0-9+/=]{8,}/g];
+export const secretPatterns: readonly RegExp[] = [
+  /\b(?:lk|at|fk)_(?:dev|live)_[A-Za-z0-9_-]{8,}/g,
+  /\bdtk_[A-Za-z0-9_-]{8,}/g,
+  /\bwhsec_[A-Za-z0-9+/=]{8,}/g,
+  // Passkey enrollment link tokens: whoever holds one may enroll a passkey for the cardholder.
+  /\bpke_[A-Za-z0-9_-]{8,}/g,
+];

@@ -368,6 +368,53 @@ export const errorCatalogue = {
     message: 'User {userId} is {applicationStatus}: an operator decides only applications in manualReview or documentRequired',
     description: 'An operator decision (`POST /v1/users/{id}/verification/decision`) is for applications the KYC provider left in `manualReview` or `documentRequired`. Check `applicationStatus` first.',
   },
+  // Cardholder passkeys (docs/passkeys.md)
+  passkey_not_enrolled: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'User {userId} has no passkey; send them an enrollment link from POST /v1/users/{userId}/passkeys/enrollment',
+    description:
+      'A passkey ceremony (approving a purchase with a passkey) needs a passkey the cardholder enrolled. Create an enrollment link with `POST /v1/users/{id}/passkeys/enrollment`, send it to them, and try again once `GET /v1/users/{id}/passkeys` lists one.',
+  },
+  passkey_assertion_invalid: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'The passkey could not be verified: {reason}',
+    description:
+      "The signed answer of the cardholder's passkey does not prove the request: a passkey not enrolled for this user, another challenge, origin or relying party, a signature that does not verify, no user verification, or a signature counter that went backwards (a cloned authenticator). Nothing was approved; start the ceremony again.",
+  },
+  passkey_registration_invalid: {
+    type: 'validation_error',
+    status: 422,
+    message: 'The passkey could not be created: {reason}',
+    description:
+      "The new credential the browser sent does not verify (another challenge, origin or relying party, no user verification, an unsupported algorithm) or is already enrolled. Nothing was stored and the enrollment link still works: press 'Create passkey' again.",
+  },
+  passkey_limit_reached: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'User {userId} already has {limit} passkeys',
+    description: 'A cardholder holds at most 10 passkeys. Remove one they no longer use with `DELETE /v1/users/{id}/passkeys/{passkeyId}` first.',
+  },
+  passkey_enrollment_not_found: {
+    type: 'not_found_error',
+    status: 404,
+    message: 'No such passkey enrollment link',
+    description: 'The link of the hosted enrollment page (`/enroll/{token}`) is unknown: check that the whole link was copied, or create a new one with `POST /v1/users/{id}/passkeys/enrollment`.',
+  },
+  passkey_enrollment_expired: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'This passkey enrollment link expired at {expiredAt}',
+    description:
+      'An enrollment link works for 24 hours of environment time, and until a newer link is created for the same user. Create a new one with `POST /v1/users/{id}/passkeys/enrollment`.',
+  },
+  passkey_enrollment_used: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'This passkey enrollment link was already used at {usedAt}',
+    description: 'An enrollment link creates one passkey. To enroll another device, create a new link with `POST /v1/users/{id}/passkeys/enrollment`.',
+  },
   agent_not_active: {
     type: 'conflict_error',
     status: 409,

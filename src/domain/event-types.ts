@@ -29,6 +29,8 @@ export const eventTypes = [
   'api_key.revoked',
   'filler_key.created',
   'filler_key.revoked',
+  'passkey.enrolled',
+  'passkey.removed',
   'card.created',
   'card.updated',
   'card.frozen',

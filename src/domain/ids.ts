@@ -5,6 +5,8 @@ export const idPrefixes = [
   'org', 'tr', 'user', 'ver', 'dep', 'wd', 'agent', 'tok', 'card', 'int', 'txn', 'evt', 'webhook', 'whd', 'alert', 'key', 'chl', 'req', 'pol', 'fkey', 'dtok',
   // The record of a KYC document upload (PUT /v1/verification/user/{id}/document).
   'doc',
+  // A cardholder's passkey, and a link to enroll one (POST /v1/users/{id}/passkeys/enrollment).
+  'pk', 'pkenr',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -44,6 +44,12 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   // The operator's decision (SPEC §4): API keys only, live as well as sandbox.
   'POST /v1/users/{id}/verification/decision': apiKeyOnly,
 
+  // Cardholder passkeys (docs/passkeys.md): the integrator sends the enrollment link and manages the list; an agent
+  // never touches what approves its own purchases.
+  'POST /v1/users/{id}/passkeys/enrollment': apiKeyOnly,
+  'GET /v1/users/{id}/passkeys': apiKeyOnly,
+  'DELETE /v1/users/{id}/passkeys/{passkeyId}': apiKeyOnly,
+
   'GET /v1/users/{id}/funding': apiKeyOnly,
   'GET /v1/users/{id}/contracts': apiKeyOnly,
   'GET /v1/users/{id}/deposits': apiKeyOnly,

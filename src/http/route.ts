@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
-import type { RateLimitClass } from '../config.js';
+import { publicBaseUrl, type RateLimitClass } from '../config.js';
 import { environmentTimeMs } from '../domain/clock.js';
 import { scopeOf, type Principal } from '../modules/principal.js';
 import type { Scope } from '../modules/scope.js';
@@ -185,7 +185,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         wallClockMs,
         app,
         requestId: request.id,
-        baseUrl: app.config.publicUrl ?? `${request.protocol}://${request.host}`,
+        baseUrl: publicBaseUrl(app.config, request),
         headers: request.headers,
       };
       if (!isWrite) {

@@ -10,6 +10,7 @@ import { fillerRoutes } from '../modules/fillers/routes.js';
 import { fundingRoutes } from '../modules/funding/routes.js';
 import { keyRoutes } from '../modules/keys/routes.js';
 import { organizationRoutes } from '../modules/organizations/routes.js';
+import { passkeyRoutes } from '../modules/passkeys/routes.js';
 import { riskRoutes } from '../modules/risk/routes.js';
 import { sandboxClockRoutes } from '../modules/sandbox/routes.js';
 import { userRoutes } from '../modules/users/routes.js';
@@ -25,6 +26,7 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...sandboxClockRoutes,
   ...userRoutes,
   ...verificationRoutes,
+  ...passkeyRoutes,
   ...fundingRoutes,
   ...withdrawalRoutes,
   ...agentRoutes,

@@ -293,6 +293,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/passkeys/enrollment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A link to the hosted page where an approved cardholder creates a passkey, to approve their agents’ purchases; valid 24 hours, once
+         * @description API keys only. The user must be approved (403 user_not_approved) and hold fewer than 10 passkeys (409 passkey_limit_reached). Earlier unused links of the user stop working. The cardholder opens `enrollmentUrl` on their phone or computer and presses "Create passkey"; `passkey.enrolled` is sent when it is stored (docs/passkeys.md).
+         */
+        post: operations["createPasskeyEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cardholder's passkeys, newest first (what verifies them is kept; private keys never leave their devices) */
+        get: operations["listPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/passkeys/{passkeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a passkey (a lost phone): it can no longer approve anything; answers the removed passkey and sends passkey.removed */
+        delete: operations["removePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/funding": {
         parameters: {
             query?: never;
@@ -1592,7 +1646,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "passkey_not_enrolled" | "passkey_assertion_invalid" | "passkey_registration_invalid" | "passkey_limit_reached" | "passkey_enrollment_not_found" | "passkey_enrollment_expired" | "passkey_enrollment_used" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -2880,6 +2934,162 @@ export interface operations {
                         submittedAt: string | null;
                         /** @description When the most recent link expires (or expired) */
                         expiresAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    createPasskeyEnrollment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description A name for the passkey this link creates, shown in the passkey list (e.g. "Ada's phone") */
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "passkey_enrollment";
+                        id: string;
+                        userId: string;
+                        /** @description The name the passkey will get */
+                        name: string | null;
+                        /** @description The hosted page where the cardholder creates their passkey; send it to them. Shown only in this response (null when an Idempotency-Key replay answers it) */
+                        enrollmentUrl: string | null;
+                        /** @description The link stops working at this time (24 hours of environment time), once used, or when a newer link is created for the user */
+                        expiresAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    listPasskeys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        data: {
+                            /** @constant */
+                            object: "passkey";
+                            id: string;
+                            userId: string;
+                            name: string | null;
+                            createdAt: string;
+                            /** @description When the passkey last signed a ceremony successfully */
+                            lastUsedAt: string | null;
+                            /**
+                             * @description multiDevice: a synced passkey (e.g. in a password manager or cloud keychain); singleDevice: bound to one authenticator
+                             * @enum {string}
+                             */
+                            deviceType: "singleDevice" | "multiDevice";
+                            /** @description Whether a multiDevice passkey is currently backed up */
+                            backedUp: boolean;
+                        }[];
+                        hasMore: boolean;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    removePasskey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "passkey";
+                        id: string;
+                        userId: string;
+                        name: string | null;
+                        createdAt: string;
+                        /** @description When the passkey last signed a ceremony successfully */
+                        lastUsedAt: string | null;
+                        /**
+                         * @description multiDevice: a synced passkey (e.g. in a password manager or cloud keychain); singleDevice: bound to one authenticator
+                         * @enum {string}
+                         */
+                        deviceType: "singleDevice" | "multiDevice";
+                        /** @description Whether a multiDevice passkey is currently backed up */
+                        backedUp: boolean;
                     };
                 };
             };

@@ -10,6 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
 import { badCasesFor, operationsOf, type BadCase, type Operation } from '../helpers/openapi-cases.js';
 import { storeKinds } from '../helpers/stores.js';
+import { enrollPasskey } from '../helpers/webauthn.js';
 
 const bodyLimitBytes = 64 * 1024;
 const generous = { perMinute: 1_000_000, burst: 1_000_000 };
@@ -73,6 +74,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
   const policy = await ok('POST', '/v1/policies', { name: 'fixture policy' });
   const apiKey = await ok('POST', '/v1/api-keys', { name: 'fixture key' });
   const filler = await ok('POST', '/v1/filler-keys', { name: 'fixture filler' });
+  const { passkey } = await enrollPasskey(testApp, userId);
   const events = await ok('GET', '/v1/events?limit=1');
   const ids = {
     users: userId,
@@ -94,6 +96,7 @@ async function arrangeFixture(testApp: TestApp): Promise<Fixture> {
       userId,
       tokenId: tokens.data[0].id,
       withdrawalId: withdrawal.id,
+      passkeyId: passkey.id,
       // Resources the fixture does not hold: a well-formed id that answers 404 after validation.
       alerts: 'alert_01aaaaaaaaaaaaaaaaaaaaaaaa',
       challenges: 'chl_01aaaaaaaaaaaaaaaaaaaaaaaa',

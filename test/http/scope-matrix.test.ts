@@ -21,6 +21,7 @@ import type { Scope } from '../../src/modules/scope.js';
 import { assertError, startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
 import type { StoreKind } from '../helpers/stores.js';
+import { enrollPasskey } from '../helpers/webauthn.js';
 
 const credentials = ['ownerKey', 'ownAgent', 'siblingAgent', 'strangerAgent', 'otherOrgKey', 'liveKey'] as const;
 type Credential = (typeof credentials)[number];
@@ -60,6 +61,8 @@ interface World {
   webhookId: string;
   /** A spending policy of the organization. */
   policyId: string;
+  /** A passkey of `userId`, enrolled through the hosted page. */
+  passkeyId: string;
   eventId: string;
   /** 3-D Secure, set by `freshChallenge` only: a pending challenge on a fresh card, its passcode and OTP token. */
   challengeId?: string;
@@ -168,6 +171,7 @@ function paramValue(url: string, name: string, world: World): string {
   if (name === 'userId') return world.userId;
   if (name === 'withdrawalId') return world.withdrawalId;
   if (name === 'tokenId') return world.tokenId;
+  if (name === 'passkeyId') return world.passkeyId;
   if (name === 'token' && world.otpToken !== undefined) return world.otpToken;
   // No matrix credential may redeem (filler keys only, test/modules/fillers): a well-formed token that names nothing.
   if (name === 'token' && url.startsWith('/v1/details-tokens/')) return 'dtk_matrix';
@@ -276,6 +280,12 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
     };
     const freshToken: Fresh = async (world) => ({ tokenId: (await owner('POST', `/v1/agents/${world.agentId}/tokens`, { name: 'fresh token' })).id });
     const freshApiKey: Fresh = async () => ({ apiKeyId: (await owner('POST', '/v1/api-keys', { name: 'fresh key' })).id });
+    const newPasskey = async (userId: string): Promise<string> => {
+      const { passkey } = await enrollPasskey(testApp, userId, { name: 'matrix passkey' });
+      ownIds.add(passkey.id);
+      return passkey.id;
+    };
+    const freshPasskey: Fresh = async (world) => ({ passkeyId: await newPasskey(world.userId) });
     const freshWithdrawal: Fresh = async (world) => ({ withdrawalId: await newWithdrawal(world) });
     const freshSubmittedWithdrawal: Fresh = async (world) => {
       const withdrawalId = await newWithdrawal(world);
@@ -365,6 +375,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       },
       'POST /v1/sandbox/users/{id}/verification': { fresh: freshUser, body: () => ({ outcome: 'approved' }) },
       'POST /v1/users/{id}/verification/decision': { fresh: freshUserInReview, body: () => ({ outcome: 'approved', reason: 'checked by hand' }) },
+
+      // Each removal judges a fresh passkey of the approved user (a user holds at most 10).
+      'POST /v1/users/{id}/passkeys/enrollment': { body: () => ({ name: 'matrix passkey' }) },
+      'GET /v1/users/{id}/passkeys': {},
+      'DELETE /v1/users/{id}/passkeys/{passkeyId}': { fresh: freshPasskey },
 
       'GET /v1/users/{id}/funding': {},
       'GET /v1/users/{id}/contracts': {},
@@ -494,6 +509,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       const policy = await owner('POST', '/v1/policies', { name: 'matrix policy' });
       const eventId = (await owner('POST', `/v1/webhooks/${webhook.id}/test`)).eventId as string;
       const networkCardId = await newCard(partial, { maxAmount: 5_000, merchantDriftEnabled: false });
+      const passkeyId = await newPasskey(userId);
       const transaction = await owner('POST', '/v1/sandbox/authorizations', { cardId: networkCardId, amount: 100, merchant: { name: 'Amazon' } });
       assert.equal(transaction.status, 'pending', JSON.stringify(transaction));
       const alertId = await alertOf(transaction.id);
@@ -516,6 +532,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
         webhookId: webhook.id,
         policyId: policy.id,
         eventId,
+        passkeyId,
       };
 
       // The second organization has data of its own, so its lists are not empty by accident.

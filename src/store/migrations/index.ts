@@ -759,6 +759,47 @@ ALTER TABLE cards ADD COLUMN approval_method TEXT;
 ALTER TABLE cards ADD COLUMN approval_timeout_minutes BIGINT
 `,
   },
+  {
+    version: 23,
+    name: "cardholders' passkeys and passkey enrollment links",
+    // A passkey keeps what verifies its assertions — the credential id and the COSE public key, both base64url — with
+    // the authenticator's signature counter, its transports (JSON array), device type and backup state; never a private
+    // key, which does not leave the cardholder's device. An enrollment link is stored as the SHA-256 hash of its token,
+    // with the challenge of its ceremony once the page asked for one; used_at makes it single use and passkey_id says
+    // which passkey it created.
+    sql: `
+CREATE TABLE passkeys (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  credential_id TEXT NOT NULL UNIQUE,
+  public_key TEXT NOT NULL,
+  counter BIGINT NOT NULL DEFAULT 0,
+  transports TEXT NOT NULL DEFAULT '[]',
+  device_type TEXT NOT NULL,
+  backed_up INTEGER NOT NULL DEFAULT 0,
+  name TEXT,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+CREATE INDEX passkeys_by_user ON passkeys (user_id, id);
+CREATE TABLE passkey_enrollments (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  passkey_name TEXT,
+  challenge TEXT,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  passkey_id TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX passkey_enrollments_by_user ON passkey_enrollments (user_id, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
