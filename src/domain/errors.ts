@@ -84,6 +84,12 @@ export const errorCatalogue = {
     message: 'This credential may not call {method} {route}',
     description: 'The credential type is not allowed on this endpoint (for example an agent token on an admin endpoint). Use an API key.',
   },
+  cardholder_approval_required: {
+    type: 'authorization_error',
+    status: 403,
+    message: 'Intent {intentId} can only be {action}d by its cardholder ({method}): send them its approvalUrl',
+    description: "The intent's approvalMethod is `cardholder` or `cardholderPasskey`: only the cardholder decides it, on the hosted approval page whose link is the intent's `approvalUrl` (in `GET /v1/intents/{id}` for API keys and in the `intent.pending_approval` webhook). An API key cannot approve or reject it.",
+  },
   field_not_allowed_for_agent_token: {
     type: 'authorization_error',
     status: 403,
@@ -245,6 +251,12 @@ export const errorCatalogue = {
     message: 'No such {resource}: {id}',
     description: "The id does not exist in this organization and environment (another tenant's ids also answer 404).",
   },
+  approval_record_not_found: {
+    type: 'not_found_error',
+    status: 404,
+    message: 'Intent {intentId} has no approval record: it was never approved or rejected',
+    description: 'Approval records exist for intents that waited for approval and were then approved or rejected (also by the approval timeout). Intents that needed no approval, or still wait, have none.',
+  },
   // 409
   api_key_already_revoked: {
     type: 'conflict_error',
@@ -341,14 +353,20 @@ export const errorCatalogue = {
   intent_pending_approval: {
     type: 'conflict_error',
     status: 409,
-    message: 'Intent {intentId} is waiting for approval; card details can be read once it is approved (POST /v1/intents/{intentId}/approve with an API key)',
-    description: 'The intent was declared but the card or agent policy requires approval at its amount. Have an operator approve it with `POST /v1/intents/{id}/approve`, then read the details again.',
+    message: 'Intent {intentId} is waiting for approval; card details can be read once it is approved',
+    description: "The intent was declared but the card, its policy or the agent requires approval at its amount. With approvalMethod `apiKey` an operator approves it (`POST /v1/intents/{id}/approve`); with `cardholder` or `cardholderPasskey` the cardholder does, on the page of the intent's `approvalUrl`. Then read the details again.",
   },
   intent_expired: {
     type: 'conflict_error',
     status: 409,
     message: 'Intent {intentId} expired at {expiredAt}; declare a new intent with POST /v1/cards/{cardId}/intents',
-    description: 'The intent passed its expiry (its ttlMinutes, 60 by default, while pending; 24 h once revealed; or waiting for an approval too long). Declare a new intent, then read the details again.',
+    description: 'The intent passed its expiry (its ttlMinutes, 60 by default, while pending; 24 h once revealed). Declare a new intent, then read the details again.',
+  },
+  intent_rejected: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'Intent {intentId} was rejected ({reason}); declare a new intent with POST /v1/cards/{cardId}/intents',
+    description: 'The intent waited for approval and was rejected, or nobody approved it within its approvalTimeoutMinutes (`approval_expired`). Declare a new intent; it waits for approval again.',
   },
   attestation_mismatch: {
     type: 'conflict_error',

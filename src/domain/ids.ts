@@ -7,6 +7,8 @@ export const idPrefixes = [
   'doc',
   // A cardholder's passkey, and a link to enroll one (POST /v1/users/{id}/passkeys/enrollment).
   'pk', 'pkenr',
+  // An intent's approval record (GET /v1/intents/{id}/approval).
+  'apr',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -13,8 +13,8 @@ export function pendingLifetimeMs(ttlMinutes: number): number {
 }
 /** Once details were read, the intent waits this long for its transaction. */
 export const revealedLifetimeMs = 24 * 60 * 60_000;
-/** How long an intent waits for an approval before it expires. */
-export const approvalLifetimeMs = 24 * 60 * 60_000;
+/** The decision reason of an intent rejected because nobody approved it in time. */
+export const approvalExpiredReason = 'approval_expired';
 
 /** Statuses whose expiry is still ahead of them. */
 export const expiringStatuses: ReadonlySet<IntentStatus> = new Set(['pending_approval', 'pending', 'revealed']);
@@ -148,5 +148,7 @@ export function attestationWarnings(
 
 /** What an intent's status is at `nowMs`, counting an expiry the sweeper has not written yet. */
 export function effectiveIntentStatus(status: IntentStatus, expiresAtMs: number, nowMs: number): IntentStatus {
-  return expiringStatuses.has(status) && expiresAtMs <= nowMs ? 'expired' : status;
+  if (!expiringStatuses.has(status) || expiresAtMs > nowMs) return status;
+  // An approval nobody gave in time is a rejection (approval_expired), not an expiry.
+  return status === 'pending_approval' ? 'rejected' : 'expired';
 }

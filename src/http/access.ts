@@ -104,6 +104,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   // The organization's intents across cards (the approval queue): API keys only.
   'GET /v1/intents': apiKeyOnly,
   'GET /v1/intents/{id}': apiKeyOrOwnAgent,
+  // The signed record of its approval: evidence for the agent's platform and the agent alike.
+  'GET /v1/intents/{id}/approval': apiKeyOrOwnAgent,
   'POST /v1/intents/{id}/cancel': apiKeyOrOwnAgent,
   'POST /v1/intents/{id}/approve': apiKeyOnly,
   'POST /v1/intents/{id}/reject': apiKeyOnly,

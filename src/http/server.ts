@@ -8,6 +8,7 @@ import { newId } from '../domain/ids.js';
 import { registerApprovalJwksRoute } from '../modules/approvals/jwks-route.js';
 import { registerVerificationPages } from '../modules/verification/page-routes.js';
 import { registerPasskeyPages } from '../modules/passkeys/page-routes.js';
+import { registerApprovalPages } from '../modules/approvals/page-routes.js';
 import { installMcpEndpoint } from '../mcp/http.js';
 import { installDashboard } from './dashboard.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, installJsonBodyParsing, maxPathParameterLength } from './errors.js';
@@ -62,6 +63,7 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
   registerVerificationPages(server, app);
   registerApprovalJwksRoute(server, app);
   registerPasskeyPages(server, app);
+  registerApprovalPages(server, app);
   // MCP over Streamable HTTP (SPEC §7): its tools call the routes above in process.
   installMcpEndpoint(server, app);
   server.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage()));

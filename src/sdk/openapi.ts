@@ -1036,6 +1036,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/intents/{id}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The intent's approval record, signed by the deployment (Ed25519 JWS; the key is at /.well-known/jwks.json)
+         * @description Every approval or rejection of an intent that waited for approval — by an API key, by the cardholder on the hosted page (with the passkey assertion for cardholderPasskey), or by the approval timeout — leaves one record: the intent's terms, the decision, the method, who decided and when. `jws` is the signed record; the other fields repeat its payload. Verify it offline with the SDK's `verifyApprovalRecord` or `cardrail verify-approval FILE`. 404 `approval_record_not_found` while undecided.
+         */
+        get: operations["getIntentApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/intents/{id}/cancel": {
         parameters: {
             query?: never;
@@ -1062,7 +1082,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve an intent waiting in pending_approval (API keys only: an agent never approves its own request) */
+        /** Approve an intent waiting in pending_approval (API keys only, and only with approvalMethod apiKey: an agent never approves its own request) */
         post: operations["approveIntent"];
         delete?: never;
         options?: never;
@@ -1079,7 +1099,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject an intent waiting in pending_approval (API keys only) */
+        /** Reject an intent waiting in pending_approval (API keys only, and only with approvalMethod apiKey) */
         post: operations["rejectIntent"];
         delete?: never;
         options?: never;
@@ -1646,7 +1666,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "passkey_not_enrolled" | "passkey_assertion_invalid" | "passkey_registration_invalid" | "passkey_limit_reached" | "passkey_enrollment_not_found" | "passkey_enrollment_expired" | "passkey_enrollment_used" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "cardholder_approval_required" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "approval_record_not_found" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "intent_rejected" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "passkey_not_enrolled" | "passkey_assertion_invalid" | "passkey_registration_invalid" | "passkey_limit_reached" | "passkey_enrollment_not_found" | "passkey_enrollment_expired" | "passkey_enrollment_used" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -6681,7 +6701,7 @@ export interface operations {
                                 code: string;
                                 message: string;
                             }[];
-                            /** @description When a pending, pending_approval or revealed intent expires */
+                            /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                             expiresAt: string | null;
                             revealedAt: string | null;
                             /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -6691,7 +6711,12 @@ export interface operations {
                             matchResult: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                             decisionReason: string | null;
+                            /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                            approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                            /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                            approvalUrl: string | null;
                             createdAt: string;
                             updatedAt: string;
                         }[];
@@ -6787,7 +6812,7 @@ export interface operations {
                             code: string;
                             message: string;
                         }[];
-                        /** @description When a pending, pending_approval or revealed intent expires */
+                        /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                         expiresAt: string | null;
                         revealedAt: string | null;
                         /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -6797,7 +6822,12 @@ export interface operations {
                         matchResult: {
                             [key: string]: unknown;
                         } | null;
+                        /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                         decisionReason: string | null;
+                        /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                        approvalUrl: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -6873,7 +6903,7 @@ export interface operations {
                                 code: string;
                                 message: string;
                             }[];
-                            /** @description When a pending, pending_approval or revealed intent expires */
+                            /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                             expiresAt: string | null;
                             revealedAt: string | null;
                             /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -6883,7 +6913,12 @@ export interface operations {
                             matchResult: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                             decisionReason: string | null;
+                            /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                            approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                            /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                            approvalUrl: string | null;
                             createdAt: string;
                             updatedAt: string;
                         }[];
@@ -6949,7 +6984,7 @@ export interface operations {
                             code: string;
                             message: string;
                         }[];
-                        /** @description When a pending, pending_approval or revealed intent expires */
+                        /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                         expiresAt: string | null;
                         revealedAt: string | null;
                         /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -6959,9 +6994,104 @@ export interface operations {
                         matchResult: {
                             [key: string]: unknown;
                         } | null;
+                        /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                         decisionReason: string | null;
+                        /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                        approvalUrl: string | null;
                         createdAt: string;
                         updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getIntentApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "approval_record";
+                        /** @description The record as a compact JWS (alg EdDSA, typ cardrail-approval+jws), verifiable with the keys at /.well-known/jwks.json; the other fields repeat its payload */
+                        jws: string;
+                        /** @constant */
+                        iss: "cardrail";
+                        /** @description The record id (apr_…) */
+                        jti: string;
+                        /** @description The decision time, in seconds since the epoch */
+                        iat: number;
+                        organizationId: string;
+                        /** @enum {string} */
+                        environment: "sandbox" | "live";
+                        /** @enum {string} */
+                        decision: "approved" | "rejected";
+                        /**
+                         * @description How the decision was asked for: the approvalMethod of the policy
+                         * @enum {string}
+                         */
+                        method: "apiKey" | "cardholder" | "cardholderPasskey";
+                        /** @description The note given with the decision, or approval_expired when nobody answered in time */
+                        reason: string | null;
+                        /** @description Who decided: an API key, the cardholder on the approval page, or nobody (the approval timed out) */
+                        decidedBy: {
+                            /** @constant */
+                            type: "apiKey";
+                            /** @description The API key that decided */
+                            id: string;
+                        } | {
+                            /** @constant */
+                            type: "cardholder";
+                            userId: string;
+                        } | {
+                            /** @constant */
+                            type: "timeout";
+                        };
+                        /** @description ISO 8601; the same instant as iat */
+                        decidedAt: string;
+                        /** @description The terms that were decided on, as the agent declared them */
+                        intent: {
+                            id: string;
+                            cardId: string;
+                            agentId: string;
+                            userId: string;
+                            /** @description Cents */
+                            amount: number;
+                            /** @constant */
+                            currency: "USD";
+                            merchantText: string;
+                            summary: string;
+                            expiresAt: string;
+                        };
+                        /** @description The cardholder's passkey assertion (base64url, as the browser produced it) for method cardholderPasskey; null otherwise */
+                        webauthn: {
+                            credentialId: string;
+                            clientDataJSON: string;
+                            authenticatorData: string;
+                            signature: string;
+                            userHandle: string | null;
+                        } | null;
                     };
                 };
             };
@@ -7031,7 +7161,7 @@ export interface operations {
                             code: string;
                             message: string;
                         }[];
-                        /** @description When a pending, pending_approval or revealed intent expires */
+                        /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                         expiresAt: string | null;
                         revealedAt: string | null;
                         /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -7041,7 +7171,12 @@ export interface operations {
                         matchResult: {
                             [key: string]: unknown;
                         } | null;
+                        /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                         decisionReason: string | null;
+                        /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                        approvalUrl: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -7114,7 +7249,7 @@ export interface operations {
                             code: string;
                             message: string;
                         }[];
-                        /** @description When a pending, pending_approval or revealed intent expires */
+                        /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                         expiresAt: string | null;
                         revealedAt: string | null;
                         /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -7124,7 +7259,12 @@ export interface operations {
                         matchResult: {
                             [key: string]: unknown;
                         } | null;
+                        /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                         decisionReason: string | null;
+                        /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                        approvalUrl: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -7197,7 +7337,7 @@ export interface operations {
                             code: string;
                             message: string;
                         }[];
-                        /** @description When a pending, pending_approval or revealed intent expires */
+                        /** @description When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved */
                         expiresAt: string | null;
                         revealedAt: string | null;
                         /** @description When an authorization was matched against the intent (status matched or mismatched) */
@@ -7207,7 +7347,12 @@ export interface operations {
                         matchResult: {
                             [key: string]: unknown;
                         } | null;
+                        /** @description The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes */
                         decisionReason: string | null;
+                        /** @description Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval */
+                        approvalMethod: ("apiKey" | "cardholder" | "cardholderPasskey") | null;
+                        /** @description While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens) */
+                        approvalUrl: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };

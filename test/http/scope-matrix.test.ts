@@ -131,6 +131,9 @@ const agentTokenScopeAdditions: Readonly<Record<string, string>> = {
   // SPEC §4 Intents: "Also GET /v1/cards/{id}/intents, GET /v1/intents/{id}, POST /v1/intents/{id}/cancel"; §1 the agent
   // "declares intents"; §7 the agent tool ledger_intent does "declare, list, get, cancel".
   'GET /v1/intents/{id}': 'SPEC §4 Intents, §7 ledger_intent get',
+  // SPEC §4 Approval: "Every decision yields an approval record signed by the deployment"; for its own intent it is
+  // the agent's proof of the cardholder's mandate, to show whoever it pays (nothing in it is secret).
+  'GET /v1/intents/{id}/approval': 'SPEC §4 Approval (the signed record of its own intent)',
   'POST /v1/intents/{id}/cancel': 'SPEC §4 Intents, §7 ledger_intent cancel',
   // SPEC §1 the agent "reads 3-D Secure codes"; §4 3-D Secure: "GET /v1/otp/{token} and DELETE /v1/otp/{token} as in
   // seed 002", the token being handed to the agent by GET /v1/cards/{id}/challenges; §7 the agent tool ledger_challenges.
@@ -272,6 +275,11 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       const intent = await owner('POST', `/v1/cards/${world.approvalCardId}/intents`, { summary: 'needs approval', amount: 500, merchantText: 'Amazon' });
       assert.equal(intent.status, 'pending_approval');
       return { intentId: intent.id };
+    };
+    const freshApprovedIntent: Fresh = async (world) => {
+      const { intentId } = await freshIntentAwaitingApproval(world);
+      await owner('POST', `/v1/intents/${intentId}/approve`, { reason: 'matrix' });
+      return { intentId };
     };
     const freshSuspendedAgent: Fresh = async (world) => {
       const agent = await newAgent(world);
@@ -428,6 +436,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
       'GET /v1/cards/{id}/intents': {},
       'GET /v1/intents': { query: '?limit=100', ownerSees: (world) => world.intentId },
       'GET /v1/intents/{id}': {},
+      'GET /v1/intents/{id}/approval': { fresh: freshApprovedIntent },
       'POST /v1/intents/{id}/cancel': { fresh: freshIntent, body: () => ({ reason: 'changed my mind' }) },
       'POST /v1/intents/{id}/approve': { fresh: freshIntentAwaitingApproval, body: () => ({ reason: 'fine' }) },
       'POST /v1/intents/{id}/reject': { fresh: freshIntentAwaitingApproval, body: () => ({ reason: 'no' }) },

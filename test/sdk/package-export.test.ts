@@ -8,11 +8,11 @@ import { describe, it } from 'node:test';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('cardrail/sdk package export', () => {
-  it('resolves to the built SDK with createCardrailClient, expectData, CardrailApiError, streamEvents and verifyWebhook', () => {
+  it('resolves to the built SDK with createCardrailClient, expectData, CardrailApiError, streamEvents, verifyWebhook and verifyApprovalRecord', () => {
     execFileSync(process.execPath, ['-e', "import('./scripts/build-if-needed.mjs').then((m) => m.buildIfNeeded(process.cwd()))"], { cwd: root, stdio: 'pipe' });
     const probe = `import('cardrail/sdk').then((sdk) => console.log(JSON.stringify({
       resolved: import.meta.resolve('cardrail/sdk'),
-      exports: ['createCardrailClient', 'expectData', 'CardrailApiError', 'streamEvents', 'verifyWebhook', 'WebhookVerificationError'].map((name) => [name, typeof sdk[name]]),
+      exports: ['createCardrailClient', 'expectData', 'CardrailApiError', 'streamEvents', 'verifyWebhook', 'WebhookVerificationError', 'verifyApprovalRecord', 'ApprovalRecordVerificationError'].map((name) => [name, typeof sdk[name]]),
     })))`;
     const output = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8' })) as { resolved: string; exports: Array<[string, string]> };
     assert.match(output.resolved, /\/dist\/sdk\/index\.js$/);
@@ -23,6 +23,8 @@ describe('cardrail/sdk package export', () => {
       ['streamEvents', 'function'],
       ['verifyWebhook', 'function'],
       ['WebhookVerificationError', 'function'],
+      ['verifyApprovalRecord', 'function'],
+      ['ApprovalRecordVerificationError', 'function'],
     ]);
   });
 });

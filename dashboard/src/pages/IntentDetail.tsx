@@ -5,7 +5,7 @@ import { DetailScreen } from '../components/DetailScreen';
 import { StatusBadge } from '../components/feedback';
 import { formatCents, formatTime } from '../components/format';
 import { IdLink } from '../components/IdLink';
-import { IntentDecision } from '../components/IntentDecision';
+import { approvalMethodName, IntentDecision } from '../components/IntentDecision';
 import { matchText } from '../components/IntentRows';
 import { Panel } from '../components/Panel';
 import { OwnerFacts } from '../components/OwnerFacts';
@@ -30,6 +30,8 @@ export function IntentDetail({ id }: { id: string }) {
               </dd>
               <dt>Decision reason</dt>
               <dd>{current.decisionReason ?? '—'}</dd>
+              <dt>Approved by</dt>
+              <dd>{approvalMethodName(current.approvalMethod)}</dd>
               <OwnerFacts cardId={current.cardId} agentId={current.agentId} userId={current.userId} />
               <dt>Created</dt>
               <dd>{formatTime(current.createdAt)}</dd>

@@ -8,7 +8,7 @@ import { FilterBar } from '../components/FilterBar';
 import { formatCents, formatTime, words } from '../components/format';
 import { anyOf } from '../components/Form';
 import { IdLink } from '../components/IdLink';
-import { IntentDecision } from '../components/IntentDecision';
+import { approvalMethodName, IntentDecision } from '../components/IntentDecision';
 import { IntentRows } from '../components/IntentRows';
 import { PagedList } from '../components/PagedList';
 import { Panel } from '../components/Panel';
@@ -47,6 +47,7 @@ function ApprovalQueue() {
               },
               { header: 'Warnings', cell: (intent) => (intent.warnings.length === 0 ? '—' : intent.warnings.map((warning) => warning.message).join(' ')) },
               { header: 'Expires', cell: (intent) => formatTime(intent.expiresAt) },
+              { header: 'Approved by', cell: (intent) => approvalMethodName(intent.approvalMethod) },
               { header: 'Decision', cell: (intent) => <IntentDecision intent={intent} /> },
             ]}
           />

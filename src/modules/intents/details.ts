@@ -5,7 +5,7 @@
 // access, and put to the risk rule attestationMismatch, which may refuse the details.
 import { AppError } from '../../domain/errors.js';
 import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-numbers.js';
-import { attestationWarnings, effectiveIntentStatus, revealedLifetimeMs, type AttestationWarning } from '../../domain/intents.js';
+import { approvalExpiredReason, attestationWarnings, effectiveIntentStatus, revealedLifetimeMs, type AttestationWarning } from '../../domain/intents.js';
 import { evaluateDetailsRiskRules, riskDeclineOf, type DetailsRiskFacts } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { getAgent } from '../agents/service.js';
@@ -40,8 +40,8 @@ async function usableIntent(tx: Sql, cardId: string, named: string | undefined, 
 
 /**
  * Why no intent serves, in the agent's terms: the named intent (else one waiting for approval, else the card's most
- * recent) is waiting for approval or has expired; anything else — none, unknown, another card's, canceled, rejected,
- * used — is `intent_required`.
+ * recent) is waiting for approval, was rejected or has expired; anything else — none, unknown, another card's,
+ * canceled, used — is `intent_required`.
  */
 async function noUsableIntentError(tx: Sql, cardId: string, named: string | undefined, nowMs: number): Promise<AppError> {
   const param = named === undefined ? undefined : 'intentId';
@@ -57,6 +57,8 @@ async function noUsableIntentError(tx: Sql, cardId: string, named: string | unde
       return new AppError('intent_pending_approval', { intentId: row.id, param });
     case 'expired':
       return new AppError('intent_expired', { intentId: row.id, expiredAt: new Date(expiresAtMs).toISOString(), cardId, param });
+    case 'rejected':
+      return new AppError('intent_rejected', { intentId: row.id, reason: row.status === 'rejected' ? (row.decision_reason ?? 'rejected') : approvalExpiredReason, cardId, param });
     default:
       return new AppError('intent_required', { param });
   }

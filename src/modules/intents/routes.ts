@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CommittedRefusal, defineRoute } from '../../http/route.js';
 import { accessCardDetails } from './details.js';
 import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody, intentListSchema, intentSchema, listAllIntentsQuery, listIntentsQuery } from './schemas.js';
+import { getApprovalRecord } from '../approvals/service.js';
+import { approvalRecordSchema } from '../approvals/record.js';
 import { decideIntent, declareIntent, getIntent, listCardIntents, listIntents, presentIntent } from './service.js';
 
 const tag = 'Intents';
@@ -17,7 +19,8 @@ function decisionRoute(action: 'cancel' | 'approve' | 'reject', summary: string)
     params: idParams,
     body: decideIntentBody,
     response: intentSchema,
-    handler: async ({ sql, scope, principal, params, body, nowMs }) => presentIntent(await decideIntent(sql, scope, principal, params.id, action, body.reason, nowMs), nowMs),
+    handler: async ({ sql, scope, principal, params, body, nowMs, baseUrl, app }) =>
+      presentIntent(await decideIntent(sql, scope, principal, params.id, action, body.reason, nowMs), nowMs, principal.kind === 'apiKey' ? { baseUrl, secrets: app.secrets } : undefined),
   });
 }
 
@@ -33,7 +36,10 @@ export const intentRoutes = [
     params: idParams,
     body: declareIntentBody,
     response: intentSchema,
-    handler: async ({ sql, scope, principal, params, body, nowMs }) => presentIntent(await declareIntent(sql, scope, principal, params.id, body, nowMs), nowMs),
+    handler: async ({ sql, scope, principal, params, body, nowMs, baseUrl, app }) => {
+      const link = { baseUrl, secrets: app.secrets };
+      return presentIntent(await declareIntent(sql, scope, principal, params.id, body, link, nowMs), nowMs, principal.kind === 'apiKey' ? link : undefined);
+    },
   }),
   defineRoute({
     method: 'GET',
@@ -44,7 +50,7 @@ export const intentRoutes = [
     params: idParams,
     query: listIntentsQuery,
     response: intentListSchema,
-    handler: async ({ sql, scope, principal, params, query, nowMs }) => listCardIntents(sql, scope, principal, params.id, query.status, query, nowMs),
+    handler: async ({ sql, scope, principal, params, query, nowMs, baseUrl, app }) => listCardIntents(sql, scope, principal, params.id, query.status, query, { baseUrl, secrets: app.secrets }, nowMs),
   }),
   defineRoute({
     method: 'GET',
@@ -55,7 +61,7 @@ export const intentRoutes = [
     tag,
     query: listAllIntentsQuery,
     response: intentListSchema,
-    handler: async ({ sql, scope, query, nowMs }) => listIntents(sql, scope, query, query, nowMs),
+    handler: async ({ sql, scope, query, nowMs, baseUrl, app }) => listIntents(sql, scope, query, query, { baseUrl, secrets: app.secrets }, nowMs),
   }),
   defineRoute({
     method: 'GET',
@@ -65,11 +71,24 @@ export const intentRoutes = [
     tag,
     params: idParams,
     response: intentSchema,
-    handler: async ({ sql, scope, principal, params, nowMs }) => presentIntent(await getIntent(sql, scope, principal, params.id), nowMs),
+    handler: async ({ sql, scope, principal, params, nowMs, baseUrl, app }) =>
+      presentIntent(await getIntent(sql, scope, principal, params.id), nowMs, principal.kind === 'apiKey' ? { baseUrl, secrets: app.secrets } : undefined),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/intents/{id}/approval',
+    operationId: 'getIntentApproval',
+    summary: "The intent's approval record, signed by the deployment (Ed25519 JWS; the key is at /.well-known/jwks.json)",
+    description:
+      'Every approval or rejection of an intent that waited for approval — by an API key, by the cardholder on the hosted page (with the passkey assertion for cardholderPasskey), or by the approval timeout — leaves one record: the intent\'s terms, the decision, the method, who decided and when. `jws` is the signed record; the other fields repeat its payload. Verify it offline with the SDK\'s `verifyApprovalRecord` or `cardrail verify-approval FILE`. 404 `approval_record_not_found` while undecided.',
+    tag,
+    params: idParams,
+    response: approvalRecordSchema,
+    handler: async ({ sql, scope, principal, params, app }) => getApprovalRecord(sql, scope, principal, params.id, app.secrets),
   }),
   decisionRoute('cancel', 'Cancel an intent that is pending, pending approval or revealed'),
-  decisionRoute('approve', 'Approve an intent waiting in pending_approval (API keys only: an agent never approves its own request)'),
-  decisionRoute('reject', 'Reject an intent waiting in pending_approval (API keys only)'),
+  decisionRoute('approve', 'Approve an intent waiting in pending_approval (API keys only, and only with approvalMethod apiKey: an agent never approves its own request)'),
+  decisionRoute('reject', 'Reject an intent waiting in pending_approval (API keys only, and only with approvalMethod apiKey)'),
   defineRoute({
     method: 'POST',
     url: '/v1/cards/{id}/details',

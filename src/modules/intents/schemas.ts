@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intentStatuses } from '../../domain/intents.js';
+import { approvalMethods, intentStatuses } from '../../domain/intents.js';
 import { aliased, refineAliases } from '../ledgeros-names.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { metadataSchema } from '../users/schemas.js';
@@ -129,13 +129,18 @@ export const intentSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   status: z.enum(intentStatuses),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
-  expiresAt: z.string().nullable().describe('When a pending, pending_approval or revealed intent expires'),
+  expiresAt: z.string().nullable().describe('When a pending or revealed intent expires, or when a pending_approval one is rejected unless approved'),
   revealedAt: z.string().nullable(),
   matchedAt: z.string().nullable().describe('When an authorization was matched against the intent (status matched or mismatched)'),
   accessEventId: z.string().nullable(),
   transactionId: z.string().nullable(),
   matchResult: z.record(z.string(), z.unknown()).nullable(),
-  decisionReason: z.string().nullable(),
+  decisionReason: z.string().nullable().describe('The note given with an approval or rejection; approval_expired when nobody approved it within its approvalTimeoutMinutes'),
+  approvalMethod: z.enum(approvalMethods).nullable().describe('Who may approve it, when it waited for approval: apiKey, cardholder or cardholderPasskey; null when it needed no approval'),
+  approvalUrl: z
+    .string()
+    .nullable()
+    .describe('While a cardholder method awaits approval: the single-use hosted approval link to send the cardholder (API keys and webhooks only; null for agent tokens)'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

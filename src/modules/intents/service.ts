@@ -4,7 +4,7 @@
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import {
-  approvalLifetimeMs,
+  approvalExpiredReason,
   cancelableStatuses,
   effectiveApprovalPolicy,
   effectiveIntentStatus,
@@ -12,11 +12,14 @@ import {
   intentWarnings,
   needsApproval,
   pendingLifetimeMs,
+  type ApprovalMethod,
   type IntentStatus,
   type IntentWarning,
 } from '../../domain/intents.js';
 import type { Sql } from '../../store/database.js';
 import { agentPolicyAt } from '../agents/policy.js';
+import { approvalTokenHash, approvalLinkToken, approvalUrlFor, isCardholderMethod, recordApprovalDecision, type ApprovalDecider, type ApprovalLinkContext, type ApprovalTerms, type WebauthnEvidence } from '../approvals/service.js';
+import { approvalSettingsOf } from '../policies/card-policy.js';
 import { getAgent } from '../agents/service.js';
 import { getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
@@ -51,6 +54,8 @@ export interface Intent {
   transactionId: string | null;
   matchResult: Record<string, unknown> | null;
   decisionReason: string | null;
+  /** Who may approve it, when it waited (or waits) for approval; null when it needed none. */
+  approvalMethod: ApprovalMethod | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -77,6 +82,7 @@ export interface IntentRow {
   transaction_id: string | null;
   match_result: string | null;
   decision_reason: string | null;
+  approval_method: ApprovalMethod | null;
   created_at: number;
   updated_at: number;
 }
@@ -105,6 +111,7 @@ export function intentFromRow(row: IntentRow): Intent {
     transactionId: row.transaction_id,
     matchResult: row.match_result === null ? null : (JSON.parse(row.match_result) as Record<string, unknown>),
     decisionReason: row.decision_reason,
+    approvalMethod: row.approval_method ?? null,
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
   };
@@ -115,8 +122,28 @@ export function intentAmountTolerance(intent: Pick<Intent, 'tolerancePartsPerMil
   return intent.tolerancePartsPerMillion === null ? undefined : intent.tolerancePartsPerMillion / 1_000_000;
 }
 
-export function presentIntent(intent: Intent, nowMs: number) {
+/** The terms an approval of the intent is given for. */
+export function approvalTermsOf(intent: Intent): ApprovalTerms {
+  return {
+    id: intent.id,
+    cardId: intent.cardId,
+    agentId: intent.agentId,
+    userId: intent.userId,
+    amountCents: intent.amountCents,
+    currency: intent.currency,
+    merchantText: intent.merchantText,
+    summary: intent.summary,
+    expiresAtMs: intent.expiresAtMs,
+  };
+}
+
+/**
+ * The intent as the API answers it. `link` is given where the reader may see the hosted approval link (API keys and
+ * webhooks, never an agent token): `approvalUrl` is then set while a cardholder method's approval is awaited.
+ */
+export function presentIntent(intent: Intent, nowMs: number, link?: ApprovalLinkContext) {
   const status = effectiveIntentStatus(intent.status, intent.expiresAtMs, nowMs);
+  const timedOut = intent.status === 'pending_approval' && status === 'rejected';
   return {
     object: 'intent' as const,
     id: intent.id,
@@ -141,7 +168,9 @@ export function presentIntent(intent: Intent, nowMs: number) {
     accessEventId: intent.accessEventId,
     transactionId: intent.transactionId,
     matchResult: intent.matchResult,
-    decisionReason: intent.decisionReason,
+    decisionReason: timedOut ? approvalExpiredReason : intent.decisionReason,
+    approvalMethod: intent.approvalMethod,
+    approvalUrl: link !== undefined && status === 'pending_approval' && isCardholderMethod(intent.approvalMethod) ? approvalUrlFor(link, intent.id) : null,
     createdAt: new Date(intent.createdAtMs).toISOString(),
     updatedAt: new Date(intent.updatedAtMs).toISOString(),
   };
@@ -161,7 +190,7 @@ async function findByClientId(sql: Sql, scope: Scope, cardId: string, clientInte
   return row === undefined ? undefined : intentFromRow(row);
 }
 
-export async function declareIntent(tx: Sql, scope: Scope, principal: Principal, cardId: string, input: DeclareIntentInput, nowMs: number): Promise<Intent> {
+export async function declareIntent(tx: Sql, scope: Scope, principal: Principal, cardId: string, input: DeclareIntentInput, link: ApprovalLinkContext, nowMs: number): Promise<Intent> {
   const card = await getCardForUpdate(tx, scope, cardId);
   if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
   if (input.intentId !== undefined) {
@@ -175,6 +204,7 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
   const approval = effectiveApprovalPolicy({ requireApproval: card.requireApproval, autoApproveBelowCents: card.autoApproveBelowCents }, agent);
   const waitsForApproval = needsApproval(approval, input.amountCents);
+  const approvalSettings = waitsForApproval ? await approvalSettingsOf(tx, scope, card, agent) : undefined;
   const policy = await agentPolicyAt(tx, agent, nowMs);
   const intent: Intent = {
     id: newId('int', nowMs),
@@ -191,20 +221,21 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
     metadata: input.metadata,
     status: waitsForApproval ? 'pending_approval' : 'pending',
     warnings: intentWarnings(input.amountCents, card.maxAmountCents, policy.remainingCents),
-    expiresAtMs: nowMs + (waitsForApproval ? approvalLifetimeMs : pendingLifetimeMs(input.ttlMinutes)),
+    expiresAtMs: nowMs + (approvalSettings !== undefined ? approvalSettings.timeoutMinutes * 60_000 : pendingLifetimeMs(input.ttlMinutes)),
     revealedAtMs: null,
     matchedAtMs: null,
     accessEventId: null,
     transactionId: null,
     matchResult: null,
     decisionReason: null,
+    approvalMethod: approvalSettings?.method ?? null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   };
   await tx.run(
     `INSERT INTO intents (id, organization_id, environment, card_id, agent_id, user_id, client_intent_id, summary, amount, merchant_text, currency, tolerance_ppm, ttl_minutes, metadata,
-       status, warnings, expires_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       status, warnings, expires_at, approval_method, approval_token_hash, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       intent.id,
       scope.organizationId,
@@ -223,11 +254,14 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
       intent.status,
       JSON.stringify(intent.warnings),
       intent.expiresAtMs,
+      intent.approvalMethod,
+      isCardholderMethod(intent.approvalMethod) ? approvalTokenHash(approvalLinkToken(link.secrets, intent.id)) : null,
       nowMs,
       nowMs,
     ],
   );
-  const presented = presentIntent(intent, nowMs);
+  // Webhooks carry the hosted approval link, so the platform can send it to the cardholder.
+  const presented = presentIntent(intent, nowMs, link);
   await recordEvent(tx, scope, 'intent.created', presented, nowMs);
   if (waitsForApproval) await recordEvent(tx, scope, 'intent.pending_approval', presented, nowMs);
   return intent;
@@ -250,14 +284,17 @@ export async function getIntent(sql: Sql, scope: Scope, principal: Principal, in
  */
 function statusFilter(status: IntentStatus | undefined, nowMs: number): RowFilter | undefined {
   if (status === undefined) return undefined;
-  if (status === 'expired') return { sql: `(status = 'expired' OR (status IN ('pending_approval', 'pending', 'revealed') AND +expires_at <= ?))`, params: [nowMs] };
+  if (status === 'expired') return { sql: `(status = 'expired' OR (status IN ('pending', 'revealed') AND +expires_at <= ?))`, params: [nowMs] };
+  // An approval nobody gave in time is a rejection.
+  if (status === 'rejected') return { sql: `(status = 'rejected' OR (status = 'pending_approval' AND +expires_at <= ?))`, params: [nowMs] };
   if (expiringStatuses.has(status)) return { sql: 'status = ? AND +expires_at > ?', params: [status, nowMs] };
   return { sql: 'status = ?', params: [status] };
 }
 
-export async function listCardIntents(sql: Sql, scope: Scope, principal: Principal, cardId: string, status: IntentStatus | undefined, query: ListQuery, nowMs: number) {
+export async function listCardIntents(sql: Sql, scope: Scope, principal: Principal, cardId: string, status: IntentStatus | undefined, query: ListQuery, link: ApprovalLinkContext, nowMs: number) {
   const card = await getCardForPrincipal(sql, scope, principal, cardId);
-  return listPage(sql, 'intents', [columnEquals('card_id', card.id), statusFilter(status, nowMs)], query, (row: IntentRow) => presentIntent(intentFromRow(row), nowMs));
+  const shownLink = principal.kind === 'apiKey' ? link : undefined;
+  return listPage(sql, 'intents', [columnEquals('card_id', card.id), statusFilter(status, nowMs)], query, (row: IntentRow) => presentIntent(intentFromRow(row), nowMs, shownLink));
 }
 
 export interface IntentFilters {
@@ -268,13 +305,13 @@ export interface IntentFilters {
 }
 
 /** The environment's intents across every card, newest first (the approval queue: `status=pending_approval`). */
-export async function listIntents(sql: Sql, scope: Scope, filters: IntentFilters, query: ListQuery, nowMs: number) {
+export async function listIntents(sql: Sql, scope: Scope, filters: IntentFilters, query: ListQuery, link: ApprovalLinkContext, nowMs: number) {
   return listPage(
     sql,
     'intents',
     [inScope(scope), columnEquals('card_id', filters.cardId), columnEquals('agent_id', filters.agentId), columnEquals('user_id', filters.userId), statusFilter(filters.status, nowMs)],
     query,
-    (row: IntentRow) => presentIntent(intentFromRow(row), nowMs),
+    (row: IntentRow) => presentIntent(intentFromRow(row), nowMs, link),
   );
 }
 
@@ -286,23 +323,66 @@ const transitions: Record<Transition['action'], Transition> = {
   reject: { action: 'reject', from: new Set(['pending_approval']), to: 'rejected', event: 'intent.rejected' },
 };
 
-/** Cancel (agent or key), approve or reject (API keys only: the access table refuses agent tokens). */
+/**
+ * Cancel (agent or key), approve or reject (API keys only: the access table refuses agent tokens). An intent whose
+ * approval method is the cardholder's is decided on the hosted page only: an API key gets 403.
+ */
 export async function decideIntent(tx: Sql, scope: Scope, principal: Principal, intentId: string, action: Transition['action'], reason: string | undefined, nowMs: number): Promise<Intent> {
-  const transition = transitions[action];
   const intent = await getIntent(tx, scope, principal, intentId, true);
+  if (action === 'cancel') return transitionIntent(tx, scope, intent, action, reason, undefined, nowMs);
+  if (isCardholderMethod(intent.approvalMethod)) throw new AppError('cardholder_approval_required', { intentId, action, method: intent.approvalMethod });
+  return transitionIntent(tx, scope, intent, action, reason, { type: 'apiKey', id: principal.id }, nowMs);
+}
+
+/** Who approved or rejected an intent: an API key, or its cardholder on the hosted page (with a passkey's assertion). */
+export type IntentDecider = { type: 'apiKey'; id: string } | { type: 'cardholder'; userId: string; webauthn: WebauthnEvidence | null };
+
+/**
+ * Moves a locked intent through `action`. Approvals and rejections name who decided (`decider`) and leave an
+ * approval record; the hosted approval page calls this with the cardholder as decider.
+ */
+export async function transitionIntent(
+  tx: Sql,
+  scope: Scope,
+  intent: Intent,
+  action: Transition['action'],
+  reason: string | undefined,
+  decider: IntentDecider | undefined,
+  nowMs: number,
+): Promise<Intent> {
+  const transition = transitions[action];
   const status = effectiveIntentStatus(intent.status, intent.expiresAtMs, nowMs);
-  if (!transition.from.has(status)) throw new AppError('invalid_status_transition', { action, resource: 'intent', id: intentId, status });
+  if (!transition.from.has(status)) throw new AppError('invalid_status_transition', { action, resource: 'intent', id: intent.id, status });
   // An approved intent gets its whole pending time (ttlMinutes) from the moment of approval.
   const expiresAtMs = action === 'approve' ? nowMs + pendingLifetimeMs(intent.ttlMinutes) : intent.expiresAtMs;
   const updated: Intent = { ...intent, status: transition.to, expiresAtMs, decisionReason: reason ?? null, updatedAtMs: nowMs };
   await tx.run('UPDATE intents SET status = ?, expires_at = ?, decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ?', [updated.status, expiresAtMs, updated.decisionReason, nowMs, nowMs, intent.id]);
   await recordEvent(tx, scope, transition.event, presentIntent(updated, nowMs), nowMs);
+  if (decider !== undefined) {
+    const decidedBy: ApprovalDecider = decider.type === 'apiKey' ? { type: 'apiKey', id: decider.id } : { type: 'cardholder', userId: decider.userId };
+    await recordApprovalDecision(
+      tx,
+      scope,
+      approvalTermsOf(intent),
+      {
+        decision: action === 'approve' ? 'approved' : 'rejected',
+        method: intent.approvalMethod ?? 'apiKey',
+        decidedBy,
+        reason: reason ?? null,
+        webauthn: decider.type === 'cardholder' ? decider.webauthn : null,
+      },
+      nowMs,
+    );
+  }
   return updated;
 }
 
 const expiryScanPageSize = 500;
 
-/** Due work: writes the expiry of every intent of the scope whose time has passed, with `intent.expired`. */
+/**
+ * Due work: writes the expiry of every intent of the scope whose time has passed, with `intent.expired` — or, for one
+ * still waiting for approval, its rejection (`approval_expired`) with `intent.rejected` and an approval record.
+ */
 export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
   let expired = 0;
   let afterId = '';
@@ -313,10 +393,25 @@ export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Pr
       [scope.organizationId, scope.environment, nowMs, afterId, expiryScanPageSize],
     );
     for (const row of rows) {
-      const changed = await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
+      const intent = intentFromRow(row);
+      const timedOut = row.status === 'pending_approval';
+      const changed = timedOut
+        ? await tx.run(`UPDATE intents SET status = 'rejected', decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ? AND status = ?`, [approvalExpiredReason, nowMs, nowMs, row.id, row.status])
+        : await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
       if (changed.changes === 0) continue;
       expired += 1;
-      await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intentFromRow(row), status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+      if (!timedOut) {
+        await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intent, status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+        continue;
+      }
+      await recordEvent(tx, scope, 'intent.rejected', presentIntent({ ...intent, status: 'rejected', decisionReason: approvalExpiredReason, updatedAtMs: nowMs }, nowMs), nowMs);
+      await recordApprovalDecision(
+        tx,
+        scope,
+        approvalTermsOf(intent),
+        { decision: 'rejected', method: intent.approvalMethod ?? 'apiKey', decidedBy: { type: 'timeout' }, reason: approvalExpiredReason, webauthn: null },
+        nowMs,
+      );
     }
     if (rows.length < expiryScanPageSize) return expired;
     afterId = rows[rows.length - 1]!.id;

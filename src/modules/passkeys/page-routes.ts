@@ -7,18 +7,11 @@ import { publicBaseUrl } from '../../config.js';
 import { AppError } from '../../domain/errors.js';
 import { passkeysBrowserScript, passkeysScriptPath } from './browser-script.js';
 import { completeEnrollmentCeremony, enrollmentTokenPrefix, findEnrollmentLink, startEnrollmentCeremony } from './enrollment.js';
-import { renderEnrollmentPage, type RenderedPage } from './page.js';
+import { hostedPageHeaders, type RenderedPage } from '../../http/hosted-page.js';
+import { renderEnrollmentPage } from './page.js';
 
-// The URL carries a secret: it must not leak through a Referer, a cache or a frame. The page runs one script, from
-// this server, which talks to this server only.
-const pageHeaders = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-};
+// The page runs one script, from this server, which talks to this server only.
+const pageHeaders = hostedPageHeaders(true);
 
 const ceremonyHeaders = {
   'content-type': 'application/json; charset=utf-8',

@@ -1,46 +1,11 @@
 // The hosted enrollment page as server-rendered HTML: what a passkey is for and the button that creates one (run by
 // /hosted/passkeys.js, the only script), or why a link cannot be used. No external assets; every value is escaped.
-import { escapeHtml } from '../verification/page.js';
+import { escapeHtml, hostedPage, type RenderedPage } from '../../http/hosted-page.js';
 import { passkeysScriptPath } from './browser-script.js';
 import { enrollmentPagePath, type EnrollmentLinkState } from './enrollment.js';
 
-export interface RenderedPage {
-  statusCode: number;
-  html: string;
-}
-
-const styles = `
-  *{box-sizing:border-box}
-  body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
-  main{max-width:34rem;margin:2rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
-  @media (max-width:36rem){main{margin:0;border-radius:0;min-height:100vh;padding:1.5rem}}
-  h1{font-size:1.5rem;margin:0 0 .5rem}
-  p{margin:.5rem 0 1rem}
-  .hint{color:#5a6272;font-size:.875rem}
-  .error{color:#b3261e}
-  button{width:100%;padding:.75rem;font:inherit;font-weight:600;color:#fff;background:#2455d6;border:0;border-radius:6px;cursor:pointer}
-  button:hover,button:focus{background:#1b43ad}
-  button:disabled{background:#9aa1ad;cursor:default}
-`;
-
 function layout(title: string, body: string, scripts: readonly string[] = []): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · Passkey</title>
-<style>${styles}</style>
-${scripts.map((src) => `<script src="${escapeHtml(src)}" defer></script>`).join('\n')}
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return hostedPage(title, 'Passkey', body, scripts);
 }
 
 function renderMessage(title: string, paragraphs: readonly string[]): string {

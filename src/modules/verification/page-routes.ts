@@ -3,18 +3,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { textProblem } from '../../domain/text.js';
-import { renderVerificationPage, type RenderedPage } from './page.js';
+import { hostedPageHeaders, type RenderedPage } from '../../http/hosted-page.js';
+import { renderVerificationPage } from './page.js';
 import { openVerificationPage, submitVerificationForm } from './service.js';
 
-// The URL carries a secret: it must not leak through a Referer, a cache or a frame, and the page runs no script.
-const pageHeaders = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-};
+const pageHeaders = hostedPageHeaders(false);
 
 function sendPage(reply: FastifyReply, page: RenderedPage): FastifyReply {
   return reply.code(page.statusCode).headers(pageHeaders).send(page.html);

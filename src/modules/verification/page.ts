@@ -1,54 +1,12 @@
 // The hosted verification page as server-rendered HTML: the identity form (with inline errors) and the pages that
 // say what happened or why a link cannot be used. No scripts, no external assets; every value is HTML-escaped.
+import { escapeHtml, hostedPage, type RenderedPage } from '../../http/hosted-page.js';
 import type { ApplicationStatus } from '../users/schemas.js';
 import { identityFormFields, minimumAgeYears, type IdentityFormErrors, type IdentityFormField, type IdentityFormValues } from './schemas.js';
 import { verificationPagePath, type VerificationPageState } from './service.js';
 
-export interface RenderedPage {
-  statusCode: number;
-  html: string;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-const styles = `
-  *{box-sizing:border-box}
-  body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
-  main{max-width:34rem;margin:2rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
-  h1{font-size:1.5rem;margin:0 0 .5rem}
-  p{margin:.5rem 0 1rem}
-  .field{margin:0 0 1rem}
-  label{display:block;font-weight:600;margin-bottom:.25rem}
-  .hint{display:block;font-weight:400;color:#5a6272;font-size:.875rem}
-  input{width:100%;padding:.6rem .7rem;font:inherit;border:1px solid #9aa1ad;border-radius:6px}
-  input:focus{outline:3px solid #8fb3ff;outline-offset:1px}
-  input[aria-invalid=true]{border-color:#b3261e}
-  .error{color:#b3261e;font-size:.9rem;margin:.25rem 0 0}
-  .summary{border:2px solid #b3261e;border-radius:8px;padding:.75rem 1rem;margin-bottom:1.5rem}
-  .row{display:flex;gap:1rem}.row .field{flex:1}
-  button{width:100%;padding:.75rem;font:inherit;font-weight:600;color:#fff;background:#2455d6;border:0;border-radius:6px;cursor:pointer}
-  button:hover,button:focus{background:#1b43ad}
-`;
-
 function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · Identity verification</title>
-<style>${styles}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return hostedPage(title, 'Identity verification', body);
 }
 
 interface FieldSpec {

@@ -800,6 +800,28 @@ CREATE TABLE passkey_enrollments (
 CREATE INDEX passkey_enrollments_by_user ON passkey_enrollments (user_id, id)
 `,
   },
+  {
+    version: 24,
+    name: 'intents: approval method and hosted approval link; approval records',
+    // approval_method is set on intents that waited for approval (the method in force when they were declared);
+    // approval_token_hash is the SHA-256 of the hosted approval link's token, for cardholder methods only. An
+    // approval record keeps the facts of one decision (its signed payload's JSON); it is signed when served.
+    sql: `
+ALTER TABLE intents ADD COLUMN approval_method TEXT;
+ALTER TABLE intents ADD COLUMN approval_token_hash TEXT;
+CREATE UNIQUE INDEX intents_by_approval_token ON intents (approval_token_hash) WHERE approval_token_hash IS NOT NULL;
+CREATE TABLE approval_records (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  intent_id TEXT NOT NULL UNIQUE REFERENCES intents(id),
+  decision TEXT NOT NULL,
+  method TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -291,10 +291,12 @@ for (const kind of storeKinds) {
       assert.equal((await getIntent(testApp, intent.id)).status, 'pending_approval', 'untouched');
       assert.equal((await eventsAbout(testApp, cardId, 'credential.accessed')).length, 0);
 
-      // Waiting for approval too long: it expired.
+      // Waiting for approval longer than approvalTimeoutMinutes (60 by default): rejected, approval_expired.
       const late = await declareIntent(testApp, cardId, token, { intentId: 'order-late' });
-      await advanceSandboxClock(testApp, 24 * 3_600);
-      assertError(await readDetails(testApp, cardId, token, { intentId: late.id }), { ...intentExpired, param: 'intentId' });
+      await advanceSandboxClock(testApp, 3_600);
+      const refused = await readDetails(testApp, cardId, token, { intentId: late.id });
+      assertError(refused, { status: 409, type: 'conflict_error', code: 'intent_rejected', param: 'intentId' });
+      assert.match(refused.json.error.message, /approval_expired/);
 
       const waiting = await declareIntent(testApp, cardId, token);
       assertError(await readDetails(testApp, cardId, token), intentPendingApproval);

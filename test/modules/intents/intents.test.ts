@@ -26,6 +26,8 @@ const intentFields = [
   'accessEventId',
   'agentId',
   'amount',
+  'approvalMethod',
+  'approvalUrl',
   'cardId',
   'createdAt',
   'decisionReason',
@@ -89,6 +91,8 @@ for (const kind of storeKinds) {
           transactionId: null,
           matchResult: null,
           decisionReason: null,
+          approvalMethod: null,
+          approvalUrl: null,
           createdAt: new Date(nowMs).toISOString(),
           updatedAt: new Date(nowMs).toISOString(),
         },
@@ -335,7 +339,7 @@ for (const kind of storeKinds) {
       const declaredAtMs = await sandboxNowMs(testApp);
       const waiting = await declareIntent(testApp, cardId, token, { amount: 5_000 });
       assert.equal(waiting.status, 'pending_approval');
-      assert.equal(Date.parse(waiting.expiresAt), declaredAtMs + dayMs, 'an approval waits up to 24 h');
+      assert.equal(Date.parse(waiting.expiresAt), declaredAtMs + hourMs, 'an approval waits approvalTimeoutMinutes, 60 by default');
       const waitingEvents = await eventsAbout(testApp, waiting.id);
       assert.deepEqual(
         waitingEvents.map((event) => event.type),
@@ -386,24 +390,25 @@ for (const kind of storeKinds) {
     });
 
     it('an approved intent that is not used expires an hour after the approval', async () => {
-      const { token, cardId } = await agentWithCard(testApp, { agent: { requireApproval: true, autoApproveBelow: null } });
+      const { token, cardId } = await agentWithCard(testApp, { agent: { requireApproval: true, autoApproveBelow: null, approvalTimeoutMinutes: 180 } });
       const waiting = await declareIntent(testApp, cardId, token, { amount: 100 });
       assert.equal(waiting.status, 'pending_approval');
       testApp.clock.advanceMs(2 * hourMs);
-      assert.equal((await getIntent(testApp, waiting.id)).status, 'pending_approval', 'an approval waits longer than an hour');
+      assert.equal((await getIntent(testApp, waiting.id)).status, 'pending_approval', 'an approval waits its approvalTimeoutMinutes (here 3 h)');
       assert.equal((await testApp.request('POST', `/v1/intents/${waiting.id}/approve`)).statusCode, 200);
       await advanceSandboxClock(testApp, 3_600);
       assert.equal((await intentRow(testApp, waiting.id)).status, 'expired');
       assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_expired' });
     });
 
-    it('a pending_approval intent nobody decides expires after 24 h and can no longer be approved', async () => {
+    it('a pending_approval intent nobody decides is rejected after its approvalTimeoutMinutes (approval_expired) and can no longer be approved', async () => {
       const { token, cardId } = await agentWithCard(testApp, { agent: { requireApproval: true, autoApproveBelow: 1_000 } });
       const waiting = await declareIntent(testApp, cardId, token, { amount: 1_000 });
       assert.equal(waiting.status, 'pending_approval');
-      await advanceSandboxClock(testApp, 24 * 3_600);
-      assert.equal((await intentRow(testApp, waiting.id)).status, 'expired');
-      assert.equal((await eventsAbout(testApp, waiting.id, 'intent.expired')).length, 1);
+      await advanceSandboxClock(testApp, 3_600);
+      assert.equal((await intentRow(testApp, waiting.id)).status, 'rejected');
+      assert.equal((await eventsAbout(testApp, waiting.id, 'intent.rejected')).length, 1);
+      assert.deepEqual(await eventsAbout(testApp, waiting.id, 'intent.expired'), []);
       assertError(await testApp.request('POST', `/v1/intents/${waiting.id}/approve`), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
     });
 
@@ -423,7 +428,7 @@ for (const kind of storeKinds) {
       assertError(await testApp.request('POST', `/v1/intents/${waiting.id}/approve`), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
       assertError(await testApp.request('POST', `/v1/intents/${waiting.id}/reject`), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
       assertError(await testApp.request('POST', `/v1/intents/${waiting.id}/cancel`, { key: token }), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
-      assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_required' });
+      assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_rejected' });
       // A rejected intent never expires: the sweep leaves it alone.
       await advanceSandboxClock(testApp, 25 * 3_600);
       assert.equal((await intentRow(testApp, waiting.id)).status, 'rejected');

@@ -115,7 +115,8 @@ for (const kind of storeKinds) {
       const approvalCard = await createCard(testApp, agentId, { requireApproval: true });
       const waiting = (await declare(testApp, approvalCard.id, token, { ...ledgerOsIntent, ttlMinutes: 3 })).json;
       assert.equal(waiting.status, 'pending_approval');
-      await advanceSandboxClock(testApp, 3_600);
+      // Within the approval timeout (60 minutes by default), well past the intent's own 3.
+      await advanceSandboxClock(testApp, 50 * 60);
       const approved = await testApp.request('POST', `/v1/intents/${waiting.id}/approve`, { body: {} });
       assert.equal(approved.statusCode, 200, approved.body);
       const approvedAtMs = await sandboxNowMs(testApp);

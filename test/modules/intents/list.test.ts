@@ -21,7 +21,7 @@ for (const kind of storeKinds) {
       const response = await testApp.request('GET', `/v1/intents${query}`, key === undefined ? {} : { key });
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(response.json.object, 'list');
-      return response.json as { data: Array<{ id: string; status: string; cardId: string; agentId: string; userId: string }>; hasMore: boolean; nextCursor: string | null };
+      return response.json as { data: Array<{ id: string; status: string; cardId: string; agentId: string; userId: string; decisionReason: string | null }>; hasMore: boolean; nextCursor: string | null };
     }
 
     /** Every page of the filtered list, following nextCursor, with `limit` per page. */
@@ -92,15 +92,18 @@ for (const kind of storeKinds) {
       assertError(await testApp.request('GET', '/v1/intents?limit=101'), { status: 422, type: 'validation_error', code: 'invalid_parameter_value', param: 'limit' });
     });
 
-    it('counts an expiry that is due: past their hour, pending intents list as expired', async () => {
+    it('counts an expiry that is due: past their hour, pending intents list as expired and approvals nobody gave as rejected', async () => {
       const advanced = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds: 2 * 3600 } });
       assert.equal(advanced.statusCode, 200, advanced.body);
       assert.deepEqual((await list('?status=pending')).data, []);
       const expired = await list('?status=expired');
       assert.deepEqual(expired.data.map((intent) => intent.id), newestFirst((intent) => intent.status === 'pending'));
       for (const intent of expired.data) assert.equal(intent.status, 'expired');
-      // Approvals wait a day: the queue still holds them.
-      assert.equal((await list('?status=pending_approval')).data.length, 2);
+      // Approvals wait an hour (approvalTimeoutMinutes): nobody approved them, so they are rejected (approval_expired).
+      assert.deepEqual((await list('?status=pending_approval')).data, []);
+      const rejected = await list('?status=rejected');
+      assert.equal(rejected.data.length, 2);
+      for (const intent of rejected.data) assert.deepEqual([intent.status, intent.decisionReason], ['rejected', 'approval_expired']);
     });
   });
 }
