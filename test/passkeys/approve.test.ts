@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyApprovalRecord } from '../../src/sdk/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
+import { launchChromium, pageWithPasskeyAuthenticator, skipWithoutChromium } from '../helpers/chromium.js';
 import { fundedCardholder } from '../network/arrange.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,16 +40,7 @@ describe('approval with a passkey in a browser', () => {
 
       const browser = await launchChromium();
       try {
-        const page = await browser.newPage();
-        const devtools = await page.context().newCDPSession(page);
-        await devtools.send('WebAuthn.enable');
-        const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
-          options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-        });
-        const consoleErrors: string[] = [];
-        page.on('console', (message) => {
-          if (message.type() === 'error') consoleErrors.push(message.text());
-        });
+        const { page, devtools, authenticatorId, consoleErrors } = await pageWithPasskeyAuthenticator(browser);
 
         // The cardholder enrolls a passkey from the link the platform sent.
         const link = await call('POST', `/v1/users/${holder.userId}/passkeys/enrollment`, apiKey, { name: 'phone' });

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { passkeyAuthenticationOptions, relyingPartyOf, verifyPasskeyAssertion } from '../../src/modules/passkeys/service.js';
 import type { Scope } from '../../src/modules/scope.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
+import { launchChromium, pageWithPasskeyAuthenticator, skipWithoutChromium } from '../helpers/chromium.js';
 
 declare global {
   interface Window {
@@ -70,16 +70,7 @@ describe('passkey enrollment in a browser', () => {
 
       const browser = await launchChromium();
       try {
-        const page = await browser.newPage();
-        const devtools = await page.context().newCDPSession(page);
-        await devtools.send('WebAuthn.enable');
-        const { authenticatorId } = await devtools.send('WebAuthn.addVirtualAuthenticator', {
-          options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-        });
-        const consoleErrors: string[] = [];
-        page.on('console', (message) => {
-          if (message.type() === 'error') consoleErrors.push(message.text());
-        });
+        const { page, devtools, authenticatorId, consoleErrors } = await pageWithPasskeyAuthenticator(browser);
 
         const opened = await page.goto(enrollmentUrl);
         assert.equal(opened?.status(), 200);
