@@ -61,4 +61,6 @@ export const secretPatterns: readonly RegExp[] = [
   /\bwhsec_[A-Za-z0-9+/=]{8,}/g,
   // Passkey enrollment link tokens: whoever holds one may enroll a passkey for the cardholder.
   /\bpke_[A-Za-z0-9_-]{8,}/g,
+  // Approval link tokens: with approvalMethod cardholder, whoever holds one may approve the intent.
+  /\bapl_[A-Za-z0-9_-]{8,}/g,
 ];

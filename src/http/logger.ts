@@ -54,9 +54,9 @@ export function scrubSecrets(line: string): string {
   return guardCardNumbers(scrubbed).text;
 }
 
-/** Paths that carry a token in the URL (hosted verification and passkey enrollment pages, OTP listeners) are logged without it. */
+/** Paths that carry a token in the URL (hosted verification, passkey enrollment and approval pages, OTP listeners) are logged without it. */
 export function redactUrl(url: string): string {
-  return url.replace(/^(\/(?:verify|enroll|v1\/otp)\/)[^/?#]+/, '$1[REDACTED]');
+  return url.replace(/^(\/(?:verify|enroll|approve|v1\/otp)\/)[^/?#]+/, '$1[REDACTED]');
 }
 
 export function loggerOptions(level: string): LoggerOptions {

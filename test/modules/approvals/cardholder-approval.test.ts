@@ -115,6 +115,8 @@ for (const kind of storeKinds) {
       assert.match(again.body, /This purchase was approved/);
       assert.equal((await testApp.request('GET', `/v1/intents/${intent.id}`)).json.status, 'revealed');
       assert.equal((await eventsAbout(testApp, intent.id, 'intent.rejected')).length, 0);
+      // The link was read through the API, opened and posted to: its token never reaches the logs.
+      assert.ok(!testApp.logs.join('\n').includes(path.slice('/approve/'.length)), 'the token never reaches the logs');
     });
 
     it('the cardholder rejects on the page; a bad form or an unknown link changes nothing', async () => {
