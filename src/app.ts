@@ -22,6 +22,8 @@ import { openDatabase } from './store/open.js';
 import { SqliteDatabase } from './store/sqlite/database.js';
 import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
+import { startChainWatchers } from './workers/chain-watcher.js';
+import { ChainWatchStatus } from './chain/watch-status.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 
 const redisReadyTimeoutMs = 5_000;
@@ -86,10 +88,13 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs });
   // A serving process starts the engine's thread now, so its first authorizations do not wait for it.
   if (options.workers === true && authorizations instanceof ThreadedAuthorizationEngine) await authorizations.start();
-  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations };
+  const chainWatch = new ChainWatchStatus();
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations, chainWatch };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
+  // One deposit watcher per chain with an RPC URL (docs/funding.md).
+  const stopChainWatchers = options.workers === true ? startChainWatchers(context) : async () => {};
 
   return {
     context,
@@ -97,6 +102,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
     async close() {
       stopSweeper();
       stopDueWork();
+      await stopChainWatchers();
       // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
       await eventStreams.close();
       await server.close();
