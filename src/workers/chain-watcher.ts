@@ -284,6 +284,23 @@ function environmentNowMs(tx: Sql, clock: Clock, deposit: Deposit): Promise<numb
 }
 
 /**
+ * What went wrong, for the log, without the RPC URL's path and query: providers put API keys there, and viem's
+ * errors quote the URL.
+ */
+export function describePollFailure(error: unknown, rpcUrl: string): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  // The message, then its causes (a refused connection is two levels down), a few at most.
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
+    parts.push(current instanceof Error ? ((current as Error & { shortMessage?: string }).shortMessage ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  const origin = new URL(rpcUrl).origin;
+  const withoutPath = rpcUrl.replace(/\/+$/, '');
+  return `${parts.join(': ')} (node ${origin})`.split(withoutPath).join(origin);
+}
+
+/**
  * Starts a watcher per configured chain, each polling every chainPollIntervalMs (a poll never overlaps the previous
  * one). A failed poll is logged and retried at the next. Answers the function that stops them, waiting for polls
  * under way.
@@ -303,7 +320,7 @@ export function startChainWatchers(context: Pick<AppContext, 'db' | 'clock' | 'l
         .pollOnce()
         .then(
           () => undefined,
-          (error: unknown) => context.logger.warn({ err: error, chainNetwork: chain.network }, 'chain watcher poll failed'),
+          (error: unknown) => context.logger.warn({ chainNetwork: chain.network, error: describePollFailure(error, chain.rpcUrl) }, 'chain watcher poll failed'),
         )
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, context.config.chainPollIntervalMs);

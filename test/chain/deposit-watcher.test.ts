@@ -13,7 +13,7 @@ import { loadConfig, type ChainConfig } from '../../src/config.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../src/modules/events/service.js';
 import { testSecrets } from '../../src/secrets.js';
-import { ChainWatcher } from '../../src/workers/chain-watcher.js';
+import { ChainWatcher, describePollFailure } from '../../src/workers/chain-watcher.js';
 import { useTestApp } from '../helpers/app.js';
 import { storeKinds } from '../helpers/stores.js';
 import { createApprovedUser } from '../modules/funding/approved-user.js';
@@ -243,3 +243,17 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('chain watcher failures in the log', () => {
+  it('never carry the RPC URL’s path, where providers put API keys', async () => {
+    const rpcUrl = 'http://127.0.0.1:9/v2/secret-api-key-123';
+    const { chainClient } = await import('../../src/chain/transfer-logs.js');
+    const error = await chainClient(rpcUrl)
+      .getChainId()
+      .then(() => undefined, (failure: unknown) => failure);
+    assert.ok(error instanceof Error && error.message.includes('secret-api-key-123'), 'viem quotes the URL');
+    const described = describePollFailure(error, rpcUrl);
+    assert.ok(!described.includes('secret-api-key-123'), described);
+    assert.match(described, /127\.0\.0\.1:9/);
+  });
+});
