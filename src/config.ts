@@ -1,5 +1,7 @@
 // Configuration from the environment, read once at start. README's configuration table lists every variable.
 import { resolve } from 'node:path';
+import { envSuffix, type ChainSettings, type EvmAddress } from './chain/settings.js';
+import { fundingMethods, fundingNetworks, networkDefinitions, type FundingToken } from './domain/funding-networks.js';
 
 export interface RateLimitRule {
   perMinute: number;
@@ -49,7 +51,23 @@ export interface Config {
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`; when unset it is open (docs/runbook.md). */
   metricsToken: string | undefined;
   eventStream: EventStreamConfig;
+  /** The EVM networks reached over JSON-RPC (CARDRAIL_RPC_URL_<NETWORK> and its companions, src/chain/settings.ts). */
+  chains: ChainSettings;
+  withdrawals: WithdrawalChainConfig;
 }
+
+/** Live withdrawals on a network with an RPC (docs/funding.md, "Withdrawals on a real chain"). */
+export interface WithdrawalChainConfig {
+  /**
+   * CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS: a withdrawal not sent this long after it was made fails (its hold released);
+   * one sent but not mined this long after it was signed is cancelled at its nonce, and fails once the cancellation is.
+   */
+  timeoutMs: number;
+  /** CARDRAIL_WITHDRAWAL_POLL_MS: how often the sender looks for withdrawals to send and follows those in flight. */
+  pollIntervalMs: number;
+}
+
+export const defaultWithdrawalChainConfig: WithdrawalChainConfig = { timeoutMs: 3_600_000, pollIntervalMs: 2_000 };
 
 export const defaultPort = 4010;
 
@@ -91,6 +109,52 @@ function integerInRange(name: string, value: string | undefined, fallback: numbe
   return parsed;
 }
 
+const evmAddressPattern = /^0x[0-9a-fA-F]{40}$/;
+/** Deep enough for any chain's finality, small enough that a typo (a block number) is refused. */
+const minConfirmationsMax = 10_000;
+
+function positiveInteger(name: string, value: string, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1 || parsed > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}, got "${value}"`);
+  return parsed;
+}
+
+function chainSettings(env: NodeJS.ProcessEnv): ChainSettings {
+  const settings: ChainSettings = {};
+  for (const network of fundingNetworks) {
+    const suffix = envSuffix(network);
+    const rpcUrl = env[`CARDRAIL_RPC_URL_${suffix}`];
+    if (rpcUrl === undefined || rpcUrl === '') continue;
+    const definition = networkDefinitions[network];
+    if (definition.family !== 'evm') throw new ConfigError(`CARDRAIL_RPC_URL_${suffix}: only EVM networks can be reached over JSON-RPC; ${network} is not one`);
+    let url: URL;
+    try {
+      url = new URL(rpcUrl);
+    } catch {
+      throw new ConfigError(`CARDRAIL_RPC_URL_${suffix} must be an http(s) URL, got "${rpcUrl}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`CARDRAIL_RPC_URL_${suffix} must be an http(s) URL, got "${rpcUrl}"`);
+    const chainIdText = env[`CARDRAIL_CHAIN_ID_${suffix}`];
+    const confirmationsText = env[`CARDRAIL_MIN_CONFIRMATIONS_${suffix}`];
+    const tokenAddresses: Partial<Record<FundingToken, EvmAddress>> = {};
+    for (const method of fundingMethods.filter((candidate) => candidate.network === network)) {
+      const name = `CARDRAIL_TOKEN_ADDRESS_${suffix}_${method.token}`;
+      const address = env[name] || method.tokenAddress;
+      if (!evmAddressPattern.test(address)) throw new ConfigError(`${name} must be a 0x-prefixed 20-byte hexadecimal address, got "${address}"`);
+      tokenAddresses[method.token] = address as EvmAddress;
+    }
+    settings[network] = {
+      network,
+      rpcUrl,
+      chainId: chainIdText === undefined || chainIdText === '' ? Number(definition.chainId) : positiveInteger(`CARDRAIL_CHAIN_ID_${suffix}`, chainIdText, Number.MAX_SAFE_INTEGER),
+      minConfirmations:
+        confirmationsText === undefined || confirmationsText === '' ? definition.minConfirmations : positiveInteger(`CARDRAIL_MIN_CONFIRMATIONS_${suffix}`, confirmationsText, minConfirmationsMax),
+      tokenAddresses,
+    };
+  }
+  return settings;
+}
+
 /** `CARDRAIL_RATE_LIMIT_WRITE=30/10` means 30 a minute with a burst of 10. */
 function rateRule(name: string, value: string | undefined, fallback: RateLimitRule): RateLimitRule {
   if (value === undefined || value === '') return fallback;
@@ -124,6 +188,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: integerInRange('CARDRAIL_EVENT_STREAM_POLL_MS', env.CARDRAIL_EVENT_STREAM_POLL_MS, defaultEventStreamConfig.pollIntervalMs, 50, 60_000),
       streamsPerCredentialMax: integerInRange('CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL', env.CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL, defaultEventStreamConfig.streamsPerCredentialMax, 1, 100),
       streamsMax: integerInRange('CARDRAIL_EVENT_STREAMS_MAX', env.CARDRAIL_EVENT_STREAMS_MAX, defaultEventStreamConfig.streamsMax, 1, 100_000),
+    },
+    chains: chainSettings(env),
+    withdrawals: {
+      timeoutMs: integerInRange('CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS', env.CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS, defaultWithdrawalChainConfig.timeoutMs / 1000, 1, 30 * 86_400) * 1000,
+      pollIntervalMs: integerInRange('CARDRAIL_WITHDRAWAL_POLL_MS', env.CARDRAIL_WITHDRAWAL_POLL_MS, defaultWithdrawalChainConfig.pollIntervalMs, 50, 600_000),
     },
   };
 }
