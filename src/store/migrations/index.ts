@@ -852,6 +852,7 @@ CREATE TABLE withdrawal_sends (
   max_priority_fee_per_gas TEXT NOT NULL,
   signed_at BIGINT NOT NULL,
   broadcast_at BIGINT,
+  last_broadcast_at BIGINT,
   broadcast_refusals BIGINT NOT NULL DEFAULT 0,
   last_error TEXT,
   cancel_tx_hash TEXT UNIQUE,
