@@ -15,7 +15,15 @@ import {
   type PublicClient,
 } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
-import type { ChainNetworkSettings, EvmAddress } from './settings.js';
+import type { ChainConfig } from '../config.js';
+import { findFundingMethod, type FundingToken } from '../domain/funding-networks.js';
+
+export type EvmAddress = `0x${string}`;
+
+/** The token's contract on a configured chain: its CARDRAIL_TOKEN_ADDRESS_<NETWORK>_<TOKEN>, else the mainnet one. */
+export function chainTokenAddress(chain: ChainConfig, token: FundingToken): EvmAddress | undefined {
+  return chain.tokenAddresses[token] ?? (findFundingMethod(chain.network, token)?.tokenAddress as EvmAddress | undefined);
+}
 
 export const erc20Abi = parseAbi([
   'function transfer(address to, uint256 amount) returns (bool)',
@@ -44,7 +52,7 @@ export type BroadcastResult = { outcome: 'accepted' } | { outcome: 'nonceUsed'; 
 export class CallReverted extends Error {}
 
 export interface EvmChain {
-  readonly settings: ChainNetworkSettings;
+  readonly settings: ChainConfig;
   chainId(): Promise<number>;
   blockNumber(): Promise<bigint>;
   /** The account's transaction count: with pending transactions, or as of a block. */
@@ -86,7 +94,7 @@ export function classifyBroadcastError(error: unknown): BroadcastResult {
 export class JsonRpcChain implements EvmChain {
   private readonly client: PublicClient;
 
-  constructor(readonly settings: ChainNetworkSettings) {
+  constructor(readonly settings: ChainConfig) {
     this.client = createPublicClient({ transport: http(settings.rpcUrl, { timeout: requestTimeoutMs, retryCount: requestRetries }) });
   }
 

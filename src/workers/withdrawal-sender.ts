@@ -6,8 +6,7 @@
 // from: the same bytes are broadcast again, never a second signature. Runs inside `cardrail serve`.
 import type { Hex } from 'viem';
 import type { AppContext } from '../app-context.js';
-import { CallReverted, isUnreachable, JsonRpcChain, nodeMessage, transferCallData, type EvmChain, type FeesPerGas } from '../chain/evm.js';
-import { chainNetworks, type EvmAddress } from '../chain/settings.js';
+import { CallReverted, chainTokenAddress, isUnreachable, JsonRpcChain, nodeMessage, transferCallData, type EvmAddress, type EvmChain, type FeesPerGas } from '../chain/evm.js';
 import { treasuryAccount } from '../chain/treasury.js';
 import { findFundingMethod, type FundingToken } from '../domain/funding-networks.js';
 import { nextSendStep } from '../domain/withdrawal-sends.js';
@@ -71,7 +70,7 @@ export class WithdrawalSender {
     private readonly app: WithdrawalSenderContext,
     options: WithdrawalSenderOptions = {},
   ) {
-    this.chains = options.chains ?? chainNetworks(app.config.chains).map((settings) => new JsonRpcChain(settings));
+    this.chains = options.chains ?? app.config.chains.map((settings) => new JsonRpcChain(settings));
     this.afterSigned = options.afterSigned;
   }
 
@@ -187,7 +186,7 @@ export class WithdrawalSender {
     for (const { withdrawal, scope } of queued) {
       if (this.stopped) return;
       const token = withdrawal.token as FundingToken;
-      const tokenAddress = chain.settings.tokenAddresses[token];
+      const tokenAddress = chainTokenAddress(chain.settings, token);
       if (tokenAddress === undefined || !(await this.tokenVerified(chain, token, tokenAddress))) continue;
       const data = transferCallData(withdrawal.address as EvmAddress, withdrawalBaseUnits(withdrawal));
       let gas: bigint;
@@ -308,7 +307,7 @@ export class WithdrawalSender {
 
 /** Starts the sender when at least one network has an RPC; answers the function that stops it. */
 export function startWithdrawalSender(app: WithdrawalSenderContext): () => Promise<void> {
-  if (chainNetworks(app.config.chains).length === 0) return async () => {};
+  if (app.config.chains.length === 0) return async () => {};
   const sender = new WithdrawalSender(app);
   sender.start();
   return () => sender.stop();

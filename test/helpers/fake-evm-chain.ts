@@ -3,8 +3,8 @@
 // `automine`), receipts that say reverted when the token would refuse, and failures on demand (an unreachable node,
 // refusals). Signed transactions are parsed and their sender recovered with viem, as a node would.
 import { decodeFunctionData, HttpRequestError, keccak256, parseTransaction, recoverTransactionAddress, type Hex } from 'viem';
-import { CallReverted, erc20Abi, type BroadcastResult, type EvmChain, type FeesPerGas, type ReceiptSummary } from '../../src/chain/evm.js';
-import type { ChainNetworkSettings, EvmAddress } from '../../src/chain/settings.js';
+import { CallReverted, erc20Abi, type BroadcastResult, type EvmAddress, type EvmChain, type FeesPerGas, type ReceiptSummary } from '../../src/chain/evm.js';
+import type { ChainConfig } from '../../src/config.js';
 
 interface PooledTransaction {
   hash: Hex;
@@ -40,7 +40,7 @@ export class FakeEvmChain implements EvmChain {
   private readonly tokenBalances = new Map<string, bigint>();
 
   constructor(
-    readonly settings: ChainNetworkSettings,
+    readonly settings: ChainConfig,
     private readonly tokenAddress: EvmAddress,
   ) {}
 

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { parseTransaction, type Hex } from 'viem';
-import type { ChainNetworkSettings, EvmAddress } from '../../src/chain/settings.js';
+import type { EvmAddress } from '../../src/chain/evm.js';
 import { nextNonce } from '../../src/chain/nonces.js';
 import { treasuryAccount } from '../../src/chain/treasury.js';
-import { defaultWithdrawalChainConfig } from '../../src/config.js';
+import { defaultWithdrawalChainConfig, type ChainConfig } from '../../src/config.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { getWithdrawalSend } from '../../src/modules/withdrawals/chain-sends.js';
 import { testSecrets } from '../../src/secrets.js';
@@ -20,7 +20,7 @@ import { storeKinds } from '../helpers/stores.js';
 
 const tokenAddress = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as EvmAddress;
 const timeoutMs = 600_000;
-const baseSettings: ChainNetworkSettings = { network: 'base', rpcUrl: 'http://127.0.0.1:1/', chainId: 31337, minConfirmations: 2, tokenAddresses: { USDC: tokenAddress, USDT: tokenAddress } };
+const baseSettings: ChainConfig = { network: 'base', rpcUrl: 'http://127.0.0.1:1/', chainId: 31337, minConfirmations: 2, tokenAddresses: { USDC: tokenAddress, USDT: tokenAddress } };
 const treasury = treasuryAccount(testSecrets());
 /** 6-decimal token: one cent is 10^4 base units. */
 const baseUnitsPerCent = 10_000n;
@@ -33,7 +33,7 @@ function newRecipient(): EvmAddress {
 
 for (const kind of storeKinds) {
   describe(`withdrawal sender on an EVM chain (${kind})`, () => {
-    const testApp = useTestApp({ store: kind, config: { chains: { base: baseSettings }, withdrawals: { ...defaultWithdrawalChainConfig, timeoutMs } } }, { perTest: true });
+    const testApp = useTestApp({ store: kind, config: { chains: [baseSettings], withdrawals: { ...defaultWithdrawalChainConfig, timeoutMs } } }, { perTest: true });
     let liveScope: { organizationId: string; environment: 'live' };
     beforeEach(() => {
       liveScope = { organizationId: testApp.organizationId, environment: 'live' };

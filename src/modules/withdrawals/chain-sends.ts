@@ -4,9 +4,8 @@
 // src/workers/withdrawal-sender.ts talks to the chain and calls these.
 import type { LocalAccount } from 'viem/accounts';
 import type { Hex } from 'viem';
-import { plainTransferGas, signEvmTransaction, transferCallData, type FeesPerGas } from '../../chain/evm.js';
+import { plainTransferGas, signEvmTransaction, transferCallData, type EvmAddress, type FeesPerGas } from '../../chain/evm.js';
 import { allocateNonce } from '../../chain/nonces.js';
-import type { EvmAddress } from '../../chain/settings.js';
 import { depositedBaseUnits, findFundingMethod } from '../../domain/funding-networks.js';
 import type { Environment } from '../../domain/clock.js';
 import { forUpdate, type Sql } from '../../store/database.js';
