@@ -77,6 +77,15 @@ for (const kind of storeKinds) {
       return rows.map((row) => row.type).filter((type) => type.startsWith('withdrawal.'));
     }
 
+    /** The withdrawal queue on base, as GET /metrics reports it. */
+    async function queueMetric(): Promise<Record<string, number>> {
+      const response = await testApp.request('GET', '/metrics', { key: null });
+      assert.equal(response.statusCode, 200);
+      const values: Record<string, number> = {};
+      for (const match of response.body.matchAll(/^cardrail_withdrawal_queue\{network="base",state="(\w+)"\} (\d+)$/gm)) values[match[1]!] = Number(match[2]);
+      return values;
+    }
+
     async function ledgerIsSound() {
       assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
     }
@@ -88,8 +97,10 @@ for (const kind of storeKinds) {
       const recipient = newRecipient();
       const created = await withdraw(userId, 2_500, recipient);
       assert.equal(created.status, 'pending');
+      assert.deepEqual(await queueMetric(), { waiting: 1, in_flight: 0 });
 
       const first = await sender.runOnce();
+      assert.deepEqual(await queueMetric(), { waiting: 0, in_flight: 1 });
       assert.deepEqual({ signed: first.signed, broadcast: first.broadcast, confirmed: first.confirmed }, { signed: 1, broadcast: 1, confirmed: 0 });
       const send = (await getWithdrawalSend(testApp.store.db, created.id))!;
       const submitted = await withdrawal(userId, created.id);
@@ -106,6 +117,7 @@ for (const kind of storeKinds) {
       const last = await sender.runOnce();
       assert.equal(last.confirmed, 1);
       assert.equal((await withdrawal(userId, created.id)).status, 'confirmed');
+      assert.deepEqual(await queueMetric(), { waiting: 0, in_flight: 0 });
       assert.equal(chain.tokenBalanceOf(recipient), 2_500n * baseUnitsPerCent);
       const after = await balance(userId);
       assert.deepEqual([after.total, after.pending, after.available], [7_500, 0, 7_500]);
