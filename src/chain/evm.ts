@@ -87,6 +87,8 @@ export function classifyBroadcastError(error: unknown): BroadcastResult {
   if (isUnreachable(error)) throw error;
   const message = nodeMessage(error);
   if (/already known|known transaction|already imported|already exists/i.test(message)) return { outcome: 'accepted' };
+  // A development node that mines on arrival (Hardhat's) answers a transaction that reverted with an error; it is in a block.
+  if (/VM Exception while processing transaction/i.test(message)) return { outcome: 'accepted' };
   if (/nonce too low|nonce has already been used|invalid nonce|nonce is too low/i.test(message)) return { outcome: 'nonceUsed', message };
   return { outcome: 'refused', message };
 }
