@@ -4,7 +4,7 @@
 // the receipt, (re)broadcast the stored bytes when needed, and act on src/domain/withdrawal-sends.ts's decision —
 // confirm, fail (the hold released), or cancel at the nonce. A crash anywhere leaves a state the next pass resumes
 // from: the same bytes are broadcast again, never a second signature. Runs inside `cardrail serve`.
-import type { Hex } from 'viem';
+import { BaseError, type Hex } from 'viem';
 import type { AppContext } from '../app-context.js';
 import { CallReverted, chainTokenAddress, isUnreachable, JsonRpcChain, nodeMessage, transferCallData, type EvmAddress, type EvmChain, type FeesPerGas } from '../chain/evm.js';
 import { treasuryAccount } from '../chain/treasury.js';
@@ -33,6 +33,14 @@ const followedPerPassMax = 200;
 const rebroadcastIntervalMs = 30_000;
 /** Gas above the estimate: a transfer's cost can move between estimation and inclusion; what is unused is not paid. */
 const gasMarginDivisor = 4n;
+
+/**
+ * What a log line may carry of an error: a client error's full text names the RPC URL, which often holds the
+ * provider's API key, so only the node's own words go out; other errors keep their stack.
+ */
+function loggable(error: unknown): Record<string, unknown> {
+  return error instanceof BaseError ? { error: nodeMessage(error) } : { err: error };
+}
 
 export interface WithdrawalSenderOptions {
   /** One per network with an RPC; by default JSON-RPC clients of the configured networks. */
@@ -100,7 +108,7 @@ export class WithdrawalSender {
   private requestPass(): void {
     if (this.stopped || this.currentPass !== undefined) return;
     this.currentPass = this.runOnce()
-      .catch((error: unknown) => this.app.logger.warn({ err: error }, 'withdrawal sender pass failed'))
+      .catch((error: unknown) => this.app.logger.warn(loggable(error), 'withdrawal sender pass failed'))
       .finally(() => {
         this.currentPass = undefined;
       });
@@ -117,7 +125,7 @@ export class WithdrawalSender {
   private problem(network: string, message: string, error?: unknown): void {
     if (this.lastProblem.get(network) === message) return;
     this.lastProblem.set(network, message);
-    this.app.logger.warn({ network, err: error }, message);
+    this.app.logger.warn({ network, ...(error === undefined ? {} : loggable(error)) }, message);
   }
 
   private async runNetwork(chain: EvmChain): Promise<SenderPassReport> {
@@ -236,7 +244,7 @@ export class WithdrawalSender {
         await this.follow(chain, send, latest, spentCounts.get(send.fromAddress)!, report);
       } catch (error) {
         if (isUnreachable(error)) throw error;
-        this.app.logger.warn({ err: error, withdrawalId: send.withdrawalId, network }, 'withdrawal send could not be followed');
+        this.app.logger.warn({ ...loggable(error), withdrawalId: send.withdrawalId, network }, 'withdrawal send could not be followed');
       }
     }
   }
