@@ -22,6 +22,7 @@ import { openDatabase } from './store/open.js';
 import { SqliteDatabase } from './store/sqlite/database.js';
 import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
+import { startWithdrawalSender } from './workers/withdrawal-sender.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 
 const redisReadyTimeoutMs = 5_000;
@@ -90,6 +91,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
+  // Live withdrawals on the networks with an RPC (CARDRAIL_RPC_URL_<NETWORK>); nothing runs when none has one.
+  const stopWithdrawalSender = options.workers === true ? startWithdrawalSender(context) : async () => {};
 
   return {
     context,
@@ -97,6 +100,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
     async close() {
       stopSweeper();
       stopDueWork();
+      await stopWithdrawalSender();
       // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
       await eventStreams.close();
       await server.close();

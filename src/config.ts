@@ -1,5 +1,6 @@
 // Configuration from the environment, read once at start. README's configuration table lists every variable.
 import { resolve } from 'node:path';
+import { evmFundingNetworks, findFundingMethod, fundingTokens, networkDefinitions, type EvmFundingNetwork, type FundingToken } from './domain/funding-networks.js';
 
 export interface RateLimitRule {
   perMinute: number;
@@ -31,6 +32,19 @@ export interface EventStreamConfig {
   streamsMax: number;
 }
 
+/** A real EVM chain the deposit watcher reads (docs/funding.md), configured by CARDRAIL_RPC_URL_<NETWORK>. */
+export interface ChainConfig {
+  network: EvmFundingNetwork;
+  /** CARDRAIL_RPC_URL_<NETWORK>: an http(s) JSON-RPC endpoint. */
+  rpcUrl: string;
+  /** CARDRAIL_CHAIN_ID_<NETWORK>: the chain id the node must answer (default the network's own, e.g. 8453 for base). */
+  chainId: number;
+  /** CARDRAIL_TOKEN_ADDRESS_<NETWORK>_<TOKEN>: a token contract replacing the mainnet one (a development chain's). */
+  tokenAddresses: Partial<Record<FundingToken, `0x${string}`>>;
+  /** CARDRAIL_MIN_CONFIRMATIONS_<NETWORK>: how deep a deposit must be to be credited (default the network's own). */
+  minConfirmations: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -49,7 +63,25 @@ export interface Config {
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`; when unset it is open (docs/runbook.md). */
   metricsToken: string | undefined;
   eventStream: EventStreamConfig;
+  /** One entry per EVM network with an RPC URL; empty: no chain is watched (sandbox deposits only). */
+  chains: ChainConfig[];
+  /** CARDRAIL_CHAIN_POLL_MS: how often each chain watcher asks its node for new blocks. */
+  chainPollIntervalMs: number;
+  withdrawals: WithdrawalChainConfig;
 }
+
+/** Live withdrawals on a network with an RPC (docs/funding.md, "Withdrawals on a real chain"). */
+export interface WithdrawalChainConfig {
+  /**
+   * CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS: a withdrawal not sent this long after it was made fails (its hold released);
+   * one sent but not mined this long after it was signed is cancelled at its nonce, and fails once the cancellation is.
+   */
+  timeoutMs: number;
+  /** CARDRAIL_WITHDRAWAL_POLL_MS: how often the sender looks for withdrawals to send and follows those in flight. */
+  pollIntervalMs: number;
+}
+
+export const defaultWithdrawalChainConfig: WithdrawalChainConfig = { timeoutMs: 3_600_000, pollIntervalMs: 2_000 };
 
 export const defaultPort = 4010;
 
@@ -99,6 +131,56 @@ function rateRule(name: string, value: string | undefined, fallback: RateLimitRu
   return { perMinute: Number(match[1]), burst: Number(match[2]) };
 }
 
+function chainId(name: string, value: string | undefined, fallback: number): number {
+  const parsed = integer(name, value, fallback);
+  if (parsed < 1) throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  return parsed;
+}
+
+/** The chains configured by CARDRAIL_RPC_URL_<NETWORK>; an override for a network without an RPC URL is a mistake. */
+function chainConfigs(env: NodeJS.ProcessEnv): ChainConfig[] {
+  const chains: ChainConfig[] = [];
+  for (const network of evmFundingNetworks) {
+    const suffix = network.toUpperCase();
+    const rpcName = `CARDRAIL_RPC_URL_${suffix}`;
+    const rpcUrl = env[rpcName] || undefined;
+    const overrideNames = Object.keys(env).filter(
+      (name) => env[name] !== '' && (name === `CARDRAIL_CHAIN_ID_${suffix}` || name === `CARDRAIL_MIN_CONFIRMATIONS_${suffix}` || name.startsWith(`CARDRAIL_TOKEN_ADDRESS_${suffix}_`)),
+    );
+    if (rpcUrl === undefined) {
+      if (overrideNames.length > 0) throw new ConfigError(`${overrideNames.sort().join(', ')} set but ${rpcName} is not: the overrides apply to a watched chain only`);
+      continue;
+    }
+    let url: URL;
+    try {
+      url = new URL(rpcUrl);
+    } catch {
+      throw new ConfigError(`${rpcName} must be an http(s) URL, got "${rpcUrl}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${rpcName} must be an http(s) URL, got "${rpcUrl}"`);
+    const tokenAddresses: Partial<Record<FundingToken, `0x${string}`>> = {};
+    for (const name of overrideNames.filter((candidate) => candidate.startsWith(`CARDRAIL_TOKEN_ADDRESS_${suffix}_`))) {
+      const token = name.slice(`CARDRAIL_TOKEN_ADDRESS_${suffix}_`.length);
+      const known = fundingTokens.find((candidate) => candidate === token);
+      if (known === undefined || findFundingMethod(network, known) === undefined) {
+        throw new ConfigError(`${name}: ${token} is not a token cardrail accepts on ${network}`);
+      }
+      const address = env[name]!.trim();
+      if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new ConfigError(`${name} must be a 0x-prefixed 20-byte hexadecimal address, got "${address}"`);
+      tokenAddresses[known] = address as `0x${string}`;
+    }
+    const definition = networkDefinitions[network];
+    chains.push({
+      network,
+      rpcUrl,
+      chainId: chainId(`CARDRAIL_CHAIN_ID_${suffix}`, env[`CARDRAIL_CHAIN_ID_${suffix}`], Number(definition.chainId)),
+      tokenAddresses,
+      minConfirmations: integerInRange(`CARDRAIL_MIN_CONFIRMATIONS_${suffix}`, env[`CARDRAIL_MIN_CONFIRMATIONS_${suffix}`], definition.minConfirmations, 1, 1_000),
+    });
+  }
+  return chains;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integer('PORT', env.PORT, defaultPort),
@@ -124,6 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: integerInRange('CARDRAIL_EVENT_STREAM_POLL_MS', env.CARDRAIL_EVENT_STREAM_POLL_MS, defaultEventStreamConfig.pollIntervalMs, 50, 60_000),
       streamsPerCredentialMax: integerInRange('CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL', env.CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL, defaultEventStreamConfig.streamsPerCredentialMax, 1, 100),
       streamsMax: integerInRange('CARDRAIL_EVENT_STREAMS_MAX', env.CARDRAIL_EVENT_STREAMS_MAX, defaultEventStreamConfig.streamsMax, 1, 100_000),
+    },
+    chains: chainConfigs(env),
+    chainPollIntervalMs: integerInRange('CARDRAIL_CHAIN_POLL_MS', env.CARDRAIL_CHAIN_POLL_MS, 5_000, 100, 3_600_000),
+    withdrawals: {
+      timeoutMs: integerInRange('CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS', env.CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS, defaultWithdrawalChainConfig.timeoutMs / 1000, 1, 30 * 86_400) * 1000,
+      pollIntervalMs: integerInRange('CARDRAIL_WITHDRAWAL_POLL_MS', env.CARDRAIL_WITHDRAWAL_POLL_MS, defaultWithdrawalChainConfig.pollIntervalMs, 50, 600_000),
     },
   };
 }

@@ -1,5 +1,5 @@
 // The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, verify-approval, simulate, demo, listen,
-// fill (and mcp).
+// fill, devchain, treasury (and mcp).
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,10 +19,12 @@ import { packageVersion } from '../package-version.js';
 import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files.js';
 import { CardrailApiError } from '../sdk/index.js';
 import { DemoStepFailed, runDemo } from './demo.js';
+import { DevchainError, registerDevchainCommand } from './devchain.js';
 import { FillError, registerFillCommand } from './fill.js';
 import { ListenError, registerListenCommand } from './listen.js';
 import { SandboxKeyMissing, sandboxKeyFileName, sandboxKeyFor } from './sandbox-key.js';
 import { registerSimulateCommands } from './simulate.js';
+import { registerTreasuryCommand } from './treasury.js';
 import { registerVerifyApprovalCommand, VerifyApprovalError } from './verify-approval.js';
 
 class CliError extends Error {}
@@ -311,6 +313,8 @@ export function buildProgram(): Command {
   registerSimulateCommands(program);
   registerListenCommand(program);
   registerFillCommand(program);
+  registerDevchainCommand(program);
+  registerTreasuryCommand(program);
 
   program
     .command('demo')
@@ -336,7 +340,7 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CliError || error instanceof ConfigError || error instanceof ListenError || error instanceof FillError || error instanceof VerifyApprovalError || isAppError(error)) {
+    if (error instanceof CliError || error instanceof ConfigError || error instanceof ListenError || error instanceof FillError || error instanceof VerifyApprovalError || error instanceof DevchainError || isAppError(error)) {
       process.stderr.write(`cardrail: ${error.message}\n`);
       process.exit(1);
     }

@@ -5,6 +5,10 @@
 export const fundingNetworks = ['base', 'ethereum', 'polygon', 'arbitrum', 'optimism', 'solana'] as const;
 export type FundingNetwork = (typeof fundingNetworks)[number];
 
+/** The networks read through an EVM JSON-RPC node (a chain watcher each, where one is configured). */
+export const evmFundingNetworks = ['base', 'ethereum', 'polygon', 'arbitrum', 'optimism'] as const;
+export type EvmFundingNetwork = (typeof evmFundingNetworks)[number];
+
 export const fundingTokens = ['USDC', 'USDT'] as const;
 export type FundingToken = (typeof fundingTokens)[number];
 

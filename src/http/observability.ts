@@ -1,8 +1,9 @@
 // Request ids, Prometheus metrics and the health endpoints (SPEC §3); docs/runbook.md describes them.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../domain/errors.js';
+import { withdrawalQueueCounts } from '../modules/withdrawals/chain-sends.js';
 import { isFullyMigrated } from '../store/migrate.js';
 import type { Database } from '../store/database.js';
 import { sendError } from './errors.js';
@@ -30,6 +31,35 @@ export function installMetrics(server: FastifyInstance): Registry {
     if (reply.statusCode >= 400) errors.inc({ status_code: statusCode });
   });
   return registry;
+}
+
+/**
+ * `cardrail_withdrawal_queue{network, state}`: live withdrawals waiting to be sent (`waiting`) and sent but neither
+ * confirmed nor failed yet (`in_flight`), counted from the database when scraped, so every process reports the same.
+ * The networks with an RPC are always present, at 0 when idle.
+ */
+export function installWithdrawalQueueMetric(registry: Registry, db: Database, chainNetworks: readonly string[]): void {
+  new Gauge({
+    name: 'cardrail_withdrawal_queue',
+    help: 'Live withdrawals waiting to be sent (state="waiting") and in flight on chain (state="in_flight"), per network',
+    labelNames: ['network', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let counts;
+      try {
+        counts = await withdrawalQueueCounts(db);
+      } catch {
+        // The database is unreachable (GET /ready says so): the other metrics are still served.
+        return;
+      }
+      for (const network of chainNetworks) {
+        this.set({ network, state: 'waiting' }, 0);
+        this.set({ network, state: 'in_flight' }, 0);
+      }
+      for (const row of counts) this.set({ network: row.network, state: row.state === 'inFlight' ? 'in_flight' : 'waiting' }, row.count);
+    },
+  });
 }
 
 /**

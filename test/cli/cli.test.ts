@@ -1,6 +1,7 @@
 // The `cardrail` command as a user runs it: `node bin/cardrail.js …` in a child process, each test on its own
 // data directory (and one on its own PostgreSQL schema).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import pg from 'pg';
 import { demoCommandFor } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import { latestMigrationVersion, migrations } from '../../src/store/migrations/index.js';
-import { runCardrail, type CliRun } from '../helpers/server-process.js';
+import { loadSecrets } from '../../src/secrets.js';
+import { treasuryAccount } from '../../src/chain/treasury.js';
+import { cardrailBinPath, runCardrail, type CliRun } from '../helpers/server-process.js';
 import { testPostgresUrl } from '../helpers/stores.js';
 
 interface ApiKeyRecord {
@@ -206,6 +209,69 @@ describe('cardrail CLI', () => {
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(parent, 'nested')).mode & 0o777, 0o700);
     assert.equal(statSync(join(dataDir, 'cardrail.db')).mode & 0o777, 0o600);
+  });
+
+  it('devchain --json prints one line, serves a chain at its rpcUrl until SIGINT, funding the data directory’s treasury', async () => {
+    const dataDir = freshDataDir();
+    const child = spawn(process.execPath, [cardrailBinPath, 'devchain', '--port', '0', '--json'], { env: { ...process.env, CARDRAIL_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const killOnTimeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+          if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')));
+        });
+        child.once('exit', () => reject(new Error(`devchain exited before printing\nstdout: ${stdout}\nstderr: ${stderr}`)));
+      });
+      const printed = JSON.parse(line) as Record<string, unknown> & { rpcUrl: string; chainId: number; env: Record<string, string> };
+      assert.deepEqual(Object.keys(printed).sort(), ['chainId', 'env', 'rpcUrl', 'testWalletAddress', 'testWalletPrivateKey', 'tokenAddress', 'treasuryAddress']);
+      assert.equal(printed.chainId, 31337);
+      assert.equal(printed.treasuryAddress, treasuryAccount(loadSecrets(dataDir)).address, 'the treasury of the HD seed in the data directory');
+      assert.equal(printed.env.CARDRAIL_RPC_URL_BASE, printed.rpcUrl);
+      assert.equal(printed.env.CARDRAIL_TOKEN_ADDRESS_BASE_USDC, printed.tokenAddress);
+      const answer = await fetch(printed.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) });
+      assert.equal(((await answer.json()) as { result: string }).result, '0x7a69');
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, `devchain exits cleanly on SIGINT\nstderr: ${stderr}`);
+      assert.equal(stdout.trim().split('\n').length, 1, 'nothing but the JSON line on stdout');
+    } finally {
+      clearTimeout(killOnTimeout);
+      child.kill('SIGKILL');
+    }
+  });
+
+  it("treasury prints the treasury's address, and with a chain's RPC its ETH and token balances; an unreachable node exits 1", async () => {
+    const dataDir = freshDataDir();
+    const address = treasuryAccount(loadSecrets(dataDir)).address;
+    const alone = await runCli(['treasury'], { CARDRAIL_DATA_DIR: dataDir });
+    assertSucceeded(alone, 'treasury without an RPC');
+    assert.match(alone.stdout, new RegExp(`^Treasury {2}${address} `, 'm'));
+    assert.match(alone.stdout, /No network has an RPC/);
+
+    const { startDevchain } = await import('../../src/chain/devchain.js');
+    const devchain = await startDevchain({ secrets: loadSecrets(dataDir) });
+    try {
+      const json = await runCli(['treasury', '--json'], { CARDRAIL_DATA_DIR: dataDir, ...devchain.env });
+      assertSucceeded(json, 'treasury --json with the devchain');
+      const printed = parseJsonOutput<{ address: string; networks: Array<{ network: string; chainId: number; native: string; tokens: Array<{ token: string; contract: string; balance: string | null }> }> }>(json);
+      assert.equal(printed.address, address);
+      assert.equal(printed.networks.length, 1);
+      const base = printed.networks[0]!;
+      assert.deepEqual([base.network, base.chainId, base.native], ['base', 31337, '1000']);
+      assert.deepEqual(base.tokens.find((token) => token.token === 'USDC'), { token: 'USDC', contract: devchain.tokenAddress, balance: '1000000' });
+      const text = await runCli(['treasury'], { CARDRAIL_DATA_DIR: dataDir, ...devchain.env });
+      assertSucceeded(text, 'treasury with the devchain');
+      assert.match(text.stdout, /^ {2}base +chain 31337: 1000 ETH, 1000000 USDC/m);
+    } finally {
+      await devchain.stop();
+    }
+    const unreachable = await runCli(['treasury'], { CARDRAIL_DATA_DIR: dataDir, CARDRAIL_RPC_URL_BASE: 'http://127.0.0.1:9/' });
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stdout, /base +chain 8453: cannot read balances/);
   });
 
   describe('on PostgreSQL (DATABASE_URL with its own schema)', () => {

@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const binPath = fileURLToPath(new URL('../../bin/cardrail.js', import.meta.url));
+/** `bin/cardrail.js`, for tests that drive a long-running command themselves. */
+export const cardrailBinPath = binPath;
 
 /** The banner lines `cardrail serve` prints on start: the API URL always, the keys only on the first start. */
 export const bannerPatterns = {

@@ -4,7 +4,7 @@
 // sandbox and live addresses apart: 0 for live, 1 for sandbox. Derivation costs milliseconds, so results are cached.
 import { base58 } from '@scure/base';
 import { HDKey as Ed25519HDKey } from 'micro-ed25519-hdkey';
-import { HDKey, hdKeyToAccount } from 'viem/accounts';
+import { HDKey, hdKeyToAccount, type HDAccount } from 'viem/accounts';
 import type { Environment } from '../../domain/clock.js';
 import { networkDefinitions, type FundingNetwork } from '../../domain/funding-networks.js';
 
@@ -34,10 +34,19 @@ function assertFundingIndex(fundingIndex: number): void {
   }
 }
 
+function assertHdSeed(hdSeed: Uint8Array): void {
+  if (hdSeed.length < 16 || hdSeed.length > 64) throw new RangeError(`the HD seed must be 16 to 64 bytes, got ${hdSeed.length}`);
+}
+
+/** The EVM account (BIP-32 secp256k1) at `path` under the deployment's HD seed: deposit addresses and the treasury. */
+export function evmAccountAt(hdSeed: Uint8Array, path: `m/44'/60'/${string}`): HDAccount {
+  assertHdSeed(hdSeed);
+  return hdKeyToAccount(HDKey.fromMasterSeed(hdSeed), { path });
+}
+
 export function deriveDepositAddresses(hdSeed: Uint8Array, environment: Environment, fundingIndex: number): DepositAddresses {
   assertFundingIndex(fundingIndex);
-  if (hdSeed.length < 16 || hdSeed.length > 64) throw new RangeError(`the HD seed must be 16 to 64 bytes, got ${hdSeed.length}`);
-  const evm = hdKeyToAccount(HDKey.fromMasterSeed(hdSeed), { path: evmDerivationPath(environment, fundingIndex) }).address;
+  const evm = evmAccountAt(hdSeed, evmDerivationPath(environment, fundingIndex)).address;
   const solanaKey = Ed25519HDKey.fromMasterSeed(hdSeed).derive(solanaDerivationPath(environment, fundingIndex));
   const solanaPublicKey = solanaKey.publicKeyRaw;
   if (solanaPublicKey.length !== 32) throw new Error(`ed25519 public key has ${solanaPublicKey.length} bytes`);
