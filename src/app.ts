@@ -24,6 +24,7 @@ import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
 import { startChainWatchers } from './workers/chain-watcher.js';
 import { ChainWatchStatus } from './chain/watch-status.js';
+import { startWithdrawalSender } from './workers/withdrawal-sender.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 
 const redisReadyTimeoutMs = 5_000;
@@ -95,6 +96,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
   // One deposit watcher per chain with an RPC URL (docs/funding.md).
   const stopChainWatchers = options.workers === true ? startChainWatchers(context) : async () => {};
+  // Live withdrawals on the networks with an RPC (CARDRAIL_RPC_URL_<NETWORK>); nothing runs when none has one.
+  const stopWithdrawalSender = options.workers === true ? startWithdrawalSender(context) : async () => {};
 
   return {
     context,
@@ -103,6 +106,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
       stopSweeper();
       stopDueWork();
       await stopChainWatchers();
+      await stopWithdrawalSender();
       // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
       await eventStreams.close();
       await server.close();

@@ -69,7 +69,21 @@ export interface Config {
   chainPollIntervalMs: number;
   /** CARDRAIL_CHAIN_BLOCKS_PER_CALL: the widest block range of one eth_getLogs call (providers cap it). */
   chainBlocksPerCall: number;
+  withdrawals: WithdrawalChainConfig;
 }
+
+/** Live withdrawals on a network with an RPC (docs/funding.md, "Withdrawals on a real chain"). */
+export interface WithdrawalChainConfig {
+  /**
+   * CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS: a withdrawal not sent this long after it was made fails (its hold released);
+   * one sent but not mined this long after it was signed is cancelled at its nonce, and fails once the cancellation is.
+   */
+  timeoutMs: number;
+  /** CARDRAIL_WITHDRAWAL_POLL_MS: how often the sender looks for withdrawals to send and follows those in flight. */
+  pollIntervalMs: number;
+}
+
+export const defaultWithdrawalChainConfig: WithdrawalChainConfig = { timeoutMs: 3_600_000, pollIntervalMs: 2_000 };
 
 export const defaultPort = 4010;
 
@@ -198,5 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chains: chainConfigs(env),
     chainPollIntervalMs: integerInRange('CARDRAIL_CHAIN_POLL_MS', env.CARDRAIL_CHAIN_POLL_MS, 5_000, 100, 3_600_000),
     chainBlocksPerCall: integerInRange('CARDRAIL_CHAIN_BLOCKS_PER_CALL', env.CARDRAIL_CHAIN_BLOCKS_PER_CALL, 500, 1, 10_000),
+    withdrawals: {
+      timeoutMs: integerInRange('CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS', env.CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS, defaultWithdrawalChainConfig.timeoutMs / 1000, 1, 30 * 86_400) * 1000,
+      pollIntervalMs: integerInRange('CARDRAIL_WITHDRAWAL_POLL_MS', env.CARDRAIL_WITHDRAWAL_POLL_MS, defaultWithdrawalChainConfig.pollIntervalMs, 50, 600_000),
+    },
   };
 }

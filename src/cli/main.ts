@@ -1,5 +1,5 @@
 // The `cardrail` command line: serve, worker, init, keys, migrate, verify-ledger, verify-approval, simulate, demo, listen,
-// fill, devchain (and mcp).
+// fill, devchain, treasury (and mcp).
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,6 +24,7 @@ import { FillError, registerFillCommand } from './fill.js';
 import { ListenError, registerListenCommand } from './listen.js';
 import { SandboxKeyMissing, sandboxKeyFileName, sandboxKeyFor } from './sandbox-key.js';
 import { registerSimulateCommands } from './simulate.js';
+import { registerTreasuryCommand } from './treasury.js';
 import { registerVerifyApprovalCommand, VerifyApprovalError } from './verify-approval.js';
 
 class CliError extends Error {}
@@ -315,6 +316,7 @@ export function buildProgram(): Command {
   registerListenCommand(program);
   registerFillCommand(program);
   registerDevchainCommand(program);
+  registerTreasuryCommand(program);
 
   program
     .command('demo')

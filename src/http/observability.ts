@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChainWatchStatus } from '../chain/watch-status.js';
 import { AppError } from '../domain/errors.js';
+import { withdrawalQueueCounts } from '../modules/withdrawals/chain-sends.js';
 import { isFullyMigrated } from '../store/migrate.js';
 import type { Database } from '../store/database.js';
 import { sendError } from './errors.js';
@@ -88,8 +89,43 @@ export function installChainMetrics(registry: Registry, db: Database, chainWatch
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.all<{ network: string; pending: number }>(`SELECT network, COUNT(*) AS pending FROM deposits WHERE status = 'pending' GROUP BY network`);
+      let rows;
+      try {
+        rows = await db.all<{ network: string; pending: number }>(`SELECT network, COUNT(*) AS pending FROM deposits WHERE status = 'pending' GROUP BY network`);
+      } catch {
+        // The database is unreachable (GET /ready says so): the other metrics are still served.
+        return;
+      }
       for (const row of rows) this.set({ network: row.network }, Number(row.pending));
+    },
+  });
+}
+
+/**
+ * `cardrail_withdrawal_queue{network, state}`: live withdrawals waiting to be sent (`waiting`) and sent but neither
+ * confirmed nor failed yet (`in_flight`), counted from the database when scraped, so every process reports the same.
+ * The networks with an RPC are always present, at 0 when idle.
+ */
+export function installWithdrawalQueueMetric(registry: Registry, db: Database, chainNetworks: readonly string[]): void {
+  new Gauge({
+    name: 'cardrail_withdrawal_queue',
+    help: 'Live withdrawals waiting to be sent (state="waiting") and in flight on chain (state="in_flight"), per network',
+    labelNames: ['network', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let counts;
+      try {
+        counts = await withdrawalQueueCounts(db);
+      } catch {
+        // The database is unreachable (GET /ready says so): the other metrics are still served.
+        return;
+      }
+      for (const network of chainNetworks) {
+        this.set({ network, state: 'waiting' }, 0);
+        this.set({ network, state: 'in_flight' }, 0);
+      }
+      for (const row of counts) this.set({ network: row.network, state: row.state === 'inFlight' ? 'in_flight' : 'waiting' }, row.count);
     },
   });
 }

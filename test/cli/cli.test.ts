@@ -252,6 +252,36 @@ describe('cardrail CLI', () => {
     }
   });
 
+  it("treasury prints the treasury's address, and with a chain's RPC its ETH and token balances; an unreachable node exits 1", async () => {
+    const dataDir = freshDataDir();
+    const address = treasuryAccount(loadSecrets(dataDir)).address;
+    const alone = await runCli(['treasury'], { CARDRAIL_DATA_DIR: dataDir });
+    assertSucceeded(alone, 'treasury without an RPC');
+    assert.match(alone.stdout, new RegExp(`^Treasury {2}${address} `, 'm'));
+    assert.match(alone.stdout, /No network has an RPC/);
+
+    const { startDevchain } = await import('../../src/chain/devchain.js');
+    const devchain = await startDevchain({ secrets: loadSecrets(dataDir) });
+    try {
+      const json = await runCli(['treasury', '--json'], { CARDRAIL_DATA_DIR: dataDir, ...devchain.env });
+      assertSucceeded(json, 'treasury --json with the devchain');
+      const printed = parseJsonOutput<{ address: string; networks: Array<{ network: string; chainId: number; native: string; tokens: Array<{ token: string; contract: string; balance: string | null }> }> }>(json);
+      assert.equal(printed.address, address);
+      assert.equal(printed.networks.length, 1);
+      const base = printed.networks[0]!;
+      assert.deepEqual([base.network, base.chainId, base.native], ['base', 31337, '1000']);
+      assert.deepEqual(base.tokens.find((token) => token.token === 'USDC'), { token: 'USDC', contract: devchain.tokenAddress, balance: '1000000' });
+      const text = await runCli(['treasury'], { CARDRAIL_DATA_DIR: dataDir, ...devchain.env });
+      assertSucceeded(text, 'treasury with the devchain');
+      assert.match(text.stdout, /^ {2}base +chain 31337: 1000 ETH, 1000000 USDC/m);
+    } finally {
+      await devchain.stop();
+    }
+    const unreachable = await runCli(['treasury'], { CARDRAIL_DATA_DIR: dataDir, CARDRAIL_RPC_URL_BASE: 'http://127.0.0.1:9/' });
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stdout, /base +chain 8453: cannot read balances/);
+  });
+
   describe('on PostgreSQL (DATABASE_URL with its own schema)', () => {
     const schema = `cardrail_cli_${process.pid}_${Date.now().toString(36)}`;
     let admin: pg.Client;

@@ -19,7 +19,7 @@ function sandboxOutcomeRoute(outcome: 'submit' | 'confirm' | 'fail', summary: st
     params: withdrawalParams,
     body: failWithdrawalBody,
     response: withdrawalSchema,
-    handler: async ({ sql, scope, params, body, nowMs }) => presentWithdrawal(await applyWithdrawalOutcome(sql, scope, params.id, outcome, nowMs, body.reason)),
+    handler: async ({ sql, scope, params, body, nowMs }) => presentWithdrawal(await applyWithdrawalOutcome(sql, scope, params.id, outcome, nowMs, { failureReason: body.reason })),
   });
 }
 

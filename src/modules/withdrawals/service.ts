@@ -148,7 +148,7 @@ export async function listWithdrawals(sql: Sql, scope: Scope, userId: string, qu
   return listPage(sql, 'withdrawals', [columnEquals('user_id', userId), inScope(scope)], query, (row: WithdrawalRow) => presentWithdrawal(fromRow(row)));
 }
 
-type Outcome = 'submit' | 'confirm' | 'fail';
+export type Outcome = 'submit' | 'confirm' | 'fail';
 
 const allowedFrom: Record<Outcome, readonly WithdrawalStatus[]> = {
   submit: ['pending'],
@@ -157,13 +157,24 @@ const allowedFrom: Record<Outcome, readonly WithdrawalStatus[]> = {
 };
 const resultingStatus: Record<Outcome, WithdrawalStatus> = { submit: 'submitted', confirm: 'confirmed', fail: 'failed' };
 
-/** The network's answer for a withdrawal (the sandbox drives it): submitted, then confirmed or failed. */
-export async function applyWithdrawalOutcome(tx: Sql, scope: Scope, withdrawalId: string, outcome: Outcome, nowMs: number, failureReason?: string): Promise<Withdrawal> {
+export interface OutcomeDetails {
+  /** fail: why, as the withdrawal's failureReason. */
+  failureReason?: string;
+  /** submit: the broadcast transaction's hash; the simulated network (sandbox) makes one up when absent. */
+  txHash?: string;
+}
+
+/**
+ * The network's answer for a withdrawal: submitted, then confirmed or failed. The sandbox drives it through its
+ * endpoints; on a real chain the withdrawal sender does (src/workers/withdrawal-sender.ts).
+ */
+export async function applyWithdrawalOutcome(tx: Sql, scope: Scope, withdrawalId: string, outcome: Outcome, nowMs: number, details: OutcomeDetails = {}): Promise<Withdrawal> {
   const current = await getWithdrawal(tx, scope, withdrawalId);
   const from = allowedFrom[outcome];
   const to = resultingStatus[outcome];
-  const txHash = outcome === 'submit' ? (current.network === 'solana' ? randomBytes(32).toString('hex') : `0x${randomBytes(32).toString('hex')}`) : current.txHash;
-  const reason = outcome === 'fail' ? (failureReason ?? 'the network rejected the transfer') : null;
+  const simulatedHash = () => (current.network === 'solana' ? randomBytes(32).toString('hex') : `0x${randomBytes(32).toString('hex')}`);
+  const txHash = outcome === 'submit' ? (details.txHash ?? simulatedHash()) : current.txHash;
+  const reason = outcome === 'fail' ? (details.failureReason ?? 'the network rejected the transfer') : null;
   const updated = await tx.run(
     `UPDATE withdrawals SET status = ?, tx_hash = ?, failure_reason = ?, updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
     [to, txHash, reason, nowMs, withdrawalId, ...from],

@@ -845,6 +845,51 @@ CREATE TABLE chain_cursors (
 )
 `,
   },
+  {
+    version: 26,
+    name: "withdrawals on a real chain: the treasury's nonces and each withdrawal's signed transaction",
+    // chain_nonces: the next nonce of each (network, treasury address), allocated in the transaction that signs a
+    // withdrawal, so two withdrawals never get one nonce. withdrawal_sends: one row per withdrawal handed to a chain,
+    // written with the signed raw transaction before it is broadcast (a restart broadcasts the same bytes again), and
+    // later the zero-value self-transfer that cancels it at the same nonce. Wei amounts are decimal strings. The
+    // unique (network, from_address, nonce) index is the allocator's invariant. The withdrawals index finds the queue.
+    sql: `
+CREATE TABLE chain_nonces (
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  next_nonce BIGINT NOT NULL CHECK (next_nonce >= 0),
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (network, address)
+);
+CREATE TABLE withdrawal_sends (
+  withdrawal_id TEXT PRIMARY KEY REFERENCES withdrawals(id),
+  network TEXT NOT NULL,
+  chain_id BIGINT NOT NULL,
+  from_address TEXT NOT NULL,
+  nonce BIGINT NOT NULL CHECK (nonce >= 0),
+  token_address TEXT NOT NULL,
+  amount_base_units TEXT NOT NULL,
+  tx_hash TEXT NOT NULL UNIQUE,
+  raw_transaction TEXT NOT NULL,
+  max_fee_per_gas TEXT NOT NULL,
+  max_priority_fee_per_gas TEXT NOT NULL,
+  signed_at BIGINT NOT NULL,
+  broadcast_at BIGINT,
+  last_broadcast_at BIGINT,
+  broadcast_refusals BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT,
+  cancel_tx_hash TEXT UNIQUE,
+  cancel_raw_transaction TEXT,
+  cancel_reason TEXT,
+  cancel_signed_at BIGINT,
+  cancel_broadcast_at BIGINT,
+  finished_at BIGINT
+);
+CREATE UNIQUE INDEX withdrawal_sends_by_nonce ON withdrawal_sends (network, from_address, nonce);
+CREATE INDEX withdrawal_sends_unfinished ON withdrawal_sends (finished_at, network, nonce);
+CREATE INDEX withdrawals_queue ON withdrawals (status, environment, network, id)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
