@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { PublicClient } from 'viem';
 import type { AppContext } from '../app-context.js';
+import { chainTokenAddress } from '../chain/evm.js';
 import { blockHashAt, chainClient, readTransferLogs, type TransferLog } from '../chain/transfer-logs.js';
 import type { ChainWatchStatus } from '../chain/watch-status.js';
 import type { ChainConfig } from '../config.js';
@@ -105,8 +106,8 @@ function acceptedTokens(chain: ChainConfig): Map<string, AcceptedToken> {
   const tokens = new Map<string, AcceptedToken>();
   for (const method of fundingMethods) {
     if (method.network !== chain.network) continue;
-    const contract = chain.tokenAddresses[method.token] ?? method.tokenAddress;
-    tokens.set(contract.toLowerCase(), { token: method.token, decimals: method.decimals });
+    const contract = chainTokenAddress(chain, method.token);
+    if (contract !== undefined) tokens.set(contract.toLowerCase(), { token: method.token, decimals: method.decimals });
   }
   return tokens;
 }
