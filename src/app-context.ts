@@ -7,6 +7,7 @@ import type { Database } from './store/database.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Secrets } from './secrets.js';
 import type { EventStreamHub } from './modules/events/stream.js';
+import type { ChainWatchStatus } from './chain/watch-status.js';
 
 export interface AppContext {
   db: Database;
@@ -19,4 +20,6 @@ export interface AppContext {
   eventStreams: EventStreamHub;
   /** Decides the sandbox network's authorizations in batches (src/network/engine.ts). */
   authorizations: Authorizer;
+  /** What this process's chain watchers last saw, for /metrics. */
+  chainWatch: ChainWatchStatus;
 }

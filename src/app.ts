@@ -22,6 +22,8 @@ import { openDatabase } from './store/open.js';
 import { SqliteDatabase } from './store/sqlite/database.js';
 import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
+import { startChainWatchers } from './workers/chain-watcher.js';
+import { ChainWatchStatus } from './chain/watch-status.js';
 import { startWithdrawalSender } from './workers/withdrawal-sender.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 
@@ -87,10 +89,13 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs });
   // A serving process starts the engine's thread now, so its first authorizations do not wait for it.
   if (options.workers === true && authorizations instanceof ThreadedAuthorizationEngine) await authorizations.start();
-  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations };
+  const chainWatch = new ChainWatchStatus();
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations, chainWatch };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
+  // One deposit watcher per chain with an RPC URL (docs/funding.md).
+  const stopChainWatchers = options.workers === true ? startChainWatchers(context) : async () => {};
   // Live withdrawals on the networks with an RPC (CARDRAIL_RPC_URL_<NETWORK>); nothing runs when none has one.
   const stopWithdrawalSender = options.workers === true ? startWithdrawalSender(context) : async () => {};
 
@@ -100,6 +105,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
     async close() {
       stopSweeper();
       stopDueWork();
+      await stopChainWatchers();
       await stopWithdrawalSender();
       // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
       await eventStreams.close();

@@ -67,6 +67,8 @@ export interface Config {
   chains: ChainConfig[];
   /** CARDRAIL_CHAIN_POLL_MS: how often each chain watcher asks its node for new blocks. */
   chainPollIntervalMs: number;
+  /** CARDRAIL_CHAIN_BLOCKS_PER_CALL: the widest block range of one eth_getLogs call (providers cap it). */
+  chainBlocksPerCall: number;
   withdrawals: WithdrawalChainConfig;
 }
 
@@ -209,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     chains: chainConfigs(env),
     chainPollIntervalMs: integerInRange('CARDRAIL_CHAIN_POLL_MS', env.CARDRAIL_CHAIN_POLL_MS, 5_000, 100, 3_600_000),
+    chainBlocksPerCall: integerInRange('CARDRAIL_CHAIN_BLOCKS_PER_CALL', env.CARDRAIL_CHAIN_BLOCKS_PER_CALL, 500, 1, 10_000),
     withdrawals: {
       timeoutMs: integerInRange('CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS', env.CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS, defaultWithdrawalChainConfig.timeoutMs / 1000, 1, 30 * 86_400) * 1000,
       pollIntervalMs: integerInRange('CARDRAIL_WITHDRAWAL_POLL_MS', env.CARDRAIL_WITHDRAWAL_POLL_MS, defaultWithdrawalChainConfig.pollIntervalMs, 50, 600_000),

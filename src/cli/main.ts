@@ -128,6 +128,8 @@ async function serve(): Promise<void> {
     `  OpenAPI    ${urls.openapi}`,
     `  Dashboard  ${urls.dashboard}`,
     `  MCP        ${urls.mcp}`,
+    // The host only: a provider's RPC URL often carries its API key in the path.
+    ...config.chains.map((chain) => `  Deposits   watching ${chain.network} (chain ${chain.chainId}) through ${new URL(chain.rpcUrl).host}; credited at ${chain.minConfirmations} confirmations`),
   ];
   // `cardrail demo` and `cardrail simulate` read the first sandbox key from here (sandbox-key.ts).
   const sandboxKeyPath = join(config.dataDir, sandboxKeyFileName);

@@ -76,6 +76,24 @@ export const fundingMethods: readonly FundingMethod[] = tokenAddresses.map(([net
   };
 });
 
+/** A watched chain's own values where they differ from mainnet's (a development chain: config CARDRAIL_*_<NETWORK>). */
+export interface ChainOverrides {
+  readonly network: FundingNetwork;
+  readonly chainId: number;
+  readonly tokenAddresses: Partial<Record<FundingToken, string>>;
+  readonly minConfirmations: number;
+}
+
+/** The funding methods with each watched chain's chain id, token contracts and confirmations in place of mainnet's. */
+export function fundingMethodsOn(chains: readonly ChainOverrides[]): readonly FundingMethod[] {
+  if (chains.length === 0) return fundingMethods;
+  return fundingMethods.map((method) => {
+    const chain = chains.find((candidate) => candidate.network === method.network);
+    if (chain === undefined) return method;
+    return { ...method, chainId: chain.chainId, tokenAddress: chain.tokenAddresses[method.token] ?? method.tokenAddress, minConfirmations: chain.minConfirmations };
+  });
+}
+
 export function isFundingNetwork(value: string): value is FundingNetwork {
   return (fundingNetworks as readonly string[]).includes(value);
 }

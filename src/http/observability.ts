@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ChainWatchStatus } from '../chain/watch-status.js';
 import { AppError } from '../domain/errors.js';
 import { withdrawalQueueCounts } from '../modules/withdrawals/chain-sends.js';
 import { isFullyMigrated } from '../store/migrate.js';
@@ -31,6 +32,73 @@ export function installMetrics(server: FastifyInstance): Registry {
     if (reply.statusCode >= 400) errors.inc({ status_code: statusCode });
   });
   return registry;
+}
+
+/**
+ * The deposit watchers' figures (docs/runbook.md): per watched network the head, how far the scan is behind it and
+ * the ignored transfers of tokens cardrail does not accept; and pending deposits per network, read from the database
+ * at scrape time (every organization and environment).
+ */
+export function installChainMetrics(registry: Registry, db: Database, chainWatch: ChainWatchStatus): void {
+  new Gauge({
+    name: 'cardrail_chain_head_block',
+    help: 'The chain head the deposit watcher last read, per network',
+    labelNames: ['network'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [network, status] of chainWatch.networks) if (status.headBlock !== null) this.set({ network }, status.headBlock);
+    },
+  });
+  new Gauge({
+    name: 'cardrail_chain_head_lag_blocks',
+    help: 'Blocks between the chain head and the last block scanned for deposits, per network',
+    labelNames: ['network'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [network, status] of chainWatch.networks) {
+        if (status.headBlock !== null && status.scannedBlock !== null) this.set({ network }, Math.max(0, status.headBlock - status.scannedBlock));
+      }
+    },
+  });
+  new Counter({
+    name: 'cardrail_chain_unsupported_transfers_total',
+    help: 'Transfers of tokens cardrail does not accept to deposit addresses, ignored (not credited), per network',
+    labelNames: ['network'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [network, status] of chainWatch.networks) this.inc({ network }, status.unsupportedTransfers);
+    },
+  });
+  new Counter({
+    name: 'cardrail_chain_poll_failures_total',
+    help: 'Deposit watcher polls that failed (node unreachable, wrong chain id), per network',
+    labelNames: ['network'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [network, status] of chainWatch.networks) this.inc({ network }, status.pollFailures);
+    },
+  });
+  new Gauge({
+    name: 'cardrail_deposits_pending',
+    help: 'Deposits waiting for confirmations, per network',
+    labelNames: ['network'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let rows;
+      try {
+        rows = await db.all<{ network: string; pending: number }>(`SELECT network, COUNT(*) AS pending FROM deposits WHERE status = 'pending' GROUP BY network`);
+      } catch {
+        // The database is unreachable (GET /ready says so): the other metrics are still served.
+        return;
+      }
+      for (const row of rows) this.set({ network: row.network }, Number(row.pending));
+    },
+  });
 }
 
 /**

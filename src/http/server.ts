@@ -13,7 +13,7 @@ import { installMcpEndpoint } from '../mcp/http.js';
 import { installDashboard } from './dashboard.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, installJsonBodyParsing, maxPathParameterLength } from './errors.js';
 import { maxHeaderSize as maxHeaderBytes } from 'node:http';
-import { installHealthRoutes, installMetrics, installWithdrawalQueueMetric } from './observability.js';
+import { installChainMetrics, installHealthRoutes, installMetrics, installWithdrawalQueueMetric } from './observability.js';
 import { buildOpenApiDocument, docsInitScript, docsPage } from './openapi.js';
 import { registerRoute, type AnyRouteDefinition } from './route.js';
 import { allRoutes } from './routes.js';
@@ -53,6 +53,7 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
   installJsonBodyParsing(server);
   installErrorHandling(server, app.config.bodyLimitBytes);
   const registry = installMetrics(server);
+  installChainMetrics(registry, app.db, app.chainWatch);
   installWithdrawalQueueMetric(registry, app.db, app.config.chains.map((chain) => chain.network));
   installHealthRoutes(server, app.db, registry, app.config.metricsToken);
 

@@ -3267,8 +3267,9 @@ export interface operations {
                             address: string | null;
                             /** @enum {string} */
                             status: "pending" | "completed" | "rejected";
+                            /** @description Why a rejected deposit is not credited: an unsupported network or token, or `reorged` (its block left the chain before it was credited) */
                             rejectionReason: string | null;
-                            /** @description Confirmations at the current environment time (capped at minConfirmations once completed) */
+                            /** @description Confirmations at the current environment time (capped at minConfirmations once completed); for a deposit seen on a real chain, head − block + 1 at the watcher’s last look */
                             confirmations: number;
                             /** @description Confirmations needed; null on an unsupported network */
                             minConfirmations: number | null;
@@ -3324,8 +3325,9 @@ export interface operations {
                         address: string | null;
                         /** @enum {string} */
                         status: "pending" | "completed" | "rejected";
+                        /** @description Why a rejected deposit is not credited: an unsupported network or token, or `reorged` (its block left the chain before it was credited) */
                         rejectionReason: string | null;
-                        /** @description Confirmations at the current environment time (capped at minConfirmations once completed) */
+                        /** @description Confirmations at the current environment time (capped at minConfirmations once completed); for a deposit seen on a real chain, head − block + 1 at the watcher’s last look */
                         confirmations: number;
                         /** @description Confirmations needed; null on an unsupported network */
                         minConfirmations: number | null;
@@ -3398,8 +3400,9 @@ export interface operations {
                         address: string | null;
                         /** @enum {string} */
                         status: "pending" | "completed" | "rejected";
+                        /** @description Why a rejected deposit is not credited: an unsupported network or token, or `reorged` (its block left the chain before it was credited) */
                         rejectionReason: string | null;
-                        /** @description Confirmations at the current environment time (capped at minConfirmations once completed) */
+                        /** @description Confirmations at the current environment time (capped at minConfirmations once completed); for a deposit seen on a real chain, head − block + 1 at the watcher’s last look */
                         confirmations: number;
                         /** @description Confirmations needed; null on an unsupported network */
                         minConfirmations: number | null;

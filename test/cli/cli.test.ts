@@ -235,6 +235,14 @@ describe('cardrail CLI', () => {
       assert.equal(printed.env.CARDRAIL_TOKEN_ADDRESS_BASE_USDC, printed.tokenAddress);
       const answer = await fetch(printed.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) });
       assert.equal(((await answer.json()) as { result: string }).result, '0x7a69');
+      // `devchain send` moves test tokens as a wallet would: 12.345678 tokens are 12345678 base units at 6 decimals.
+      const recipient = '0x000000000000000000000000000000000000dEaD';
+      const sent = await runCli(['devchain', 'send', '--rpc-url', printed.rpcUrl, '--key', String(printed.testWalletPrivateKey), '--token-address', String(printed.tokenAddress), '--to', recipient, '--amount', '12.345678'], { CARDRAIL_DATA_DIR: dataDir });
+      assertSucceeded(sent, 'devchain send');
+      assert.match(sent.stdout, /^Sent 12\.345678 \(12345678 base units\) to 0x0+dEaD$/m);
+      const balanceCall = `0x70a08231${recipient.slice(2).toLowerCase().padStart(64, '0')}`;
+      const balance = await fetch(printed.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'eth_call', params: [{ to: printed.tokenAddress, data: balanceCall }, 'latest'] }) });
+      assert.equal(BigInt(((await balance.json()) as { result: string }).result), 12_345_678n);
       child.kill('SIGINT');
       assert.equal(await exited, 0, `devchain exits cleanly on SIGINT\nstderr: ${stderr}`);
       assert.equal(stdout.trim().split('\n').length, 1, 'nothing but the JSON line on stdout');

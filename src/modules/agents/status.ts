@@ -3,6 +3,7 @@
 // Agent tokens reach these for their own agent only (another agent answers 404); the user endpoints stay API-key only.
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
+import { fundingMethodsOn } from '../../domain/funding-networks.js';
 import { defineRoute } from '../../http/route.js';
 import { presentBalance, readUserBalances } from '../../ledger/balances.js';
 import type { Sql } from '../../store/database.js';
@@ -130,7 +131,7 @@ export const agentStatusRoutes = [
     response: fundingInstructionsSchema,
     handler: async ({ sql, principal, params, app }) => {
       const agent = await visibleAgent(sql, principal, params.id);
-      return fundingInstructions(sql, scopeOf(principal), agent.userId, app.secrets);
+      return fundingInstructions(sql, scopeOf(principal), agent.userId, app.secrets, fundingMethodsOn(app.config.chains));
     },
   }),
 ];

@@ -1,3 +1,4 @@
+import { fundingMethodsOn } from '../../domain/funding-networks.js';
 import { defineRoute } from '../../http/route.js';
 import { listQuerySchema } from '../pagination.js';
 import { depositContractsSchema, depositIdParams, depositListSchema, depositSchema, fundingInstructionsSchema, sandboxDepositBody, userIdParams } from './schemas.js';
@@ -14,7 +15,7 @@ export const fundingRoutes = [
     tag,
     params: userIdParams,
     response: fundingInstructionsSchema,
-    handler: async ({ sql, scope, params, app }) => fundingInstructions(sql, scope, params.id, app.secrets),
+    handler: async ({ sql, scope, params, app }) => fundingInstructions(sql, scope, params.id, app.secrets, fundingMethodsOn(app.config.chains)),
   }),
   defineRoute({
     method: 'GET',
@@ -26,7 +27,7 @@ export const fundingRoutes = [
     tag,
     params: userIdParams,
     response: depositContractsSchema,
-    handler: async ({ sql, scope, params, app }) => depositContracts(sql, scope, params.id, app.secrets),
+    handler: async ({ sql, scope, params, app }) => depositContracts(sql, scope, params.id, app.secrets, fundingMethodsOn(app.config.chains)),
   }),
   defineRoute({
     method: 'GET',

@@ -1,7 +1,8 @@
 // Funding: deposit instructions and deposits. A chain watcher (the sandbox one is POST /v1/sandbox/deposits)
 // reports a transfer; a supported (network, token) pair becomes a `pending` deposit that completes, and is
 // credited through the ledger, once it has enough confirmations; anything else is recorded `rejected` and never
-// credited. Completion is one function, used both when a deposit arrives already confirmed and by the due-work step.
+// credited. Completion is one function, used when a deposit arrives already confirmed, by the due-work step (simulated
+// deposits, confirmed as time passes) and by the EVM chain watcher (chain-deposits.ts, confirmed by real blocks).
 import { randomBytes } from 'node:crypto';
 import { formatUnits } from 'viem';
 import { AppError } from '../../domain/errors.js';
@@ -13,6 +14,7 @@ import {
   findFundingMethod,
   fundingMethods,
   fundingRejectionReason,
+  type FundingMethod,
   isFundingNetwork,
   isWithinDepositLimit,
   maxDepositCents,
@@ -51,9 +53,14 @@ export interface Deposit {
   observedAtMs: number;
   completedAtMs: number | null;
   createdAtMs: number;
+  /** The Transfer log's index in its block; -1 for deposits reported through the sandbox endpoint. */
+  logIndex: number;
+  /** The block of a deposit the chain watcher saw; null for simulated ones. */
+  blockNumber: number | null;
+  blockHash: string | null;
 }
 
-interface DepositRow {
+export interface DepositRow {
   id: string;
   organization_id: string;
   environment: string;
@@ -72,9 +79,12 @@ interface DepositRow {
   observed_at: number;
   completed_at: number | null;
   created_at: number;
+  log_index: number;
+  block_number: number | null;
+  block_hash: string | null;
 }
 
-function fromRow(row: DepositRow): Deposit {
+export function depositFromRow(row: DepositRow): Deposit {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -94,13 +104,20 @@ function fromRow(row: DepositRow): Deposit {
     observedAtMs: Number(row.observed_at),
     completedAtMs: row.completed_at === null ? null : Number(row.completed_at),
     createdAtMs: Number(row.created_at),
+    logIndex: Number(row.log_index),
+    blockNumber: row.block_number === null ? null : Number(row.block_number),
+    blockHash: row.block_hash,
   };
 }
 
-/** Confirmations at environment time `nowMs`; a completed deposit shows at most `minConfirmations`. */
+/**
+ * Confirmations at environment time `nowMs`; a completed deposit shows at most `minConfirmations`. A deposit seen on a
+ * real chain has what the watcher last counted from blocks; a simulated one gains one per block time.
+ */
 export function depositConfirmations(deposit: Deposit, nowMs: number): number {
   if (!isFundingNetwork(deposit.network)) return deposit.confirmationsAtObservation;
-  const confirmations = confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs);
+  const confirmations =
+    deposit.blockHash !== null ? deposit.confirmationsAtObservation : confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs);
   return deposit.status === 'completed' ? Math.min(confirmations, deposit.minConfirmations) : confirmations;
 }
 
@@ -126,14 +143,15 @@ export function presentDeposit(deposit: Deposit, nowMs: number) {
   };
 }
 
-export async function fundingInstructions(sql: Sql, scope: Scope, userId: string, secrets: Secrets) {
+/** `methods`: the supported pairs as this deployment watches them (fundingMethodsOn its configured chains). */
+export async function fundingInstructions(sql: Sql, scope: Scope, userId: string, secrets: Secrets, methods: readonly FundingMethod[] = fundingMethods) {
   const user = await requireApprovedUser(sql, scope, userId, 'receive funding instructions');
   const addresses = depositAddresses(secrets.hdSeed, scope.environment, user.fundingIndex);
   return {
     object: 'funding_instructions' as const,
     userId: user.id,
     currency: 'USD' as const,
-    methods: fundingMethods.map((method) => ({
+    methods: methods.map((method) => ({
       network: method.network,
       token: method.token,
       chainId: method.chainId,
@@ -151,7 +169,7 @@ export async function fundingInstructions(sql: Sql, scope: Scope, userId: string
  * deposits: cents and sub-cent remainders are summed separately (both integers on both stores) and put back together
  * exactly in base units.
  */
-export async function depositContracts(sql: Sql, scope: Scope, userId: string, secrets: Secrets) {
+export async function depositContracts(sql: Sql, scope: Scope, userId: string, secrets: Secrets, methods: readonly FundingMethod[] = fundingMethods) {
   const user = await requireApprovedUser(sql, scope, userId, 'see deposit contracts');
   const addresses = depositAddresses(secrets.hdSeed, scope.environment, user.fundingIndex);
   const sums = await sql.all<{ network: string; token: string; cents: number | null; remainder: number | null }>(
@@ -160,13 +178,13 @@ export async function depositContracts(sql: Sql, scope: Scope, userId: string, s
     [user.id, scope.organizationId, scope.environment],
   );
   const sumOf = (network: string, token: string) => sums.find((row) => row.network === network && row.token === token);
-  const evmMethods = fundingMethods.filter((method) => method.family === 'evm');
+  const evmMethods = methods.filter((method) => method.family === 'evm');
   const networks = [...new Set(evmMethods.map((method) => method.network))];
   return {
     object: 'deposit_contracts' as const,
     userId: user.id,
     contracts: networks.map((network) => ({
-      chainId: Number(networkDefinitions[network].chainId),
+      chainId: Number(evmMethods.find((method) => method.network === network)!.chainId),
       network,
       depositAddress: depositAddressOn(addresses, network),
       tokens: evmMethods
@@ -183,12 +201,12 @@ export async function depositContracts(sql: Sql, scope: Scope, userId: string, s
 export async function getDeposit(sql: Sql, scope: Scope, depositId: string): Promise<Deposit> {
   const row = await sql.get<DepositRow>('SELECT * FROM deposits WHERE id = ? AND organization_id = ? AND environment = ?', [depositId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'deposit', id: depositId, param: 'id' });
-  return fromRow(row);
+  return depositFromRow(row);
 }
 
 export async function listUserDeposits(sql: Sql, scope: Scope, userId: string, query: ListQuery, nowMs: number) {
   const user = await getUser(sql, scope, userId);
-  return listPage(sql, 'deposits', [columnEquals('user_id', user.id), inScope(scope)], query, (row: DepositRow) => presentDeposit(fromRow(row), nowMs));
+  return listPage(sql, 'deposits', [columnEquals('user_id', user.id), inScope(scope)], query, (row: DepositRow) => presentDeposit(depositFromRow(row), nowMs));
 }
 
 async function findByTransaction(sql: Sql, scope: Scope, network: string, txHash: string): Promise<Deposit | undefined> {
@@ -198,7 +216,7 @@ async function findByTransaction(sql: Sql, scope: Scope, network: string, txHash
     network,
     txHash,
   ]);
-  return row === undefined ? undefined : fromRow(row);
+  return row === undefined ? undefined : depositFromRow(row);
 }
 
 /** EVM transaction hashes are hex, so case does not distinguish them; other formats (base58) are case-sensitive. */
@@ -211,7 +229,43 @@ function randomTxHash(): string {
 }
 
 /**
- * A transfer the chain watcher saw. The same transaction hash on the same network again answers the deposit
+ * Inserts a new deposit; false when one for the same transfer exists already (a twin that committed first): once per
+ * (scope, network, txHash, logIndex), deposits rejected as reorged left out (migration 25).
+ */
+export async function insertDeposit(tx: Sql, deposit: Deposit): Promise<boolean> {
+  const inserted = await tx.run(
+    `INSERT INTO deposits (id, organization_id, environment, user_id, network, token, amount_base_units, amount_cents, remainder_base_units, tx_hash, address,
+       status, rejection_reason, confirmations_at_observation, min_confirmations, observed_at, completed_at, created_at, log_index, block_number, block_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+     ON CONFLICT (organization_id, environment, network, tx_hash, log_index) WHERE status <> 'rejected' OR rejection_reason <> 'reorged' DO NOTHING`,
+    [
+      deposit.id,
+      deposit.organizationId,
+      deposit.environment,
+      deposit.userId,
+      deposit.network,
+      deposit.token,
+      deposit.amountBaseUnits,
+      deposit.amountCents,
+      deposit.remainderBaseUnits,
+      deposit.txHash,
+      deposit.address,
+      deposit.status,
+      deposit.rejectionReason,
+      deposit.confirmationsAtObservation,
+      deposit.minConfirmations,
+      deposit.observedAtMs,
+      deposit.createdAtMs,
+      deposit.logIndex,
+      deposit.blockNumber,
+      deposit.blockHash,
+    ],
+  );
+  return inserted.changes > 0;
+}
+
+/**
+ * A transfer the sandbox chain watcher reported. The same transaction hash on the same network again answers the deposit
  * already recorded, unchanged (so it is credited once). Deposits to users who are not approved are accepted and
  * credited: the money arrived and must be accounted for (docs/decisions.md, Funding).
  */
@@ -251,33 +305,11 @@ export async function observeDeposit(tx: Sql, scope: Scope, input: SandboxDeposi
     observedAtMs: nowMs,
     completedAtMs: null,
     createdAtMs: nowMs,
+    logIndex: -1,
+    blockNumber: null,
+    blockHash: null,
   };
-  const inserted = await tx.run(
-    `INSERT INTO deposits (id, organization_id, environment, user_id, network, token, amount_base_units, amount_cents, remainder_base_units, tx_hash, address,
-       status, rejection_reason, confirmations_at_observation, min_confirmations, observed_at, completed_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-     ON CONFLICT (organization_id, environment, network, tx_hash) DO NOTHING`,
-    [
-      deposit.id,
-      scope.organizationId,
-      scope.environment,
-      deposit.userId,
-      deposit.network,
-      deposit.token,
-      deposit.amountBaseUnits,
-      deposit.amountCents,
-      deposit.remainderBaseUnits,
-      deposit.txHash,
-      deposit.address,
-      deposit.status,
-      deposit.rejectionReason,
-      deposit.confirmationsAtObservation,
-      deposit.minConfirmations,
-      deposit.observedAtMs,
-      deposit.createdAtMs,
-    ],
-  );
-  if (inserted.changes === 0) {
+  if (!(await insertDeposit(tx, deposit))) {
     // A twin observation committed between the lookup and the insert (PostgreSQL): answer the one that won.
     const winner = await findByTransaction(tx, scope, network, txHash);
     if (winner === undefined) throw new Error(`deposit ${network}/${txHash} conflicted but cannot be read`);
@@ -334,19 +366,20 @@ export async function completeDeposit(tx: Sql, scope: Scope, deposit: Deposit, n
 const dueScanPageSize = 500;
 
 /**
- * The due-work step: completes every pending deposit of the scope with enough confirmations at `nowMs`, page by
- * page so memory stays bounded however many are pending. Returns how many it completed.
+ * The due-work step: completes every pending simulated deposit of the scope with enough confirmations at `nowMs`, page
+ * by page so memory stays bounded however many are pending. Returns how many it completed. Deposits seen on a real
+ * chain are left to its watcher: only blocks confirm them, never time.
  */
 export async function completeConfirmedDeposits(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
   let completedCount = 0;
   let afterId = '';
   for (;;) {
     const rows = await tx.all<DepositRow>(
-      `SELECT * FROM deposits WHERE status = 'pending' AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
+      `SELECT * FROM deposits WHERE status = 'pending' AND block_hash IS NULL AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
       [scope.organizationId, scope.environment, afterId, dueScanPageSize],
     );
     for (const row of rows) {
-      const deposit = fromRow(row);
+      const deposit = depositFromRow(row);
       if (!isFundingNetwork(deposit.network)) throw new Error(`pending deposit ${deposit.id} is on unsupported network ${deposit.network}`);
       if (confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs) < deposit.minConfirmations) continue;
       if ((await completeDeposit(tx, scope, deposit, nowMs)) !== undefined) completedCount += 1;

@@ -1,5 +1,6 @@
 // Users (cardholders): creation opens their ledger accounts and assigns their funding index; identity fields are
 // compliance-locked while an application is pending, in review or approved.
+import type { Environment } from '../../domain/clock.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { openUserAccounts } from '../../ledger/accounts.js';
@@ -107,6 +108,27 @@ export function presentVerificationDecision(user: User) {
     decidedBy: { kind: 'apiKey' as const, id: decision.decidedBy },
     decidedAt: new Date(decision.decidedAtMs).toISOString(),
   };
+}
+
+/** A user's place in an environment's deposit address space (the chain watcher's address book). */
+export interface FundingIndexEntry {
+  userId: string;
+  organizationId: string;
+  fundingIndex: number;
+}
+
+/**
+ * Users of `environment`, every organization, in funding-index order from `fromIndex`. Indexes are handed out in
+ * commit order (the counter row stays locked until the creating transaction ends), so reading on from the last one
+ * seen misses no user.
+ */
+export async function listUsersByFundingIndex(sql: Sql, environment: Environment, fromIndex: number, limit: number): Promise<FundingIndexEntry[]> {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError(`page size must be 1 to 10000, got ${limit}`);
+  const rows = await sql.all<{ id: string; organization_id: string; funding_index: number }>(
+    'SELECT id, organization_id, funding_index FROM users WHERE environment = ? AND funding_index >= ? ORDER BY funding_index LIMIT ?',
+    [environment, fromIndex, limit],
+  );
+  return rows.map((row) => ({ userId: row.id, organizationId: row.organization_id, fundingIndex: Number(row.funding_index) }));
 }
 
 export interface CreateUserInput {

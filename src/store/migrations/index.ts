@@ -823,6 +823,29 @@ CREATE TABLE approval_records (
 `,
   },
   {
+    version: 25,
+    name: 'chain deposits: the log a deposit came from, once per log; a scan cursor per watched chain',
+    // A deposit the chain watcher saw keeps its log's index, block number and block hash (the sandbox endpoint's have
+    // log_index -1 and no block). Once-only is by (network, tx_hash, log_index) per scope, leaving out deposits
+    // rejected because their block left the chain: the same transfer mined again in another block is a new deposit.
+    // A cursor is the first block of a network not yet scanned, on the chain named by its chain id and genesis hash.
+    sql: `
+ALTER TABLE deposits ADD COLUMN log_index BIGINT NOT NULL DEFAULT -1;
+ALTER TABLE deposits ADD COLUMN block_number BIGINT;
+ALTER TABLE deposits ADD COLUMN block_hash TEXT;
+DROP INDEX deposits_once;
+CREATE UNIQUE INDEX deposits_once ON deposits (organization_id, environment, network, tx_hash, log_index) WHERE status <> 'rejected' OR rejection_reason <> 'reorged';
+CREATE INDEX deposits_pending_on_chain ON deposits (network, status, id) WHERE block_hash IS NOT NULL;
+CREATE TABLE chain_cursors (
+  network TEXT PRIMARY KEY,
+  chain_id BIGINT NOT NULL,
+  genesis_hash TEXT NOT NULL,
+  next_block BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+)
+`,
+  },
+  {
     version: 26,
     name: "withdrawals on a real chain: the treasury's nonces and each withdrawal's signed transaction",
     // chain_nonces: the next nonce of each (network, treasury address), allocated in the transaction that signs a
