@@ -49,14 +49,16 @@ export async function engineWriteCeiling(path: string, run: () => Promise<{ deci
   const copyPath = `${path}.write-ceiling`;
   const source = new BetterSqlite3(path);
   try {
-    source.pragma('wal_checkpoint(TRUNCATE)');
+    // RESTART, not TRUNCATE: every frame is in the database file (so the copy is whole) and the WAL keeps its size, so
+    // the measured run does not start by growing the WAL file again.
+    source.pragma('wal_checkpoint(RESTART)');
     copyFileSync(path, copyPath);
     const tables = (source.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((row) => row.name);
     const marks = new Map(tables.map((table) => [table, Number((source.prepare(`SELECT coalesce(max(rowid), 0) AS mark FROM ${quoted(table)}`).get() as { mark: number }).mark)]));
 
     const { decisions, commits } = await run();
 
-    source.pragma('wal_checkpoint(TRUNCATE)');
+    source.pragma('wal_checkpoint(RESTART)');
     source.exec(`ATTACH '${copyPath.replaceAll("'", "''")}' AS before_run`);
     const work: TableWork[] = [];
     for (const table of tables) {
