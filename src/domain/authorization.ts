@@ -133,6 +133,32 @@ export function clearingSources(clearCents: number, heldCents: number, reservati
   return { fromHeldCents, releaseHeldCents: heldCents - fromHeldCents, fromReservedCents, fromAvailableCents, fromDebtCents: beyond };
 }
 
+/** Where a voided or expired hold goes back (SPEC §5). */
+export interface VoidReturns {
+  /** Into the card's reservation, up to its maxAmount, while the card is open. */
+  toReservedCents: number;
+  /** The rest, to available. */
+  toAvailableCents: number;
+  /** Available moved into the reservation: a voided single-use card is usable again and reserves its maxAmount again. */
+  topUpCents: number;
+  /** The card's reservation afterwards (a closed card's is unchanged). */
+  reservationAfterCents: number;
+}
+
+export function voidReturns(
+  heldCents: number,
+  card: { status: 'active' | 'frozen' | 'closed'; type: 'single' | 'multi'; maxAmountCents: number; reservationCents: number },
+  availableCents: number,
+): VoidReturns {
+  const open = card.status !== 'closed';
+  const toReservedCents = open ? Math.min(card.maxAmountCents - card.reservationCents, heldCents) : 0;
+  const toAvailableCents = heldCents - toReservedCents;
+  // A single-use card gave back what its authorization did not use (reservationAfterApproval); voided, it reserves
+  // its maxAmount again, the rest from available as far as available (this void's return included) allows.
+  const topUpCents = open && card.type === 'single' ? Math.max(0, Math.min(card.maxAmountCents - card.reservationCents - toReservedCents, availableCents + toAvailableCents)) : 0;
+  return { toReservedCents, toAvailableCents, topUpCents, reservationAfterCents: card.reservationCents + toReservedCents + topUpCents };
+}
+
 export const authorizationLifetimeMs = 7 * 24 * 60 * 60 * 1000;
 
 /** Start of the UTC day and month containing `nowMs`, for card limits. */
