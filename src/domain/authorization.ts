@@ -2,7 +2,7 @@
 // the order the specification lists, the first that fails names the decline; an approval says where the hold comes
 // from (the card's reservation first, then the user's available balance) and how the reservation changes after it.
 
-import { perAuthorizationCapCents, policyDeclineCodes, policyDeclineOf, type PolicyControls, type PolicyUsage } from './spending-policy.js';
+import { noControls, perAuthorizationCapCents, policyDeclineCodes, policyDeclineOf, type PolicyControls, type PolicyUsage } from './spending-policy.js';
 
 export const declineCodes = [
   'invalid_card',
@@ -113,6 +113,85 @@ export function reservationAfterApproval(
   return { releaseCents: 0, topUpCents, reservationAfterCents: left + topUpCents };
 }
 
+/** What an incremental authorization (SPEC §4) is judged on: the pending authorization, its card, agent, user and funds. */
+export interface IncrementFacts {
+  extraCents: number;
+  /** The pending authorization's amount before this increment. */
+  authorizedCents: number;
+  card: {
+    status: 'active' | 'frozen' | 'closed';
+    type: 'single' | 'multi';
+    maxAmountCents: number;
+    reservationCents: number;
+    /** The effective limits (the card's own, else its policies'). */
+    limitPerAuthCents: number | null;
+    limitPerDayCents: number | null;
+    limitPerMonthCents: number | null;
+    /** Approved spend on the card in the current UTC day and month, this increment excluded. */
+    spentTodayCents: number;
+    spentThisMonthCents: number;
+  };
+  userApproved: boolean;
+  agentActive: boolean;
+  /** What the agent may still spend in its window; null when it has no limit. */
+  agentRemainingCents: number | null;
+  /** The agent's limit is per transaction: it bounds the whole authorization, as maxAmount does. */
+  agentLimitPerTransaction: boolean;
+  /** The card's effective lifetime cap and its approved spend so far; absent when it has no cap. */
+  lifetime?: { cumulativeMaxCents: number; spentCents: number } | undefined;
+  availableCents: number;
+  nowMs: number;
+}
+
+export type IncrementDecision =
+  | { approved: true; fromReservedCents: number; fromAvailableCents: number; topUpCents: number; reservationAfterCents: number }
+  | { approved: false; code: DeclineCode; detail: string };
+
+/**
+ * The extra amount passes the authorization decision's checks: the new total must fit maxAmount and the
+ * per-authorization limit (and a per-transaction agent limit); card and agent limits, the lifetime cap and funds are
+ * judged on the extra amount. The other policy controls, credentials and risk judged the authorization when it was
+ * made, and a single-use card's one use is this authorization. Approved, it is held as an authorization is.
+ */
+export function decideIncrement(facts: IncrementFacts): IncrementDecision {
+  const { extraCents, authorizedCents, card } = facts;
+  const decision = decideAuthorization({
+    amountCents: extraCents,
+    credentials: 'valid',
+    card: {
+      status: card.status,
+      type: 'multi',
+      singleUseConsumed: false,
+      maxAmountCents: perAuthorizationCapCents(card.maxAmountCents, card) - authorizedCents,
+      reservationCents: card.reservationCents,
+      limitPerAuthCents: null,
+      limitPerDayCents: card.limitPerDayCents,
+      limitPerMonthCents: card.limitPerMonthCents,
+      spentTodayCents: card.spentTodayCents,
+      spentThisMonthCents: card.spentThisMonthCents,
+    },
+    userApproved: facts.userApproved,
+    agentActive: facts.agentActive,
+    agentRemainingCents: facts.agentRemainingCents !== null && facts.agentLimitPerTransaction ? Math.max(0, facts.agentRemainingCents - authorizedCents) : facts.agentRemainingCents,
+    policy:
+      facts.lifetime === undefined
+        ? undefined
+        : {
+            controls: { ...noControls, cumulativeMaxCents: facts.lifetime.cumulativeMaxCents },
+            usage: { nowMs: facts.nowMs, amountCents: extraCents, mcc: null, merchantNormalizedName: '', authCount: 0, cumulativeSpentCents: facts.lifetime.spentCents, lastApprovedAtMs: null, attestation: 'attested' },
+          },
+    riskDeclineRule: undefined,
+    availableCents: facts.availableCents,
+  });
+  if (!decision.approved) return decision;
+  // A multi-use card refills its reservation; a single-use card's was released at its approval, so nothing refills it.
+  const reservation =
+    card.type === 'multi'
+      ? reservationAfterApproval(card, decision.fromReservedCents, facts.availableCents - decision.fromAvailableCents)
+      : { topUpCents: 0, reservationAfterCents: card.reservationCents - decision.fromReservedCents };
+  return { ...decision, topUpCents: reservation.topUpCents, reservationAfterCents: reservation.reservationAfterCents };
+}
+
 /** Where a clearing's amount comes from (SPEC §5): the hold first; beyond it the card's reservation, then available, then debt. */
 export interface ClearingSources {
   fromHeldCents: number;
@@ -131,6 +210,32 @@ export function clearingSources(clearCents: number, heldCents: number, reservati
   const fromAvailableCents = Math.min(beyond, availableCents);
   beyond -= fromAvailableCents;
   return { fromHeldCents, releaseHeldCents: heldCents - fromHeldCents, fromReservedCents, fromAvailableCents, fromDebtCents: beyond };
+}
+
+/** Where a voided or expired hold goes back (SPEC §5). */
+export interface VoidReturns {
+  /** Into the card's reservation, up to its maxAmount, while the card is open. */
+  toReservedCents: number;
+  /** The rest, to available. */
+  toAvailableCents: number;
+  /** Available moved into the reservation: a voided single-use card is usable again and reserves its maxAmount again. */
+  topUpCents: number;
+  /** The card's reservation afterwards (a closed card's is unchanged). */
+  reservationAfterCents: number;
+}
+
+export function voidReturns(
+  heldCents: number,
+  card: { status: 'active' | 'frozen' | 'closed'; type: 'single' | 'multi'; maxAmountCents: number; reservationCents: number },
+  availableCents: number,
+): VoidReturns {
+  const open = card.status !== 'closed';
+  const toReservedCents = open ? Math.min(card.maxAmountCents - card.reservationCents, heldCents) : 0;
+  const toAvailableCents = heldCents - toReservedCents;
+  // A single-use card gave back what its authorization did not use (reservationAfterApproval); voided, it reserves
+  // its maxAmount again, the rest from available as far as available (this void's return included) allows.
+  const topUpCents = open && card.type === 'single' ? Math.max(0, Math.min(card.maxAmountCents - card.reservationCents - toReservedCents, availableCents + toAvailableCents)) : 0;
+  return { toReservedCents, toAvailableCents, topUpCents, reservationAfterCents: card.reservationCents + toReservedCents + topUpCents };
 }
 
 export const authorizationLifetimeMs = 7 * 24 * 60 * 60 * 1000;

@@ -1,7 +1,8 @@
 // Incremental authorization (SPEC §4): the merchant asks for more on a pending authorization (a tip, a longer
 // stay). The extra amount passes the same checks as an authorization — card state, maxAmount for the new total,
-// card and agent limits, funds — and is held the same way; a refusal leaves the original authorization as it was.
-import { decideAuthorization, reservationAfterApproval } from '../domain/authorization.js';
+// card and agent limits, funds (decideIncrement in domain/authorization.ts) — and is held the same way; a refusal
+// leaves the original authorization as it was.
+import { decideIncrement } from '../domain/authorization.js';
 import { AppError } from '../domain/errors.js';
 import { postTransfers } from '../ledger/transfers.js';
 import { agentPolicyAt, warnWhenAgentNearsLimit } from '../modules/agents/policy.js';
@@ -15,7 +16,6 @@ import type { Sql } from '../store/database.js';
 import { cardSpend, changeTransactionAmount } from '../modules/transactions/store.js';
 import { cardControls } from '../modules/policies/card-policy.js';
 import { cardLifetimeUse } from '../modules/transactions/service.js';
-import { noControls, perAuthorizationCapCents } from '../domain/spending-policy.js';
 import { lockCardholderAccounts } from './money.js';
 
 export async function incrementAuthorization(tx: Sql, scope: Scope, transactionId: string, extraCents: number, nowMs: number): Promise<Transaction> {
@@ -30,20 +30,17 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
   const policy = await agentPolicyAt(tx, agent, nowMs);
   const spend = await cardSpend(tx, card.id, nowMs);
   const { controls } = await cardControls(tx, card, agent);
-  const lifetime = controls.cumulativeMaxCents === null ? undefined : await cardLifetimeUse(tx, card.id);
+  const lifetime = controls.cumulativeMaxCents === null ? undefined : { cumulativeMaxCents: controls.cumulativeMaxCents, spentCents: (await cardLifetimeUse(tx, card.id)).spentCents };
   const accounts = await lockCardholderAccounts(tx, scope, peek.userId);
-  // The new total must fit maxAmount and the per-authorization limit; limits, the lifetime cap and funds are judged on
-  // the extra amount. The other policy controls judged the authorization when it was made.
-  const decision = decideAuthorization({
-    amountCents: extraCents,
-    credentials: 'valid',
+  const decision = decideIncrement({
+    extraCents,
+    authorizedCents: transaction.amountCents,
     card: {
       status: card.status,
-      type: 'multi',
-      singleUseConsumed: false,
-      maxAmountCents: perAuthorizationCapCents(card.maxAmountCents, controls) - transaction.amountCents,
+      type: card.type,
+      maxAmountCents: card.maxAmountCents,
       reservationCents: card.reservationCents,
-      limitPerAuthCents: null,
+      limitPerAuthCents: controls.limitPerAuthCents,
       limitPerDayCents: controls.limitPerDayCents,
       limitPerMonthCents: controls.limitPerMonthCents,
       spentTodayCents: spend.todayCents,
@@ -51,37 +48,30 @@ export async function incrementAuthorization(tx: Sql, scope: Scope, transactionI
     },
     userApproved: user.applicationStatus === 'approved',
     agentActive: agent.status === 'active',
-    // A per-transaction limit bounds the whole authorization, as maxAmount does: the extra may use only what is left.
-    agentRemainingCents: policy.remainingCents !== null && policy.spendingLimitFrequency === 'perTransaction' ? Math.max(0, policy.remainingCents - transaction.amountCents) : policy.remainingCents,
-    policy:
-      lifetime === undefined
-        ? undefined
-        : {
-            controls: { ...noControls, cumulativeMaxCents: controls.cumulativeMaxCents },
-            usage: { nowMs, amountCents: extraCents, mcc: null, merchantNormalizedName: '', authCount: 0, cumulativeSpentCents: lifetime.spentCents, lastApprovedAtMs: null, attestation: 'attested' },
-          },
-    riskDeclineRule: undefined,
+    agentRemainingCents: policy.remainingCents,
+    agentLimitPerTransaction: policy.spendingLimitFrequency === 'perTransaction',
+    lifetime,
     availableCents: accounts.availableCents,
+    nowMs,
   });
   if (!decision.approved) throw new AppError('increment_declined', { amountCents: extraCents, declineReason: decision.code });
 
   const incrementNumber = transaction.incrementCount + 1;
   const reference = `${transaction.id}:${incrementNumber}`;
-  const reservation = card.type === 'multi' ? reservationAfterApproval(card, decision.fromReservedCents, accounts.availableCents - decision.fromAvailableCents) : undefined;
   await postTransfers(
     tx,
     scope,
     [
       { debitAccount: accounts.reserved, creditAccount: accounts.held, amountCents: decision.fromReservedCents, kind: 'increment.hold_reserved', reference },
       { debitAccount: accounts.available, creditAccount: accounts.held, amountCents: decision.fromAvailableCents, kind: 'increment.hold_available', reference },
-      { debitAccount: accounts.available, creditAccount: accounts.reserved, amountCents: reservation?.topUpCents ?? 0, kind: 'increment.reservation_top_up', reference },
+      { debitAccount: accounts.available, creditAccount: accounts.reserved, amountCents: decision.topUpCents, kind: 'increment.reservation_top_up', reference },
     ],
     nowMs,
   );
   await recordCardUse(
     tx,
     card,
-    { reservationCents: reservation?.reservationAfterCents ?? card.reservationCents - decision.fromReservedCents, singleUseConsumed: card.singleUseConsumed, pinnedMerchant: card.pinnedMerchant },
+    { reservationCents: decision.reservationAfterCents, singleUseConsumed: card.singleUseConsumed, pinnedMerchant: card.pinnedMerchant },
     nowMs,
   );
   const incremented: Transaction = { ...transaction, amountCents: transaction.amountCents + extraCents, incrementCount: incrementNumber, updatedAtMs: nowMs };
