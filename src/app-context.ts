@@ -8,6 +8,7 @@ import type { RateLimiter } from './http/rate-limit.js';
 import type { Secrets } from './secrets.js';
 import type { EventStreamHub } from './modules/events/stream.js';
 import type { ChainWatchStatus } from './chain/watch-status.js';
+import type { CardIssuers } from './network/issuer.js';
 
 export interface AppContext {
   db: Database;
@@ -22,4 +23,6 @@ export interface AppContext {
   authorizations: Authorizer;
   /** What this process's chain watchers last saw, for /metrics. */
   chainWatch: ChainWatchStatus;
+  /** The issuer-processors configured for this deployment (none: every card is the sandbox simulator's). */
+  issuers: CardIssuers;
 }

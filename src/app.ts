@@ -25,6 +25,9 @@ import { startDueWorkTimer } from './workers/due-work.js';
 import { startChainWatchers } from './workers/chain-watcher.js';
 import { ChainWatchStatus } from './chain/watch-status.js';
 import { startWithdrawalSender } from './workers/withdrawal-sender.js';
+import { startIssuerCardUpdates } from './workers/issuer-card-updates.js';
+import { LithicCardIssuer } from './network/issuers/lithic/card-issuer.js';
+import type { CardIssuers } from './network/issuer.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 
 const redisReadyTimeoutMs = 5_000;
@@ -90,7 +93,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   // A serving process starts the engine's thread now, so its first authorizations do not wait for it.
   if (options.workers === true && authorizations instanceof ThreadedAuthorizationEngine) await authorizations.start();
   const chainWatch = new ChainWatchStatus();
-  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations, chainWatch };
+  const issuers: CardIssuers = config.lithic === undefined ? {} : { lithic: new LithicCardIssuer(config.lithic) };
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations, chainWatch, issuers };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};
@@ -98,6 +102,8 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const stopChainWatchers = options.workers === true ? startChainWatchers(context) : async () => {};
   // Live withdrawals on the networks with an RPC (CARDRAIL_RPC_URL_<NETWORK>); nothing runs when none has one.
   const stopWithdrawalSender = options.workers === true ? startWithdrawalSender(context) : async () => {};
+  // Card freezes, unfreezes and closures of processors' cards, mirrored there (nothing runs without a processor).
+  const stopIssuerCardUpdates = options.workers === true && Object.keys(issuers).length > 0 ? startIssuerCardUpdates(context) : async () => {};
 
   return {
     context,
@@ -107,6 +113,7 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
       stopDueWork();
       await stopChainWatchers();
       await stopWithdrawalSender();
+      await stopIssuerCardUpdates();
       // Open event streams would hold the server open: they end first, and their clients reconnect elsewhere.
       await eventStreams.close();
       await server.close();

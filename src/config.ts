@@ -70,6 +70,22 @@ export interface Config {
   /** CARDRAIL_CHAIN_BLOCKS_PER_CALL: the widest block range of one eth_getLogs call (providers cap it). */
   chainBlocksPerCall: number;
   withdrawals: WithdrawalChainConfig;
+  /** The Lithic card program organizations may issue on (docs/issuers.md); undefined: only the sandbox issuer. */
+  lithic: LithicConfig | undefined;
+}
+
+/** One Lithic card program for the deployment, configured by CARDRAIL_LITHIC_* (docs/issuers.md). */
+export interface LithicConfig {
+  /** CARDRAIL_LITHIC_API_KEY: the program's API key, for card calls. */
+  apiKey: string;
+  /** CARDRAIL_LITHIC_ENVIRONMENT: `sandbox` (default) or `production`: which Lithic API the key belongs to. */
+  environment: 'sandbox' | 'production';
+  /** CARDRAIL_LITHIC_BASE_URL: another API address (a local stand-in); default Lithic's own for the environment. */
+  baseUrl: string | undefined;
+  /** CARDRAIL_LITHIC_WEBHOOK_SECRET: the `whsec_…` secret Lithic signs transaction events with. */
+  webhookSecret: string;
+  /** CARDRAIL_LITHIC_ASA_SECRET: the `whsec_…` secret Lithic signs Auth Stream Access requests with. */
+  asaSecret: string;
 }
 
 /** Live withdrawals on a network with an RPC (docs/funding.md, "Withdrawals on a real chain"). */
@@ -216,5 +232,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: integerInRange('CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS', env.CARDRAIL_WITHDRAWAL_TIMEOUT_SECONDS, defaultWithdrawalChainConfig.timeoutMs / 1000, 1, 30 * 86_400) * 1000,
       pollIntervalMs: integerInRange('CARDRAIL_WITHDRAWAL_POLL_MS', env.CARDRAIL_WITHDRAWAL_POLL_MS, defaultWithdrawalChainConfig.pollIntervalMs, 50, 600_000),
     },
+    lithic: lithicConfig(env),
+  };
+}
+
+/** CARDRAIL_LITHIC_API_KEY turns the Lithic issuer on; it then needs both signing secrets, or nothing could be verified. */
+function lithicConfig(env: NodeJS.ProcessEnv): LithicConfig | undefined {
+  const apiKey = env.CARDRAIL_LITHIC_API_KEY || undefined;
+  const others = ['CARDRAIL_LITHIC_ENVIRONMENT', 'CARDRAIL_LITHIC_BASE_URL', 'CARDRAIL_LITHIC_WEBHOOK_SECRET', 'CARDRAIL_LITHIC_ASA_SECRET'].filter((name) => (env[name] ?? '') !== '');
+  if (apiKey === undefined) {
+    if (others.length > 0) throw new ConfigError(`${others.join(', ')} set without CARDRAIL_LITHIC_API_KEY: set the program's API key too, or unset them`);
+    return undefined;
+  }
+  const environment = env.CARDRAIL_LITHIC_ENVIRONMENT || 'sandbox';
+  if (environment !== 'sandbox' && environment !== 'production') throw new ConfigError(`CARDRAIL_LITHIC_ENVIRONMENT must be sandbox or production, got "${environment}"`);
+  const secret = (name: 'CARDRAIL_LITHIC_WEBHOOK_SECRET' | 'CARDRAIL_LITHIC_ASA_SECRET', where: string): string => {
+    const value = env[name] || undefined;
+    if (value === undefined) throw new ConfigError(`${name} is required with CARDRAIL_LITHIC_API_KEY: ${where}`);
+    if (!/^whsec_[A-Za-z0-9+/]+=*$/.test(value)) throw new ConfigError(`${name} must be a whsec_… secret as Lithic shows it`);
+    return value;
+  };
+  const baseUrl = env.CARDRAIL_LITHIC_BASE_URL || undefined;
+  if (baseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new ConfigError(`CARDRAIL_LITHIC_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+  return {
+    apiKey,
+    environment,
+    baseUrl,
+    webhookSecret: secret('CARDRAIL_LITHIC_WEBHOOK_SECRET', "the event subscription's signing secret in Lithic's dashboard"),
+    asaSecret: secret('CARDRAIL_LITHIC_ASA_SECRET', 'GET /v1/auth_stream/secret at Lithic answers it'),
   };
 }

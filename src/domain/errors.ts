@@ -258,6 +258,12 @@ export const errorCatalogue = {
     description: 'Approval records exist for intents that waited for approval and were then approved or rejected (also by the approval timeout). Intents that needed no approval, or still wait, have none.',
   },
   // 409
+  issuer_not_configured: {
+    type: 'conflict_error',
+    status: 409,
+    message: 'This deployment has no {issuer} program configured',
+    description: 'An organization chose an issuer-processor the server has no credentials for. Set CARDRAIL_LITHIC_API_KEY and its secrets (docs/issuers.md) and restart, or keep the sandbox issuer.',
+  },
   api_key_already_revoked: {
     type: 'conflict_error',
     status: 409,
@@ -537,6 +543,13 @@ export const errorCatalogue = {
     message: 'A request with this Idempotency-Key is still being processed; retry later',
     description: 'A twin request with the same key has not finished. Retry after it completes to receive its stored answer.',
   },
+  // 401 from a processor's callback
+  invalid_signature: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'The {issuer} signature of this request is missing or does not verify',
+    description: "An issuer-processor's callback (`/v1/issuers/…`) came without a valid Standard Webhooks signature from the configured secret, or outside its 5-minute window. Check CARDRAIL_LITHIC_ASA_SECRET / CARDRAIL_LITHIC_WEBHOOK_SECRET against Lithic's dashboard.",
+  },
   // 429
   rate_limited: {
     type: 'rate_limit_error',
@@ -557,6 +570,12 @@ export const errorCatalogue = {
     description: 'Card credentials may be read at most 10 times per card per hour.',
   },
   // 5xx
+  issuer_unavailable: {
+    type: 'service_error',
+    status: 502,
+    message: 'The card issuer ({issuer}) could not {action}: {reason}',
+    description: "A call to the organization's issuer-processor failed (docs/issuers.md). Nothing was changed in cardrail; retry with back-off, and check the processor's status and the CARDRAIL_LITHIC_* configuration if it persists.",
+  },
   internal_error: {
     type: 'service_error',
     status: 500,

@@ -9,6 +9,8 @@ export const idPrefixes = [
   'pk', 'pkenr',
   // An intent's approval record (GET /v1/intents/{id}/approval).
   'apr',
+  // A card state waiting to be mirrored at the card's issuer-processor.
+  'icu',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -2,8 +2,13 @@
 // Every /v1 route must appear here; registering one that does not fails at start.
 import type { PrincipalKind } from '../modules/principal.js';
 
+/** Which credentials a /v1 route of the request pipeline admits. */
+export type PrincipalAccess = { readonly principals: readonly PrincipalKind[]; readonly sandboxOnly?: boolean };
+
 export type RouteAccess =
-  | { readonly principals: readonly PrincipalKind[]; readonly sandboxOnly?: boolean }
+  | PrincipalAccess
+  /** An issuer-processor's callback: its signature is the credential (src/network/issuers/), never an API key. */
+  | { readonly signedBy: 'lithic' }
   | 'public';
 
 const apiKeyOnly = { principals: ['apiKey'] } as const;
@@ -159,6 +164,13 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/risk/alerts': apiKeyOnly,
   'GET /v1/risk/alerts/{id}': apiKeyOnly,
   'POST /v1/risk/alerts/{id}/resolve': apiKeyOnly,
+
+  // The organization's issuer-processor (docs/issuers.md): API keys only, live as well as sandbox.
+  'GET /v1/settings/issuer': apiKeyOnly,
+  'PATCH /v1/settings/issuer': apiKeyOnly,
+  // Lithic's Auth Stream Access and transaction events, signed with the program's secrets.
+  'POST /v1/issuers/lithic/asa': { signedBy: 'lithic' },
+  'POST /v1/issuers/lithic/events': { signedBy: 'lithic' },
 };
 
 export function accessFor(method: string, url: string): RouteAccess {

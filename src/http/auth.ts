@@ -10,7 +10,7 @@ import { findApiKeyBySecret, touchApiKey } from '../modules/keys/service.js';
 import { findFillerKeyBySecret, touchFillerKey } from '../modules/fillers/keys.js';
 import type { Principal } from '../modules/principal.js';
 import type { Database, Sql } from '../store/database.js';
-import type { RouteAccess } from './access.js';
+import type { PrincipalAccess } from './access.js';
 
 export interface ResolvedCredential {
   principal: Principal;
@@ -121,7 +121,7 @@ function presentedCredential(request: FastifyRequest): string {
 export async function authenticate(
   request: FastifyRequest,
   db: Database,
-  access: Exclude<RouteAccess, 'public'>,
+  access: PrincipalAccess,
   method: string,
   route: string,
   wallClockMs: number,

@@ -27,7 +27,7 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query')
 }
 
 function securityOf(access: RouteAccess | undefined): JsonSchema[] {
-  if (access === undefined || access === 'public') return [];
+  if (access === undefined || access === 'public' || 'signedBy' in access) return [];
   const requirements: JsonSchema[] = [{ ApiKey: [] }];
   if (access.principals.includes('agentToken')) requirements.push({ AgentBearer: [] });
   return requirements;

@@ -43,7 +43,12 @@ export interface RouteContext<Body, Query, Params> {
   baseUrl: string;
   /** The request's headers (names in lower case), for the few routes that read one (Last-Event-ID). */
   headers: FastifyRequest['headers'];
+  /** What the route's `outside.before` answered (undefined for routes without it). */
+  prepared: unknown;
 }
+
+/** A route's context outside its transaction: `sql` is the database itself. */
+export type OutsideContext<Body, Query, Params> = Omit<RouteContext<Body, Query, Params>, 'prepared' | 'transactionless'>;
 
 export interface RouteDefinition<
   BodySchema extends z.ZodType | undefined = undefined,
@@ -86,6 +91,19 @@ export interface RouteDefinition<
    * one, it runs in the route's transaction as every write does, so the stored answer commits with its effects.
    */
   transactionless?: boolean;
+  /**
+   * Work kept out of a write's transaction, because it waits on another system (the card's issuer-processor) and must
+   * not hold the database's locks meanwhile. `before` runs after authentication, validation and the Idempotency-Key
+   * claim, before the transaction opens; its result reaches the handler as `prepared`, and `undo` gets it back when the
+   * transaction does not commit (a card the processor issued is closed again). `after` runs once the transaction has
+   * committed and turns its answer into the one sent (a card number read from the processor); the stored idempotent
+   * answer is the committed one.
+   */
+  outside?: {
+    before?: (context: OutsideContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<unknown>;
+    undo?: (prepared: unknown, context: OutsideContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<void>;
+    after?: (answer: z.input<ResponseSchema>, context: OutsideContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema>>;
+  };
   handler: (context: RouteContext<Output<BodySchema>, Output<QuerySchema>, Output<ParamsSchema>>) => Promise<z.input<ResponseSchema> | CommittedRefusal | EventStream>;
 }
 
@@ -130,7 +148,7 @@ function sendJson(reply: FastifyReply, statusCode: number, body: string): Fastif
 
 export function registerRoute(server: FastifyInstance, app: AppContext, definition: AnyRouteDefinition): void {
   const access = accessFor(definition.method, definition.url);
-  if (access === 'public') throw new Error(`${definition.method} ${definition.url}: public routes are not registered through defineRoute`);
+  if (access === 'public' || 'signedBy' in access) throw new Error(`${definition.method} ${definition.url}: public and signed routes are not registered through defineRoute`);
   const rateClass = definition.rateLimit ?? (definition.method === 'GET' ? 'read' : 'write');
   const isWrite = definition.method !== 'GET';
   const streams = definition.produces === 'text/event-stream';
@@ -187,9 +205,10 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
         requestId: request.id,
         baseUrl: publicBaseUrl(app.config, request),
         headers: request.headers,
+        sql: app.db,
       };
       if (!isWrite) {
-        const result = await definition.handler({ ...base, sql: app.db, transactionless: false });
+        const result = await definition.handler({ ...base, transactionless: false, prepared: undefined });
         if (result instanceof CommittedRefusal) throw result.error;
         if ((result instanceof EventStream) !== streams) {
           if (result instanceof EventStream) result.source.end();
@@ -201,7 +220,7 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
 
       const key = readIdempotencyKey(request.headers['idempotency-key']);
       if (definition.transactionless === true && key === undefined) {
-        const result = await definition.handler({ ...base, sql: app.db, transactionless: true });
+        const result = await definition.handler({ ...base, transactionless: true, prepared: undefined });
         if (result instanceof EventStream || result instanceof CommittedRefusal) throw new Error(`${definition.method} ${definition.url}: a transactionless write answers JSON`);
         return sendJson(reply, 200, JSON.stringify(result));
       }
@@ -214,9 +233,12 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
           return sendJson(reply, claim.statusCode, claim.body);
         }
       }
+      let prepared: unknown;
+      let committed = false;
       try {
+        if (definition.outside?.before !== undefined) prepared = await definition.outside.before(base);
         const answer = await app.db.transaction(async (tx) => {
-          const result = await definition.handler({ ...base, sql: tx, transactionless: false });
+          const result = await definition.handler({ ...base, sql: tx, transactionless: false, prepared });
           if (result instanceof EventStream) {
             result.source.end();
             throw new Error(`${definition.method} ${definition.url}: a write cannot answer an event stream`);
@@ -228,11 +250,20 @@ export function registerRoute(server: FastifyInstance, app: AppContext, definiti
           }
           const serialized = JSON.stringify(result);
           if (idempotency !== undefined) await completeIdempotencyKey(tx, idempotency, 200, storableResponse(result, serialized, definition.secretFields));
-          return { statusCode: 200, body: serialized, headers: {} };
+          return { statusCode: 200, body: serialized, headers: {}, result };
         });
+        committed = true;
+        if (definition.outside?.after !== undefined && 'result' in answer) {
+          return sendJson(reply, 200, JSON.stringify(await definition.outside.after(answer.result, base)));
+        }
         return sendJson(reply.headers(answer.headers), answer.statusCode, answer.body);
       } catch (error) {
-        if (idempotency !== undefined) await releaseIdempotencyKey(app.db, idempotency).catch(() => {});
+        if (!committed) {
+          if (idempotency !== undefined) await releaseIdempotencyKey(app.db, idempotency).catch(() => {});
+          if (prepared !== undefined && definition.outside?.undo !== undefined) {
+            await definition.outside.undo(prepared, base).catch((undoError: unknown) => request.log.error({ err: undoError }, 'undoing work done outside a failed write failed'));
+          }
+        }
         throw error;
       }
     },

@@ -18,6 +18,7 @@ import { verificationRoutes } from '../modules/verification/routes.js';
 import { withdrawalRoutes } from '../modules/withdrawals/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
 import { eventRoutes } from '../modules/events/routes.js';
+import { issuerRoutes } from '../modules/issuers/routes.js';
 import type { AnyRouteDefinition } from './route.js';
 
 export const allRoutes: readonly AnyRouteDefinition[] = [
@@ -40,4 +41,5 @@ export const allRoutes: readonly AnyRouteDefinition[] = [
   ...webhookRoutes,
   ...eventRoutes,
   ...riskRoutes,
+  ...issuerRoutes,
 ];

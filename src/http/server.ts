@@ -9,6 +9,7 @@ import { registerApprovalJwksRoute } from '../modules/approvals/jwks-route.js';
 import { registerVerificationPages } from '../modules/verification/page-routes.js';
 import { registerPasskeyPages } from '../modules/passkeys/page-routes.js';
 import { registerApprovalPages } from '../modules/approvals/page-routes.js';
+import { registerLithicCallbacks } from '../network/issuers/lithic/routes.js';
 import { installMcpEndpoint } from '../mcp/http.js';
 import { installDashboard } from './dashboard.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, installJsonBodyParsing, maxPathParameterLength } from './errors.js';
@@ -66,6 +67,8 @@ export async function buildServer(app: AppContext, options: ServerOptions = {}):
   registerApprovalJwksRoute(server, app);
   registerPasskeyPages(server, app);
   registerApprovalPages(server, app);
+  // Lithic's signed callbacks (docs/issuers.md): the processor's signature, not an API key.
+  registerLithicCallbacks(server, app);
   // MCP over Streamable HTTP (SPEC §7): its tools call the routes above in process.
   installMcpEndpoint(server, app);
   server.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage()));

@@ -1655,6 +1655,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settings/issuer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which issuer-processor new cards of this environment are issued on, and which this deployment offers */
+        get: operations["getIssuerSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Choose the issuer new cards are made on (existing cards stay where they were issued)
+         * @description `lithic` needs a Lithic program configured on the server (CARDRAIL_LITHIC_API_KEY and its secrets), else 409 issuer_not_configured.
+         */
+        patch: operations["updateIssuerSettings"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1666,7 +1687,7 @@ export interface components {
                 /** @enum {string} */
                 type: "authentication_error" | "authorization_error" | "invalid_request_error" | "validation_error" | "not_found_error" | "conflict_error" | "idempotency_error" | "rate_limit_error" | "service_error";
                 /** @enum {string} */
-                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "cardholder_approval_required" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "approval_record_not_found" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "intent_rejected" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "passkey_not_enrolled" | "passkey_assertion_invalid" | "passkey_registration_invalid" | "passkey_limit_reached" | "passkey_enrollment_not_found" | "passkey_enrollment_expired" | "passkey_enrollment_used" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "internal_error" | "service_unavailable";
+                code: "missing_api_key" | "invalid_api_key" | "api_key_revoked" | "api_key_in_authorization_header" | "agent_token_revoked" | "expired_api_key" | "agent_token_expired" | "missing_metrics_token" | "invalid_metrics_token" | "insufficient_permissions" | "cardholder_approval_required" | "field_not_allowed_for_agent_token" | "ip_not_allowed" | "no_authorized_ips" | "sandbox_only" | "user_not_approved" | "invalid_json" | "missing_parameter" | "invalid_parameter_type" | "invalid_idempotency_key" | "invalid_cursor" | "payload_too_large" | "malformed_request" | "invalid_url" | "request_timeout" | "url_too_long" | "headers_too_large" | "unsupported_media_type" | "invalid_form_data" | "invalid_parameter_value" | "unknown_parameter" | "conflicting_parameters" | "unsupported_currency" | "unknown_event_type" | "webhook_url_not_allowed" | "route_not_found" | "resource_not_found" | "approval_record_not_found" | "issuer_not_configured" | "api_key_already_revoked" | "filler_key_already_revoked" | "credential_access_disabled" | "raw_pan_acknowledgement_required" | "details_token_not_found" | "details_token_redeemed" | "details_token_expired" | "details_token_unusable" | "ip_allowlist_required_for_caller" | "compliance_locked" | "user_already_approved" | "verification_in_progress" | "insufficient_balance" | "invalid_status_transition" | "intent_required" | "intent_pending_approval" | "intent_expired" | "intent_rejected" | "attestation_mismatch" | "document_not_requested" | "verification_not_awaiting_decision" | "passkey_not_enrolled" | "passkey_assertion_invalid" | "passkey_registration_invalid" | "passkey_limit_reached" | "passkey_enrollment_not_found" | "passkey_enrollment_expired" | "passkey_enrollment_used" | "agent_not_active" | "external_id_in_use" | "agent_token_already_revoked" | "agent_token_limit_reached" | "agent_deregistered" | "max_cards_reached" | "agent_card_widens_policy" | "card_exceeds_agent_limit" | "webhook_endpoint_limit_reached" | "card_not_active" | "card_already_frozen" | "card_already_closed" | "increment_declined" | "challenge_expired" | "refund_exceeds_settled" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_signature" | "rate_limited" | "too_many_streams" | "details_rate_limited" | "issuer_unavailable" | "internal_error" | "service_unavailable";
                 message: string;
                 param?: string;
             };
@@ -5784,6 +5805,11 @@ export interface operations {
                             approvalTimeoutMinutes: number | null;
                             /** @description the merchant a drift-checked card is pinned to after its first authorization */
                             pinnedMerchant: string | null;
+                            /**
+                             * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                             * @enum {string}
+                             */
+                            issuer: "sandbox" | "lithic";
                             last4: string;
                             /** @description MM */
                             expirationMonth: string;
@@ -5942,6 +5968,11 @@ export interface operations {
                         approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
+                        /**
+                         * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
                         last4: string;
                         /** @description MM */
                         expirationMonth: string;
@@ -6033,6 +6064,11 @@ export interface operations {
                             approvalTimeoutMinutes: number | null;
                             /** @description the merchant a drift-checked card is pinned to after its first authorization */
                             pinnedMerchant: string | null;
+                            /**
+                             * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                             * @enum {string}
+                             */
+                            issuer: "sandbox" | "lithic";
                             last4: string;
                             /** @description MM */
                             expirationMonth: string;
@@ -6126,6 +6162,11 @@ export interface operations {
                             approvalTimeoutMinutes: number | null;
                             /** @description the merchant a drift-checked card is pinned to after its first authorization */
                             pinnedMerchant: string | null;
+                            /**
+                             * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                             * @enum {string}
+                             */
+                            issuer: "sandbox" | "lithic";
                             last4: string;
                             /** @description MM */
                             expirationMonth: string;
@@ -6211,6 +6252,11 @@ export interface operations {
                         approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
+                        /**
+                         * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
                         last4: string;
                         /** @description MM */
                         expirationMonth: string;
@@ -6347,6 +6393,11 @@ export interface operations {
                         approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
+                        /**
+                         * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
                         last4: string;
                         /** @description MM */
                         expirationMonth: string;
@@ -6433,6 +6484,11 @@ export interface operations {
                         approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
+                        /**
+                         * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
                         last4: string;
                         /** @description MM */
                         expirationMonth: string;
@@ -6524,6 +6580,11 @@ export interface operations {
                         approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
+                        /**
+                         * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
                         last4: string;
                         /** @description MM */
                         expirationMonth: string;
@@ -6615,6 +6676,11 @@ export interface operations {
                         approvalTimeoutMinutes: number | null;
                         /** @description the merchant a drift-checked card is pinned to after its first authorization */
                         pinnedMerchant: string | null;
+                        /**
+                         * @description Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
                         last4: string;
                         /** @description MM */
                         expirationMonth: string;
@@ -10971,6 +11037,109 @@ export interface operations {
                             resolvedAt: string;
                         } | null;
                         createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    getIssuerSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "issuer_settings";
+                        /** @enum {string} */
+                        environment: "sandbox" | "live";
+                        /**
+                         * @description Where new cards of this environment are issued
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
+                        /** @description Every issuer, and whether this deployment has credentials for it */
+                        issuers: {
+                            /** @enum {string} */
+                            name: "sandbox" | "lithic";
+                            configured: boolean;
+                            /** @description The processor's own environment, when configured */
+                            environment: ("sandbox" | "production") | null;
+                        }[];
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+        };
+    };
+    updateIssuerSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry for at least 24 h: the same key and request replay the stored answer. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    issuer: "sandbox" | "lithic";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "issuer_settings";
+                        /** @enum {string} */
+                        environment: "sandbox" | "live";
+                        /**
+                         * @description Where new cards of this environment are issued
+                         * @enum {string}
+                         */
+                        issuer: "sandbox" | "lithic";
+                        /** @description Every issuer, and whether this deployment has credentials for it */
+                        issuers: {
+                            /** @enum {string} */
+                            name: "sandbox" | "lithic";
+                            configured: boolean;
+                            /** @description The processor's own environment, when configured */
+                            environment: ("sandbox" | "production") | null;
+                        }[];
+                        updatedAt: string | null;
                     };
                 };
             };

@@ -49,7 +49,7 @@ interface Fixture {
 /** The organization's sandbox API key, or its filler key where only a filler key is admitted. */
 function credentialFor(operation: Operation, testApp: TestApp, fixture: Fixture): string {
   const access = routeAccess[`${operation.method} ${operation.path}`];
-  return access !== undefined && access !== 'public' && !access.principals.includes('apiKey') && access.principals.includes('fillerKey') ? fixture.fillerKey : testApp.sandboxKey;
+  return access !== undefined && access !== 'public' && 'principals' in access && !access.principals.includes('apiKey') && access.principals.includes('fillerKey') ? fixture.fillerKey : testApp.sandboxKey;
 }
 
 /** Real resources of every kind, so that a bad request the pipeline wrongly accepted would change something. */

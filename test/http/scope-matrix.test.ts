@@ -217,7 +217,7 @@ function expectedFor(route: AnyRouteDefinition, credential: Credential, refersTo
   const exception = exceptions[routeKey(route)]?.[credential];
   if (exception !== undefined) return exception;
   const access = routeAccess[routeKey(route)];
-  if (access === undefined || access === 'public') throw new Error(`${routeKey(route)} has no row in src/http/access.ts`);
+  if (access === undefined || access === 'public' || 'signedBy' in access) throw new Error(`${routeKey(route)} has no row in src/http/access.ts`);
   if (!access.principals.includes(kindOf[credential])) return forbidden;
   if (credential === 'liveKey' && access.sandboxOnly === true) return sandboxOnly;
   switch (credential) {
@@ -478,6 +478,8 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
 
       'GET /v1/settings/risk': {},
       'PATCH /v1/settings/risk': { body: () => ({ dryRun: false }) },
+      'GET /v1/settings/issuer': {},
+      'PATCH /v1/settings/issuer': { body: () => ({ issuer: 'sandbox' }) },
       'POST /v1/settings/risk/preset': { body: () => ({ preset: 'moderate' }) },
       'GET /v1/agents/{id}/risk': {},
       'PATCH /v1/agents/{id}/risk': { body: () => ({ rules: { velocity: { maxPerHour: 50 } } }) },
@@ -577,7 +579,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
     it('opens to agent tokens only the routes SPEC §4 names (approve and reject never: "an agent token can never approve")', () => {
       const agentRoutes = allRoutes.map(routeKey).filter((key) => {
         const access = routeAccess[key];
-        return access !== undefined && access !== 'public' && access.principals.includes('agentToken');
+        return access !== undefined && access !== 'public' && 'principals' in access && access.principals.includes('agentToken');
       });
       const beyondSpec = agentRoutes.filter((key) => !specAgentTokenScope.some((pattern) => pattern.test(key)) && agentTokenScopeAdditions[key] === undefined);
       assert.deepEqual(beyondSpec, [], 'routes open to agent tokens that SPEC §4 does not allow');
@@ -619,6 +621,22 @@ for (const storeKind of ['sqlite', 'postgres'] as const satisfies readonly Store
           }
         }
         if (failures.length > 0) assert.fail(`${key}:\n${failures.join('\n')}`);
+      });
+    }
+
+    // An issuer-processor's callbacks take its signature, never a credential of the API: every credential of the
+    // matrix, sent as the API takes it, is refused 401 invalid_signature, and the refusal changes nothing.
+    for (const [key, access] of Object.entries(routeAccess)) {
+      if (access === 'public' || !('signedBy' in access)) continue;
+      it(`${key} (signed by ${access.signedBy})`, async () => {
+        const [method, path] = key.split(' ') as ['POST', string];
+        const before = await testApp.request('GET', '/v1/transactions?limit=100', { key: testApp.sandboxKey });
+        for (const credential of credentials) {
+          const response = await testApp.request(method, path, { key: secretOf(credential, world), body: { token: 'lithic-transaction', card: { token: 'card-token' } } });
+          assertError(response, { status: 401, type: 'authentication_error', code: 'invalid_signature' });
+        }
+        const afterwards = await testApp.request('GET', '/v1/transactions?limit=100', { key: testApp.sandboxKey });
+        assert.deepEqual(afterwards.json, before.json, `${key}: a refused callback changed the transactions`);
       });
     }
 

@@ -19,6 +19,8 @@ import {
   updateCard,
 } from './service.js';
 
+import { closeUnusedProcessorCard, issueCardAtProcessor, type IssuedAtProcessor } from '../issuers/service.js';
+
 const tag = 'Cards';
 
 export const cardRoutes = [
@@ -38,7 +40,12 @@ export const cardRoutes = [
     body: createCardBody,
     response: cardSchema,
     rateLimit: 'cardCreate',
-    handler: async ({ sql, scope, principal, params, body, nowMs, app }) => {
+    // On a processor (docs/issuers.md) the card is issued there before the transaction, and closed there if it fails.
+    outside: {
+      before: async ({ app, scope, body }) => issueCardAtProcessor(app, scope, body.purpose),
+      undo: async (prepared, { app }) => closeUnusedProcessorCard(app, prepared as IssuedAtProcessor),
+    },
+    handler: async ({ sql, scope, principal, params, body, nowMs, app, prepared }) => {
       const own = {
         limits: body.limits,
         maxAuthCount: body.maxAuthCount,
@@ -48,7 +55,7 @@ export const cardRoutes = [
         approvalTimeoutMinutes: body.approvalTimeoutMinutes,
       };
       await admitCardOfPrincipal(sql, principal, params.id, { maxAmountCents: body.maxAmount, fieldsSet: fieldsSetIn(createCardBody, body), own }, nowMs);
-      return presentCard(await createCard(sql, scope, app.secrets, params.id, body, nowMs));
+      return presentCard(await createCard(sql, scope, app.secrets, params.id, body, nowMs, undefined, prepared as IssuedAtProcessor | undefined));
     },
   }),
   defineRoute({

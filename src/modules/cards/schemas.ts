@@ -1,3 +1,4 @@
+import { issuerNames } from '../../network/issuer.js';
 import { z } from 'zod';
 import { riskActions, type RiskAction } from '../../domain/risk-rules.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
@@ -157,6 +158,7 @@ export const cardSchema = z.object({
     .describe("The card's own approval method; null: its policies', else the agent's (GET /v1/cards/{id}/policy shows the one in force)"),
   approvalTimeoutMinutes: z.number().int().nullable().describe("The card's own approval timeout in minutes; null: its policies', else the agent's"),
   pinnedMerchant: z.string().nullable().describe('the merchant a drift-checked card is pinned to after its first authorization'),
+  issuer: z.enum(issuerNames).describe('Where the card was issued: the sandbox simulator, or an issuer-processor (docs/issuers.md)'),
   last4: z.string(),
   expirationMonth: z.string().describe('MM'),
   expirationYear: z.string().describe('YYYY'),

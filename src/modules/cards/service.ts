@@ -23,6 +23,8 @@ import { riskSettingsFor } from '../risk/settings.js';
 import { getUser, requireApprovedUser } from '../users/service.js';
 import { defaultAttestationWindowMinutes, type CardStatus, type CardStatusReason, type CardType, type CreateCardInput, type ListCardsQuery, type OnDrift, type OnLimitExceeded, type UpdateCardInput } from './schemas.js';
 import { encryptPan, panFingerprint, type VaultSecrets } from './vault.js';
+import { queueIssuerCardUpdate } from './issuer-updates.js';
+import { heldByIssuerFingerprint, heldByIssuerMarker, type IssuedCard, type IssuerName, type ProcessorName } from '../../network/issuer.js';
 
 export interface Card {
   id: string;
@@ -58,7 +60,14 @@ export interface Card {
   approvalTimeoutMinutes: number | null;
   pinnedMerchant: string | null;
   singleUseConsumed: boolean;
-  /** Sealed by vault.ts; `decryptPan(secrets, card.panCiphertext)` is the only way to the number. */
+  /** Where the card was issued: the sandbox simulator, or a processor that holds its number (src/network/issuer.ts). */
+  issuer: IssuerName;
+  /** The processor's token for the card; null on the sandbox issuer. */
+  issuerCardToken: string | null;
+  /**
+   * Sealed by vault.ts; `decryptPan(secrets, card.panCiphertext)` is the only way to the number. A processor's card
+   * holds `heldByIssuerMarker` instead, which the vault refuses: its number is read from the processor.
+   */
   panCiphertext: string;
   panFingerprint: string;
   last4: string;
@@ -99,6 +108,8 @@ export interface CardRow {
   approval_timeout_minutes: number | null;
   pinned_merchant: string | null;
   single_use_consumed: number;
+  issuer: IssuerName;
+  issuer_card_token: string | null;
   pan_ciphertext: string;
   pan_fingerprint: string;
   last4: string;
@@ -139,6 +150,8 @@ export function cardFromRow(row: CardRow): Card {
     approvalTimeoutMinutes: row.approval_timeout_minutes === null ? null : Number(row.approval_timeout_minutes),
     pinnedMerchant: row.pinned_merchant,
     singleUseConsumed: row.single_use_consumed === 1,
+    issuer: row.issuer,
+    issuerCardToken: row.issuer_card_token,
     panCiphertext: row.pan_ciphertext,
     panFingerprint: row.pan_fingerprint,
     last4: row.last4,
@@ -178,6 +191,7 @@ export function presentCard(card: Card) {
     approvalMethod: card.approvalMethod,
     approvalTimeoutMinutes: card.approvalTimeoutMinutes,
     pinnedMerchant: card.pinnedMerchant,
+    issuer: card.issuer,
     last4: card.last4,
     expirationMonth: formatExpirationMonth(card.expirationMonth),
     expirationYear: formatExpirationYear(card.expirationYear),
@@ -210,6 +224,7 @@ export function systemActor(what: string): CardActor {
 
 /** card.frozen / card.unfrozen / card.closed carry the card plus what it was before and who changed it. */
 async function recordStatusChange(tx: Sql, scope: Scope, type: string, before: Card, after: Card, actor: CardActor, nowMs: number): Promise<void> {
+  await queueIssuerCardUpdate(tx, after, nowMs);
   await recordEvent(
     tx,
     scope,
@@ -289,6 +304,7 @@ export async function createCard(
   input: CreateCardInput,
   nowMs: number,
   panRandomness: PanRandomness = systemPanRandomness,
+  issuedAt?: { issuer: ProcessorName; card: IssuedCard },
 ): Promise<Card> {
   const agent = await lockAgentForNewCard(tx, scope, agentId);
   await requireApprovedUser(tx, scope, agent.userId, 'get cards');
@@ -307,7 +323,7 @@ export async function createCard(
 
   // The card's merchant-drift setting, unless given, is its policies' or the agent's or organization's risk settings' at creation (docs/risk.md).
   const driftDefaults = (await riskSettingsFor(tx, scope, agent.id, undefined)).rules.merchantDrift;
-  const expiry = cardExpiry(nowMs);
+  const expiry = issuedAt === undefined ? cardExpiry(nowMs) : { month: issuedAt.card.expirationMonth, year: issuedAt.card.expirationYear };
   const base = {
     id: newId('card', nowMs),
     agentId: agent.id,
@@ -338,6 +354,8 @@ export async function createCard(
     expirationYear: expiry.year,
     status: 'active' as const,
     statusReason: null,
+    issuer: issuedAt?.issuer ?? ('sandbox' as const),
+    issuerCardToken: issuedAt?.card.issuerCardToken ?? null,
     expiresAtMs: issue.expiresAtMs,
     metadata: input.metadata ?? {},
     createdAtMs: nowMs,
@@ -346,15 +364,15 @@ export async function createCard(
 
   let card: Card | undefined;
   for (let attempt = 0; attempt < panAttemptsMax && card === undefined; attempt += 1) {
-    const pan = panFromRandomBytes(panRandomness(panRandomBytesLength));
-    const candidate: Card = { ...base, panCiphertext: encryptPan(secrets, pan), panFingerprint: panFingerprint(secrets, pan), last4: lastFourDigits(pan) };
+    const candidate: Card = issuedAt === undefined ? numberedInVault(base, secrets, panRandomness) : heldByIssuer(base, issuedAt);
     // A number already issued in this environment conflicts on the unique fingerprint: nothing is written, draw again.
     const inserted = await tx.run(
       `INSERT INTO cards (id, organization_id, environment, user_id, agent_id, type, purpose, max_amount, reservation, limit_per_day, limit_per_month,
          merchant_drift_enabled, on_drift, on_limit_exceeded, require_approval, auto_approve_below, pinned_merchant, single_use_consumed,
          pan_ciphertext, pan_fingerprint, last4, expiration_month, expiration_year, status, status_reason, expires_at, metadata, created_at, updated_at,
-         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry, credential_exposure, approval_method, approval_timeout_minutes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         limit_per_auth, policy_id, merchant_hint, max_auth_count, attestation_window_minutes, on_expiry, credential_exposure, approval_method, approval_timeout_minutes,
+         issuer, issuer_card_token)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (environment, pan_fingerprint) DO NOTHING`,
       [
         candidate.id,
@@ -391,15 +409,37 @@ export async function createCard(
         candidate.credentialExposure,
         candidate.approvalMethod,
         candidate.approvalTimeoutMinutes,
+        candidate.issuer,
+        candidate.issuerCardToken,
       ],
     );
     if (inserted.changes === 1) card = candidate;
+    // A processor's card has one token: a conflict there is not a number to draw again.
+    else if (issuedAt !== undefined) throw new Error('the issuer answered a card token already in use');
   }
   if (card === undefined) throw new Error(`no unused card number after ${panAttemptsMax} draws`);
 
   await postTransfers(tx, scope, [{ debitAccount: available, creditAccount: reserved, amountCents: card.reservationCents, kind: 'card.reserve', reference: card.id }], nowMs);
   await recordEvent(tx, scope, 'card.created', presentCard(card), nowMs);
   return card;
+}
+
+type UnnumberedCard = Omit<Card, 'panCiphertext' | 'panFingerprint' | 'last4'>;
+
+/** A sandbox card: a fresh number from the test BIN, sealed in the vault. */
+function numberedInVault(base: UnnumberedCard, secrets: VaultSecrets, panRandomness: PanRandomness): Card {
+  const pan = panFromRandomBytes(panRandomness(panRandomBytesLength));
+  return { ...base, panCiphertext: encryptPan(secrets, pan), panFingerprint: panFingerprint(secrets, pan), last4: lastFourDigits(pan) };
+}
+
+/** A processor's card: its number stays there (src/network/issuer.ts); only last4 and expiry are kept. */
+function heldByIssuer(base: UnnumberedCard, issuedAt: { issuer: ProcessorName; card: IssuedCard }): Card {
+  return {
+    ...base,
+    panCiphertext: heldByIssuerMarker(issuedAt.issuer),
+    panFingerprint: heldByIssuerFingerprint(issuedAt.issuer, issuedAt.card.issuerCardToken),
+    last4: issuedAt.card.last4,
+  };
 }
 
 export interface CardFilters {

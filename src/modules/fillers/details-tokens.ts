@@ -94,11 +94,13 @@ export async function redeemDetailsToken(tx: Sql, principal: FillerKeyPrincipal,
     },
     nowMs,
   );
-  const pan = decryptPan(secrets, card.panCiphertext);
+  // A processor's card: the number and CVV are read from the processor once this redemption has committed (the
+  // route's `after`); until then they are empty.
+  const pan = card.issuer === 'sandbox' ? decryptPan(secrets, card.panCiphertext) : '';
   return {
     object: 'card_credentials' as const,
     pan,
-    cvv: deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear),
+    cvv: card.issuer === 'sandbox' ? deriveCvv(secrets, pan, card.expirationMonth, card.expirationYear) : '',
     expirationMonth: formatExpirationMonth(card.expirationMonth),
     expirationYear: formatExpirationYear(card.expirationYear),
     last4: card.last4,

@@ -19,6 +19,8 @@ import {
   redeemBody,
 } from './schemas.js';
 
+import { withCredentialsFromIssuer } from '../issuers/reveal.js';
+
 const tag = 'Credential exposure';
 
 /** A token stays redeemable while its card is active and extensionOnly and its intent revealed. */
@@ -79,6 +81,7 @@ export const fillerRoutes = [
     body: redeemBody,
     response: cardCredentialsSchema,
     secretFields: ['pan', 'cvv'],
+    outside: { after: async (answer, { app, scope }) => withCredentialsFromIssuer(app, scope, answer.cardId, answer) },
     handler: async ({ sql, principal, params, body, nowMs, app }) => {
       if (principal.kind !== 'fillerKey') throw new Error('the access table admits only filler keys here');
       return redeemDetailsToken(sql, principal, params.token, body.fingerprint, app.secrets, stillRedeemable(sql, principal, nowMs), nowMs);

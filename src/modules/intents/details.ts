@@ -183,6 +183,8 @@ export async function accessCardDetails(
     const tokenExpiresAt = new Date(issued.expiresAtMs).toISOString();
     return { kind: 'served', details: { accessEventId, exposureMode, detailsToken: issued.token, tokenExpiresAt, ...printed, intentId: intent.id, warnings } };
   }
+  // A processor's card: its number is read from the processor once this access has committed (the route's `after`).
+  if (card.issuer !== 'sandbox') return { kind: 'served', details: { accessEventId, exposureMode, ...printed, intentId: intent.id, warnings } };
   const pan = decryptPan(secrets, card.panCiphertext);
   return {
     kind: 'served',

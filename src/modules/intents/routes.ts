@@ -6,6 +6,8 @@ import { getApprovalRecord } from '../approvals/service.js';
 import { approvalRecordSchema } from '../approvals/record.js';
 import { decideIntent, declareIntent, getIntent, listCardIntents, listIntents, presentIntent } from './service.js';
 
+import { withCredentialsFromIssuer } from '../issuers/reveal.js';
+
 const tag = 'Intents';
 const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
@@ -101,6 +103,9 @@ export const intentRoutes = [
     body: cardDetailsBody,
     response: cardDetailsSchema,
     secretFields: ['pan', 'cvv'],
+    outside: {
+      after: async (answer, { app, scope, params }) => (answer.exposureMode === 'rawPan' && answer.pan === undefined ? withCredentialsFromIssuer(app, scope, params.id, answer) : answer),
+    },
     handler: async ({ sql, scope, principal, params, body, nowMs, app }) => {
       const outcome = await accessCardDetails(sql, scope, principal, params.id, body, app.secrets, nowMs);
       // A refusal by the risk rule keeps its alert: it commits with the 409.

@@ -890,6 +890,67 @@ CREATE INDEX withdrawal_sends_unfinished ON withdrawal_sends (finished_at, netwo
 CREATE INDEX withdrawals_queue ON withdrawals (status, environment, network, id)
 `,
   },
+  {
+    version: 27,
+    name: 'issuers: which issuer-processor an organization uses, cards held at one, its transactions, events and card updates',
+    // issuer_settings: an organization's issuer per environment (no row: the sandbox simulator). A card issued at a
+    // processor keeps the processor's token; its number stays with the processor, so pan_ciphertext holds the marker
+    // `issuer:<name>` (which the vault refuses to open) and pan_fingerprint `issuer:<name>:<token>`, keeping both
+    // columns NOT NULL and unique. issuer_transactions: the processor's transaction token → cardrail's transaction,
+    // with the answer given to its authorization request (a retry gets the same answer). issuer_events: each inbound
+    // event once, by the processor's event token, with what it did. issuer_card_updates: card states to mirror at the
+    // processor, written with the change and sent by a worker until the processor acknowledges them.
+    sql: `
+ALTER TABLE cards ADD COLUMN issuer TEXT NOT NULL DEFAULT 'sandbox';
+ALTER TABLE cards ADD COLUMN issuer_card_token TEXT;
+CREATE UNIQUE INDEX cards_by_issuer_token ON cards (issuer, issuer_card_token) WHERE issuer_card_token IS NOT NULL;
+CREATE TABLE issuer_settings (
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (organization_id, environment)
+);
+CREATE TABLE issuer_transactions (
+  issuer TEXT NOT NULL,
+  token TEXT NOT NULL,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  card_id TEXT REFERENCES cards(id),
+  transaction_id TEXT,
+  answer TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (issuer, token)
+);
+CREATE TABLE issuer_events (
+  issuer TEXT NOT NULL,
+  event_token TEXT NOT NULL,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  environment TEXT NOT NULL,
+  transaction_token TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  outcome TEXT NOT NULL,
+  transaction_id TEXT,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (issuer, event_token)
+);
+CREATE INDEX issuer_events_by_transaction ON issuer_events (issuer, transaction_token);
+CREATE TABLE issuer_card_updates (
+  id TEXT PRIMARY KEY,
+  card_id TEXT NOT NULL REFERENCES cards(id),
+  issuer TEXT NOT NULL,
+  issuer_card_token TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  done_at BIGINT,
+  last_error TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX issuer_card_updates_due ON issuer_card_updates (done_at, next_attempt_at)
+`,
+  },
 ];
 
 export const latestMigrationVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
