@@ -17,8 +17,8 @@ export class LithicCardIssuer implements CardIssuer {
   constructor(config: LithicConfig) {
     this.client = new Lithic({
       apiKey: config.apiKey,
-      environment: config.environment,
-      ...(config.baseUrl === undefined ? {} : { baseURL: config.baseUrl }),
+      // Lithic's own address for the environment, or another (a local stand-in): the SDK takes one or the other.
+      ...(config.baseUrl === undefined ? { environment: config.environment, baseURL: null } : { baseURL: config.baseUrl }),
       webhookSecret: config.webhookSecret,
       timeout: requestTimeoutMs,
       maxRetries: 2,

@@ -51,7 +51,7 @@ function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
 export function registerLithicCallbacks(server: FastifyInstance, app: AppContext): void {
   const config = app.config.lithic;
   // The SDK's verifier (standardwebhooks underneath); its API key is never used for these checks.
-  const verifier = config === undefined ? undefined : new Lithic({ apiKey: config.apiKey, environment: config.environment });
+  const verifier = config === undefined ? undefined : new Lithic({ apiKey: config.apiKey, environment: config.environment, baseURL: null });
   const settings = { secrets: app.secrets, settlementDelayMs: 0 };
   void server.register(async (callbacks) => {
     callbacks.removeAllContentTypeParsers();
