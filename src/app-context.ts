@@ -8,6 +8,7 @@ import type { RateLimiter } from './http/rate-limit.js';
 import type { Secrets } from './secrets.js';
 import type { EventStreamHub } from './modules/events/stream.js';
 import type { ChainWatchStatus } from './chain/watch-status.js';
+import type { AgentStatusFollower } from './modules/agents/service.js';
 
 export interface AppContext {
   db: Database;
@@ -22,4 +23,6 @@ export interface AppContext {
   authorizations: Authorizer;
   /** What this process's chain watchers last saw, for /metrics. */
   chainWatch: ChainWatchStatus;
+  /** What an agent's status change also does in its transaction: its cards follow (src/app.ts wires it). */
+  followAgentStatus: AgentStatusFollower;
 }

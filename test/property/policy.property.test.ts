@@ -26,7 +26,7 @@ import { weekdays, type Weekday } from '../../src/domain/spending-policy.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
-import { createCard } from '../../src/modules/cards/service.js';
+import { cardsFollowAgentStatus, createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { cardPolicyView } from '../../src/modules/policies/card-policy.js';
 import { createPolicyBody } from '../../src/modules/policies/schemas.js';
@@ -377,7 +377,7 @@ for (const kind of storeKinds) {
           fc.array(commandArbitrary, { minLength: 5, maxLength: 25 }),
           async (startMs, settlementDelayMs, attachment, cardPolicyDraft, agentPolicyDraft, cardMaxAuthCount, commands) => {
             const db = store.db;
-            const network = { secrets, settlementDelayMs };
+            const network = { secrets, settlementDelayMs, followAgentStatus: cardsFollowAgentStatus };
             let nowMs = startMs;
             const organization = await initializeOrganization(db, 'policy property', nowMs);
             const scope: Scope = { organizationId: organization.organization.id, environment: 'sandbox' };
