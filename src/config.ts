@@ -74,7 +74,10 @@ export interface Config {
   idempotencyRetentionMs: number;
   /** How long after authorization a pending transaction settles on its own (weekends skipped); 0: never. */
   settlementDelayMs: number;
-  /** Public base URL printed at start and used in links (verification pages later). */
+  /**
+   * CARDRAIL_PUBLIC_URL: the base URL printed at start, put in the OpenAPI `servers` and in the links handed out
+   * (verification, passkey enrollment and approval pages); unset, each request's own protocol and host (`publicBaseUrl`).
+   */
   publicUrl: string | undefined;
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`; when unset it is open (docs/runbook.md). */
   metricsToken: string | undefined;
