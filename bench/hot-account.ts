@@ -5,6 +5,7 @@
 // checks (`overspendChecks`) follow the PostgreSQL hot account (bench/postgres.ts).
 import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
 import { userAccountId } from '../src/ledger/accounts.js';
+import { cardsFollowAgentStatus } from '../src/modules/cards/service.js';
 import type { NetworkSettings } from '../src/network/authorize.js';
 import { closedLoop, type ClosedLoopResult } from './lib/open-loop.js';
 import { arrangePopulation, type TempDatabase } from './lib/population.js';
@@ -37,7 +38,7 @@ export async function hotAccount(
     cardMaxAmountCents: options.cardMaxAmountCents,
     nowMs: Date.now(),
   });
-  const settings: NetworkSettings = { secrets, settlementDelayMs: 86_400_000 };
+  const settings: NetworkSettings = { secrets, settlementDelayMs: 86_400_000, followAgentStatus: cardsFollowAgentStatus };
   const engine = new AuthorizationEngine(db, settings);
   const counts = newCounts();
   let approvedCents = 0;

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import type { RiskPresetName } from '../src/domain/risk-rules.js';
 import { verifyLedger, type LedgerReport } from '../src/ledger/verify.js';
+import { cardsFollowAgentStatus } from '../src/modules/cards/service.js';
 import { applyRiskPreset } from '../src/modules/risk/settings.js';
 import { rawTransferCeiling, type CeilingResult } from './ceiling.js';
 import { describeDeclines, engineLatency, engineThroughput, meanAmountCents, type EngineTarget } from './engine.js';
@@ -381,7 +382,7 @@ async function main(): Promise<void> {
     const arrangeStart = performance.now();
     const population = await arrangePopulation(engineStore.db, secrets, { ...plan.population, nowMs: Date.now() });
     notes.unshift(`population: ${formatCount(population.userIds.length)} users, ${formatCount(population.cards.length)} cards arranged through the services in ${((performance.now() - arrangeStart) / 1000).toFixed(1)} s`);
-    const target: EngineTarget = { db: engineStore.db, scope: population.scope, settings: { secrets, settlementDelayMs: 86_400_000 }, cards: population.cards, form: 'pan' };
+    const target: EngineTarget = { db: engineStore.db, scope: population.scope, settings: { secrets, settlementDelayMs: 86_400_000, followAgentStatus: cardsFollowAgentStatus }, cards: population.cards, form: 'pan' };
     const engineBest = await benchEngine(target, engineStore.path);
     ceilingRows(ceiling, engineBest);
     await benchRiskCost(target);

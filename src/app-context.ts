@@ -9,6 +9,7 @@ import type { Secrets } from './secrets.js';
 import type { EventStreamHub } from './modules/events/stream.js';
 import type { ChainWatchStatus } from './chain/watch-status.js';
 import type { CardIssuers } from './network/issuer.js';
+import type { AgentStatusFollower } from './modules/agents/service.js';
 
 export interface AppContext {
   db: Database;
@@ -25,4 +26,6 @@ export interface AppContext {
   chainWatch: ChainWatchStatus;
   /** The issuer-processors configured for this deployment (none: every card is the sandbox simulator's). */
   issuers: CardIssuers;
+  /** What an agent's status change also does in its transaction: its cards follow (src/app.ts wires it). */
+  followAgentStatus: AgentStatusFollower;
 }

@@ -12,6 +12,8 @@ import { createLogger } from './http/logger.js';
 import type { NetworkSettings } from './network/authorize.js';
 import { AuthorizationEngine, type Authorizer } from './network/engine.js';
 import { ThreadedAuthorizationEngine } from './network/engine-thread.js';
+import type { AgentStatusFollower } from './modules/agents/service.js';
+import { cardsFollowAgentStatus } from './modules/cards/service.js';
 import { EventStreamHub } from './modules/events/stream.js';
 import { recordUserBalanceUpdates } from './modules/users/balance-events.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -63,6 +65,9 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   await migrate(db, clock.nowMs());
   // One user.balance.updated per user and transaction that moved their balance, recorded before it commits.
   const removeBalanceEvents = db.addCommitStep(recordUserBalanceUpdates);
+  // An agent's cards follow its status, in the transaction of every change (the API, MCP, the limit and risk rules):
+  // suspending freezes them, activating unfreezes them, deregistering closes them. The engine thread wires the same.
+  const followAgentStatus: AgentStatusFollower = cardsFollowAgentStatus;
   if (ownsDatabase && db.dialect === 'sqlite') {
     // One process serves an SQLite store: claims left in flight belong to a process that ended (a crash, kill -9).
     const lapsed = await lapseClaimsOfEndedProcess(db);
@@ -89,12 +94,12 @@ export async function createApp(options: CreateAppOptions): Promise<RunningApp> 
   const rateLimiter = new RateLimiter(config.rateLimits, redis, (error) => logger.warn({ err: error }, 'rate limiter store unavailable; request allowed'));
   const secrets = options.secrets ?? loadSecrets(config.dataDir);
   const eventStreams = new EventStreamHub(db, config.eventStream);
-  const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs });
+  const authorizations = authorizerFor(db, { secrets, settlementDelayMs: config.settlementDelayMs, followAgentStatus });
   // A serving process starts the engine's thread now, so its first authorizations do not wait for it.
   if (options.workers === true && authorizations instanceof ThreadedAuthorizationEngine) await authorizations.start();
   const chainWatch = new ChainWatchStatus();
   const issuers: CardIssuers = config.lithic === undefined ? {} : { lithic: new LithicCardIssuer(config.lithic) };
-  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations, chainWatch, issuers };
+  const context: AppContext = { db, clock, config, logger, rateLimiter, secrets, eventStreams, authorizations, chainWatch, followAgentStatus, issuers };
   const server = await buildServer(context, options);
   const stopSweeper = options.workers === true ? startIdempotencySweeper(context) : () => {};
   const stopDueWork = options.workers === true ? startDueWorkTimer(context) : () => {};

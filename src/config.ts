@@ -32,6 +32,22 @@ export interface EventStreamConfig {
   streamsMax: number;
 }
 
+/** Webhook delivery (docs/webhooks.md): every bound the delivery worker works within. */
+export interface WebhookConfig {
+  /** CARDRAIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS: live endpoints may reach private, loopback and link-local addresses. */
+  allowPrivateNetworksInLive: boolean;
+  /** CARDRAIL_WEBHOOK_TIMEOUT_SECONDS: a receiver must answer 2xx within this (SPEC §6: 30 s). */
+  requestTimeoutMs: number;
+  /** CARDRAIL_WEBHOOK_CONCURRENCY: requests in flight per process, all endpoints together. */
+  concurrencyMax: number;
+  /** CARDRAIL_WEBHOOK_ENDPOINT_CONCURRENCY: requests in flight per process to one endpoint. */
+  endpointConcurrencyMax: number;
+  /** How often the worker looks for new events and due deliveries when idle. */
+  pollIntervalMs: number;
+  /** Events fanned out per transaction. */
+  fanOutBatchSize: number;
+}
+
 /** A real EVM chain the deposit watcher reads (docs/funding.md), configured by CARDRAIL_RPC_URL_<NETWORK>. */
 export interface ChainConfig {
   network: EvmFundingNetwork;
@@ -58,11 +74,15 @@ export interface Config {
   idempotencyRetentionMs: number;
   /** How long after authorization a pending transaction settles on its own (weekends skipped); 0: never. */
   settlementDelayMs: number;
-  /** Public base URL printed at start and used in links (verification pages later). */
+  /**
+   * CARDRAIL_PUBLIC_URL: the base URL printed at start, put in the OpenAPI `servers` and in the links handed out
+   * (verification, passkey enrollment and approval pages); unset, each request's own protocol and host (`publicBaseUrl`).
+   */
   publicUrl: string | undefined;
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`; when unset it is open (docs/runbook.md). */
   metricsToken: string | undefined;
   eventStream: EventStreamConfig;
+  webhooks: WebhookConfig;
   /** One entry per EVM network with an RPC URL; empty: no chain is watched (sandbox deposits only). */
   chains: ChainConfig[];
   /** CARDRAIL_CHAIN_POLL_MS: how often each chain watcher asks its node for new blocks. */
@@ -119,6 +139,15 @@ export const defaultEventStreamConfig: EventStreamConfig = {
   pollIntervalMs: 1_000,
   streamsPerCredentialMax: 5,
   streamsMax: 1_000,
+};
+
+export const defaultWebhookConfig: WebhookConfig = {
+  allowPrivateNetworksInLive: false,
+  requestTimeoutMs: 30_000,
+  concurrencyMax: 32,
+  endpointConcurrencyMax: 4,
+  pollIntervalMs: 250,
+  fanOutBatchSize: 200,
 };
 
 export const defaultRateLimits: RateLimitConfig = {
@@ -224,6 +253,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: integerInRange('CARDRAIL_EVENT_STREAM_POLL_MS', env.CARDRAIL_EVENT_STREAM_POLL_MS, defaultEventStreamConfig.pollIntervalMs, 50, 60_000),
       streamsPerCredentialMax: integerInRange('CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL', env.CARDRAIL_EVENT_STREAMS_PER_CREDENTIAL, defaultEventStreamConfig.streamsPerCredentialMax, 1, 100),
       streamsMax: integerInRange('CARDRAIL_EVENT_STREAMS_MAX', env.CARDRAIL_EVENT_STREAMS_MAX, defaultEventStreamConfig.streamsMax, 1, 100_000),
+    },
+    webhooks: {
+      ...defaultWebhookConfig,
+      allowPrivateNetworksInLive: env.CARDRAIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true' || env.CARDRAIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS === '1',
+      requestTimeoutMs: integerInRange('CARDRAIL_WEBHOOK_TIMEOUT_SECONDS', env.CARDRAIL_WEBHOOK_TIMEOUT_SECONDS, defaultWebhookConfig.requestTimeoutMs / 1000, 1, 30) * 1000,
+      concurrencyMax: integerInRange('CARDRAIL_WEBHOOK_CONCURRENCY', env.CARDRAIL_WEBHOOK_CONCURRENCY, defaultWebhookConfig.concurrencyMax, 1, 1_000),
+      endpointConcurrencyMax: integerInRange('CARDRAIL_WEBHOOK_ENDPOINT_CONCURRENCY', env.CARDRAIL_WEBHOOK_ENDPOINT_CONCURRENCY, defaultWebhookConfig.endpointConcurrencyMax, 1, 100),
     },
     chains: chainConfigs(env),
     chainPollIntervalMs: integerInRange('CARDRAIL_CHAIN_POLL_MS', env.CARDRAIL_CHAIN_POLL_MS, 5_000, 100, 3_600_000),

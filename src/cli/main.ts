@@ -173,7 +173,7 @@ async function worker(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config);
   await migrate(db, systemClock.nowMs());
-  const deliveryWorker = startWebhookDeliveryWorker({ db, clock: systemClock, logger, secrets: loadSecrets(config.dataDir) });
+  const deliveryWorker = startWebhookDeliveryWorker({ db, clock: systemClock, logger, secrets: loadSecrets(config.dataDir), config });
   process.stdout.write(`cardrail worker ${deliveryWorker.workerId} is delivering webhooks (${db.dialect}: ${db.location})\n`);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'worker shutting down');

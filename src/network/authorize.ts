@@ -12,7 +12,7 @@ import { matchIntent, merchantCategory, normalizeMerchantName } from '../domain/
 import { evaluateRiskRules, riskDeclineOf, type RiskFacts, type RiskFiring } from '../domain/risk-rules.js';
 import { userAccountId } from '../ledger/accounts.js';
 import { actOnAgentLimitExceeded, limitWarningDueAfter, warnWhenAgentNearsLimit, type AgentPolicy } from '../modules/agents/policy.js';
-import type { Agent } from '../modules/agents/service.js';
+import type { Agent, AgentStatusFollower } from '../modules/agents/service.js';
 import { cardAfterUse, freezeCard, systemActor, type Card } from '../modules/cards/service.js';
 import { firingActs, outcomeWithoutAction, presentRiskAlert, recordRiskFirings, riskAlertOf, type RiskSubject } from '../modules/risk/service.js';
 import { cvvMatches, panFingerprint, type VaultSecrets } from '../modules/cards/vault.js';
@@ -42,6 +42,8 @@ export interface AuthorizationRequest {
 export interface NetworkSettings {
   secrets: VaultSecrets;
   settlementDelayMs: number;
+  /** What an agent's suspension by a limit or risk rule also does: its cards freeze (wired in src/app.ts). */
+  followAgentStatus: AgentStatusFollower;
 }
 
 export async function findCardId(tx: Sql, scope: Scope, secrets: VaultSecrets, request: AuthorizationRequest): Promise<string | undefined> {
@@ -157,16 +159,34 @@ function limitDeclineActs(code: DeclineCode, card: Card, agent: Agent): boolean 
   return (code === 'card_limit_exceeded' && card.onLimitExceeded === 'freeze') || (code === 'agent_limit_exceeded' && agent.onLimitExceeded !== 'none');
 }
 
-async function actOnLimitDecline(tx: Sql, scope: Scope, code: DeclineCode, card: Card, agent: Agent, policy: AgentPolicy, amountCents: number, nowMs: number): Promise<void> {
+async function actOnLimitDecline(
+  tx: Sql,
+  scope: Scope,
+  code: DeclineCode,
+  card: Card,
+  agent: Agent,
+  policy: AgentPolicy,
+  amountCents: number,
+  followAgentStatus: AgentStatusFollower,
+  nowMs: number,
+): Promise<void> {
   if (code === 'card_limit_exceeded' && card.onLimitExceeded === 'freeze') await freezeCard(tx, scope, card.id, 'limit_exceeded', systemActor('card_limit_exceeded'), nowMs);
-  if (code === 'agent_limit_exceeded') await actOnAgentLimitExceeded(tx, scope, agent, policy, amountCents, nowMs);
+  if (code === 'agent_limit_exceeded') await actOnAgentLimitExceeded(tx, scope, agent, policy, amountCents, followAgentStatus, nowMs);
 }
 
 /** Records the firings' alerts and events: in the batch when none acts, else through the risk module after a flush. */
-async function recordFirings(batch: AuthorizationBatch, scope: Scope, firings: readonly RiskFiring[], subject: RiskSubject, declined: boolean, nowMs: number): Promise<void> {
+async function recordFirings(
+  batch: AuthorizationBatch,
+  scope: Scope,
+  firings: readonly RiskFiring[],
+  subject: RiskSubject,
+  declined: boolean,
+  followAgentStatus: AgentStatusFollower,
+  nowMs: number,
+): Promise<void> {
   if (firings.length === 0) return;
   if (firings.some(firingActs)) {
-    await batch.between((tx) => recordRiskFirings(tx, scope, firings, subject, declined, nowMs));
+    await batch.between((tx) => recordRiskFirings(tx, scope, firings, subject, declined, followAgentStatus, nowMs));
     return;
   }
   for (const firing of firings) {
@@ -271,9 +291,9 @@ async function decide(batch: AuthorizationBatch, settings: NetworkSettings, item
     // Only the rules that declined it are recorded: the others judge authorizations that went through.
     if (decision.code === 'risk_declined') {
       const declining = firings.filter((firing) => firing.action === 'decline' && !firing.dryRun);
-      await recordFirings(batch, scope, declining, { card, transactionId: declined.id, facts: riskFacts }, true, nowMs);
+      await recordFirings(batch, scope, declining, { card, transactionId: declined.id, facts: riskFacts }, true, settings.followAgentStatus, nowMs);
     }
-    if (limitDeclineActs(decision.code, card, agent)) await batch.between((tx) => actOnLimitDecline(tx, scope, decision.code, card, agent, policy, request.amountCents, nowMs));
+    if (limitDeclineActs(decision.code, card, agent)) await batch.between((tx) => actOnLimitDecline(tx, scope, decision.code, card, agent, policy, request.amountCents, settings.followAgentStatus, nowMs));
     return declined;
   }
 
@@ -318,6 +338,6 @@ async function decide(batch: AuthorizationBatch, settings: NetworkSettings, item
   }
 
   // Post-approval risk: every firing is an alert; freeze_card and suspend_agent act now (dry run: they don't).
-  await recordFirings(batch, scope, firings, { card: usedCard, transactionId: approved.id, facts: riskFacts }, false, nowMs);
+  await recordFirings(batch, scope, firings, { card: usedCard, transactionId: approved.id, facts: riskFacts }, false, settings.followAgentStatus, nowMs);
   return approved;
 }

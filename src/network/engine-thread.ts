@@ -37,9 +37,10 @@ export class ThreadedAuthorizationEngine implements Authorizer {
   /** While closing, the thread keeps the process alive until it has said it closed, whatever is still pending. */
   private closing = false;
 
+  /** No `followAgentStatus` in `settings`: a function cannot cross to the thread, which wires its own (engine-worker.ts). */
   constructor(
     private readonly db: SqliteDatabase,
-    private readonly settings: NetworkSettings,
+    private readonly settings: Omit<NetworkSettings, 'followAgentStatus'>,
   ) {}
 
   /** Starts the thread now rather than with the first authorization, and waits until it is ready to decide. */

@@ -4,6 +4,7 @@
 // streams) wake. Nothing here talks to the network: the decision waits only on the database.
 import { parentPort, workerData } from 'node:worker_threads';
 import { adoptIdSequenceMemory } from '../domain/ids.js';
+import { cardsFollowAgentStatus } from '../modules/cards/service.js';
 import { recordUserBalanceUpdates } from '../modules/users/balance-events.js';
 import { SqliteDatabase } from '../store/sqlite/database.js';
 import { AuthorizationEngine } from './engine.js';
@@ -14,9 +15,11 @@ const port = parentPort;
 const { path, idSequence, secrets, settlementDelayMs } = workerData as EngineWorkerData;
 adoptIdSequenceMemory(idSequence);
 
+// Wired as src/app.ts wires the main thread (functions do not cross to a thread): balance events before each commit,
+// and an agent suspended by a limit or risk rule has its cards frozen.
 const db = new SqliteDatabase(path);
 db.addCommitStep(recordUserBalanceUpdates);
-const engine = new AuthorizationEngine(db, { secrets, settlementDelayMs });
+const engine = new AuthorizationEngine(db, { secrets, settlementDelayMs, followAgentStatus: cardsFollowAgentStatus });
 
 let answers: EngineAnswer[] = [];
 let committed = false;

@@ -1,10 +1,11 @@
 // The card network simulator's HTTP face (sandbox keys only): merchants presenting cards. A decline is the
 // network's answer, so it is a 200 with the declined transaction; only a malformed request is a 4xx.
 import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
 import { defineRoute } from '../http/route.js';
 import { presentTransaction } from '../modules/transactions/service.js';
 import { transactionSchema } from '../modules/transactions/routes.js';
-import { authorize } from './authorize.js';
+import { authorize, type NetworkSettings } from './authorize.js';
 import { completeChallenge, networkAnswerSchema, presentNetworkAnswer, requestChallenge } from './challenge.js';
 import { completeChallengeBody } from '../modules/challenges/schemas.js';
 import { clearTransaction } from './clear.js';
@@ -16,6 +17,10 @@ import { voidTransaction } from './void.js';
 const maxAuthorizationCents = 100_000_000_000;
 const amountCents = z.number().int().min(1).max(maxAuthorizationCents).describe('cents');
 const transactionParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+function networkSettingsOf(app: AppContext): NetworkSettings {
+  return { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs, followAgentStatus: app.followAgentStatus };
+}
 
 export const merchantBody = z.strictObject({
   name: z.string().trim().min(1).max(200).describe('The descriptor as the network sends it, e.g. "AMZN Mktp US*2K4TY7"'),
@@ -58,7 +63,7 @@ export const networkRoutes = [
     response: networkAnswerSchema,
     transactionless: true,
     handler: async ({ sql, scope, body, nowMs, app, transactionless }) => {
-      const settings = { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs };
+      const settings = networkSettingsOf(app);
       const { threeDS, amount, ...presented } = body;
       const request = { ...presented, amountCents: amount };
       if (threeDS === true) {
@@ -82,7 +87,7 @@ export const networkRoutes = [
     body: completeChallengeBody,
     response: networkAnswerSchema,
     handler: async ({ sql, scope, params, body, nowMs, app }) =>
-      presentNetworkAnswer(await completeChallenge(sql, scope, { secrets: app.secrets, settlementDelayMs: app.config.settlementDelayMs }, params.id, body.otp, nowMs), nowMs),
+      presentNetworkAnswer(await completeChallenge(sql, scope, networkSettingsOf(app), params.id, body.otp, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',

@@ -1,6 +1,6 @@
-// Work that falls due as an environment's time passes: deposit confirmations now; settlement, expiries and
-// sweeps in later modules. It runs in the transaction that advances the sandbox clock (so tests see its effect at
-// once) and from the background timer as wall-clock time passes. Each step must be idempotent.
+// Work that falls due as an environment's time passes (`dueWorkSteps`): challenge, card, intent and authorization
+// expiries, confirmed deposits and settlement. It runs in the transaction that advances the sandbox clock (so tests
+// see its effect at once) and from the background timer as wall-clock time passes. Each step must be idempotent.
 import type { AppContext } from '../app-context.js';
 import { environmentTimeMs, type Environment } from '../domain/clock.js';
 import { closeExpiredCards } from '../modules/cards/service.js';

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppContext } from '../app-context.js';
 import { systemClock } from '../clock.js';
+import type { WebhookConfig } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import { privateNetworksAllowed } from '../modules/webhooks/destination.js';
 import { fanOutEvents, leaseDueDeliveries, recordAttempt, releaseLease, type AttemptOutcome, type LeasedDelivery } from '../modules/webhooks/dispatch.js';
-import { webhookSettingsOf, type WebhookSettings } from '../modules/webhooks/settings.js';
 import { signedWebhookHeaders } from '../modules/webhooks/signing.js';
 import { postWebhook } from '../modules/webhooks/transport.js';
 
@@ -19,11 +19,11 @@ const fanOutBatchesPerPassMax = 10;
 const stopGraceMsMax = 10_000;
 
 /** What the worker needs of an app: `cardrail worker` has no HTTP server or rate limiter. */
-export type DeliveryWorkerContext = Pick<AppContext, 'db' | 'clock' | 'logger' | 'secrets'>;
+export type DeliveryWorkerContext = Pick<AppContext, 'db' | 'clock' | 'logger' | 'secrets' | 'config'>;
 
 export interface WebhookDeliveryWorkerOptions {
-  /** Defaults to the app's webhook settings (environment variables). */
-  settings?: WebhookSettings;
+  /** Defaults to the app's `config.webhooks`. */
+  settings?: WebhookConfig;
   /** Names this process in lease tokens; defaults to host, pid and a random suffix. */
   workerId?: string;
   /**
@@ -46,7 +46,7 @@ export interface DeliveryResult {
 
 export class WebhookDeliveryWorker {
   readonly workerId: string;
-  readonly settings: WebhookSettings;
+  readonly settings: WebhookConfig;
   private readonly signingClock: Clock;
   private readonly random: () => number;
   private readonly inFlight = new Map<string, Promise<DeliveryResult | undefined>>();
@@ -61,7 +61,7 @@ export class WebhookDeliveryWorker {
     private readonly app: DeliveryWorkerContext,
     options: WebhookDeliveryWorkerOptions = {},
   ) {
-    this.settings = options.settings ?? webhookSettingsOf(app);
+    this.settings = options.settings ?? app.config.webhooks;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.signingClock = options.signingClock ?? systemClock;
     this.random = options.random ?? Math.random;

@@ -1,4 +1,4 @@
-// The dashboard in a real browser (SPEC §8, issue "Dashboard"): Debian's Chromium, driven by playwright-core, walks an
+// The dashboard in a real browser (SPEC §8): Debian's Chromium, driven by playwright-core, walks an
 // operator's day against a fresh `cardrail serve` process — sign in; create and approve a user; an agent's spend bar;
 // freeze a card from its page and see it declined in the sandbox panel; approve an intent from the queue; a new
 // transaction appearing on the overview without a reload while an authorization is made through the API; open a

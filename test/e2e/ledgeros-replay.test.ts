@@ -13,7 +13,7 @@
 //   - `check`: a §11 item that is not a request (what webhook deliveries carry).
 // A case whose world is missing (an earlier case did not create what it needs) fails naming what it needs.
 // Not here: credential exposure (credentialExposure, acknowledgeRawPanRisk, detailsToken, the details-token redeem,
-// filler keys: issue 15), LedgerOS's customers API (out of scope, SPEC §11), and §11's MCP tool changes, which are
+// filler keys: test/modules/fillers and test/extension), LedgerOS's customers API (out of scope, SPEC §11), and §11's MCP tool changes, which are
 // tools rather than routes (test/mcp).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +30,7 @@ const specPath = process.env.CARDRAIL_SPEC_PATH ?? join(repositoryRoot, '..', 's
 
 /** §11 endpoints this file does not replay, and why. */
 const notReplayed: Record<string, string> = {
-  'POST /v1/details-tokens/{}/redeem': 'credential exposure: issue 15',
+  'POST /v1/details-tokens/{}/redeem': 'credential exposure: test/modules/fillers/credential-exposure.test.ts',
 };
 /** Endpoints §11 names in prose rather than in a `METHOD /path` span. */
 const namedInProse = ['POST /v1/agents/{}/suspend', 'POST /v1/agents/{}/deregister', 'POST /v1/api-keys'];
@@ -203,7 +203,7 @@ const transactionFields = (prefix: string): Fields => ({
   [`${prefix}tags`]: 'array',
   [`${prefix}category`]: 'string|null',
 });
-/** The fields of a policy, as §11 lists them (credentialExposure is issue 15). */
+/** The fields of a policy, as §11 lists them (credentialExposure: test/modules/fillers). */
 const policyFields: Fields = {
   id: 'string',
   name: 'string',
@@ -589,7 +589,7 @@ const rows: Row[] = [
         clientContext: { userAgent: 'checkout-bot/1.0', pageUrl: 'https://www.amazon.com/checkout' },
       },
     }),
-    // A rawPan card (the organization default): the credentials themselves, no details token (issue 15).
+    // A rawPan card (the organization default): the credentials themselves, no details token.
     expectFields: { accessEventId: /^evt_/, exposureMode: is('rawPan'), last4: /^\d{4}$/, pan: /^\d{16}$/, cvv: /^\d{3}$/, expirationMonth: /^\d{2}$/, expirationYear: /^\d{4}$/ },
   }),
   arrange({

@@ -1,4 +1,4 @@
-// Issue 18, withdrawals on a real chain: a real EVM node (`startDevchain`, Hardhat's network with the 6-decimal test
+// Withdrawals on a real chain: a real EVM node (`startDevchain`, Hardhat's network with the 6-decimal test
 // token) and the sender's real JSON-RPC client, on both stores. A withdrawal arrives at its recipient with its amount;
 // one the token refuses, or that reverts on chain, fails with its hold released; ten made at once confirm with
 // distinct, consecutive nonces; a sender killed with SIGKILL between signing and broadcasting is followed by one that

@@ -1,4 +1,4 @@
-// Issue 15's "Done when" for the trusted filler, in Debian's Chromium with the built extension: a cardrail app (fresh
+// The trusted filler end to end, in Debian's Chromium with the built extension: a cardrail app (fresh
 // SQLite store, listening on a local port), an agent with an `extensionOnly` card that declares an intent and reads
 // the card's details — a details token, no number — and a local checkout page. The page's automation posts the token
 // to the extension, which redeems it with a filler key (configured on its options page) and fills the form; the form

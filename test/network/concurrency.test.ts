@@ -15,7 +15,7 @@ import { readUserBalances } from '../../src/ledger/balances.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
-import { createCard } from '../../src/modules/cards/service.js';
+import { cardsFollowAgentStatus, createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import type { Scope } from '../../src/modules/scope.js';
 import type { Transaction } from '../../src/modules/transactions/service.js';
@@ -25,7 +25,7 @@ import { createApprovedUser, fundUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 
 const secrets = testSecrets();
-const network = { secrets, settlementDelayMs: 86_400_000 };
+const network = { secrets, settlementDelayMs: 86_400_000, followAgentStatus: cardsFollowAgentStatus };
 /** A Wednesday, mid-month and mid-day: every limit window (day, 24 h, month, all time) holds the whole burst. */
 const nowMs = Date.UTC(2026, 2, 11, 12);
 

@@ -1,4 +1,4 @@
-// Issue 17's browser walk (headless Chromium, a virtual platform authenticator over the DevTools protocol): the
+// Cardholder approval in a browser (headless Chromium, a virtual platform authenticator over the DevTools protocol): the
 // cardholder enrolls a passkey from its link, the agent declares an intent that needs the cardholder's passkey, the
 // cardholder opens the approval link, sees the purchase and approves it with the passkey; the agent then reads the
 // card's details, the merchant authorizes, and the transaction matches the intent. The approval record verifies with

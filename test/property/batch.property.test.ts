@@ -13,7 +13,7 @@ import { readUserBalances } from '../../src/ledger/balances.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
-import { createCard } from '../../src/modules/cards/service.js';
+import { cardsFollowAgentStatus, createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { applyRiskPreset } from '../../src/modules/risk/settings.js';
 import type { Scope } from '../../src/modules/scope.js';
@@ -24,7 +24,7 @@ import { createApprovedUser, fundUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 
 const secrets = testSecrets();
-const network: NetworkSettings = { secrets, settlementDelayMs: 0 };
+const network: NetworkSettings = { secrets, settlementDelayMs: 0, followAgentStatus: cardsFollowAgentStatus };
 const hourMs = 3_600_000;
 const descriptors = ['AMZN Mktp US*2K4L59', 'Amazon.com', 'SQ *BLUE BOTTLE COFFEE', 'OPENAI *CHATGPT SUBSCR'] as const;
 

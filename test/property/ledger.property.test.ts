@@ -20,7 +20,7 @@ import { verifyLedger } from '../../src/ledger/verify.js';
 import { riskActions, riskRuleNames, type RiskAction } from '../../src/domain/risk-rules.js';
 import { activateAgent, registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
-import { closeCard, createCard, systemActor, unfreezeCard } from '../../src/modules/cards/service.js';
+import { cardsFollowAgentStatus, closeCard, createCard, systemActor, unfreezeCard } from '../../src/modules/cards/service.js';
 import { observeDeposit } from '../../src/modules/funding/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { updateOrganizationRiskSettings } from '../../src/modules/risk/settings.js';
@@ -217,7 +217,7 @@ for (const kind of storeKinds) {
       await fc.assert(
         fc.asyncProperty(settlementDelayArbitrary, openingDepositsArbitrary, riskModeArbitrary, fc.array(commandArbitrary, { minLength: 5, maxLength: 50, size: 'max' }), async (settlementDelayMs, openingDeposits, riskMode, commands) => {
           const db = store.db;
-          const network = { secrets, settlementDelayMs };
+          const network = { secrets, settlementDelayMs, followAgentStatus: cardsFollowAgentStatus };
           let nowMs = Date.UTC(2026, 0, 5); // a Monday
           const organization = await initializeOrganization(db, 'property', nowMs);
           const scope: Scope = { organizationId: organization.organization.id, environment: 'sandbox' };
@@ -587,7 +587,7 @@ for (const kind of storeKinds) {
                 card.frozen = false;
               }
             } else if (command.kind === 'activateAgent') {
-              const activate = () => db.transaction((tx) => activateAgent(tx, scope, agentIds[command.user]!, nowMs));
+              const activate = () => db.transaction((tx) => activateAgent(tx, scope, agentIds[command.user]!, cardsFollowAgentStatus, nowMs));
               if (!suspended[command.user]) {
                 await expectAppError(activate, 'invalid_status_transition', 'activating an active agent');
               } else {

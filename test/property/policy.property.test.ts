@@ -4,10 +4,9 @@
 // /v1/cards/{id}/policy shows the model's live state, and every SPEC §5 invariant holds (verifyLedger).
 //
 // Each run has one multi-use card whose effective controls come from its own maxAuthCount (maybe), its policy
-// (policyId, maybe) and its agent's default policy (maybe; set with a direct UPDATE, as this branch has no API field
-// for it yet). Policies draw MCC and merchant allow/block lists from small pools (merchant entries in other spellings
-// than the descriptors: aliases, legal suffixes), active hours on a 30-minute grid (windows spanning midnight
-// included) or active days alone in a zone whose midnight is not UTC's, a lifetime cap, an authorization count, a
+// (policyId, maybe) and its agent's default policy (maybe; written to the agent's row directly). Policies draw MCC
+// and merchant allow/block lists from small pools (merchant entries in other spellings than the descriptors:
+// aliases, legal suffixes), active hours on a 30-minute grid (windows spanning midnight included) or active days alone in a zone whose midnight is not UTC's, a lifetime cap, an authorization count, a
 // cooldown and, rarely, attestation. Runs start near DST changes (America/New_York, Pacific/Auckland), so clock
 // advances cross them. Everything else that could decline is kept out of the way: the user is funded far beyond
 // the card, the card's maxAmount is far above any amount, no agent limit, no card limits, drift off, risk rules off.
@@ -26,7 +25,7 @@ import { weekdays, type Weekday } from '../../src/domain/spending-policy.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
-import { createCard } from '../../src/modules/cards/service.js';
+import { cardsFollowAgentStatus, createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { cardPolicyView } from '../../src/modules/policies/card-policy.js';
 import { createPolicyBody } from '../../src/modules/policies/schemas.js';
@@ -377,7 +376,7 @@ for (const kind of storeKinds) {
           fc.array(commandArbitrary, { minLength: 5, maxLength: 25 }),
           async (startMs, settlementDelayMs, attachment, cardPolicyDraft, agentPolicyDraft, cardMaxAuthCount, commands) => {
             const db = store.db;
-            const network = { secrets, settlementDelayMs };
+            const network = { secrets, settlementDelayMs, followAgentStatus: cardsFollowAgentStatus };
             let nowMs = startMs;
             const organization = await initializeOrganization(db, 'policy property', nowMs);
             const scope: Scope = { organizationId: organization.organization.id, environment: 'sandbox' };

@@ -7,7 +7,7 @@ import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { scopeOf, visibleTo, type Principal } from '../principal.js';
 import type { Scope } from '../scope.js';
-import { getAgent, rememberLimitWarningWindow, suspendAgentIfActive, type Agent } from './service.js';
+import { getAgent, rememberLimitWarningWindow, suspendAgentIfActive, type Agent, type AgentStatusFollower } from './service.js';
 import { agentSpendInWindowCents } from './spend.js';
 
 // The authorization path reads both from here.
@@ -68,10 +68,18 @@ export function presentAgentPolicy(policy: AgentPolicy) {
  * `onLimitExceeded` — `none` does nothing more, `notify` records `agent.limit_exceeded`, `suspend` records it and
  * suspends the agent (`statusReason: "limit_exceeded"`, `agent.suspended`) unless it is no longer active.
  */
-export async function actOnAgentLimitExceeded(tx: Sql, scope: Scope, agent: Agent, policy: AgentPolicy, attemptedAmountCents: number, nowMs: number): Promise<void> {
+export async function actOnAgentLimitExceeded(
+  tx: Sql,
+  scope: Scope,
+  agent: Agent,
+  policy: AgentPolicy,
+  attemptedAmountCents: number,
+  followAgentStatus: AgentStatusFollower,
+  nowMs: number,
+): Promise<void> {
   if (agent.onLimitExceeded === 'none') return;
   await recordEvent(tx, scope, 'agent.limit_exceeded', { ...presentAgentPolicy(policy), attemptedAmount: attemptedAmountCents }, nowMs);
-  if (agent.onLimitExceeded === 'suspend') await suspendAgentIfActive(tx, scope, agent.id, 'limit_exceeded', nowMs);
+  if (agent.onLimitExceeded === 'suspend') await suspendAgentIfActive(tx, scope, agent.id, 'limit_exceeded', followAgentStatus, nowMs);
 }
 
 /**

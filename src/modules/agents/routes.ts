@@ -105,7 +105,7 @@ export const agentRoutes = [
     params: agentIdParams,
     body: updateAgentBody,
     response: agentSchema,
-    handler: async ({ sql, scope, params, body, nowMs }) => presentAgentAt(sql, await updateAgent(sql, scope, params.id, body, nowMs), nowMs),
+    handler: async ({ sql, scope, params, body, nowMs, app }) => presentAgentAt(sql, await updateAgent(sql, scope, params.id, body, app.followAgentStatus, nowMs), nowMs),
   }),
   defineRoute({
     method: 'GET',
@@ -126,7 +126,7 @@ export const agentRoutes = [
     tag,
     params: agentIdParams,
     response: agentStatusChangeSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentStatusChange(sql, await suspendAgent(sql, scope, params.id, 'manual', nowMs), nowMs),
+    handler: async ({ sql, scope, params, nowMs, app }) => presentStatusChange(sql, await suspendAgent(sql, scope, params.id, 'manual', app.followAgentStatus, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',
@@ -136,7 +136,7 @@ export const agentRoutes = [
     tag,
     params: agentIdParams,
     response: agentStatusChangeSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentStatusChange(sql, await activateAgent(sql, scope, params.id, nowMs), nowMs),
+    handler: async ({ sql, scope, params, nowMs, app }) => presentStatusChange(sql, await activateAgent(sql, scope, params.id, app.followAgentStatus, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',
@@ -146,7 +146,7 @@ export const agentRoutes = [
     tag,
     params: agentIdParams,
     response: agentStatusChangeSchema,
-    handler: async ({ sql, scope, params, nowMs }) => presentStatusChange(sql, await deregisterAgent(sql, scope, params.id, nowMs), nowMs),
+    handler: async ({ sql, scope, params, nowMs, app }) => presentStatusChange(sql, await deregisterAgent(sql, scope, params.id, app.followAgentStatus, nowMs), nowMs),
   }),
   defineRoute({
     method: 'POST',

@@ -387,19 +387,13 @@ export interface AgentStatusChange {
   agent: Agent;
 }
 
-export type AgentStatusListener = (tx: Sql, scope: Scope, change: AgentStatusChange, nowMs: number) => Promise<void>;
-
-const agentStatusListeners: AgentStatusListener[] = [];
-
 /**
- * Hook for the card module (which depends on agents, not the other way round): `listener` runs inside the
- * transaction of every agent status change, after the agent's row and event are written, so what it does (close
- * the cards of a deregistered agent and release their reservations, freeze those of a suspended one) commits or
- * rolls back with the change. Register once, at module load.
+ * What else an agent's status change does, inside its transaction, after the agent's row and event are written, so
+ * that it commits or rolls back with the change: the card module's `cardsFollowAgentStatus` freezes the cards of a
+ * suspended agent, unfreezes them on activation and closes those of a deregistered one. Passed in because the card
+ * module depends on agents, not the other way round; src/app.ts wires it (`AppContext.followAgentStatus`).
  */
-export function onAgentStatusChange(listener: AgentStatusListener): void {
-  if (!agentStatusListeners.includes(listener)) agentStatusListeners.push(listener);
-}
+export type AgentStatusFollower = (tx: Sql, scope: Scope, change: AgentStatusChange, nowMs: number) => Promise<void>;
 
 /** The one way an agent's status changes: the status endpoints, PATCH status, and the limit and risk engines. */
 async function changeAgentStatus(
@@ -408,6 +402,7 @@ async function changeAgentStatus(
   agentId: string,
   action: AgentStatusAction,
   statusReason: string | null,
+  followAgentStatus: AgentStatusFollower,
   nowMs: number,
 ): Promise<AgentStatusChange> {
   const agent = await getAgentForUpdate(tx, scope, agentId);
@@ -431,13 +426,13 @@ async function changeAgentStatus(
   await recordAgentEvent(tx, scope, transition.event, changed, nowMs);
   if (action === 'deregister') await revokeAllTokensOfAgent(tx, scope, agentId, nowMs);
   const change: AgentStatusChange = { action, previousStatus: agent.status, agent: changed };
-  for (const listener of agentStatusListeners) await listener(tx, scope, change, nowMs);
+  await followAgentStatus(tx, scope, change, nowMs);
   return change;
 }
 
 /** `statusReason`: `manual` from the API; the authorization and risk paths pass `limit_exceeded` or `risk_<rule>`. */
-export async function suspendAgent(tx: Sql, scope: Scope, agentId: string, statusReason: string, nowMs: number): Promise<AgentStatusChange> {
-  return changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, nowMs);
+export async function suspendAgent(tx: Sql, scope: Scope, agentId: string, statusReason: string, followAgentStatus: AgentStatusFollower, nowMs: number): Promise<AgentStatusChange> {
+  return changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, followAgentStatus, nowMs);
 }
 
 /**
@@ -445,19 +440,26 @@ export async function suspendAgent(tx: Sql, scope: Scope, agentId: string, statu
  * `undefined` when it is already suspended or deregistered (two authorizations deciding to suspend at once must not
  * fail the second one's transaction).
  */
-export async function suspendAgentIfActive(tx: Sql, scope: Scope, agentId: string, statusReason: string, nowMs: number): Promise<Agent | undefined> {
+export async function suspendAgentIfActive(
+  tx: Sql,
+  scope: Scope,
+  agentId: string,
+  statusReason: string,
+  followAgentStatus: AgentStatusFollower,
+  nowMs: number,
+): Promise<Agent | undefined> {
   const agent = await getAgentForUpdate(tx, scope, agentId);
   if (agent.status !== 'active') return undefined;
-  return (await changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, nowMs)).agent;
+  return (await changeAgentStatus(tx, scope, agentId, 'suspend', statusReason, followAgentStatus, nowMs)).agent;
 }
 
-export async function activateAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<AgentStatusChange> {
-  return changeAgentStatus(tx, scope, agentId, 'activate', null, nowMs);
+export async function activateAgent(tx: Sql, scope: Scope, agentId: string, followAgentStatus: AgentStatusFollower, nowMs: number): Promise<AgentStatusChange> {
+  return changeAgentStatus(tx, scope, agentId, 'activate', null, followAgentStatus, nowMs);
 }
 
-/** Final: every token is revoked at once and the card module's listener closes the cards. */
-export async function deregisterAgent(tx: Sql, scope: Scope, agentId: string, nowMs: number): Promise<AgentStatusChange> {
-  return changeAgentStatus(tx, scope, agentId, 'deregister', null, nowMs);
+/** Final: every token is revoked at once and `followAgentStatus` closes the cards. */
+export async function deregisterAgent(tx: Sql, scope: Scope, agentId: string, followAgentStatus: AgentStatusFollower, nowMs: number): Promise<AgentStatusChange> {
+  return changeAgentStatus(tx, scope, agentId, 'deregister', null, followAgentStatus, nowMs);
 }
 
 /** Hook for the budget warning (policy.ts): the spending window last warned about. Not a change of the agent's settings. */
@@ -537,7 +539,7 @@ async function writeAgentSettings(tx: Sql, agent: Agent): Promise<void> {
  * endpoints (its event, and the cards following). A deregistered agent refuses every change (409 agent_deregistered).
  * A new limit, frequency or warning share re-arms the budget warning for the current window.
  */
-export async function updateAgent(tx: Sql, scope: Scope, agentId: string, patch: UpdateAgentInput, nowMs: number): Promise<Agent> {
+export async function updateAgent(tx: Sql, scope: Scope, agentId: string, patch: UpdateAgentInput, followAgentStatus: AgentStatusFollower, nowMs: number): Promise<Agent> {
   const agent = await getAgentForUpdate(tx, scope, agentId);
   if (agent.status === 'deregistered') throw new AppError('agent_deregistered', { agentId });
   await requireDefaultPolicy(tx, scope, patch.defaultPolicyId);
@@ -551,7 +553,8 @@ export async function updateAgent(tx: Sql, scope: Scope, agentId: string, patch:
     await recordAgentEvent(tx, scope, 'agent.updated', current, nowMs, { previousAttributes: changed });
   }
   if (patch.status === undefined || patch.status === current.status) return current;
-  const change = patch.status === 'suspended' ? await suspendAgent(tx, scope, agentId, 'manual', nowMs) : await activateAgent(tx, scope, agentId, nowMs);
+  const change =
+    patch.status === 'suspended' ? await suspendAgent(tx, scope, agentId, 'manual', followAgentStatus, nowMs) : await activateAgent(tx, scope, agentId, followAgentStatus, nowMs);
   return change.agent;
 }
 

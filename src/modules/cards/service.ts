@@ -13,7 +13,7 @@ import type { ExposureMode } from '../../domain/credential-exposure.js';
 import type { ApprovalMethod } from '../../domain/intents.js';
 import type { RiskAction } from '../../domain/risk-rules.js';
 import { limitsForNewCard, lockAgentForNewCard } from '../agents/card-allowance.js';
-import { getAgent, onAgentStatusChange, type Agent, type AgentStatusChange } from '../agents/service.js';
+import { getAgent, type Agent, type AgentStatusChange } from '../agents/service.js';
 import { canonicalOnDrift, requirePolicy, requireRawPanAcknowledgement } from '../policies/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
@@ -741,9 +741,9 @@ export async function closeExpiredCards(tx: Sql, scope: Scope, nowMs: number): P
 /**
  * Cards follow their agent, in the transaction of the agent's change: suspending freezes its active cards
  * (statusReason `agent_suspended`), activating unfreezes the cards that suspension froze, and deregistering closes
- * every card, releasing the reservations.
+ * every card, releasing the reservations. The agents module calls it as its `AgentStatusFollower`, wired in src/app.ts.
  */
-async function followAgentStatus(tx: Sql, scope: Scope, change: AgentStatusChange, nowMs: number): Promise<void> {
+export async function cardsFollowAgentStatus(tx: Sql, scope: Scope, change: AgentStatusChange, nowMs: number): Promise<void> {
   const cards = await tx.all<{ id: string; status: CardStatus; status_reason: string | null }>(`SELECT id, status, status_reason FROM cards WHERE agent_id = ? AND status <> 'closed' ORDER BY id`, [
     change.agent.id,
   ]);
@@ -754,5 +754,3 @@ async function followAgentStatus(tx: Sql, scope: Scope, change: AgentStatusChang
     if (change.action === 'deregister') await closeCard(tx, scope, card, 'agent_deregistered', nowMs, actor);
   }
 }
-
-onAgentStatusChange(followAgentStatus);

@@ -8,7 +8,7 @@ import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-n
 import { approvalExpiredReason, attestationWarnings, effectiveIntentStatus, revealedLifetimeMs, type AttestationWarning } from '../../domain/intents.js';
 import { evaluateDetailsRiskRules, riskDeclineOf, type DetailsRiskFacts } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
-import { getAgent } from '../agents/service.js';
+import { getAgent, type AgentStatusFollower } from '../agents/service.js';
 import { getCardForUpdate } from '../cards/service.js';
 import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
@@ -92,6 +92,7 @@ export async function accessCardDetails(
   cardId: string,
   input: CardDetailsInput,
   secrets: VaultSecrets,
+  followAgentStatus: AgentStatusFollower,
   nowMs: number,
 ): Promise<CardDetailsOutcome> {
   const card = await getCardForUpdate(tx, scope, cardId);
@@ -127,7 +128,7 @@ export async function accessCardDetails(
   const firings = warnings.length === 0 ? [] : evaluateDetailsRiskRules(riskFacts, await riskSettingsFor(tx, scope, card.agentId, card.id));
   const decline = riskDeclineOf(firings);
   if (decline !== undefined) {
-    await recordRiskFirings(tx, scope, [decline], { card, facts: riskFacts, accessEventId: undefined }, true, nowMs);
+    await recordRiskFirings(tx, scope, [decline], { card, facts: riskFacts, accessEventId: undefined }, true, followAgentStatus, nowMs);
     const mismatches = warnings.map((warning) => (warning.field === 'merchantText' ? 'another merchant' : 'an amount outside the tolerance')).join(', ');
     return { kind: 'refused', error: new AppError('attestation_mismatch', { intentId: intent.id, mismatches, param: warnings[0]!.field }) };
   }
@@ -175,7 +176,7 @@ export async function accessCardDetails(
     warnings.length === 0 ? null : JSON.stringify(warnings),
   ]);
   // After the access (so credential.accessed precedes them): alert, or freeze the card or suspend the agent.
-  if (firings.length > 0) await recordRiskFirings(tx, scope, firings, { card, facts: riskFacts, accessEventId }, false, nowMs);
+  if (firings.length > 0) await recordRiskFirings(tx, scope, firings, { card, facts: riskFacts, accessEventId }, false, followAgentStatus, nowMs);
 
   const printed = { expirationMonth: formatExpirationMonth(card.expirationMonth), expirationYear: formatExpirationYear(card.expirationYear), last4: card.last4 };
   if (exposureMode === 'extensionOnly') {

@@ -107,7 +107,7 @@ export const intentRoutes = [
       after: async (answer, { app, scope, params }) => (answer.exposureMode === 'rawPan' && answer.pan === undefined ? withCredentialsFromIssuer(app, scope, params.id, answer) : answer),
     },
     handler: async ({ sql, scope, principal, params, body, nowMs, app }) => {
-      const outcome = await accessCardDetails(sql, scope, principal, params.id, body, app.secrets, nowMs);
+      const outcome = await accessCardDetails(sql, scope, principal, params.id, body, app.secrets, app.followAgentStatus, nowMs);
       // A refusal by the risk rule keeps its alert: it commits with the 409.
       if (outcome.kind === 'refused') return new CommittedRefusal(outcome.error);
       return { object: 'card_details' as const, ...outcome.details };

@@ -14,7 +14,7 @@ import {
 } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { insertRows } from '../../store/multi-row.js';
-import { getAgent, suspendAgentIfActive } from '../agents/service.js';
+import { getAgent, suspendAgentIfActive, type AgentStatusFollower } from '../agents/service.js';
 import { freezeCard, getCard, systemActor, updateCard, type Card } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage } from '../pagination.js';
@@ -122,7 +122,15 @@ export function riskStatusReason(firing: RiskFiring): `risk_${string}` {
   return `risk_${riskRuleSnakeName(firing.rule)}`;
 }
 
-async function carryOut(tx: Sql, scope: Scope, firing: RiskFiring, subject: RiskSubject, declined: boolean, nowMs: number): Promise<RiskOutcome> {
+async function carryOut(
+  tx: Sql,
+  scope: Scope,
+  firing: RiskFiring,
+  subject: RiskSubject,
+  declined: boolean,
+  followAgentStatus: AgentStatusFollower,
+  nowMs: number,
+): Promise<RiskOutcome> {
   if (firing.dryRun) return 'dry_run';
   switch (firing.action) {
     case 'alert':
@@ -136,8 +144,8 @@ async function carryOut(tx: Sql, scope: Scope, firing: RiskFiring, subject: Risk
       return 'card_frozen';
     }
     case 'suspend_agent':
-      // The agents module's listener freezes every card of the agent in this same transaction.
-      return (await suspendAgentIfActive(tx, scope, subject.card.agentId, riskStatusReason(firing), nowMs)) === undefined ? 'already_applied' : 'agent_suspended';
+      // `followAgentStatus` freezes every card of the agent in this same transaction.
+      return (await suspendAgentIfActive(tx, scope, subject.card.agentId, riskStatusReason(firing), followAgentStatus, nowMs)) === undefined ? 'already_applied' : 'agent_suspended';
   }
 }
 
@@ -146,10 +154,18 @@ async function carryOut(tx: Sql, scope: Scope, firing: RiskFiring, subject: Risk
  * `card.frozen` or `agent.suspended` precede it), then the alert and its `risk.<rule>` event carrying the outcome.
  * `declined` says the authorization (or the details) was refused by these firings' decline.
  */
-export async function recordRiskFirings(tx: Sql, scope: Scope, firings: readonly RiskFiring[], subject: RiskSubject, declined: boolean, nowMs: number): Promise<RiskAlert[]> {
+export async function recordRiskFirings(
+  tx: Sql,
+  scope: Scope,
+  firings: readonly RiskFiring[],
+  subject: RiskSubject,
+  declined: boolean,
+  followAgentStatus: AgentStatusFollower,
+  nowMs: number,
+): Promise<RiskAlert[]> {
   const alerts: RiskAlert[] = [];
   for (const firing of firings) {
-    const outcome = await carryOut(tx, scope, firing, subject, declined, nowMs);
+    const outcome = await carryOut(tx, scope, firing, subject, declined, followAgentStatus, nowMs);
     const alert = riskAlertOf(firing, subject, outcome, newId('alert', nowMs), nowMs);
     await insertRiskAlerts(tx, [{ scope, alert }]);
     await recordEvent(tx, scope, alert.eventType, presentRiskAlert(alert), nowMs);

@@ -26,13 +26,12 @@ import {
   updateEndpoint,
   type EndpointPolicy,
 } from './service.js';
-import { webhookSettingsOf } from './settings.js';
 import type { AppContext } from '../../app-context.js';
 
 const tag = 'Webhooks';
 
 function policyOf(app: AppContext): EndpointPolicy {
-  return { secrets: app.secrets, allowPrivateNetworksInLive: webhookSettingsOf(app).allowPrivateNetworksInLive };
+  return { secrets: app.secrets, allowPrivateNetworksInLive: app.config.webhooks.allowPrivateNetworksInLive };
 }
 
 function isoOrNull(timeMs: number | null): string | null {

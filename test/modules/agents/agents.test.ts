@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hashCredential } from '../../../src/domain/credentials.js';
 import { initializeOrganization } from '../../../src/modules/organizations/bootstrap.js';
-import { onAgentStatusChange, registerAgent as registerAgentInTransaction, type AgentStatusChange } from '../../../src/modules/agents/service.js';
+import {
+  deregisterAgent,
+  registerAgent as registerAgentInTransaction,
+  suspendAgent,
+  type AgentStatusChange,
+  type AgentStatusFollower,
+} from '../../../src/modules/agents/service.js';
 import type { Sql } from '../../../src/store/database.js';
 import { assertError, useTestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
@@ -345,17 +351,18 @@ for (const kind of storeKinds) {
       ]);
     });
 
-    it('runs status-change listeners (the card module hook) inside the same transaction', async () => {
+    it('runs the follower it is given (the cards, in the app) inside the status change’s transaction', async () => {
       const agent = await registerAgent(testApp);
       const victim = await registerAgent(testApp);
+      const scope = scopeOf(testApp);
       const seen: AgentStatusChange[] = [];
-      onAgentStatusChange(async (_tx, _scope, change) => {
+      const follower: AgentStatusFollower = async (_tx, _scope, change) => {
         if (change.agent.id === agent.id) seen.push(change);
         if (change.agent.id === victim.id && change.action === 'deregister') throw new Error('card module failed');
-      });
+      };
 
-      await testApp.request('POST', `/v1/agents/${agent.id}/suspend`);
-      await testApp.request('POST', `/v1/agents/${agent.id}/deregister`);
+      await testApp.store.db.transaction((tx) => suspendAgent(tx, scope, agent.id, 'manual', follower, testApp.clock.nowMs()));
+      await testApp.store.db.transaction((tx) => deregisterAgent(tx, scope, agent.id, follower, testApp.clock.nowMs()));
       assert.deepEqual(
         seen.map((change) => [change.action, change.previousStatus, change.agent.status]),
         [
@@ -364,9 +371,11 @@ for (const kind of storeKinds) {
         ],
       );
 
-      // A failing listener rolls the whole change back: the agent stays active, its token still works, no event.
-      const failed = await testApp.request('POST', `/v1/agents/${victim.id}/deregister`);
-      assert.equal(failed.statusCode, 500);
+      // A failing follower rolls the whole change back: the agent stays active, its token still works, no event.
+      await assert.rejects(
+        testApp.store.db.transaction((tx) => deregisterAgent(tx, scope, victim.id, follower, testApp.clock.nowMs())),
+        /card module failed/,
+      );
       assert.equal((await testApp.request('GET', `/v1/agents/${victim.id}`)).json.status, 'active');
       assert.equal((await testApp.request('GET', `/v1/agents/${victim.id}/policy`, { key: victim.token })).statusCode, 200);
       assert.deepEqual(await eventTypesAbout(testApp, victim.id), ['agent.created', 'agent_token.created']);

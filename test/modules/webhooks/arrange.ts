@@ -2,7 +2,7 @@
 // ordinary API calls, the sandbox clock moved past a delivery's next attempt, and a delivery worker driven pass by pass.
 import assert from 'node:assert/strict';
 import type { TestApp } from '../../helpers/app.js';
-import { defaultWebhookSettings, type WebhookSettings } from '../../../src/modules/webhooks/settings.js';
+import type { WebhookConfig } from '../../../src/config.js';
 import { WebhookDeliveryWorker } from '../../../src/workers/webhook-delivery.js';
 
 export interface CreatedEndpoint {
@@ -24,8 +24,10 @@ export async function createUser(testApp: TestApp, lastName = 'Doe', key?: strin
   return response.json.id;
 }
 
-export function newWorker(testApp: TestApp, settings: Partial<WebhookSettings> = {}, workerId?: string): WebhookDeliveryWorker {
-  return new WebhookDeliveryWorker(testApp.app.context, { settings: { ...defaultWebhookSettings, requestTimeoutMs: 5_000, ...settings }, ...(workerId === undefined ? {} : { workerId }) });
+/** A worker with the app's webhook configuration, a 5 s request timeout and `settings` on top. */
+export function newWorker(testApp: TestApp, settings: Partial<WebhookConfig> = {}, workerId?: string): WebhookDeliveryWorker {
+  const { webhooks } = testApp.app.context.config;
+  return new WebhookDeliveryWorker(testApp.app.context, { settings: { ...webhooks, requestTimeoutMs: 5_000, ...settings }, ...(workerId === undefined ? {} : { workerId }) });
 }
 
 export async function deliveries(testApp: TestApp, endpointId: string, query = ''): Promise<any[]> {

@@ -5,9 +5,9 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { leaseDueDeliveries, recordAttempt } from '../../../src/modules/webhooks/dispatch.js';
 import { attemptsMax, retryDelaysMs } from '../../../src/modules/webhooks/retry-schedule.js';
-import { configureWebhooks } from '../../../src/modules/webhooks/settings.js';
+import { defaultWebhookConfig } from '../../../src/config.js';
 import { verifyWebhook } from '../../../src/sdk/webhooks.js';
-import { useTestApp } from '../../helpers/app.js';
+import { startTestApp, useTestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { startWebhookReceiver, verifyBoth, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
 import { advanceSandboxSeconds, advanceToJustBefore, createEndpoint, createUser, deliveries, newWorker, sandboxNowMs } from './arrange.js';
@@ -351,22 +351,27 @@ for (const kind of storeKinds) {
       const localhost = await testApp.request('POST', '/v1/webhooks', { key: testApp.liveKey, body: { url: 'http://localhost:9/hook' } });
       assert.equal(localhost.json.error.code, 'webhook_url_not_allowed');
 
-      // Allowed at registration, then the deployment stops allowing it: the delivery-time check refuses the
-      // address localhost resolves to, and the receiver sees nothing.
-      configureWebhooks(testApp.app.context, { allowPrivateNetworksInLive: true });
-      const port = new URL(receiver.url).port;
-      const live = await createEndpoint(testApp, `http://localhost:${port}/live`, {}, testApp.liveKey);
-      await createUser(testApp, 'Live', testApp.liveKey);
-      const results = await newWorker(testApp, { allowPrivateNetworksInLive: false }).runOnce();
-      assert.deepEqual(results.map((result) => [result.statusCode, result.outcome]), [[null, 'retrying']]);
-      assert.equal(receiver.received.length, 0);
-      const [attempted] = (await testApp.request('GET', `/v1/webhooks/${live.id}/deliveries`, { key: testApp.liveKey })).json.data;
-      assert.match(attempted.attempts[0].error, /private or reserved address/);
-      // With private networks allowed, the same live endpoint is reached.
-      testApp.clock.advanceMs(10_000);
-      const allowed = await newWorker(testApp, { allowPrivateNetworksInLive: true }).runOnce();
-      assert.deepEqual(allowed.map((result) => result.outcome), ['succeeded']);
-      assert.equal(verifyBoth(receiver.received[0]!, live.secret).environment, 'live');
+      // A deployment that allows them (CARDRAIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS) registers it; a worker that does
+      // not refuses, at delivery, the address localhost resolves to, and the receiver sees nothing.
+      const allowing = await startTestApp({ store: kind, config: { webhooks: { ...defaultWebhookConfig, allowPrivateNetworksInLive: true } } });
+      try {
+        await newWorker(allowing).dispatch();
+        const port = new URL(receiver.url).port;
+        const live = await createEndpoint(allowing, `http://localhost:${port}/live`, {}, allowing.liveKey);
+        await createUser(allowing, 'Live', allowing.liveKey);
+        const results = await newWorker(allowing, { allowPrivateNetworksInLive: false }).runOnce();
+        assert.deepEqual(results.map((result) => [result.statusCode, result.outcome]), [[null, 'retrying']]);
+        assert.equal(receiver.received.length, 0);
+        const [attempted] = (await allowing.request('GET', `/v1/webhooks/${live.id}/deliveries`, { key: allowing.liveKey })).json.data;
+        assert.match(attempted.attempts[0].error, /private or reserved address/);
+        // With private networks allowed (the app's configuration), the same live endpoint is reached.
+        allowing.clock.advanceMs(10_000);
+        const allowed = await newWorker(allowing).runOnce();
+        assert.deepEqual(allowed.map((result) => result.outcome), ['succeeded']);
+        assert.equal(verifyBoth(receiver.received[0]!, live.secret).environment, 'live');
+      } finally {
+        await allowing.close();
+      }
     });
   });
 }

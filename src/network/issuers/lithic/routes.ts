@@ -52,7 +52,7 @@ export function registerLithicCallbacks(server: FastifyInstance, app: AppContext
   const config = app.config.lithic;
   // The SDK's verifier (standardwebhooks underneath); its API key is never used for these checks.
   const verifier = config === undefined ? undefined : new Lithic({ apiKey: config.apiKey, environment: config.environment, baseURL: null });
-  const settings = { secrets: app.secrets, settlementDelayMs: 0 };
+  const settings = { secrets: app.secrets, settlementDelayMs: 0, followAgentStatus: app.followAgentStatus };
   void server.register(async (callbacks) => {
     callbacks.removeAllContentTypeParsers();
     callbacks.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
