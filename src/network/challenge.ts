@@ -17,7 +17,7 @@ import {
   recordWrongOtp,
   type Challenge,
 } from '../modules/challenges/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { transactionSchema } from '../modules/transactions/routes.js';
 import { presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';

@@ -30,7 +30,7 @@ import {
 } from '../modules/funding/chain-deposits.js';
 import type { Deposit } from '../modules/funding/service.js';
 import { sandboxOffsetMs } from '../modules/sandbox/clock.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { listUsersByFundingIndex } from '../modules/users/service.js';
 import type { Secrets } from '../secrets.js';
 import type { Database, Sql } from '../store/database.js';

@@ -7,7 +7,7 @@ import { closeExpiredCards } from '../modules/cards/service.js';
 import { expireDueChallenges } from '../modules/challenges/service.js';
 import { completeConfirmedDeposits } from '../modules/funding/service.js';
 import { expireDueIntents } from '../modules/intents/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { expireDueAuthorizations, settleDueTransactions } from '../network/due.js';
 import type { Sql } from '../store/database.js';
 

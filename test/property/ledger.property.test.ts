@@ -24,7 +24,7 @@ import { closeCard, createCard, systemActor, unfreezeCard } from '../../src/modu
 import { observeDeposit } from '../../src/modules/funding/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { updateOrganizationRiskSettings } from '../../src/modules/risk/settings.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { applyWithdrawalOutcome, createWithdrawal } from '../../src/modules/withdrawals/service.js';
 import { authorize } from '../../src/network/authorize.js';
 import { clearTransaction } from '../../src/network/clear.js';

@@ -10,7 +10,7 @@ import type { Sql } from '../../store/database.js';
 import { listCards } from '../cards/service.js';
 import { fundingInstructionsSchema } from '../funding/schemas.js';
 import { fundingInstructions } from '../funding/service.js';
-import { scopeOf, visibleTo, type Principal } from '../principal.js';
+import { scopeOf, visibleTo, type Principal } from '../../domain/principal.js';
 import { applicationStatuses } from '../users/schemas.js';
 import { getUser } from '../users/service.js';
 import { agentPolicyAt, presentAgentPolicy } from './policy.js';

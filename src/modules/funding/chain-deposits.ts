@@ -7,7 +7,7 @@ import { baseUnitsToCents, isWithinDepositLimit, maxDepositCents, type EvmFundin
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { completeDeposit, depositFromRow, insertDeposit, presentDeposit, type Deposit, type DepositRow } from './service.js';
 
 /** Why a deposit whose block left the canonical chain before it was credited is rejected. */

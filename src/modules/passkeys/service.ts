@@ -14,7 +14,7 @@ import { AppError } from '../../domain/errors.js';
 import { forUpdate, type Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { getUser } from '../users/service.js';
 import { authenticationResponseSchema, ceremonyTimeoutMs } from './schemas.js';
 

@@ -7,7 +7,7 @@ import { openUserAccounts } from '../../ledger/accounts.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { Address, ApplicationStatus, UpdateUserInput } from './schemas.js';
 
 export interface User {

@@ -9,7 +9,7 @@ import type { Secrets } from '../../secrets.js';
 import { forUpdate, type Database, type Sql } from '../../store/database.js';
 import { eventEnvelope, recordEvent, type EventRecord } from '../events/service.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { attemptsMax, nextAttemptAtMs } from './retry-schedule.js';
 import type { DeliveryOrigin } from './schemas.js';
 import { createDelivery, enabledEndpointsOf, endpointWantsEvent, getDelivery, secretsInForce, type EndpointTarget } from './service.js';

@@ -9,7 +9,7 @@ import { allocateNonce } from '../../chain/nonces.js';
 import { depositedBaseUnits, findFundingMethod } from '../../domain/funding-networks.js';
 import type { Environment } from '../../domain/clock.js';
 import { forUpdate, type Sql } from '../../store/database.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { applyWithdrawalOutcome, getWithdrawal, type Withdrawal } from './service.js';
 
 export interface WithdrawalSend {

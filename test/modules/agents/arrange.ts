@@ -2,7 +2,7 @@
 // registered through the API.
 import assert from 'node:assert/strict';
 import type { Environment } from '../../../src/domain/clock.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import type { TestApp } from '../../helpers/app.js';
 import { createApprovedUser } from '../../helpers/money.js';
 

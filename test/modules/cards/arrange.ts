@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Environment } from '../../../src/domain/clock.js';
 import { newId } from '../../../src/domain/ids.js';
 import { verifyLedger } from '../../../src/ledger/verify.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import type { TestApp } from '../../helpers/app.js';
 import { createApprovedUser, fundUser } from '../../helpers/money.js';
 
