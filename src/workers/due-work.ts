@@ -2,7 +2,8 @@
 // sweeps in later modules. It runs in the transaction that advances the sandbox clock (so tests see its effect at
 // once) and from the background timer as wall-clock time passes. Each step must be idempotent.
 import type { AppContext } from '../app-context.js';
-import { environmentTimeMs, type Environment } from '../domain/clock.js';
+import { environmentTimeMs } from '../domain/clock.js';
+import type { Environment } from '../domain/environment.js';
 import { closeExpiredCards } from '../modules/cards/service.js';
 import { expireDueChallenges } from '../modules/challenges/service.js';
 import { completeConfirmedDeposits } from '../modules/funding/service.js';

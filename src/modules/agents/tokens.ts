@@ -1,6 +1,6 @@
 // Agent tokens: 32 random bytes shown once, stored only as a SHA-256 hash; revocation is final; an optional expiry
 // is in environment time. The agent use cases (service.ts) check the agent before calling in here.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { credentialPrefix, generateCredential, hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';

@@ -1,7 +1,7 @@
 // Filler keys (SPEC §4 "Credential exposure"): the credential of a trusted filler — the browser extension or
 // `cardrail fill` — that redeems details tokens and may do nothing else. Created, listed and revoked by API keys,
 // shown once, stored as a SHA-256 hash, like API keys. This module owns the filler_keys table.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { credentialPrefix, generateCredential, hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';

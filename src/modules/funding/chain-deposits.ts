@@ -2,7 +2,7 @@
 // address is recorded `pending` at first sight, counts confirmations from blocks (head − block + 1), completes and is
 // credited at the chain's minConfirmations, and is rejected as `reorged` if its block leaves the chain before that.
 // Once per (network, txHash, logIndex). Also each chain's scan cursor: the first block not yet scanned.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { baseUnitsToCents, isWithinDepositLimit, maxDepositCents, type EvmFundingNetwork, type FundingToken } from '../../domain/funding-networks.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';

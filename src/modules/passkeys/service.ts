@@ -9,7 +9,7 @@ import {
   type CredentialDeviceType,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 import { forUpdate, type Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';

@@ -1,6 +1,6 @@
 // Users (cardholders): creation opens their ledger accounts and assigns their funding index; identity fields are
 // compliance-locked while an application is pending, in review or approved.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { openUserAccounts } from '../../ledger/accounts.js';

@@ -2,7 +2,8 @@
 // status an integrator reads, the sandbox's way to force an outcome and the operator's decision of an application
 // the provider left open. Every decision goes through applyKycDecision (and so setApplicationStatus), so its events
 // are recorded with it. A link's token is derived from its id with the master key; only its SHA-256 hash is stored.
-import { environmentTimeMs, type Environment } from '../../domain/clock.js';
+import { environmentTimeMs } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';

@@ -4,7 +4,8 @@
 // LOCKED on PostgreSQL (SQLite's single writer serializes), so two processes never hold the same attempt, and an
 // attempt's result is written only by the holder of its lease.
 import { randomUUID } from 'node:crypto';
-import { environmentTimeMs, type Environment } from '../../domain/clock.js';
+import { environmentTimeMs } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import type { Secrets } from '../../secrets.js';
 import { forUpdate, type Database, type Sql } from '../../store/database.js';
 import { eventEnvelope, recordEvent, type EventRecord } from '../events/service.js';

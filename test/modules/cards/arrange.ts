@@ -1,7 +1,7 @@
 // Arranging card tests: an approved, funded user with an agent. The agent row is written with SQL until the card
 // tests move to `POST /v1/agents/register`.
 import assert from 'node:assert/strict';
-import type { Environment } from '../../../src/domain/clock.js';
+import type { Environment } from '../../../src/domain/environment.js';
 import { newId } from '../../../src/domain/ids.js';
 import { verifyLedger } from '../../../src/ledger/verify.js';
 import type { Scope } from '../../../src/domain/scope.js';
