@@ -1,7 +1,7 @@
 // The card network simulator's HTTP face (sandbox keys only): merchants presenting cards. A decline is the
 // network's answer, so it is a 200 with the declined transaction; only a malformed request is a 4xx.
 import { z } from 'zod';
-import { defineRoute } from '../http/route.js';
+import { defineRoute } from '../http/route-definition.js';
 import { presentTransaction } from '../modules/transactions/service.js';
 import { transactionSchema } from '../modules/transactions/routes.js';
 import { authorize } from './authorize.js';

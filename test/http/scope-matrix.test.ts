@@ -13,8 +13,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { routeAccess } from '../../src/http/access.js';
-import type { AnyRouteDefinition } from '../../src/http/route.js';
-import { allRoutes } from '../../src/http/routes.js';
+import type { AnyRouteDefinition } from '../../src/http/route-definition.js';
+import { allRoutes } from '../../src/http/all-routes.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import type { PrincipalKind } from '../../src/domain/principal.js';
 import type { Scope } from '../../src/domain/scope.js';

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import { fundingMethodsOn } from '../../domain/funding-networks.js';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { presentBalance, readUserBalances } from '../../ledger/balances.js';
 import type { Sql } from '../../store/database.js';
 import { listCards } from '../cards/service.js';

@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { getAgent } from '../agents/service.js';
 import type { Card } from '../cards/service.js';
 import { intentStatusNow } from '../intents/service.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { runDueWork } from '../../workers/due-work.js';
 import { advanceSandboxClock, maxAdvanceSeconds, presentSandboxClock, sandboxOffsetMs } from './clock.js';
 

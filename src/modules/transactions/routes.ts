@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { listPageSchema, listQuerySchema } from '../pagination.js';
 import { getTransaction, listTransactions, presentTransaction, transactionStatuses, updateTransactionLabels } from './service.js';
 

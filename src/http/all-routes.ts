@@ -18,7 +18,7 @@ import { verificationRoutes } from '../modules/verification/routes.js';
 import { withdrawalRoutes } from '../modules/withdrawals/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
 import { eventRoutes } from '../modules/events/routes.js';
-import type { AnyRouteDefinition } from './route.js';
+import type { AnyRouteDefinition } from './route-definition.js';
 
 export const allRoutes: readonly AnyRouteDefinition[] = [
   ...organizationRoutes,
