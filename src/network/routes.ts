@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route-definition.js';
 import { presentTransaction } from '../modules/transactions/service.js';
-import { transactionSchema } from '../modules/transactions/routes.js';
+import { transactionSchema } from '../modules/transactions/schemas.js';
 import { authorize } from './authorize.js';
 import { completeChallenge, networkAnswerSchema, presentNetworkAnswer, requestChallenge } from './challenge.js';
 import { completeChallengeBody } from '../modules/challenges/schemas.js';
