@@ -1,4 +1,4 @@
-// Network work that falls due with time (run by src/workers/due-work.ts): scheduled settlement of pending
+// Network work that falls due with time (steps of src/modules/due-work-steps.ts): scheduled settlement of pending
 // authorizations, then expiry of those still uncleared after 7 days.
 import { externalAccountId, userAccountId, userAccountKinds } from '../ledger/accounts.js';
 import { lockAccounts } from '../ledger/transfers.js';

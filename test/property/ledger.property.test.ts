@@ -33,7 +33,7 @@ import { incrementAuthorization } from '../../src/network/increment.js';
 import { refundTransaction } from '../../src/network/refund.js';
 import { voidTransaction } from '../../src/network/void.js';
 import { testSecrets } from '../../src/secrets.js';
-import { runDueWork } from '../../src/workers/due-work.js';
+import { runDueWork } from '../../src/modules/due-work-steps.js';
 import { createApprovedUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 

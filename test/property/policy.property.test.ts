@@ -40,7 +40,7 @@ import { forcePost } from '../../src/network/force-post.js';
 import { incrementAuthorization } from '../../src/network/increment.js';
 import { voidTransaction } from '../../src/network/void.js';
 import { testSecrets } from '../../src/secrets.js';
-import { runDueWork } from '../../src/workers/due-work.js';
+import { runDueWork } from '../../src/modules/due-work-steps.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 
