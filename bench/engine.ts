@@ -3,7 +3,7 @@
 // decision latency at a fixed offered rate (open loop).
 import type { AuthorizationRequest, NetworkSettings } from '../src/network/authorize.js';
 import { AuthorizationEngine } from '../src/network/engine.js';
-import type { Scope } from '../src/modules/scope.js';
+import type { Scope } from '../src/domain/scope.js';
 import type { Database } from '../src/store/database.js';
 import { closedLoop, openLoop, type ClosedLoopResult, type OpenLoopResult } from './lib/open-loop.js';
 import type { BenchCard } from './lib/population.js';

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument } from '../src/http/openapi.js';
-import { allRoutes } from '../src/http/routes.js';
+import { allRoutes } from '../src/http/all-routes.js';
 import { sdkTypesFromDocument } from '../src/sdk/generate.js';
 
 const target = fileURLToPath(new URL('../src/sdk/openapi.ts', import.meta.url));

@@ -22,7 +22,7 @@ import type { Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { openDatabase } from './store/open.js';
 import { SqliteDatabase } from './store/sqlite/database.js';
-import { startIdempotencySweeper } from './workers/idempotency-sweeper.js';
+import { startIdempotencySweeper } from './http/idempotency-sweeper.js';
 import { startDueWorkTimer } from './workers/due-work.js';
 import { startChainWatchers } from './workers/chain-watcher.js';
 import { ChainWatchStatus } from './chain/watch-status.js';

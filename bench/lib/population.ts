@@ -10,7 +10,7 @@ import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCard } from '../../src/modules/cards/service.js';
 import { decryptPan, deriveCvv } from '../../src/modules/cards/vault.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { createUser, setApplicationStatus } from '../../src/modules/users/service.js';
 import type { Secrets } from '../../src/secrets.js';
 import { migrate } from '../../src/store/migrate.js';

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../clock.js';
 import { ConfigError, defaultPort, loadConfig, type Config } from '../config.js';
-import type { Environment } from '../domain/clock.js';
+import type { Environment } from '../domain/environment.js';
 import { normalizeCidr } from '../domain/ip-allowlist.js';
 import { createApiKey, listApiKeys, presentApiKey, revokeApiKey } from '../modules/keys/service.js';
 import { initializeIfEmpty, initializeOrganization } from '../modules/organizations/bootstrap.js';

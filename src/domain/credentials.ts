@@ -2,7 +2,7 @@
 // `fk_dev_…` / `fk_live_…` (they may only redeem details tokens), each carrying
 // 32 random bytes. Only a SHA-256 hash is stored; with 256 bits of entropy a slow hash adds nothing.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Environment } from './clock.js';
+import type { Environment } from './environment.js';
 import { AppError } from './errors.js';
 
 export type CredentialKind = 'apiKey' | 'agentToken' | 'fillerKey';

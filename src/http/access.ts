@@ -1,6 +1,6 @@
 // The one place that says which credentials may call which route (SPEC §3, §4 agent-token scope).
 // Every /v1 route must appear here; registering one that does not fails at start.
-import type { PrincipalKind } from '../modules/principal.js';
+import type { PrincipalKind } from '../domain/principal.js';
 
 /** Which credentials a /v1 route of the request pipeline admits. */
 export type PrincipalAccess = { readonly principals: readonly PrincipalKind[]; readonly sandboxOnly?: boolean };

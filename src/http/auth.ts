@@ -8,7 +8,7 @@ import { ipIsAllowed } from '../domain/ip-allowlist.js';
 import { findAgentTokenBySecret, tokenLastUsedIsStale, touchAgentToken } from '../modules/agents/tokens.js';
 import { findApiKeyBySecret, touchApiKey } from '../modules/keys/service.js';
 import { findFillerKeyBySecret, touchFillerKey } from '../modules/fillers/keys.js';
-import type { Principal } from '../modules/principal.js';
+import type { Principal } from '../domain/principal.js';
 import type { Database, Sql } from '../store/database.js';
 import type { PrincipalAccess } from './access.js';
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Database, Sql } from '../store/database.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 
 export const idempotencyLockMs = 60_000;
 const maxKeyLength = 255;

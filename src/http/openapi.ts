@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { errorCatalogue } from '../domain/errors.js';
 import { routeAccess, type RouteAccess } from './access.js';
-import type { AnyRouteDefinition } from './route.js';
+import type { AnyRouteDefinition } from './route-definition.js';
 
 type JsonSchema = Record<string, unknown>;
 

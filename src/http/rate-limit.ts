@@ -3,7 +3,7 @@
 // REDIS_URL is set so several processes share the buckets. Card-network traffic is never limited.
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import type { Environment } from '../domain/clock.js';
+import type { Environment } from '../domain/environment.js';
 import { AppError } from '../domain/errors.js';
 import type { RateLimitClass, RateLimitConfig, RateLimitRule } from '../config.js';
 

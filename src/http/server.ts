@@ -16,8 +16,9 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, instal
 import { maxHeaderSize as maxHeaderBytes } from 'node:http';
 import { installChainMetrics, installHealthRoutes, installMetrics, installWithdrawalQueueMetric } from './observability.js';
 import { buildOpenApiDocument, docsInitScript, docsPage } from './openapi.js';
-import { registerRoute, type AnyRouteDefinition } from './route.js';
-import { allRoutes } from './routes.js';
+import type { AnyRouteDefinition } from './route-definition.js';
+import { registerRoute } from './route-pipeline.js';
+import { allRoutes } from './all-routes.js';
 
 export interface ServerOptions {
   /** Extra routes (tests use this to reach the 5xx path). */

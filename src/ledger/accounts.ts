@@ -2,7 +2,7 @@
 // and each environment's external accounts. Balance = credits − debits, so money a user holds is positive and the
 // external accounts carry the opposite sign; all balances of an environment sum to zero.
 import type { Sql } from '../store/database.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 
 export type UserAccountKind = 'available' | 'reserved' | 'held' | 'debt';
 export type ExternalAccountKind = 'external:deposits' | 'external:network' | 'external:withdrawals';

@@ -4,7 +4,7 @@
 import { newId } from '../domain/ids.js';
 import type { Sql, SqlValue } from '../store/database.js';
 import { insertRows } from '../store/multi-row.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { ledgerCurrency, nonNegativeKinds, type AccountKind } from './accounts.js';
 
 export interface TransferInput {

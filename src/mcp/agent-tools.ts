@@ -10,7 +10,7 @@ import { cardSchema, cardStatuses, cardTypes } from '../modules/cards/schemas.js
 import { challengeWithOtpSchema } from '../modules/challenges/schemas.js';
 import { fundingInstructionsSchema } from '../modules/funding/schemas.js';
 import { cardDetailsSchema, intentSchema } from '../modules/intents/schemas.js';
-import { transactionSchema } from '../modules/transactions/routes.js';
+import { transactionSchema } from '../modules/transactions/schemas.js';
 import { transactionStatuses } from '../modules/transactions/service.js';
 import { expectData } from '../sdk/index.js';
 import { missingArgument, required, ToolRefusal } from './session.js';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Sql, SqlValue } from '../store/database.js';
-import type { Scope } from './scope.js';
+import type { Scope } from '../domain/scope.js';
 
 /** `nextCursor` of a previous page, checked while the request is parsed (400 invalid_cursor), before any use case runs. */
 export const cursorSchema = z

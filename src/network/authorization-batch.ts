@@ -29,7 +29,7 @@ import { effectiveControls, policiesById } from '../modules/policies/service.js'
 import { cardHistoryOf, cardHistorySince, readAgentBaseline, readRecentApprovals, withUnwrittenApprovals, type RecentApproval, type RiskHistoryQuery } from '../modules/risk/facts.js';
 import { insertRiskAlerts, type RiskAlert } from '../modules/risk/service.js';
 import { riskSettingsOfCards } from '../modules/risk/settings.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { cardLifetimeUse, type Transaction } from '../modules/transactions/service.js';
 import { cardSpend, insertTransactions } from '../modules/transactions/store.js';
 import { userFromRow, type User, type UserRow } from '../modules/users/service.js';

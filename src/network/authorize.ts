@@ -18,7 +18,7 @@ import { firingActs, outcomeWithoutAction, presentRiskAlert, recordRiskFirings, 
 import { cvvMatches, panFingerprint, type VaultSecrets } from '../modules/cards/vault.js';
 import { recordEvent } from '../modules/events/service.js';
 import { recordIntentMatch } from '../modules/intents/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { driftAnchorOf } from '../modules/policies/card-policy.js';
 import { insertTransaction } from '../modules/transactions/store.js';
 import { presentTransaction, type AttestationStatus, type Merchant, type Transaction } from '../modules/transactions/service.js';

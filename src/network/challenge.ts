@@ -17,8 +17,8 @@ import {
   recordWrongOtp,
   type Challenge,
 } from '../modules/challenges/service.js';
-import type { Scope } from '../modules/scope.js';
-import { transactionSchema } from '../modules/transactions/routes.js';
+import type { Scope } from '../domain/scope.js';
+import { transactionSchema } from '../modules/transactions/schemas.js';
 import { presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
 import { authorize, checkCredentials, findCardId, merchantOf, newTransaction, recordDecline, type AuthorizationRequest, type NetworkSettings } from './authorize.js';

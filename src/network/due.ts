@@ -1,8 +1,8 @@
-// Network work that falls due with time (run by src/workers/due-work.ts): scheduled settlement of pending
+// Network work that falls due with time (steps of src/modules/due-work-steps.ts): scheduled settlement of pending
 // authorizations, then expiry of those still uncleared after 7 days.
 import { externalAccountId, userAccountId, userAccountKinds } from '../ledger/accounts.js';
 import { lockAccounts } from '../ledger/transfers.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import type { Sql } from '../store/database.js';
 import { clearTransaction } from './clear.js';
 import { voidTransaction } from './void.js';

@@ -1,7 +1,7 @@
 // What the main thread and the authorization engine's thread (engine-thread.ts, engine-worker.ts) say to each other.
 // Messages are structured clones: transactions are plain data; errors travel as their catalogue code or message.
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import type { VaultSecrets } from '../modules/cards/vault.js';
 import type { Transaction } from '../modules/transactions/service.js';
 import type { AuthorizationRequest } from './authorize.js';

@@ -4,7 +4,7 @@
 // authorization is answered once the engine thread has committed it, as in process.
 import { Worker } from 'node:worker_threads';
 import { idSequenceMemory } from '../domain/ids.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import type { Transaction } from '../modules/transactions/service.js';
 import type { SqliteDatabase } from '../store/sqlite/database.js';
 import type { AuthorizationRequest, NetworkSettings } from './authorize.js';

@@ -6,7 +6,7 @@
 // hold one authorization.) Should a batch fail (an invariant check, a lost PostgreSQL lock), each of its
 // authorizations is decided again alone, so one cannot fail the others.
 import type { Transaction } from '../modules/transactions/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import type { Database } from '../store/database.js';
 import { authorize, authorizeBatch, type AuthorizationItem, type AuthorizationRequest, type NetworkSettings } from './authorize.js';
 

@@ -9,7 +9,7 @@ import { agentPolicyAt, warnWhenAgentNearsLimit } from '../modules/agents/policy
 import { getAgentForUpdate } from '../modules/agents/service.js';
 import { getCardForUpdate, recordCardUse } from '../modules/cards/service.js';
 import { recordEvent } from '../modules/events/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import { getUser } from '../modules/users/service.js';
 import type { Sql } from '../store/database.js';

@@ -1,7 +1,7 @@
 // Shared by the network flows: the ledger accounts of a card's user, locked together in the fixed order.
 import { externalAccountId, userAccountId } from '../ledger/accounts.js';
 import { lockAccounts } from '../ledger/transfers.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import type { Sql } from '../store/database.js';
 
 export interface CardholderAccounts {

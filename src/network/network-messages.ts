@@ -4,7 +4,7 @@
 // is recorded as `ignored` with the reason (docs/issuers.md lists each case); none is ever an error, because the
 // processor's books are final and the message cannot be refused.
 import { AppError } from '../domain/errors.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { getTransactionForUpdate, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
 import type { AuthorizationRequest } from './authorize.js';

@@ -3,7 +3,7 @@ import { AppError } from '../domain/errors.js';
 import { externalAccountId, userAccountId } from '../ledger/accounts.js';
 import { postTransfers } from '../ledger/transfers.js';
 import { recordEvent } from '../modules/events/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
 import { recordTransactionState } from '../modules/transactions/store.js';

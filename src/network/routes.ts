@@ -2,9 +2,9 @@
 // network's answer, so it is a 200 with the declined transaction; only a malformed request is a 4xx.
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
-import { defineRoute } from '../http/route.js';
+import { defineRoute } from '../http/route-definition.js';
 import { presentTransaction } from '../modules/transactions/service.js';
-import { transactionSchema } from '../modules/transactions/routes.js';
+import { transactionSchema } from '../modules/transactions/schemas.js';
 import { authorize, type NetworkSettings } from './authorize.js';
 import { completeChallenge, networkAnswerSchema, presentNetworkAnswer, requestChallenge } from './challenge.js';
 import { completeChallengeBody } from '../modules/challenges/schemas.js';

@@ -6,7 +6,7 @@ import { AppError } from '../domain/errors.js';
 import { postTransfers } from '../ledger/transfers.js';
 import { getCardForUpdate, recordCardUse } from '../modules/cards/service.js';
 import { recordEvent } from '../modules/events/service.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { getTransactionForUpdate, presentTransaction, type Transaction } from '../modules/transactions/service.js';
 import type { Sql } from '../store/database.js';
 import { lockCardholderAccounts } from './money.js';

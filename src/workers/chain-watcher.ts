@@ -15,7 +15,8 @@ import { chainTokenAddress } from '../chain/evm.js';
 import { blockHashAt, chainClient, readTransferLogs, type TransferLog } from '../chain/transfer-logs.js';
 import type { ChainWatchStatus } from '../chain/watch-status.js';
 import type { ChainConfig } from '../config.js';
-import { environmentTimeMs, environments, type Clock, type Environment } from '../domain/clock.js';
+import { environmentTimeMs, type Clock } from '../domain/clock.js';
+import { environments, type Environment } from '../domain/environment.js';
 import { fundingMethods, type FundingToken } from '../domain/funding-networks.js';
 import { evmAccountAt, evmDerivationPath } from '../modules/funding/addresses.js';
 import {
@@ -30,7 +31,7 @@ import {
 } from '../modules/funding/chain-deposits.js';
 import type { Deposit } from '../modules/funding/service.js';
 import { sandboxOffsetMs } from '../modules/sandbox/clock.js';
-import type { Scope } from '../modules/scope.js';
+import type { Scope } from '../domain/scope.js';
 import { listUsersByFundingIndex } from '../modules/users/service.js';
 import type { Secrets } from '../secrets.js';
 import type { Database, Sql } from '../store/database.js';

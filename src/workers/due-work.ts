@@ -1,34 +1,10 @@
-// Work that falls due as an environment's time passes (`dueWorkSteps`): challenge, card, intent and authorization
-// expiries, confirmed deposits and settlement. It runs in the transaction that advances the sandbox clock (so tests
-// see its effect at once) and from the background timer as wall-clock time passes. Each step must be idempotent.
+// Runs due work (src/modules/due-work-steps.ts) every second for every organization and environment, each at its own
+// time and in its own transaction.
 import type { AppContext } from '../app-context.js';
-import { environmentTimeMs, type Environment } from '../domain/clock.js';
-import { closeExpiredCards } from '../modules/cards/service.js';
-import { expireDueChallenges } from '../modules/challenges/service.js';
-import { completeConfirmedDeposits } from '../modules/funding/service.js';
-import { expireDueIntents } from '../modules/intents/service.js';
-import type { Scope } from '../modules/scope.js';
-import { expireDueAuthorizations, settleDueTransactions } from '../network/due.js';
-import type { Sql } from '../store/database.js';
-
-export type DueWorkStep = (tx: Sql, scope: Scope, nowMs: number) => Promise<number>;
-
-/** The steps, in order. */
-export const dueWorkSteps: Array<{ name: string; run: DueWorkStep }> = [
-  // First: completing a challenge locks it before the agent, card and accounts, so expiry takes it first too.
-  { name: 'challengesExpired', run: expireDueChallenges },
-  { name: 'depositsCompleted', run: completeConfirmedDeposits },
-  { name: 'cardsExpired', run: closeExpiredCards },
-  { name: 'intentsExpired', run: expireDueIntents },
-  { name: 'transactionsSettled', run: settleDueTransactions },
-  { name: 'authorizationsExpired', run: expireDueAuthorizations },
-];
-
-export async function runDueWork(tx: Sql, scope: Scope, nowMs: number): Promise<Record<string, number>> {
-  const done: Record<string, number> = {};
-  for (const step of dueWorkSteps) done[step.name] = await step.run(tx, scope, nowMs);
-  return done;
-}
+import { environmentTimeMs } from '../domain/clock.js';
+import type { Environment } from '../domain/environment.js';
+import type { Scope } from '../domain/scope.js';
+import { runDueWork } from '../modules/due-work-steps.js';
 
 export const dueWorkIntervalMs = 1_000;
 

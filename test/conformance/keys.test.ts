@@ -9,7 +9,7 @@ import { createApiKey, findApiKeyBySecret, getApiKey, listApiKeys, revokeApiKey 
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { createOrganization, getOrganization } from '../../src/modules/organizations/service.js';
 import { advanceSandboxClock, sandboxOffsetMs } from '../../src/modules/sandbox/clock.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 
 const startMs = Date.UTC(2026, 0, 5, 12, 0, 0);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { sendIssuerCardUpdates } from '../../src/workers/issuer-card-updates.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { recordEvent } from '../../src/modules/events/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { createEndpoint } from '../../src/modules/webhooks/service.js';
 import { testSecrets } from '../../src/secrets.js';
 import { openTestDatabase, testPostgresUrl, type TestDatabase } from '../helpers/stores.js';

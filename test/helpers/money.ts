@@ -2,7 +2,7 @@
 // deposit would), so tests of other modules do not depend on the deposit flow.
 import { externalAccountId, userAccountId } from '../../src/ledger/accounts.js';
 import { postTransfers } from '../../src/ledger/transfers.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { createUser, getUser, setApplicationStatus } from '../../src/modules/users/service.js';
 import type { Database } from '../../src/store/database.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { routeAccess } from '../../src/http/access.js';
-import { allRoutes } from '../../src/http/routes.js';
+import { allRoutes } from '../../src/http/all-routes.js';
 import { startTestApp, useTestApp } from '../helpers/app.js';
 
 describe('OpenAPI document', () => {

@@ -13,11 +13,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { routeAccess } from '../../src/http/access.js';
-import type { AnyRouteDefinition } from '../../src/http/route.js';
-import { allRoutes } from '../../src/http/routes.js';
+import type { AnyRouteDefinition } from '../../src/http/route-definition.js';
+import { allRoutes } from '../../src/http/all-routes.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import type { PrincipalKind } from '../../src/modules/principal.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { PrincipalKind } from '../../src/domain/principal.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { assertError, startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
 import type { StoreKind } from '../helpers/stores.js';

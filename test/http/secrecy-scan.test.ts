@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { decryptPan, deriveCvv } from '../../src/modules/cards/vault.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { testSecrets } from '../../src/secrets.js';
 import { startTestApp, type RequestOptions, type TestApp, type TestResponse } from '../helpers/app.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';

@@ -17,7 +17,7 @@ import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
 import { cardsFollowAgentStatus, createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import type { Transaction } from '../../src/modules/transactions/service.js';
 import { authorize } from '../../src/network/authorize.js';
 import { testSecrets } from '../../src/secrets.js';

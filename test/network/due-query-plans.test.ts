@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expireDueAuthorizations, settleDueTransactions } from '../../src/network/due.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import type { Sql, SqlValue } from '../../src/store/database.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/stores.js';
 

@@ -9,7 +9,7 @@ import { registerAgent } from '../../src/modules/agents/service.js';
 import { createCardBody } from '../../src/modules/cards/schemas.js';
 import { createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { ThreadedAuthorizationEngine } from '../../src/network/engine-thread.js';
 import { testSecrets } from '../../src/secrets.js';
 import type { SqliteDatabase } from '../../src/store/sqlite/database.js';

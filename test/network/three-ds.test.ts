@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../src/modules/events/service.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { assertError, useTestApp, type TestApp } from '../helpers/app.js';
 import { storeKinds } from '../helpers/stores.js';
 import { balanceOf, fundedCardholder, issueCard, revealCard, type Cardholder } from './arrange.js';

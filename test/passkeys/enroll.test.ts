@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { passkeyAuthenticationOptions, relyingPartyOf, verifyPasskeyAssertion } from '../../src/modules/passkeys/service.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium, pageWithPasskeyAuthenticator, skipWithoutChromium } from '../helpers/chromium.js';
 

@@ -16,7 +16,7 @@ import { createCardBody } from '../../src/modules/cards/schemas.js';
 import { cardsFollowAgentStatus, createCard } from '../../src/modules/cards/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { applyRiskPreset } from '../../src/modules/risk/settings.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { authorize, authorizeBatch, type AuthorizationItem, type NetworkSettings } from '../../src/network/authorize.js';
 import { testSecrets } from '../../src/secrets.js';
 import type { Database } from '../../src/store/database.js';

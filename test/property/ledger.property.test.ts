@@ -24,7 +24,7 @@ import { cardsFollowAgentStatus, closeCard, createCard, systemActor, unfreezeCar
 import { observeDeposit } from '../../src/modules/funding/service.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { updateOrganizationRiskSettings } from '../../src/modules/risk/settings.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { applyWithdrawalOutcome, createWithdrawal } from '../../src/modules/withdrawals/service.js';
 import { authorize } from '../../src/network/authorize.js';
 import { clearTransaction } from '../../src/network/clear.js';
@@ -33,7 +33,7 @@ import { incrementAuthorization } from '../../src/network/increment.js';
 import { refundTransaction } from '../../src/network/refund.js';
 import { voidTransaction } from '../../src/network/void.js';
 import { testSecrets } from '../../src/secrets.js';
-import { runDueWork } from '../../src/workers/due-work.js';
+import { runDueWork } from '../../src/modules/due-work-steps.js';
 import { createApprovedUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 

@@ -30,16 +30,16 @@ import { initializeOrganization } from '../../src/modules/organizations/bootstra
 import { cardPolicyView } from '../../src/modules/policies/card-policy.js';
 import { createPolicyBody } from '../../src/modules/policies/schemas.js';
 import { createPolicy } from '../../src/modules/policies/service.js';
-import type { ApiKeyPrincipal } from '../../src/modules/principal.js';
+import type { ApiKeyPrincipal } from '../../src/domain/principal.js';
 import { updateOrganizationRiskSettings } from '../../src/modules/risk/settings.js';
-import type { Scope } from '../../src/modules/scope.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { authorize } from '../../src/network/authorize.js';
 import { clearTransaction } from '../../src/network/clear.js';
 import { forcePost } from '../../src/network/force-post.js';
 import { incrementAuthorization } from '../../src/network/increment.js';
 import { voidTransaction } from '../../src/network/void.js';
 import { testSecrets } from '../../src/secrets.js';
-import { runDueWork } from '../../src/workers/due-work.js';
+import { runDueWork } from '../../src/modules/due-work-steps.js';
 import { createApprovedUser, fundUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds, type TestDatabase } from '../helpers/stores.js';
 

@@ -5,8 +5,8 @@ import { remainingSpendCents, spendWindow, type SpendWindow, type SpendingLimitF
 import { AppError } from '../../domain/errors.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import { scopeOf, visibleTo, type Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import { scopeOf, visibleTo, type Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import { getAgent, rememberLimitWarningWindow, suspendAgentIfActive, type Agent, type AgentStatusFollower } from './service.js';
 import { agentSpendInWindowCents } from './spend.js';
 

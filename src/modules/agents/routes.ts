@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { listQuerySchema } from '../pagination.js';
 import { getAgentPolicy, presentAgentPolicy } from './policy.js';
 import {

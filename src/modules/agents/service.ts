@@ -12,7 +12,7 @@ import { openCardCountsOfAgents } from '../cards/counts.js';
 import { recordEvent } from '../events/service.js';
 import { requirePolicy } from '../policies/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { requireApprovedUser } from '../users/service.js';
 import type {
   AgentStatus,

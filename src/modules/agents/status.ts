@@ -4,13 +4,13 @@
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import { fundingMethodsOn } from '../../domain/funding-networks.js';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { presentBalance, readUserBalances } from '../../ledger/balances.js';
 import type { Sql } from '../../store/database.js';
 import { listCards } from '../cards/service.js';
 import { fundingInstructionsSchema } from '../funding/schemas.js';
 import { fundingInstructions } from '../funding/service.js';
-import { scopeOf, visibleTo, type Principal } from '../principal.js';
+import { scopeOf, visibleTo, type Principal } from '../../domain/principal.js';
 import { applicationStatuses } from '../users/schemas.js';
 import { getUser } from '../users/service.js';
 import { agentPolicyAt, presentAgentPolicy } from './policy.js';

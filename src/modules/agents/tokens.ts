@@ -1,13 +1,13 @@
 // Agent tokens: 32 random bytes shown once, stored only as a SHA-256 hash; revocation is final; an optional expiry
 // is in environment time. The agent use cases (service.ts) check the agent before calling in here.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { credentialPrefix, generateCredential, hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { AgentStatus } from './schemas.js';
 
 export interface AgentToken {

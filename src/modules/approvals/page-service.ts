@@ -13,7 +13,7 @@ import { getCard } from '../cards/service.js';
 import { approvalTermsOf, intentFromRow, transitionIntent, type Intent, type IntentRow } from '../intents/service.js';
 import { passkeyAuthenticationOptions, verifyPasskeyAssertion } from '../passkeys/service.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { approvalChallenge, approvalTokenHash, isCardholderMethod, type ApprovalDecision, type WebauthnEvidence } from './service.js';
 
 /** What the page shows about the intent. */

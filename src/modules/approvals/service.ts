@@ -8,8 +8,8 @@ import { newId } from '../../domain/ids.js';
 import type { ApprovalMethod } from '../../domain/intents.js';
 import { masterKeyDigest, type Secrets } from '../../secrets.js';
 import type { Sql } from '../../store/database.js';
-import { visibleTo, type Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import { visibleTo, type Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import { presentApprovalRecord, signApprovalRecord, type ApprovalRecordPayload } from './record.js';
 
 export type ApprovalDecision = ApprovalRecordPayload['decision'];

@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { fieldsSetIn } from '../../http/validation.js';
 import { admitCardOfPrincipal } from '../agents/card-allowance.js';
 import { userIdParams } from '../users/schemas.js';

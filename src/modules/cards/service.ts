@@ -17,8 +17,8 @@ import { getAgent, type Agent, type AgentStatusChange } from '../agents/service.
 import { canonicalOnDrift, requirePolicy, requireRawPanAcknowledgement } from '../policies/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import { visibleTo, type Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import { visibleTo, type Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import { riskSettingsFor } from '../risk/settings.js';
 import { getUser, requireApprovedUser } from '../users/service.js';
 import { defaultAttestationWindowMinutes, type CardStatus, type CardStatusReason, type CardType, type CreateCardInput, type ListCardsQuery, type OnDrift, type OnLimitExceeded, type UpdateCardInput } from './schemas.js';

@@ -1,7 +1,7 @@
 // The agent's side of 3-D Secure: its card's pending challenges (with a revealed intent) and the OTP token
 // endpoints of seed 002. The merchant's side (creating and completing challenges) is the sandbox network's.
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { challengeListSchema, deletedOtpSchema, listChallengesQuery, otpSchema, otpTokenParams } from './schemas.js';
 import { deleteOtp, listAgentChallenges, listCardChallenges, readOtp } from './service.js';
 

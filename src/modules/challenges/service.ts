@@ -12,8 +12,8 @@ import type { VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
 import { revealedIntentsOfCard } from '../intents/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import { visibleTo, type Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import { visibleTo, type Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import { challengeOtp, challengeOtpToken, otpTokenHash } from './otp.js';
 import type { ChallengeStatus } from './schemas.js';
 

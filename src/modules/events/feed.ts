@@ -7,7 +7,7 @@
 //   the oldest transaction still running (pg_snapshot_xmin): every transaction with a smaller id has then committed
 //   or rolled back, so nothing can appear later behind a position already passed.
 import type { Sql } from '../../store/database.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { eventFromRow, type EventRecord } from './service.js';
 
 /** Where a stream is in its scope's events: everything at or before it was read. */

@@ -2,7 +2,7 @@ import { AppError } from '../../domain/errors.js';
 import { isValidEventFilter } from '../../domain/event-types.js';
 import { isWellFormedId } from '../../domain/ids.js';
 import { EventStream } from '../../http/event-stream.js';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { redeliverEvent } from '../webhooks/service.js';
 import { eventEnvelopeSchema, eventIdParams, eventListQuery, eventListSchema, eventSchema, eventStreamQuery, redeliverBody, redeliverySchema } from './schemas.js';
 import { getEvent, listEvents, presentEvent } from './service.js';

@@ -5,7 +5,7 @@ import { newId } from '../../domain/ids.js';
 import type { Sql, SqlValue } from '../../store/database.js';
 import { insertRows } from '../../store/multi-row.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 
 export interface EventRecord {
   id: string;

@@ -6,7 +6,7 @@ import type { EventStreamConfig } from '../../config.js';
 import { eventMatchesFilters } from '../../domain/event-types.js';
 import { AppError } from '../../domain/errors.js';
 import type { Database } from '../../store/database.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { eventsAfter, headPosition, positionOfEvent, type FeedHead } from './feed.js';
 import { eventEnvelope, type EventRecord } from './service.js';
 

@@ -10,9 +10,9 @@ import type { Sql } from '../../store/database.js';
 import { getCardForUpdate, type Card } from '../cards/service.js';
 import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
-import type { FillerKeyPrincipal } from '../principal.js';
-import { scopeOf } from '../principal.js';
-import type { Scope } from '../scope.js';
+import type { FillerKeyPrincipal } from '../../domain/principal.js';
+import { scopeOf } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 
 export const detailsTokenLifetimeMs = 120_000;
 export const detailsTokenPrefix = 'dtk_';

@@ -1,14 +1,14 @@
 // Filler keys (SPEC §4 "Credential exposure"): the credential of a trusted filler — the browser extension or
 // `cardrail fill` — that redeems details tokens and may do nothing else. Created, listed and revoked by API keys,
 // shown once, stored as a SHA-256 hash, like API keys. This module owns the filler_keys table.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { credentialPrefix, generateCredential, hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 
 export interface FillerKey {
   id: string;

@@ -1,9 +1,9 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { getAgent } from '../agents/service.js';
 import type { Card } from '../cards/service.js';
 import { intentStatusNow } from '../intents/service.js';
 import { credentialExposureOf } from '../policies/card-policy.js';
-import { scopeOf, type Principal } from '../principal.js';
+import { scopeOf, type Principal } from '../../domain/principal.js';
 import type { Sql } from '../../store/database.js';
 import { redeemDetailsToken, type RedeemCheck } from './details-tokens.js';
 import { createFillerKey, listFillerKeys, presentFillerKey, revokeFillerKey } from './keys.js';

@@ -5,7 +5,7 @@
 import { base58 } from '@scure/base';
 import { HDKey as Ed25519HDKey } from 'micro-ed25519-hdkey';
 import { HDKey, hdKeyToAccount, type HDAccount } from 'viem/accounts';
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { networkDefinitions, type FundingNetwork } from '../../domain/funding-networks.js';
 
 export interface DepositAddresses {

@@ -2,12 +2,12 @@
 // address is recorded `pending` at first sight, counts confirmations from blocks (head − block + 1), completes and is
 // credited at the chain's minConfirmations, and is rejected as `reorged` if its block leaves the chain before that.
 // Once per (network, txHash, logIndex). Also each chain's scan cursor: the first block not yet scanned.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { baseUnitsToCents, isWithinDepositLimit, maxDepositCents, type EvmFundingNetwork, type FundingToken } from '../../domain/funding-networks.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { completeDeposit, depositFromRow, insertDeposit, presentDeposit, type Deposit, type DepositRow } from './service.js';
 
 /** Why a deposit whose block left the canonical chain before it was credited is rejected. */

@@ -1,5 +1,5 @@
 import { fundingMethodsOn } from '../../domain/funding-networks.js';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { listQuerySchema } from '../pagination.js';
 import { depositContractsSchema, depositIdParams, depositListSchema, depositSchema, fundingInstructionsSchema, sandboxDepositBody, userIdParams } from './schemas.js';
 import { depositContracts, fundingInstructions, getDeposit, listUserDeposits, observeDeposit, presentDeposit } from './service.js';

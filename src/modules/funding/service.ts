@@ -27,7 +27,7 @@ import type { Secrets } from '../../secrets.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { getUser, requireApprovedUser } from '../users/service.js';
 import { depositAddresses, depositAddressOn } from './addresses.js';
 import type { DepositStatus, SandboxDepositInput } from './schemas.js';

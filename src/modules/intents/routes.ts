@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommittedRefusal, defineRoute } from '../../http/route.js';
+import { CommittedRefusal, defineRoute } from '../../http/route-definition.js';
 import { accessCardDetails } from './details.js';
 import { cardDetailsBody, cardDetailsSchema, decideIntentBody, declareIntentBody, intentListSchema, intentSchema, listAllIntentsQuery, listIntentsQuery } from './schemas.js';
 import { getApprovalRecord } from '../approvals/service.js';

@@ -24,8 +24,8 @@ import { getAgent } from '../agents/service.js';
 import { getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
-import { visibleTo, type Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import { visibleTo, type Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import { defaultIntentTtlMinutes, type DeclareIntentInput } from './schemas.js';
 
 export interface Intent {

@@ -2,7 +2,7 @@
 // committed (its access recorded): never stored, never read inside a database transaction.
 import type { AppContext } from '../../app-context.js';
 import { getCard } from '../cards/service.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { processorNamed } from './service.js';
 
 /** The answer with the card's number and CVV from its processor; a sandbox card's answer is returned as it is. */

@@ -1,6 +1,6 @@
 // The organization's issuer choice over HTTP: read it, and change which issuer new cards are made on.
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { issuerNames } from '../../network/issuer.js';
 import { getIssuerSettings, presentIssuerSettings, setIssuer } from './service.js';
 

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../domain/errors.js';
 import type { CardIssuer, IssuedCard, IssuerName, ProcessorName } from '../../network/issuer.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { Sql } from '../../store/database.js';
 
 export interface IssuerSettings {

@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { listQuerySchema } from '../pagination.js';
 import { apiKeyIdParams, apiKeyListSchema, apiKeySchema, createApiKeyBody, createdApiKeySchema } from './schemas.js';
 import { createApiKey, getApiKey, listApiKeys, presentApiKey, revokeApiKey } from './service.js';

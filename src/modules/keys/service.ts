@@ -1,12 +1,12 @@
 // API keys: created with 32 random bytes, shown once, stored only as a SHA-256 hash; revocation is final.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { credentialExpiryMs, generateCredential, hashCredential, credentialPrefix } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 
 export interface ApiKey {
   id: string;

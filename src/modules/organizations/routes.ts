@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { exposureModes } from '../../domain/credential-exposure.js';
 import { getOrganization, presentOrganization, setDefaultCredentialExposure, setRequireIpAllowlist } from './service.js';
 

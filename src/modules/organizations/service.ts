@@ -1,5 +1,5 @@
 // Organizations own every key and resource; each has a sandbox and a live environment.
-import { environments } from '../../domain/clock.js';
+import { environments } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Sql } from '../../store/database.js';

@@ -9,14 +9,15 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { environmentTimeMs, type Environment } from '../../domain/clock.js';
+import { environmentTimeMs } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { hashCredential, secretRandomBytes } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { forUpdate, type Database, type Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { getUser, getUserForUpdate, type User } from '../users/service.js';
 import { ceremonyTimeoutMs, enrollmentLinkValidityMs, passkeysPerUserMax, registrationResponseSchema } from './schemas.js';
 import { passkeysOfUser, presentPasskey, relyingPartyOf, type Passkey } from './service.js';

@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { listQuerySchema } from '../pagination.js';
 import { issueEnrollmentLink, presentEnrollmentLink } from './enrollment.js';
 import { createEnrollmentBody, passkeyEnrollmentSchema, passkeyListSchema, passkeyParams, passkeySchema, passkeysPerUserMax, passkeyUserParams } from './schemas.js';

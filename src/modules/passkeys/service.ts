@@ -9,12 +9,12 @@ import {
   type CredentialDeviceType,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 import { forUpdate, type Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { getUser } from '../users/service.js';
 import { authenticationResponseSchema, ceremonyTimeoutMs } from './schemas.js';
 

@@ -11,8 +11,8 @@ import { effectiveApprovalSettings, type ApprovalMethod, type ApprovalSettingSou
 import { getOrganization } from '../organizations/service.js';
 import { getAgent, type Agent } from '../agents/service.js';
 import { getCardForPrincipal, type Card } from '../cards/service.js';
-import type { Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import type { Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import { cardLifetimeUse } from '../transactions/service.js';
 import { apiFieldOf, effectiveControls, policiesById, type SpendingPolicy } from './service.js';
 

@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { cardPolicyView } from './card-policy.js';
 import { cardPolicySchema, createPolicyBody, listPoliciesQuery, policyIdParams, policyListSchema, policySchema, updatePolicyBody } from './schemas.js';
 import { createPolicy, getPolicy, listPolicies, presentPolicy, updatePolicy } from './service.js';

@@ -12,7 +12,7 @@ import type { ApprovalMethod } from '../../domain/intents.js';
 import { getOrganization } from '../organizations/service.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { CreatePolicyInput, UpdatePolicyInput } from './schemas.js';
 
 export interface SpendingPolicy {

@@ -18,8 +18,8 @@ import { getAgent, suspendAgentIfActive, type AgentStatusFollower } from '../age
 import { freezeCard, getCard, systemActor, updateCard, type Card } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage } from '../pagination.js';
-import type { Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import type { Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 import type { ListRiskAlertsQuery, RiskAlertStatus, RiskOutcome, RiskOverridesPatchInput } from './schemas.js';
 import { getOrganizationRiskSettings, getRiskOverrides, updateRiskOverrides, type StoredOverrides } from './settings.js';
 

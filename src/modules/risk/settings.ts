@@ -16,7 +16,7 @@ import {
 } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { PatchRiskSettingsInput } from './schemas.js';
 
 export type RiskLevel = 'organization' | 'agent' | 'card';

@@ -1,7 +1,7 @@
 // The sandbox clock: each organization's sandbox environment runs ahead of the wall clock by an offset that only
 // moves forward, so expiries, settlement delays and limit windows can be tested without waiting.
 import type { Sql } from '../../store/database.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 
 export const maxAdvanceSeconds = 10 * 365 * 24 * 3600;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
-import { runDueWork } from '../../workers/due-work.js';
+import { defineRoute } from '../../http/route-definition.js';
+import { runDueWork } from '../due-work-steps.js';
 import { advanceSandboxClock, maxAdvanceSeconds, presentSandboxClock, sandboxOffsetMs } from './clock.js';
 
 const clockSchema = z.object({ object: z.literal('sandbox_clock'), now: z.string(), offsetSeconds: z.number().int() });

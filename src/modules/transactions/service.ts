@@ -5,8 +5,8 @@ import type { Sql } from '../../store/database.js';
 import { approvedSpendCents } from '../agents/policy.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
-import type { Principal } from '../principal.js';
-import type { Scope } from '../scope.js';
+import type { Principal } from '../../domain/principal.js';
+import type { Scope } from '../../domain/scope.js';
 
 export const transactionStatuses = ['pending', 'settled', 'voided', 'declined', 'refunded'] as const;
 export type TransactionStatus = (typeof transactionStatuses)[number];

@@ -5,7 +5,7 @@ import { cardLimitWindows } from '../../domain/authorization.js';
 import type { Sql, SqlValue } from '../../store/database.js';
 import { insertRows } from '../../store/multi-row.js';
 import { approvedSpendCents } from '../agents/spend.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { Transaction } from './service.js';
 
 const transactionColumns = [

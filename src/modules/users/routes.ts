@@ -1,4 +1,4 @@
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { presentBalance, readUserBalances } from '../../ledger/balances.js';
 import { listQuerySchema } from '../pagination.js';
 import { z } from 'zod';

@@ -1,13 +1,13 @@
 // Users (cardholders): creation opens their ledger accounts and assigns their funding index; identity fields are
 // compliance-locked while an application is pending, in review or approved.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { openUserAccounts } from '../../ledger/accounts.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { Address, ApplicationStatus, UpdateUserInput } from './schemas.js';
 
 export interface User {

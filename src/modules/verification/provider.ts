@@ -1,7 +1,7 @@
 // The KYC provider port and the built-in sandbox provider. A provider turns the identity a person entered on the
 // hosted page into a decision. It is called inside the submission's transaction, so it must be synchronous and do
 // no I/O; a provider that calls a remote service would take the application and report back later instead.
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import type { Address } from '../users/schemas.js';
 
 export const kycOutcomes = ['approved', 'rejected', 'manualReview', 'documentRequired'] as const;

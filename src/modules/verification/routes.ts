@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../http/route.js';
+import { defineRoute } from '../../http/route-definition.js';
 import { createUserBody, userIdParams, userSchema } from '../users/schemas.js';
 import { createUser, presentUser } from '../users/service.js';
 import {

@@ -2,7 +2,8 @@
 // status an integrator reads, the sandbox's way to force an outcome and the operator's decision of an application
 // the provider left open. Every decision goes through applyKycDecision (and so setApplicationStatus), so its events
 // are recorded with it. A link's token is derived from its id with the master key; only its SHA-256 hash is stored.
-import { environmentTimeMs, type Environment } from '../../domain/clock.js';
+import { environmentTimeMs } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
@@ -10,9 +11,9 @@ import { masterKeyDigest, type Secrets } from '../../secrets.js';
 import type { UploadedFile } from '../../http/multipart.js';
 import { forUpdate, type Sql } from '../../store/database.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import type { ApplicationStatus } from '../users/schemas.js';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { getUser, getUserForUpdate, presentVerificationDecision, setApplicationStatus, writeUser, type User } from '../users/service.js';
 import { kycProviderFor, sandboxRejectionReason, type DocumentType, type OperatorOutcome } from './provider.js';
 import { parseIdentityForm, verificationLinkValidityMs, type IdentityFormErrors, type IdentityFormValues } from './schemas.js';

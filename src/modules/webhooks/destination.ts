@@ -7,7 +7,7 @@
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 
 export const endpointUrlLengthMax = 2048;

@@ -4,12 +4,13 @@
 // LOCKED on PostgreSQL (SQLite's single writer serializes), so two processes never hold the same attempt, and an
 // attempt's result is written only by the holder of its lease.
 import { randomUUID } from 'node:crypto';
-import { environmentTimeMs, type Environment } from '../../domain/clock.js';
+import { environmentTimeMs } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import type { Secrets } from '../../secrets.js';
 import { forUpdate, type Database, type Sql } from '../../store/database.js';
 import { eventEnvelope, recordEvent, type EventRecord } from '../events/service.js';
 import { sandboxOffsetMs } from '../sandbox/clock.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { attemptsMax, nextAttemptAtMs } from './retry-schedule.js';
 import type { DeliveryOrigin } from './schemas.js';
 import { createDelivery, enabledEndpointsOf, endpointWantsEvent, getDelivery, secretsInForce, type EndpointTarget } from './service.js';

@@ -8,7 +8,7 @@ import type { Secrets } from '../../secrets.js';
 import { forUpdate, type Sql } from '../../store/database.js';
 import { getEvent, recordEvent } from '../events/service.js';
 import { columnEquals, decodeCursor, inScope, listPage, toPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { checkEndpointUrl } from './destination.js';
 import type { CreateEndpointInput, DeliveryOrigin, DeliveryStatus, EndpointStatus, UpdateEndpointInput } from './schemas.js';
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './signing.js';

@@ -7,9 +7,9 @@ import type { Hex } from 'viem';
 import { plainTransferGas, signEvmTransaction, transferCallData, type EvmAddress, type FeesPerGas } from '../../chain/evm.js';
 import { allocateNonce } from '../../chain/nonces.js';
 import { depositedBaseUnits, findFundingMethod } from '../../domain/funding-networks.js';
-import type { Environment } from '../../domain/clock.js';
+import type { Environment } from '../../domain/environment.js';
 import { forUpdate, type Sql } from '../../store/database.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { applyWithdrawalOutcome, getWithdrawal, type Withdrawal } from './service.js';
 
 export interface WithdrawalSend {

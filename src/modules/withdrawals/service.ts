@@ -11,7 +11,7 @@ import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
 import type { Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
-import type { Scope } from '../scope.js';
+import type { Scope } from '../../domain/scope.js';
 import { requireApprovedUser } from '../users/service.js';
 import type { CreateLedgerOsWithdrawalInput, CreateWithdrawalInput, WithdrawalStatus } from './schemas.js';
 

@@ -1,8 +1,8 @@
 // Arranging agents for tests: an approved user (set directly, KYC is another module's concern) and agents
 // registered through the API.
 import assert from 'node:assert/strict';
-import type { Environment } from '../../../src/domain/clock.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Environment } from '../../../src/domain/environment.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import type { TestApp } from '../../helpers/app.js';
 import { createApprovedUser } from '../../helpers/money.js';
 

@@ -1,10 +1,10 @@
 // Arranging card tests: an approved, funded user with an agent. The agent row is written with SQL until the card
 // tests move to `POST /v1/agents/register`.
 import assert from 'node:assert/strict';
-import type { Environment } from '../../../src/domain/clock.js';
+import type { Environment } from '../../../src/domain/environment.js';
 import { newId } from '../../../src/domain/ids.js';
 import { verifyLedger } from '../../../src/ledger/verify.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import type { TestApp } from '../../helpers/app.js';
 import { createApprovedUser, fundUser } from '../../helpers/money.js';
 

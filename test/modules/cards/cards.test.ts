@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isIssuedPanFormat, panFromRandomBytes } from '../../../src/domain/card-numbers.js';
 import { isAppError } from '../../../src/domain/errors.js';
-import type { AgentTokenPrincipal, ApiKeyPrincipal } from '../../../src/modules/principal.js';
+import type { AgentTokenPrincipal, ApiKeyPrincipal } from '../../../src/domain/principal.js';
 import { createCard, freezeCard, getCard, getCardForPrincipal, listAgentCards, systemActor } from '../../../src/modules/cards/service.js';
 import { createCardBody } from '../../../src/modules/cards/schemas.js';
 import { decryptPan, panFingerprint } from '../../../src/modules/cards/vault.js';

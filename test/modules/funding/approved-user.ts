@@ -1,7 +1,7 @@
 // Arranging users for funding tests: created through the API, approved by setting the application status directly
 // (the KYC page is another module's concern).
 import assert from 'node:assert/strict';
-import type { Environment } from '../../../src/domain/clock.js';
+import type { Environment } from '../../../src/domain/environment.js';
 import { getUser, setApplicationStatus } from '../../../src/modules/users/service.js';
 import type { TestApp } from '../../helpers/app.js';
 

@@ -11,7 +11,7 @@ import { depositAddresses } from '../../../src/modules/funding/addresses.js';
 import { completeConfirmedDeposits } from '../../../src/modules/funding/service.js';
 import { initializeOrganization } from '../../../src/modules/organizations/bootstrap.js';
 import { sandboxOffsetMs } from '../../../src/modules/sandbox/clock.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import { getUser } from '../../../src/modules/users/service.js';
 import { testSecrets } from '../../../src/secrets.js';
 import { runDueWorkEverywhere } from '../../../src/workers/due-work.js';

@@ -2,7 +2,7 @@
 // with `POST /v1/agents/register` (with its token) and a card issued with `POST /v1/agents/{id}/cards`.
 import assert from 'node:assert/strict';
 import { verifyLedger } from '../../../src/ledger/verify.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import type { TestApp, TestResponse } from '../../helpers/app.js';
 import { createApprovedUser, fundUser } from '../../helpers/money.js';
 

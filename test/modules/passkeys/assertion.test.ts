@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AppError } from '../../../src/domain/errors.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import { passkeyAuthenticationOptions, relyingPartyOf, verifyPasskeyAssertion, type ExpectedAssertion } from '../../../src/modules/passkeys/service.js';
 import { useTestApp, type TestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { riskPresets, type RiskSettings } from '../../../src/domain/risk-rules.js';
 import { readAgentBaseline } from '../../../src/modules/risk/facts.js';
 import { merchantOf, newTransaction } from '../../../src/network/authorize.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import type { Transaction } from '../../../src/modules/transactions/service.js';
 import { changeTransactionAmount, insertTransactions } from '../../../src/modules/transactions/store.js';
 import { migrate } from '../../../src/store/migrate.js';

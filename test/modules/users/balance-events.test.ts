@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { externalAccountId, userAccountId } from '../../../src/ledger/accounts.js';
 import { postTransfers } from '../../../src/ledger/transfers.js';
-import type { Scope } from '../../../src/modules/scope.js';
+import type { Scope } from '../../../src/domain/scope.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createApprovedUser, fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';

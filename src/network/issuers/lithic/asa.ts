@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { DeclineCode } from '../../../domain/authorization.js';
 import { countryAlpha2 } from '../../../domain/countries.js';
-import type { Scope } from '../../../modules/scope.js';
+import type { Scope } from '../../../domain/scope.js';
 import type { Database, Sql } from '../../../store/database.js';
 import { authorize, type AuthorizationRequest, type NetworkSettings } from '../../authorize.js';
 import { clearTransaction } from '../../clear.js';

@@ -1,8 +1,9 @@
 // Finding the cardrail card, organization and environment behind a Lithic card token, for Lithic's callbacks (which
 // carry no API key: the card they name is what scopes them).
-import type { Scope } from '../../../modules/scope.js';
+import type { Scope } from '../../../domain/scope.js';
 import { sandboxOffsetMs } from '../../../modules/sandbox/clock.js';
-import { environmentTimeMs, type Environment } from '../../../domain/clock.js';
+import { environmentTimeMs } from '../../../domain/clock.js';
+import type { Environment } from '../../../domain/environment.js';
 import type { Sql } from '../../../store/database.js';
 
 export interface LithicCardOwner {

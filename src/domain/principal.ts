@@ -1,5 +1,5 @@
 // Who is calling. Routes declare which kinds may call them in src/http/access.ts.
-import type { Environment } from '../domain/clock.js';
+import type { Environment } from './environment.js';
 import type { Scope } from './scope.js';
 
 export type PrincipalKind = 'apiKey' | 'agentToken' | 'fillerKey';

@@ -1,6 +1,6 @@
 // Deletes stored idempotent responses once they are older than the retention (≥ 24 h), every ten minutes.
 import type { AppContext } from '../app-context.js';
-import { sweepIdempotencyKeys } from '../http/idempotency.js';
+import { sweepIdempotencyKeys } from './idempotency.js';
 
 export const idempotencySweepIntervalMs = 10 * 60_000;
 

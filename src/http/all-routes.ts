@@ -19,7 +19,7 @@ import { withdrawalRoutes } from '../modules/withdrawals/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
 import { eventRoutes } from '../modules/events/routes.js';
 import { issuerRoutes } from '../modules/issuers/routes.js';
-import type { AnyRouteDefinition } from './route.js';
+import type { AnyRouteDefinition } from './route-definition.js';
 
 export const allRoutes: readonly AnyRouteDefinition[] = [
   ...organizationRoutes,
