@@ -15,6 +15,7 @@ import { hotAccount, type HotAccountResult } from './hot-account.js';
 import { httpTarget, runHttpLoad, startBenchServer } from './http.js';
 import { benchLists, type ListSeries, type ListsResult } from './lists.js';
 import { benchPostgres, type PostgresResult } from './postgres.js';
+import { benchIssuer, type IssuerBenchResult } from './issuer.js';
 import type { HttpLoadAnswer } from './http-load.js';
 import { commitsSoFar, countCommits } from './lib/commits.js';
 import type { ClosedLoopResult, OpenLoopResult } from './lib/open-loop.js';
@@ -35,6 +36,8 @@ const targets = {
   serverRssMb: 200,
   postgresToPgbench: 1,
   postgresHotToPgbench: 0.5,
+  asaP99Ms: 50,
+  asaOfferedPerSecond: 500,
 };
 
 /** Sizes and bounds: a run takes 3–4 minutes on 2 cores (filling 1 M transactions about one of them). */
@@ -64,6 +67,8 @@ const plan = {
   lists: { users: 100, cardsPerUser: 5, smallCount: 10_000, largeCount: 1_000_000, fillMaxMs: 180_000, requests: 200, seriesMaxMs: 10_000, warmupRequests: 10, deepPage: 10 },
   /** The cost of the risk rules: the engine's closed loop again under each preset. */
   risk: { concurrency: 64, durationMs: 3_000 },
+  /** Lithic's Auth Stream Access over loopback (bench/issuer.ts): 100 cards at Lithic's stand-in, signed requests at 500/s. */
+  issuer: { users: 20, cardsPerUser: 5, durationMs: 10_000, maxOutstanding: 2_000, drainTimeoutMs: 10_000 },
 };
 
 interface Row {
@@ -78,6 +83,8 @@ interface Row {
 const rows: Array<Row | string> = [];
 /** `npm run bench -- --json`: the figures as one JSON object on stdout (the table and notes go to stderr). */
 const json = process.argv.includes('--json');
+/** `npm run bench -- --issuer-only`: only the ASA figure (about 20 s). */
+const issuerOnly = process.argv.includes('--issuer-only');
 const out = (text: string) => (json ? process.stderr : process.stdout).write(text);
 /** Every figure, for --json (docs/benchmarks.md lists them). */
 const figures = {
@@ -88,6 +95,7 @@ const figures = {
   postgres: null as null | Omit<Extract<PostgresResult, { measured: true }>, 'measured' | 'notes'>,
   lists: { pageMsAt10k: 0, pageMsAt1m: 0 },
   memory: null as null | { rssMbAt1m: number },
+  issuer: null as null | { asaOfferedPerSecond: number; asaP50Ms: number; asaP99Ms: number; asaMaxMs: number; completed: number; failed: number; dropped: number },
 };
 const notes: string[] = [];
 /** CARDRAIL_BENCH_SQL_PROFILE=1: time every SQLite call and print the costliest statements of each closed-loop engine run. */
@@ -364,12 +372,41 @@ function listsRows(lists: ListsResult): void {
   notes.push(`server memory: RSS ${lists.memory.startRssMb.toFixed(0)} MB once listening, ${lists.memory.rssMb.toFixed(0)} MB after the list requests, peak ${lists.memory.peakMb.toFixed(0)} MB (VmHWM)`);
 }
 
+function issuerRows(issuer: IssuerBenchResult): void {
+  const { latency } = issuer;
+  figures.issuer = { asaOfferedPerSecond: issuer.offeredPerSecond, asaP50Ms: latency.p50, asaP99Ms: latency.p99, asaMaxMs: latency.max, completed: issuer.completed, failed: issuer.failed, dropped: issuer.dropped };
+  rows.push({
+    label: `ASA p99 at ${formatRate(issuer.offeredPerSecond)}`,
+    measured: formatMs(latency.p99),
+    target: `≤ ${targets.asaP99Ms} ms`,
+    ratio: latency.p99 / targets.asaP99Ms,
+    meets: latency.p99 <= targets.asaP99Ms && issuer.failed === 0 && issuer.dropped === 0,
+  });
+  notes.push(
+    `issuer: ${formatCount(issuer.completed)} signed ASA requests at ${formatRate(issuer.offeredPerSecond)} over loopback (open loop, latency from the scheduled time): p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}, max ${formatMs(latency.max)}; ${formatCount(issuer.approved)} approved, ${formatCount(issuer.declined)} declined, ${issuer.failed} failed, ${issuer.dropped} dropped`,
+  );
+  if (issuer.ledgerProblems.length > 0) {
+    notes.push(`verifyLedger (issuer database): ${issuer.ledgerProblems.length} PROBLEM(S): ${issuer.ledgerProblems.slice(0, 10).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+async function runIssuerBench(secrets: ReturnType<typeof benchSecrets>): Promise<void> {
+  progress(`issuer: Lithic ASA requests at ${formatRate(targets.asaOfferedPerSecond)} for ${plan.issuer.durationMs / 1000} s on ${plan.issuer.users * plan.issuer.cardsPerUser} cards issued at the Lithic stand-in`);
+  issuerRows(await benchIssuer(secrets, { ...plan.issuer, ratePerSecond: targets.asaOfferedPerSecond }));
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   countCommits();
   if (sqlProfile) installSqlProfile();
   out(`cardrail benchmark — ${machineLine()}\n\n`);
   const secrets = benchSecrets();
+  if (issuerOnly) {
+    await runIssuerBench(secrets);
+    finish(startedAt);
+    return;
+  }
 
   progress(`raw SQLite transfer ceiling for ${plan.ceiling.durationMs / 1000} s`);
   const ceiling = rawTransferCeiling(plan.ceiling);
@@ -421,6 +458,7 @@ async function main(): Promise<void> {
       await server.close();
     }
     httpRows(closed, health, open, half, halfRate, httpCommits);
+    await runIssuerBench(secrets);
 
     hotStore = await openTempDatabase('hot');
     const attempts = Math.round(Math.min(plan.hot.maxAttempts, Math.max(plan.hot.minAttempts, engineBest * 6)));
@@ -449,6 +487,10 @@ async function main(): Promise<void> {
     await hotStore?.dispose();
   }
 
+  finish(startedAt);
+}
+
+function finish(startedAt: number): void {
   out('\n');
   printTable();
   out('\n');

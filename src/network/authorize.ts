@@ -21,7 +21,8 @@ import { recordIntentMatch } from '../modules/intents/service.js';
 import type { Scope } from '../domain/scope.js';
 import { driftAnchorOf } from '../modules/policies/card-policy.js';
 import { insertTransaction } from '../modules/transactions/store.js';
-import { presentTransaction, type AttestationStatus, type Merchant, type Transaction } from '../modules/transactions/service.js';
+import { getTransactionForUpdate, presentTransaction, type AttestationStatus, type Merchant, type Transaction } from '../modules/transactions/service.js';
+import type { ProcessorName } from './issuer.js';
 import type { Sql } from '../store/database.js';
 import { AuthorizationBatch, type PreparedItem } from './authorization-batch.js';
 
@@ -37,6 +38,12 @@ export interface AuthorizationRequest {
   amountCents: number;
   currency: string;
   merchant: { name: string; mcc?: string | undefined; city?: string | undefined; country?: string | undefined; id?: string | undefined };
+  /**
+   * An issuer-processor's authorization request (src/network/issuers/): its token is claimed in the batch's
+   * transaction before the decision, so a retry of the same request answers the transaction decided the first time
+   * instead of deciding again, and the processor's clearing settles it (never cardrail's settlement schedule).
+   */
+  issuerClaim?: { issuer: ProcessorName; token: string } | undefined;
 }
 
 export interface NetworkSettings {
@@ -146,12 +153,49 @@ export async function authorizeBatch(tx: Sql, settings: NetworkSettings, items: 
   const batch = new AuthorizationBatch(tx, settings.secrets);
   const prepared = items.map((item) => batch.prepare(item));
   const transactions: Transaction[] = [];
+  const decidedHere = new Map<string, Transaction>();
   for (let index = 0; index < prepared.length; index += 1) {
+    const { scope, request } = items[index]!;
+    const claim = request.issuerClaim;
+    if (claim !== undefined) {
+      const earlier = await claimIssuerRequest(tx, scope, claim, request.cardId ?? null, items[index]!.nowMs, decidedHere);
+      if (earlier !== undefined) {
+        transactions.push(earlier);
+        continue;
+      }
+    }
     await batch.ensureLoaded(prepared.slice(index));
-    transactions.push(await decide(batch, settings, prepared[index]!));
+    const transaction = await decide(batch, settings, prepared[index]!);
+    if (claim !== undefined) await tx.run('UPDATE issuer_transactions SET transaction_id = ? WHERE issuer = ? AND token = ?', [transaction.id, claim.issuer, claim.token]);
+    decidedHere.set(transaction.id, transaction);
+    transactions.push(transaction);
   }
   await batch.flush();
   return transactions;
+}
+
+/**
+ * Claims an issuer's request token (INSERT … ON CONFLICT DO NOTHING: on PostgreSQL a concurrent claim of the same
+ * token waits for the first to commit). Answers the transaction an earlier claim decided — in this batch or before —
+ * or undefined when this request is the one to decide.
+ */
+async function claimIssuerRequest(
+  tx: Sql,
+  scope: Scope,
+  claim: NonNullable<AuthorizationRequest['issuerClaim']>,
+  cardId: string | null,
+  nowMs: number,
+  decidedHere: ReadonlyMap<string, Transaction>,
+): Promise<Transaction | undefined> {
+  const claimed = await tx.run(
+    `INSERT INTO issuer_transactions (issuer, token, organization_id, environment, card_id, transaction_id, answer, created_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)
+     ON CONFLICT (issuer, token) DO NOTHING`,
+    [claim.issuer, claim.token, scope.organizationId, scope.environment, cardId, nowMs],
+  );
+  if (claimed.changes === 1) return undefined;
+  const row = await tx.get<{ transaction_id: string | null }>('SELECT transaction_id FROM issuer_transactions WHERE issuer = ? AND token = ?', [claim.issuer, claim.token]);
+  if (row?.transaction_id === null || row?.transaction_id === undefined) return undefined;
+  return decidedHere.get(row.transaction_id) ?? (await getTransactionForUpdate(tx, scope, row.transaction_id));
 }
 
 /** The card network's side effects of a limit decline: the card's `onLimitExceeded` and the agent's. */
@@ -326,7 +370,7 @@ async function decide(batch: AuthorizationBatch, settings: NetworkSettings, item
     intentMatch,
     attestationStatus,
     accessEventId: matchedIntent?.accessEventId ?? null,
-    settleAtMs: settings.settlementDelayMs > 0 ? settlementDueMs(nowMs, settings.settlementDelayMs) : null,
+    settleAtMs: settings.settlementDelayMs > 0 && request.issuerClaim === undefined ? settlementDueMs(nowMs, settings.settlementDelayMs) : null,
     expiresAtMs: nowMs + authorizationLifetimeMs,
   };
   batch.addTransaction(scope, approved);

@@ -4,6 +4,8 @@
 // simulator, is the twin each flow is compared with: the same card, the same merchant's messages through the
 // sandbox network routes must leave the same balances and transactions. The ledger is verified after every test.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import type { Scope } from '../../src/domain/scope.js';
@@ -34,6 +36,7 @@ for (const storeKind of storeKinds) {
     /** On the simulator (sandbox environment): the twin. */
     let twin: Holder;
     let lithicCardToken: string;
+    let port: number;
 
     async function call(key: string, method: string, path: string, body?: unknown) {
       const response = await testApp.request(method, path, { key, ...(body === undefined ? {} : { body }) });
@@ -85,7 +88,7 @@ for (const storeKind of storeKinds) {
     }
 
     before(async () => {
-      const port = await freePort();
+      port = await freePort();
       const cardrailUrl = `http://127.0.0.1:${port}`;
       standIn = await startLithicStandIn({ asaUrl: `${cardrailUrl}/v1/issuers/lithic/asa`, eventsUrl: `${cardrailUrl}/v1/issuers/lithic/events` });
       testApp = await startTestApp({
@@ -230,6 +233,27 @@ for (const storeKind of storeKinds) {
       assert.deepEqual(await balances(live), balancesBefore);
       assert.deepEqual(await moneyOf(live, transactionId), transactionBefore);
       await call(live.key, 'POST', `/v1/cards/${live.cardId}/unfreeze`, {});
+    });
+
+    it('decides copies of one ASA request that arrive together once, and answers each the same', async () => {
+      const exchange = await standIn.authorize({ cardToken: lithicCardToken, amount: 300, ...merchant });
+      const body = exchange.requestBody.replace(exchange.transactionToken, randomUUID());
+      const token = (JSON.parse(body) as { token: string }).token;
+      const signer = new Webhook(standIn.asaSecret);
+      const send = () => {
+        const messageId = `msg_${randomUUID()}`;
+        const sentAt = new Date();
+        return fetch(`http://127.0.0.1:${port}/v1/issuers/lithic/asa`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'webhook-id': messageId, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': signer.sign(messageId, sentAt, body) },
+          body,
+        }).then(async (response) => ({ status: response.status, answer: (await response.json()) as unknown }));
+      };
+      const [countBefore, pendingBefore] = [await transactionCount(), (await balances(live)).pending as number];
+      const answers = await Promise.all([send(), send(), send(), send()]);
+      for (const answer of answers) assert.deepEqual(answer, { status: 200, answer: { token, result: 'APPROVED' } });
+      assert.equal(await transactionCount(), countBefore + 1, 'one transaction for four copies');
+      assert.equal((await balances(live)).pending, pendingBefore + 300, 'one hold for four copies');
     });
 
     it('refuses and logs a request with a bad signature, changing nothing', async () => {

@@ -10,7 +10,9 @@ import type { Scope } from '../../../domain/scope.js';
 import type { Database, Sql } from '../../../store/database.js';
 import { authorize, type AuthorizationRequest, type NetworkSettings } from '../../authorize.js';
 import { clearTransaction } from '../../clear.js';
-import { findLithicCard, transactionOfLithicToken } from './cards.js';
+import { findLithicCard, transactionOfLithicToken, type LithicCardOwner } from './cards.js';
+import type { Authorizer } from '../../engine.js';
+import type { Transaction } from '../../../modules/transactions/service.js';
 
 /** Lithic's ASA decline results (its `asa-response` schema); anything but APPROVED declines. */
 export const asaDeclineResults = ['AVS_INVALID', 'CARD_PAUSED', 'INSUFFICIENT_FUNDS', 'UNAUTHORIZED_MERCHANT', 'VELOCITY_EXCEEDED', 'SUSPECTED_FRAUD'] as const;
@@ -89,29 +91,19 @@ function amountOf(request: AsaRequest): { amountCents: number; currency: string 
   };
 }
 
-async function decide(tx: Sql, scope: Scope, settings: NetworkSettings, cardId: string, request: AsaRequest, nowMs: number): Promise<{ result: AsaResult; transactionId: string | null }> {
-  // Credits and balance inquiries move no money now: a refund arrives as a RETURN event.
-  if (request.status === 'CREDIT_AUTHORIZATION' || request.status === 'FINANCIAL_CREDIT_AUTHORIZATION' || request.status === 'BALANCE_INQUIRY') return { result: 'APPROVED', transactionId: null };
-  const { amountCents, currency } = amountOf(request);
-  // cardrail's balances are US dollars; a card billed in another currency has nothing to draw on.
-  if (currency !== 'USD' || amountCents <= 0) return { result: 'UNAUTHORIZED_MERCHANT', transactionId: null };
-  // Lithic clears what it authorizes (a CLEARING event): nothing settles on cardrail's own schedule.
-  const transaction = await authorize(tx, scope, { ...settings, settlementDelayMs: 0 }, { cardId, amountCents, currency, merchant: merchantOfLithic(request.merchant) }, nowMs);
-  if (transaction.status === 'declined') return { result: transaction.declineReason === null ? 'SUSPECTED_FRAUD' : asaResultOfDecline[transaction.declineReason as DeclineCode], transactionId: transaction.id };
-  // A single-message authorization (PIN debit) moves the money as it is approved.
-  if (request.status === 'FINANCIAL_AUTHORIZATION') await clearTransaction(tx, scope, transaction.id, amountCents, nowMs);
-  return { result: 'APPROVED', transactionId: transaction.id };
+/** The ASA result of a decided transaction: stable, so a retry answers what the first request was answered. */
+export function asaResultOf(transaction: Pick<Transaction, 'status' | 'declineReason'>): AsaResult {
+  if (transaction.status !== 'declined') return 'APPROVED';
+  return transaction.declineReason === null ? 'SUSPECTED_FRAUD' : asaResultOfDecline[transaction.declineReason as DeclineCode];
 }
 
 /**
- * Answers one ASA request. The request's token is claimed first (INSERT … ON CONFLICT DO NOTHING: a concurrent
- * duplicate waits for the first to commit, then finds its answer), the decision taken and the answer stored in the
- * same transaction, so the answer sent is always the one that is durable.
+ * Requests that are not a plain authorization, decided in one transaction of their own with the answer stored:
+ * credits and balance inquiries move no money now (a refund arrives as a RETURN event), a single-message
+ * authorization (PIN debit) is authorized and cleared at once, and a card billed in another currency than cardrail's
+ * US dollars has nothing to draw on.
  */
-export async function answerAuthorizationRequest(db: Database, settings: NetworkSettings, request: AsaRequest, wallClockMs: number): Promise<AsaAnswer> {
-  const owner = await findLithicCard(db, request.card.token, wallClockMs);
-  // A card cardrail never issued (made in Lithic's dashboard, or of another deployment): not ours to approve.
-  if (owner === undefined) return { token: request.token, result: 'CARD_PAUSED' };
+async function answerInOwnTransaction(db: Database, settings: NetworkSettings, owner: LithicCardOwner, request: AsaRequest): Promise<AsaAnswer> {
   return db.transaction(async (tx) => {
     const claimed = await tx.run(
       `INSERT INTO issuer_transactions (issuer, token, organization_id, environment, card_id, transaction_id, answer, created_at) VALUES ('lithic', ?, ?, ?, ?, NULL, NULL, ?)
@@ -119,12 +111,56 @@ export async function answerAuthorizationRequest(db: Database, settings: Network
       [request.token, owner.scope.organizationId, owner.scope.environment, owner.cardId, owner.nowMs],
     );
     if (claimed.changes === 0) {
-      const stored = await transactionOfLithicToken(tx, request.token);
-      if (stored?.answer !== null && stored?.answer !== undefined) return JSON.parse(stored.answer) as AsaAnswer;
+      const earlier = await storedAnswer(tx, owner.scope, request.token);
+      if (earlier !== undefined) return earlier;
     }
-    const decision = await decide(tx, owner.scope, settings, owner.cardId, request, owner.nowMs);
-    const answer: AsaAnswer = { token: request.token, result: decision.result };
-    await tx.run(`UPDATE issuer_transactions SET transaction_id = ?, answer = ? WHERE issuer = 'lithic' AND token = ?`, [decision.transactionId, JSON.stringify(answer), request.token]);
+    const { amountCents, currency } = amountOf(request);
+    let result: AsaResult = 'APPROVED';
+    let transactionId: string | null = null;
+    if (currency !== 'USD' || amountCents <= 0) result = 'UNAUTHORIZED_MERCHANT';
+    else if (request.status === 'FINANCIAL_AUTHORIZATION') {
+      const transaction = await authorize(tx, owner.scope, settings, { cardId: owner.cardId, amountCents, currency, merchant: merchantOfLithic(request.merchant), issuerClaim: { issuer: 'lithic', token: request.token } }, owner.nowMs);
+      if (transaction.status === 'pending') await clearTransaction(tx, owner.scope, transaction.id, amountCents, owner.nowMs);
+      result = asaResultOf(transaction);
+      transactionId = transaction.id;
+    }
+    const answer: AsaAnswer = { token: request.token, result };
+    await tx.run(`UPDATE issuer_transactions SET transaction_id = ?, answer = ? WHERE issuer = 'lithic' AND token = ?`, [transactionId, JSON.stringify(answer), request.token]);
     return answer;
   });
+}
+
+/** The answer an earlier request with this token got: stored as such, or that of the transaction it decided. */
+async function storedAnswer(sql: Sql, scope: Scope, token: string): Promise<AsaAnswer | undefined> {
+  const stored = await transactionOfLithicToken(sql, token);
+  if (stored === undefined) return undefined;
+  if (stored.answer !== null) return JSON.parse(stored.answer) as AsaAnswer;
+  if (stored.transactionId === null) return undefined;
+  const transaction = await sql.get<{ status: Transaction['status']; decline_reason: string | null }>('SELECT status, decline_reason FROM transactions WHERE id = ? AND organization_id = ? AND environment = ?', [
+    stored.transactionId,
+    scope.organizationId,
+    scope.environment,
+  ]);
+  return transaction === undefined ? undefined : { token, result: asaResultOf({ status: transaction.status, declineReason: transaction.decline_reason as Transaction['declineReason'] }) };
+}
+
+/**
+ * Answers one ASA request. A plain authorization goes to the authorization engine with the others arriving now (one
+ * batch, one commit): the batch claims the request's token before deciding, so the answer sent is the durable one and
+ * a retry — concurrent or later — answers the transaction decided the first time.
+ */
+export async function answerAuthorizationRequest(db: Database, authorizer: Authorizer, settings: NetworkSettings, request: AsaRequest, wallClockMs: number): Promise<AsaAnswer> {
+  const owner = await findLithicCard(db, request.card.token, wallClockMs);
+  // A card cardrail never issued (made in Lithic's dashboard, or of another deployment): not ours to approve.
+  if (owner === undefined) return { token: request.token, result: 'CARD_PAUSED' };
+  const earlier = await storedAnswer(db, owner.scope, request.token);
+  if (earlier !== undefined) return earlier;
+  const { amountCents, currency } = amountOf(request);
+  if (request.status !== 'AUTHORIZATION' || currency !== 'USD' || amountCents <= 0) return answerInOwnTransaction(db, settings, owner, request);
+  const transaction = await authorizer.authorize(
+    owner.scope,
+    { cardId: owner.cardId, amountCents, currency, merchant: merchantOfLithic(request.merchant), issuerClaim: { issuer: 'lithic', token: request.token } },
+    owner.nowMs,
+  );
+  return { token: request.token, result: asaResultOf(transaction) };
 }

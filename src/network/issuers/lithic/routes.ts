@@ -58,7 +58,7 @@ export function registerLithicCallbacks(server: FastifyInstance, app: AppContext
     callbacks.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     callbacks.post(lithicAsaPath, async (request, reply) => {
       const body = parseInput(asaRequestSchema, verifiedBody(request, verifier, config, 'asa'), 'body');
-      const answer = await answerAuthorizationRequest(app.db, settings, body, app.clock.nowMs());
+      const answer = await answerAuthorizationRequest(app.db, app.authorizations, settings, body, app.clock.nowMs());
       request.log.info({ issuer: 'lithic', asaToken: body.token, result: answer.result }, 'answered an authorization request');
       return sendJson(reply, answer);
     });
