@@ -256,6 +256,94 @@ for (const storeKind of storeKinds) {
       assert.equal((await balances(live)).pending, pendingBefore + 300, 'one hold for four copies');
     });
 
+    /** A callback as Lithic would sign it (for messages the stand-in has no method for). */
+    async function sendSigned(path: 'asa' | 'events', body: string) {
+      const signer = new Webhook(path === 'asa' ? standIn.asaSecret : standIn.webhookSecret);
+      const messageId = `msg_${randomUUID()}`;
+      const sentAt = new Date();
+      const response = await fetch(`http://127.0.0.1:${port}/v1/issuers/lithic/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': messageId, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': signer.sign(messageId, sentAt, body) },
+        body,
+      });
+      return { status: response.status, answer: (await response.json()) as Record<string, unknown> };
+    }
+
+    /** The last webhook the stand-in sent for a transaction, with its events replaced. */
+    function eventBody(delivery: { requestBody: string }, transactionToken: string, events: Array<{ type: string; amount: number; result?: string }>): string {
+      const body = JSON.parse(delivery.requestBody) as Record<string, unknown> & { events: Array<Record<string, unknown>> };
+      const template = body.events[0]!;
+      body.token = transactionToken;
+      body.events = events.map((event, index) => ({
+        ...template,
+        token: randomUUID(),
+        type: event.type,
+        result: event.result ?? 'APPROVED',
+        amount: event.amount,
+        amounts: { ...(template.amounts as object), cardholder: { amount: event.amount, conversion_rate: '1.000000', currency: 'USD' } },
+        created: new Date(Date.now() + index).toISOString(),
+      }));
+      return JSON.stringify(body);
+    }
+
+    it('raises the hold on an advice of a larger amount, and releases it when Lithic declined what cardrail approved', async () => {
+      const exchange = await standIn.authorize({ cardToken: lithicCardToken, amount: 1_000, ...merchant });
+      const transactionId = await lithicTransactionId(exchange.transactionToken);
+      const pendingBefore = (await balances(live)).pending as number;
+      const advice = await standIn.advice(exchange.transactionToken, 1_600);
+      assert.equal(advice.status, 200, JSON.stringify(advice.answer));
+      assert.equal((await moneyOf(live, transactionId)).amount, 1_600);
+      assert.equal((await balances(live)).pending, pendingBefore + 600);
+      // Lithic's own record of the authorization says DECLINED (cardrail's answer came too late): the hold goes.
+      const declined = await sendSigned('events', eventBody(exchange.event!, exchange.transactionToken, [{ type: 'AUTHORIZATION', amount: 1_000, result: 'DECLINED' }]));
+      assert.deepEqual(declined, { status: 200, answer: { received: 1, applied: 1, ignored: 0, duplicates: 0 } });
+      assert.equal((await moneyOf(live, transactionId)).status, 'voided');
+      assert.equal((await balances(live)).pending, pendingBefore - 1_000);
+    });
+
+    it('force posts a clearing that no authorization here preceded, and a return taken back', async () => {
+      const exchange = await standIn.authorize({ cardToken: lithicCardToken, amount: 400, ...merchant });
+      const orphanToken = randomUUID();
+      const availableBefore = (await balances(live)).available as number;
+      const reservedBefore = (await balances(live)).reserved as number;
+      const clearing = await sendSigned('events', eventBody(exchange.event!, orphanToken, [{ type: 'CLEARING', amount: 800 }]));
+      assert.deepEqual(clearing.answer, { received: 1, applied: 1, ignored: 0, duplicates: 0 });
+      const posted = await moneyOf(live, await lithicTransactionId(orphanToken));
+      assert.deepEqual(posted, { status: 'settled', amount: 800, settledAmount: 800, refundedAmount: 0, declineReason: null });
+      const after = await balances(live);
+      assert.equal((availableBefore + reservedBefore) - ((after.available as number) + (after.reserved as number)), 800, 'the 800 came out of the user’s money');
+      // A return, then its reversal: refunded, then owed again (a force post of its own).
+      await sendSigned('events', eventBody(exchange.event!, orphanToken, [{ type: 'RETURN', amount: 300 }]));
+      assert.equal((await moneyOf(live, await lithicTransactionId(orphanToken))).refundedAmount, 300);
+      const countBefore = await transactionCount();
+      const reversal = await sendSigned('events', eventBody(exchange.event!, orphanToken, [{ type: 'RETURN_REVERSAL', amount: 300 }]));
+      assert.equal(reversal.answer.applied, 1);
+      assert.equal(await transactionCount(), countBefore + 1);
+      await standIn.reverse(exchange.transactionToken);
+    });
+
+    it('answers a malformed request that is signed 400 in the error envelope, changing nothing', async () => {
+      const countBefore = await transactionCount();
+      for (const body of ['{"token": 7}', '{"token":"t","status":"AUTHORIZATION","card":{"token":"x"}}', 'not json']) {
+        const response = await sendSigned('asa', body);
+        assert.equal(response.status, 400, JSON.stringify(response.answer));
+        assert.equal(response.answer.status, 'error');
+      }
+      const events = await sendSigned('events', '{"event_type":"card_transaction.updated","token":"t","card_token":"c","events":[{"token":5}]}');
+      assert.equal(events.status, 400);
+      assert.equal(await transactionCount(), countBefore);
+    });
+
+    it('closes the card at Lithic again when cardrail refuses to create it', async () => {
+      const cardsBefore = standIn.cards.size;
+      const refused = await testApp.request('POST', `/v1/agents/${live.agentId}/cards`, { key: live.key, body: { purpose: 'Too much', maxAmount: 10_000_000 } });
+      assert.equal(refused.statusCode, 409, refused.body);
+      assert.equal((refused.json as { error: { code: string } }).error.code, 'insufficient_balance');
+      assert.equal(standIn.cards.size, cardsBefore + 1, 'Lithic issued it before cardrail checked the balance');
+      const orphan = [...standIn.cards.values()].at(-1)!;
+      assert.equal(orphan.state, 'CLOSED');
+    });
+
     it('refuses and logs a request with a bad signature, changing nothing', async () => {
       const exchange = await standIn.authorize({ cardToken: lithicCardToken, amount: 900, ...merchant });
       const [countBefore, balancesBefore] = [await transactionCount(), await balances(live)];

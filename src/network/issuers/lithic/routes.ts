@@ -34,14 +34,12 @@ function verifiedBody(request: FastifyRequest, verifier: Lithic | undefined, con
   if (headers['webhook-id'] === undefined || headers['webhook-timestamp'] === undefined || headers['webhook-signature'] === undefined) throw refuse('signature headers missing');
   try {
     verifier.webhooks.verifySignature(raw, headers as Record<string, string>, signed === 'asa' ? config.asaSecret : config.webhookSecret);
-  } catch {
+  } catch (error) {
+    // The verifier parses the body once the signature holds: a SyntaxError is a signed body that is not JSON.
+    if (error instanceof SyntaxError) throw new AppError('invalid_json', { reason: 'it could not be parsed' });
     throw refuse('signature does not verify, or its timestamp is outside the tolerance');
   }
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new AppError('invalid_json', { reason: 'it could not be parsed' });
-  }
+  return JSON.parse(raw) as unknown;
 }
 
 function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
