@@ -3,7 +3,7 @@
 import { externalAccountId, userAccountId, userAccountKinds } from '../ledger/accounts.js';
 import { lockAccounts } from '../ledger/transfers.js';
 import type { Scope } from '../modules/scope.js';
-import type { Sql } from '../store/database.js';
+import { forShare, forUpdate, type Sql } from '../store/database.js';
 import { clearTransaction } from './clear.js';
 import { voidTransaction } from './void.js';
 
@@ -29,14 +29,14 @@ async function lockBatch(tx: Sql, scope: Scope, ids: string[]): Promise<string[]
   if (tx.dialect !== 'postgres' || ids.length === 0) return ids;
   const inList = (values: readonly string[]) => values.map(() => '?').join(', ');
   const rows = await tx.all<{ id: string; status: string; agent_id: string | null; card_id: string | null; user_id: string | null }>(
-    `SELECT id, status, agent_id, card_id, user_id FROM transactions WHERE id IN (${inList(ids)}) ORDER BY id FOR UPDATE`,
+    `SELECT id, status, agent_id, card_id, user_id FROM transactions WHERE id IN (${inList(ids)}) ORDER BY id${forUpdate(tx)}`,
     ids,
   );
   const pending = rows.filter((row) => row.status === 'pending');
   const agentIds = [...new Set(pending.flatMap((row) => (row.agent_id === null ? [] : [row.agent_id])))].sort();
-  if (agentIds.length > 0) await tx.all(`SELECT id FROM agents WHERE id IN (${inList(agentIds)}) ORDER BY id FOR SHARE`, agentIds);
+  if (agentIds.length > 0) await tx.all(`SELECT id FROM agents WHERE id IN (${inList(agentIds)}) ORDER BY id${forShare(tx)}`, agentIds);
   const cardIds = [...new Set(pending.flatMap((row) => (row.card_id === null ? [] : [row.card_id])))].sort();
-  if (cardIds.length > 0) await tx.all(`SELECT id FROM cards WHERE id IN (${inList(cardIds)}) ORDER BY id FOR UPDATE`, cardIds);
+  if (cardIds.length > 0) await tx.all(`SELECT id FROM cards WHERE id IN (${inList(cardIds)}) ORDER BY id${forUpdate(tx)}`, cardIds);
   const userIds = [...new Set(pending.flatMap((row) => (row.user_id === null ? [] : [row.user_id])))];
   if (userIds.length > 0) await lockAccounts(tx, [...userIds.flatMap((userId) => userAccountKinds.map((kind) => userAccountId(userId, kind))), externalAccountId(scope, 'external:network')]);
   return pending.map((row) => row.id);

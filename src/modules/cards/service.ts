@@ -7,7 +7,7 @@ import { AppError, isAppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
-import type { Sql } from '../../store/database.js';
+import { forShare, forUpdate, type Sql } from '../../store/database.js';
 import type { OnExpiry } from '../../domain/spending-policy.js';
 import type { ExposureMode } from '../../domain/credential-exposure.js';
 import type { ApprovalMethod } from '../../domain/intents.js';
@@ -243,9 +243,9 @@ export async function getCardForUpdate(tx: Sql, scope: Scope, cardId: string, op
   if (tx.dialect === 'postgres' && options.agentLocked !== true) {
     const owner = await tx.get<{ agent_id: string }>('SELECT agent_id FROM cards WHERE id = ? AND organization_id = ? AND environment = ?', [cardId, scope.organizationId, scope.environment]);
     if (owner === undefined) throw cardNotFound(cardId);
-    await tx.get('SELECT id FROM agents WHERE id = ? FOR SHARE', [owner.agent_id]);
+    await tx.get(`SELECT id FROM agents WHERE id = ?${forShare(tx)}`, [owner.agent_id]);
   }
-  const row = await tx.get<CardRow>(`SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+  const row = await tx.get<CardRow>(`SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?${forUpdate(tx)}`, [
     cardId,
     scope.organizationId,
     scope.environment,

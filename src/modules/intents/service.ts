@@ -16,7 +16,7 @@ import {
   type IntentStatus,
   type IntentWarning,
 } from '../../domain/intents.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
 import { agentPolicyAt } from '../agents/policy.js';
 import { approvalTokenHash, approvalLinkToken, approvalUrlFor, isCardholderMethod, recordApprovalDecision, type ApprovalDecider, type ApprovalLinkContext, type ApprovalTerms, type WebauthnEvidence } from '../approvals/service.js';
 import { approvalSettingsOf } from '../policies/card-policy.js';
@@ -268,7 +268,7 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
 }
 
 export async function getIntent(sql: Sql, scope: Scope, principal: Principal, intentId: string, lock = false): Promise<Intent> {
-  const row = await sql.get<IntentRow>(`SELECT * FROM intents WHERE id = ? AND organization_id = ? AND environment = ?${lock && sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+  const row = await sql.get<IntentRow>(`SELECT * FROM intents WHERE id = ? AND organization_id = ? AND environment = ?${lock ? forUpdate(sql) : ''}`, [
     intentId,
     scope.organizationId,
     scope.environment,
