@@ -223,7 +223,8 @@ function cardNotFound(cardId: string): AppError {
   return new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
 }
 
-function cardNotActive(card: Card): AppError {
+/** 409 card_not_active: the refusal of any action that needs an active (or not closed) card. */
+export function cardNotActive(card: Pick<Card, 'id' | 'status' | 'statusReason'>): AppError {
   return new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
 }
 

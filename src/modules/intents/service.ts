@@ -21,7 +21,7 @@ import { agentPolicyAt } from '../agents/policy.js';
 import { approvalTokenHash, approvalLinkToken, approvalUrlFor, isCardholderMethod, recordApprovalDecision, type ApprovalDecider, type ApprovalLinkContext, type ApprovalTerms, type WebauthnEvidence } from '../approvals/service.js';
 import { approvalSettingsOf } from '../policies/card-policy.js';
 import { getAgent } from '../agents/service.js';
-import { getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
+import { cardNotActive, getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import { visibleTo, type Principal } from '../principal.js';
@@ -197,7 +197,7 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
     const existing = await findByClientId(tx, scope, card.id, input.intentId);
     if (existing !== undefined) return existing;
   }
-  if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+  if (card.status !== 'active') throw cardNotActive(card);
 
   const agent = await getAgent(tx, scope, card.agentId);
   // A suspended agent's card may have been unfrozen by hand; intents are still refused (docs/decisions.md, Agents).
