@@ -4,17 +4,21 @@ import { externalAccountId, userAccountId, userAccountKinds } from '../ledger/ac
 import { lockAccounts } from '../ledger/transfers.js';
 import type { Scope } from '../modules/scope.js';
 import { forShare, forUpdate, type Sql } from '../store/database.js';
+import { sweepDueRows } from '../store/due-rows.js';
 import { clearTransaction } from './clear.js';
 import { voidTransaction } from './void.js';
 
-const batchMax = 500;
-
-async function duePendingIds(tx: Sql, scope: Scope, column: 'settle_at' | 'expires_at', nowMs: number): Promise<string[]> {
-  const rows = await tx.all<{ id: string }>(
-    `SELECT id FROM transactions WHERE status = 'pending' AND organization_id = ? AND environment = ? AND ${column} IS NOT NULL AND ${column} <= ? ORDER BY id LIMIT ?`,
-    [scope.organizationId, scope.environment, nowMs, batchMax],
-  );
-  return rows.map((row) => row.id);
+/**
+ * Reads a page of the scope's pending transactions whose `column` time has passed. It takes no id cursor: every page
+ * is settled or voided before the next read, so its rows leave the filter, and the read stays the one the due-time
+ * index serves (test/network/due-query-plans.test.ts).
+ */
+function duePendingPage(tx: Sql, scope: Scope, column: 'settle_at' | 'expires_at', nowMs: number) {
+  return (_afterId: string, limit: number) =>
+    tx.all<{ id: string }>(
+      `SELECT id FROM transactions WHERE status = 'pending' AND organization_id = ? AND environment = ? AND ${column} IS NOT NULL AND ${column} <= ? ORDER BY id LIMIT ?`,
+      [scope.organizationId, scope.environment, nowMs, limit],
+    );
 }
 
 /**
@@ -43,23 +47,17 @@ async function lockBatch(tx: Sql, scope: Scope, ids: string[]): Promise<string[]
 }
 
 export async function settleDueTransactions(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let settled = 0;
-  for (;;) {
-    const ids = await duePendingIds(tx, scope, 'settle_at', nowMs);
-    const locked = await lockBatch(tx, scope, ids);
+  return sweepDueRows(duePendingPage(tx, scope, 'settle_at', nowMs), async (rows) => {
+    const locked = await lockBatch(tx, scope, rows.map((row) => row.id));
     for (const id of locked) await clearTransaction(tx, scope, id, undefined, nowMs);
-    settled += locked.length;
-    if (ids.length < batchMax) return settled;
-  }
+    return locked.length;
+  });
 }
 
 export async function expireDueAuthorizations(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let expired = 0;
-  for (;;) {
-    const ids = await duePendingIds(tx, scope, 'expires_at', nowMs);
-    const locked = await lockBatch(tx, scope, ids);
+  return sweepDueRows(duePendingPage(tx, scope, 'expires_at', nowMs), async (rows) => {
+    const locked = await lockBatch(tx, scope, rows.map((row) => row.id));
     for (const id of locked) await voidTransaction(tx, scope, id, 'expired', nowMs);
-    expired += locked.length;
-    if (ids.length < batchMax) return expired;
-  }
+    return locked.length;
+  });
 }

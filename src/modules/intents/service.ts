@@ -17,6 +17,7 @@ import {
   type IntentWarning,
 } from '../../domain/intents.js';
 import { forUpdate, type Sql } from '../../store/database.js';
+import { sweepDueRows } from '../../store/due-rows.js';
 import { agentPolicyAt } from '../agents/policy.js';
 import { approvalTokenHash, approvalLinkToken, approvalUrlFor, isCardholderMethod, recordApprovalDecision, type ApprovalDecider, type ApprovalLinkContext, type ApprovalTerms, type WebauthnEvidence } from '../approvals/service.js';
 import { approvalSettingsOf } from '../policies/card-policy.js';
@@ -377,45 +378,43 @@ export async function transitionIntent(
   return updated;
 }
 
-const expiryScanPageSize = 500;
-
 /**
  * Due work: writes the expiry of every intent of the scope whose time has passed, with `intent.expired` — or, for one
  * still waiting for approval, its rejection (`approval_expired`) with `intent.rejected` and an approval record.
  */
 export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let expired = 0;
-  let afterId = '';
-  // Page through every due intent (not just the first page), so one clock advance writes all of them.
-  for (;;) {
-    const rows = await tx.all<IntentRow>(
-      `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
-      [scope.organizationId, scope.environment, nowMs, afterId, expiryScanPageSize],
-    );
-    for (const row of rows) {
-      const intent = intentFromRow(row);
-      const timedOut = row.status === 'pending_approval';
-      const changed = timedOut
-        ? await tx.run(`UPDATE intents SET status = 'rejected', decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ? AND status = ?`, [approvalExpiredReason, nowMs, nowMs, row.id, row.status])
-        : await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
-      if (changed.changes === 0) continue;
-      expired += 1;
-      if (!timedOut) {
-        await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intent, status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
-        continue;
+  return sweepDueRows(
+    (afterId, limit) =>
+      tx.all<IntentRow>(
+        `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
+        [scope.organizationId, scope.environment, nowMs, afterId, limit],
+      ),
+    async (rows) => {
+      let expired = 0;
+      for (const row of rows) {
+        const intent = intentFromRow(row);
+        const timedOut = row.status === 'pending_approval';
+        const changed = timedOut
+          ? await tx.run(`UPDATE intents SET status = 'rejected', decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ? AND status = ?`, [approvalExpiredReason, nowMs, nowMs, row.id, row.status])
+          : await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
+        if (changed.changes === 0) continue;
+        expired += 1;
+        if (!timedOut) {
+          await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intent, status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+          continue;
+        }
+        await recordEvent(tx, scope, 'intent.rejected', presentIntent({ ...intent, status: 'rejected', decisionReason: approvalExpiredReason, updatedAtMs: nowMs }, nowMs), nowMs);
+        await recordApprovalDecision(
+          tx,
+          scope,
+          approvalTermsOf(intent),
+          { decision: 'rejected', method: intent.approvalMethod ?? 'apiKey', decidedBy: { type: 'timeout' }, reason: approvalExpiredReason, webauthn: null },
+          nowMs,
+        );
       }
-      await recordEvent(tx, scope, 'intent.rejected', presentIntent({ ...intent, status: 'rejected', decisionReason: approvalExpiredReason, updatedAtMs: nowMs }, nowMs), nowMs);
-      await recordApprovalDecision(
-        tx,
-        scope,
-        approvalTermsOf(intent),
-        { decision: 'rejected', method: intent.approvalMethod ?? 'apiKey', decidedBy: { type: 'timeout' }, reason: approvalExpiredReason, webauthn: null },
-        nowMs,
-      );
-    }
-    if (rows.length < expiryScanPageSize) return expired;
-    afterId = rows[rows.length - 1]!.id;
-  }
+      return expired;
+    },
+  );
 }
 
 /** The card's intents an authorization can be matched against: revealed and within their 24 h. */
