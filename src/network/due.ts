@@ -1,11 +1,10 @@
 // Network work that falls due with time (run by src/workers/due-work.ts): scheduled settlement of pending
 // authorizations, then expiry of those still uncleared after 7 days.
-import { externalAccountId, userAccountId, userAccountKinds } from '../ledger/accounts.js';
-import { lockAccounts } from '../ledger/transfers.js';
 import type { Scope } from '../modules/scope.js';
 import { forShare, forUpdate, type Sql } from '../store/database.js';
 import { sweepDueRows } from '../store/due-rows.js';
 import { clearTransaction } from './clear.js';
+import { lockAccountsOfCardholders } from './money.js';
 import { voidTransaction } from './void.js';
 
 /**
@@ -42,7 +41,7 @@ async function lockBatch(tx: Sql, scope: Scope, ids: string[]): Promise<string[]
   const cardIds = [...new Set(pending.flatMap((row) => (row.card_id === null ? [] : [row.card_id])))].sort();
   if (cardIds.length > 0) await tx.all(`SELECT id FROM cards WHERE id IN (${inList(cardIds)}) ORDER BY id${forUpdate(tx)}`, cardIds);
   const userIds = [...new Set(pending.flatMap((row) => (row.user_id === null ? [] : [row.user_id])))];
-  if (userIds.length > 0) await lockAccounts(tx, [...userIds.flatMap((userId) => userAccountKinds.map((kind) => userAccountId(userId, kind))), externalAccountId(scope, 'external:network')]);
+  await lockAccountsOfCardholders(tx, scope, userIds);
   return pending.map((row) => row.id);
 }
 
