@@ -29,7 +29,7 @@ const layers = [
   // The only code that moves money.
   { name: 'ledger', places: ['ledger/'] },
   // Pure rules, database access, and the process's own configuration, clock and secrets.
-  { name: 'foundation', places: ['domain/', 'store/', 'config.ts', 'clock.ts', 'secrets.ts', 'private-files.ts', 'package-version.ts'] },
+  { name: 'foundation', places: ['domain/', 'store/', 'config.ts', 'clock.ts', 'secrets.ts', 'private-files.ts', 'package-version.ts', 'sealing.ts'] },
 ] as const;
 
 type LayerName = (typeof layers)[number]['name'];

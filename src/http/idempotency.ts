@@ -4,7 +4,7 @@
 // at once when the server restarts on SQLite (served by one process, so no claim found at start is in flight).
 import { createHash } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
-import type { Database, Sql } from '../store/database.js';
+import { forUpdate, type Database, type Sql } from '../store/database.js';
 import type { Scope } from '../domain/scope.js';
 
 export const idempotencyLockMs = 60_000;
@@ -88,7 +88,7 @@ export async function claimIdempotencyKey(db: Database, request: IdempotencyRequ
     if (inserted.changes === 1) return { kind: 'claimed' } as const;
     const existing = await tx.get<IdempotencyRow>(
       `SELECT fingerprint, method, path, state, status_code, response_body, locked_until FROM idempotency_keys
-       WHERE organization_id = ? AND environment = ? AND idempotency_key = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+       WHERE organization_id = ? AND environment = ? AND idempotency_key = ?${forUpdate(tx)}`,
       [scope.organizationId, scope.environment, key],
     );
     if (existing === undefined) throw new AppError('idempotency_key_in_use'); // swept between the two statements

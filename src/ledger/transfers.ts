@@ -2,7 +2,7 @@
 // PostgreSQL; SQLite's single writer already serialises), new balances are checked against invariant 2 before
 // anything is written, then each transfer is appended and the cached balances updated in the same transaction.
 import { newId } from '../domain/ids.js';
-import type { Sql, SqlValue } from '../store/database.js';
+import { forUpdate, type Sql, type SqlValue } from '../store/database.js';
 import { insertRows } from '../store/multi-row.js';
 import type { Scope } from '../domain/scope.js';
 import { ledgerCurrency, nonNegativeKinds, type AccountKind } from './accounts.js';
@@ -47,7 +47,7 @@ export async function lockAccounts(tx: Sql, accountIds: readonly string[]): Prom
   const ids = [...new Set(accountIds)].sort();
   const placeholders = ids.map(() => '?').join(', ');
   const rows = await tx.all<{ id: string; kind: AccountKind; user_id: string | null; balance: number }>(
-    `SELECT id, kind, user_id, balance FROM ledger_accounts WHERE id IN (${placeholders}) ORDER BY id${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    `SELECT id, kind, user_id, balance FROM ledger_accounts WHERE id IN (${placeholders}) ORDER BY id${forUpdate(tx)}`,
     ids,
   );
   const accounts = new Map(rows.map((row) => [row.id, { id: row.id, kind: row.kind, userId: row.user_id, balance: row.balance }]));

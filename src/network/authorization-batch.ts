@@ -33,7 +33,7 @@ import type { Scope } from '../domain/scope.js';
 import { cardLifetimeUse, type Transaction } from '../modules/transactions/service.js';
 import { cardSpend, insertTransactions } from '../modules/transactions/store.js';
 import { userFromRow, type User, type UserRow } from '../modules/users/service.js';
-import type { Sql } from '../store/database.js';
+import { forUpdate, type Sql } from '../store/database.js';
 
 /** What the batch needs of an authorization request (src/network/authorize.ts `AuthorizationItem`). */
 export interface BatchItem {
@@ -135,17 +135,16 @@ export class AuthorizationBatch {
     const cardIds = sorted(items.map((item) => this.cardIdOf(item)).filter((id): id is string => id !== undefined && !this.cards.has(id)));
     if (cardIds.length === 0) return;
     const { tx } = this;
-    const postgres = tx.dialect === 'postgres';
     const minNowMs = Math.min(...items.map((item) => item.nowMs));
 
     // Agents before cards before accounts, each set in id order: the lock order of every writer.
     const owners = await tx.all<{ id: string; agent_id: string; user_id: string }>(`SELECT id, agent_id, user_id FROM cards WHERE id IN (${placeholders(cardIds.length)})`, cardIds);
     const agentIds = sorted(owners.map((owner) => owner.agent_id).filter((id) => !this.agents.has(id)));
     if (agentIds.length > 0) {
-      const rows = await tx.all<AgentRow>(`SELECT * FROM agents WHERE id IN (${placeholders(agentIds.length)}) ORDER BY id${postgres ? ' FOR UPDATE' : ''}`, agentIds);
+      const rows = await tx.all<AgentRow>(`SELECT * FROM agents WHERE id IN (${placeholders(agentIds.length)}) ORDER BY id${forUpdate(tx)}`, agentIds);
       for (const row of rows) this.agents.set(row.id, agentFromRow(row));
     }
-    const cardRows = await tx.all<CardRow>(`SELECT * FROM cards WHERE id IN (${placeholders(cardIds.length)}) ORDER BY id${postgres ? ' FOR UPDATE' : ''}`, cardIds);
+    const cardRows = await tx.all<CardRow>(`SELECT * FROM cards WHERE id IN (${placeholders(cardIds.length)}) ORDER BY id${forUpdate(tx)}`, cardIds);
     for (const row of cardRows) this.cards.set(row.id, cardFromRow(row));
     const userIds = sorted(owners.map((owner) => owner.user_id).filter((id) => !this.users.has(id)));
     if (userIds.length > 0) {

@@ -47,9 +47,19 @@ export interface Database extends Sql {
   readonly location: string;
 }
 
-/** `FOR UPDATE` where the backend has row locks; SQLite's single writer already serialises. */
-export function forUpdate(sql: Sql): string {
-  return sql.dialect === 'postgres' ? ' FOR UPDATE' : '';
+/**
+ * The row-lock clause of a SELECT, written after its ORDER BY and LIMIT: ` FOR UPDATE` where the backend has row locks
+ * (with `OF table` to lock one table of a join, `SKIP LOCKED` for work queues), nothing on SQLite, whose single writer
+ * already serialises.
+ */
+export function forUpdate(sql: Sql, options: { of?: string; skipLocked?: boolean } = {}): string {
+  if (sql.dialect !== 'postgres') return '';
+  return ` FOR UPDATE${options.of === undefined ? '' : ` OF ${options.of}`}${options.skipLocked === true ? ' SKIP LOCKED' : ''}`;
+}
+
+/** ` FOR SHARE` where the backend has row locks: others may read and share-lock the rows, not change them. */
+export function forShare(sql: Sql): string {
+  return sql.dialect === 'postgres' ? ' FOR SHARE' : '';
 }
 
 /** Calls each commit listener; one that throws is skipped, never failing the commit that already happened. */

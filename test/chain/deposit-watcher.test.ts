@@ -10,11 +10,11 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { deployTestToken, devchainDefinition, startDevchain, type Devchain } from '../../src/chain/devchain.js';
 import { testTokenAbi } from '../../src/chain/test-token/artifact.js';
 import { loadConfig, type ChainConfig } from '../../src/config.js';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../src/modules/events/service.js';
 import { testSecrets } from '../../src/secrets.js';
 import { ChainWatcher, describePollFailure } from '../../src/workers/chain-watcher.js';
 import { useTestApp } from '../helpers/app.js';
+import { assertLedgerSound } from '../helpers/money.js';
 import { storeKinds } from '../helpers/stores.js';
 import { createApprovedUser } from '../modules/funding/approved-user.js';
 
@@ -40,8 +40,7 @@ for (const kind of storeKinds) {
       watcher = new ChainWatcher({ db, clock, logger, secrets, status: chainWatch }, chain, 500);
     });
     afterEach(async () => {
-      const report = await verifyLedger(app.store.db);
-      assert.deepEqual(report.problems, []);
+      await assertLedgerSound(app);
     });
 
     const chainClient = () => createPublicClient({ chain: devchainDefinition(devchain.rpcUrl, devchain.chainId), transport: http(devchain.rpcUrl), cacheTime: 0 });

@@ -17,13 +17,12 @@ import { treasuryAccount } from '../../src/chain/treasury.js';
 import { ManualClock } from '../../src/clock.js';
 import { defaultWithdrawalChainConfig, loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/http/logger.js';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { getWithdrawalSend } from '../../src/modules/withdrawals/chain-sends.js';
 import { testSecrets } from '../../src/secrets.js';
 import { WithdrawalSender } from '../../src/workers/withdrawal-sender.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { createApprovedUser, fundUser } from '../helpers/money.js';
+import { assertLedgerSound, createApprovedUser, fundedUser, fundUser } from '../helpers/money.js';
 import { openTestDatabase, storeKinds } from '../helpers/stores.js';
 
 const erc20 = parseAbi(['function balanceOf(address) view returns (uint256)']);
@@ -62,21 +61,13 @@ describe('withdrawals on a real chain (devchain)', () => {
   for (const kind of storeKinds) {
     describe(`on ${kind}`, () => {
       let testApp: TestApp;
-      let liveScope: { organizationId: string; environment: 'live' };
       beforeEach(async () => {
         testApp = await startTestApp({ store: kind, config: { chains: chainConfig, withdrawals: { ...defaultWithdrawalChainConfig, timeoutMs } } });
-        liveScope = { organizationId: testApp.organizationId, environment: 'live' };
       });
       afterEach(async () => {
         await node().setAutomine(true);
         await testApp?.close();
       });
-
-      async function fundedLiveUser(amountCents: number): Promise<string> {
-        const userId = await createApprovedUser(testApp.store.db, liveScope, testApp.clock.nowMs());
-        await fundUser(testApp.store.db, liveScope, userId, amountCents, testApp.clock.nowMs());
-        return userId;
-      }
 
       async function withdraw(userId: string, amountCents: number, address: string): Promise<string> {
         const response = await testApp.request('POST', `/v1/users/${userId}/withdrawals`, { key: testApp.liveKey, body: { network: 'base', token: 'USDC', amount: amountCents, address } });
@@ -101,7 +92,7 @@ describe('withdrawals on a real chain (devchain)', () => {
       }
 
       async function ledgerIsSound(): Promise<void> {
-        assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
+        await assertLedgerSound(testApp);
       }
 
       /** Sender passes, a block mined after each, until every withdrawal has ended (bounded). */
@@ -116,7 +107,7 @@ describe('withdrawals on a real chain (devchain)', () => {
       }
 
       it('a withdrawal arrives at its recipient with its amount, confirmed at depth; the hold is paid out', async () => {
-        const userId = await fundedLiveUser(50_000);
+        const userId = await fundedUser(testApp, 50_000, 'live');
         const recipient = newRecipient();
         const treasuryBefore = await tokenBalance(treasury.address);
         const id = await withdraw(userId, 12_345, recipient);
@@ -141,7 +132,7 @@ describe('withdrawals on a real chain (devchain)', () => {
       it('a transfer the token refuses (to the zero address; more than the treasury holds) fails unsent, its hold released', async () => {
         const treasuryTokens = await tokenBalance(treasury.address);
         const beyondCents = Number(treasuryTokens / baseUnitsPerCent) + 1;
-        const userId = await fundedLiveUser(beyondCents + 1_000);
+        const userId = await fundedUser(testApp, beyondCents + 1_000, 'live');
         const nonceBefore = await treasuryNonce();
         const zero = await withdraw(userId, 1_000, '0x0000000000000000000000000000000000000000');
         const tooMuch = await withdraw(userId, beyondCents, newRecipient());
@@ -162,7 +153,7 @@ describe('withdrawals on a real chain (devchain)', () => {
         await node().setAutomine(false);
         const treasuryCents = Number((await tokenBalance(treasury.address)) / baseUnitsPerCent);
         const eachCents = Math.floor(treasuryCents / 2) + 1;
-        const userId = await fundedLiveUser(eachCents * 2);
+        const userId = await fundedUser(testApp, eachCents * 2, 'live');
         const recipients = [newRecipient(), newRecipient()];
         const first = await withdraw(userId, eachCents, recipients[0]!);
         const second = await withdraw(userId, eachCents, recipients[1]!);
@@ -186,7 +177,7 @@ describe('withdrawals on a real chain (devchain)', () => {
       });
 
       it('ten withdrawals made at once, sent by two senders at once, all confirm with distinct, consecutive nonces', async () => {
-        const userId = await fundedLiveUser(100_000);
+        const userId = await fundedUser(testApp, 100_000, 'live');
         const recipients = Array.from({ length: 10 }, () => newRecipient());
         const nonceBefore = await treasuryNonce();
         const ids = await Promise.all(recipients.map((recipient, index) => withdraw(userId, 1_000 + index, recipient)));
@@ -210,7 +201,7 @@ describe('withdrawals on a real chain (devchain)', () => {
       });
 
       it('a sender killed (SIGKILL) after signing, before broadcasting: the next one broadcasts the same transaction, paid once', async () => {
-        const userId = await fundedLiveUser(7_000);
+        const userId = await fundedUser(testApp, 7_000, 'live');
         const recipient = newRecipient();
         const id = await withdraw(userId, 7_000, recipient);
         const nonceBefore = await treasuryNonce();
@@ -241,7 +232,7 @@ describe('withdrawals on a real chain (devchain)', () => {
 
       it('a transfer not mined in time is cancelled at its nonce and fails once that is mined; the next withdrawal takes the next nonce', async () => {
         await node().setAutomine(false);
-        const userId = await fundedLiveUser(10_000);
+        const userId = await fundedUser(testApp, 10_000, 'live');
         const recipient = newRecipient();
         const stuck = await withdraw(userId, 4_000, recipient);
         const sender = new WithdrawalSender(testApp.app.context);

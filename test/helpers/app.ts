@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/http/logger.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { testSecrets } from '../../src/secrets.js';
 import { openTestDatabase, type StoreKind, type TestDatabase } from './stores.js';
 
@@ -71,6 +72,11 @@ export interface TestApp {
   logs: string[];
   request(method: string, url: string, options?: RequestOptions): Promise<TestResponse>;
   close(): Promise<void>;
+}
+
+/** The test app's organization in `environment` (the sandbox unless said). */
+export function scopeOf(testApp: TestApp, environment: Scope['environment'] = 'sandbox'): Scope {
+  return { organizationId: testApp.organizationId, environment };
 }
 
 export interface TestAppOptions {

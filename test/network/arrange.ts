@@ -2,8 +2,8 @@
 // intent whose details were read.
 import assert from 'node:assert/strict';
 import type { TestApp } from '../helpers/app.js';
-import { verifyLedger } from '../../src/ledger/verify.js';
-import { createApprovedUser, fundUser } from '../helpers/money.js';
+import { fundedUser } from '../helpers/money.js';
+import { sandboxNowMs } from '../helpers/sandbox-clock.js';
 
 export interface Cardholder {
   userId: string;
@@ -12,9 +12,7 @@ export interface Cardholder {
 }
 
 export async function fundedCardholder(testApp: TestApp, fundsCents: number, agent: Record<string, unknown> = {}): Promise<Cardholder> {
-  const scope = { organizationId: testApp.organizationId, environment: 'sandbox' as const };
-  const userId = await createApprovedUser(testApp.store.db, scope, testApp.clock.nowMs());
-  if (fundsCents > 0) await fundUser(testApp.store.db, scope, userId, fundsCents, testApp.clock.nowMs());
+  const userId = await fundedUser(testApp, fundsCents);
   const registered = await testApp.request('POST', '/v1/agents/register', { body: { userId, name: 'checkout-bot', ...agent } });
   assert.equal(registered.statusCode, 200, registered.body);
   return { userId, agentId: registered.json.id, agentToken: registered.json.token };
@@ -45,13 +43,6 @@ export async function authorizeAt(testApp: TestApp, credentials: Record<string, 
   });
   assert.equal(response.statusCode, 200, response.body);
   return response.json;
-}
-
-export async function balanceOf(testApp: TestApp, userId: string) {
-  const response = await testApp.request('GET', `/v1/balances/${userId}`);
-  assert.equal(response.statusCode, 200, response.body);
-  const { total, pending, reserved, available } = response.json;
-  return { total, pending, reserved, available };
 }
 
 // ---- shared by the network's test files -------------------------------------------------------------------------
@@ -111,29 +102,12 @@ export async function eventsAbout(testApp: TestApp, id: string, type?: string): 
   return rows.filter((row) => type === undefined || row.type === type).map((row) => ({ id: row.id, type: row.type, object: (JSON.parse(row.data) as { object: unknown }).object }));
 }
 
-export async function assertLedgerSound(testApp: TestApp): Promise<void> {
-  assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
-}
-
-/** The sandbox environment's current time (wall clock of the test app plus the organization's offset). */
-export async function sandboxNowMs(testApp: TestApp): Promise<number> {
-  const response = await testApp.request('GET', '/v1/sandbox/clock');
-  assert.equal(response.statusCode, 200, response.body);
-  return testApp.clock.nowMs() + response.json.offsetSeconds * 1000;
-}
-
 /** Sets the test app's wall clock so that sandbox time is `targetMs` (the offset only moves forward; the clock can go anywhere). */
 export async function placeSandboxTime(testApp: TestApp, targetMs: number): Promise<void> {
   const response = await testApp.request('GET', '/v1/sandbox/clock');
   assert.equal(response.statusCode, 200, response.body);
   testApp.clock.setMs(targetMs - response.json.offsetSeconds * 1000);
   assert.equal(await sandboxNowMs(testApp), targetMs);
-}
-
-/** `POST /v1/sandbox/clock/advance`: sandbox time moves and due work (settlement, expiries) runs. */
-export async function advanceSandbox(testApp: TestApp, seconds: number): Promise<void> {
-  const response = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
-  assert.equal(response.statusCode, 200, response.body);
 }
 
 export const hourSeconds = 3_600;

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import { useTestApp } from '../helpers/app.js';
+import { assertLedgerSound, balanceOf } from '../helpers/money.js';
 import { storeKinds } from '../helpers/stores.js';
-import { authorizeAt, balanceOf, fundedCardholder, issueCard, revealCard } from './arrange.js';
+import { authorizeAt, fundedCardholder, issueCard, revealCard } from './arrange.js';
 
 for (const kind of storeKinds) {
   describe(`authorization through the sandbox network (${kind})`, () => {
     const testApp = useTestApp({ store: kind });
 
     async function ledgerIsSound() {
-      assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
+      await assertLedgerSound(testApp);
     }
 
     it('seed 001: authorize at the declared merchant → matched and attested; clear → settled; balances move as documented', async () => {

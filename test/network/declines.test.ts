@@ -8,11 +8,10 @@ import { describe, it } from 'node:test';
 import { declineCodes } from '../../src/domain/authorization.js';
 import { initializeOrganization } from '../../src/modules/organizations/bootstrap.js';
 import { useTestApp, type TestApp } from '../helpers/app.js';
-import { createApprovedUser, fundUser } from '../helpers/money.js';
+import { assertLedgerSound, createApprovedUser, fundUser } from '../helpers/money.js';
+import { advanceSandbox } from '../helpers/sandbox-clock.js';
 import { storeKinds } from '../helpers/stores.js';
 import {
-  advanceSandbox,
-  assertLedgerSound,
   authorizeAt,
   balanceWithDebtOf,
   cardOf,

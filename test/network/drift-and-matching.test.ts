@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertError, useTestApp, type TestApp } from '../helpers/app.js';
+import { assertLedgerSound } from '../helpers/money.js';
+import { advanceSandbox } from '../helpers/sandbox-clock.js';
 import { storeKinds } from '../helpers/stores.js';
 import {
-  advanceSandbox,
-  assertLedgerSound,
   authorizeAt,
   cardOf,
   daySeconds,

@@ -3,12 +3,12 @@
 // (the normal authorization then runs), or fails it three times (`challenge_failed`), or lets it expire (5 minutes).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../src/modules/events/service.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { assertError, useTestApp, type TestApp } from '../helpers/app.js';
+import { assertLedgerSound, balanceOf } from '../helpers/money.js';
 import { storeKinds } from '../helpers/stores.js';
-import { balanceOf, fundedCardholder, issueCard, revealCard, type Cardholder } from './arrange.js';
+import { fundedCardholder, issueCard, revealCard, type Cardholder } from './arrange.js';
 
 const fiveMinutesMs = 5 * 60_000;
 
@@ -43,7 +43,7 @@ for (const kind of storeKinds) {
     const scope = (): Scope => ({ organizationId: testApp.organizationId, environment: 'sandbox' });
 
     async function ledgerIsSound() {
-      assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
+      await assertLedgerSound(testApp);
     }
 
     /** A funded holder, a multi-use card, a revealed intent for 5,000 at Amazon and a challenge for it. */

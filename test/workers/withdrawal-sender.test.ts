@@ -3,19 +3,18 @@
 // failed on receipts at depth (the hold paid out or released), cancelled at their nonce when not mined in time or
 // refused by the node, and resumed after a crash between signing and broadcasting with the same transaction.
 import assert from 'node:assert/strict';
-import { beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseTransaction, type Hex } from 'viem';
 import type { EvmAddress } from '../../src/chain/evm.js';
 import { nextNonce } from '../../src/chain/nonces.js';
 import { treasuryAccount } from '../../src/chain/treasury.js';
 import { defaultWithdrawalChainConfig, type ChainConfig } from '../../src/config.js';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import { getWithdrawalSend } from '../../src/modules/withdrawals/chain-sends.js';
 import { testSecrets } from '../../src/secrets.js';
 import { WithdrawalSender } from '../../src/workers/withdrawal-sender.js';
 import { useTestApp } from '../helpers/app.js';
 import { FakeEvmChain } from '../helpers/fake-evm-chain.js';
-import { createApprovedUser, fundUser } from '../helpers/money.js';
+import { assertLedgerSound, fundedUser } from '../helpers/money.js';
 import { storeKinds } from '../helpers/stores.js';
 
 const tokenAddress = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as EvmAddress;
@@ -34,11 +33,6 @@ function newRecipient(): EvmAddress {
 for (const kind of storeKinds) {
   describe(`withdrawal sender on an EVM chain (${kind})`, () => {
     const testApp = useTestApp({ store: kind, config: { chains: [baseSettings], withdrawals: { ...defaultWithdrawalChainConfig, timeoutMs } } }, { perTest: true });
-    let liveScope: { organizationId: string; environment: 'live' };
-    beforeEach(() => {
-      liveScope = { organizationId: testApp.organizationId, environment: 'live' };
-    });
-
     function newChain(): FakeEvmChain {
       const chain = new FakeEvmChain(baseSettings, tokenAddress);
       chain.mint(treasury.address, 1_000_000n * baseUnitsPerCent);
@@ -47,12 +41,6 @@ for (const kind of storeKinds) {
 
     function senderOn(chain: FakeEvmChain, options: { afterSigned?: () => void } = {}): WithdrawalSender {
       return new WithdrawalSender(testApp.app.context, { chains: [chain], ...options });
-    }
-
-    async function fundedLiveUser(amountCents: number): Promise<string> {
-      const userId = await createApprovedUser(testApp.store.db, liveScope, testApp.clock.nowMs());
-      await fundUser(testApp.store.db, liveScope, userId, amountCents, testApp.clock.nowMs());
-      return userId;
     }
 
     async function withdraw(userId: string, amountCents: number, address: string, network = 'base', key = testApp.liveKey) {
@@ -87,13 +75,13 @@ for (const kind of storeKinds) {
     }
 
     async function ledgerIsSound() {
-      assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
+      await assertLedgerSound(testApp);
     }
 
     it('signs, broadcasts and confirms a live withdrawal at depth; the recipient gets the amount; the hold is paid out', async () => {
       const chain = newChain();
       const sender = senderOn(chain);
-      const userId = await fundedLiveUser(10_000);
+      const userId = await fundedUser(testApp, 10_000, 'live');
       const recipient = newRecipient();
       const created = await withdraw(userId, 2_500, recipient);
       assert.equal(created.status, 'pending');
@@ -132,7 +120,7 @@ for (const kind of storeKinds) {
 
     it('a transfer the token refuses fails before signing: no nonce used, the hold released', async () => {
       const chain = newChain();
-      const userId = await fundedLiveUser(5_000);
+      const userId = await fundedUser(testApp, 5_000, 'live');
       const recipient = newRecipient();
       chain.refusedRecipients.add(recipient.toLowerCase());
       const nonceBefore = await nextNonce(testApp.store.db, 'base', treasury.address);
@@ -154,7 +142,7 @@ for (const kind of storeKinds) {
       const chain = new FakeEvmChain(baseSettings, tokenAddress);
       chain.mint(treasury.address, 6_000n * baseUnitsPerCent);
       const sender = senderOn(chain);
-      const userId = await fundedLiveUser(20_000);
+      const userId = await fundedUser(testApp, 20_000, 'live');
       const first = await withdraw(userId, 5_000, newRecipient());
       const second = await withdraw(userId, 5_000, newRecipient());
       // Each alone is within the treasury's tokens, so both are signed; mined together, the second reverts.
@@ -175,7 +163,7 @@ for (const kind of storeKinds) {
     it('ten withdrawals made at once, sent by two senders at once, confirm with distinct consecutive nonces, each broadcast as one transaction', async () => {
       const chain = newChain();
       chain.automine = true;
-      const userId = await fundedLiveUser(100_000);
+      const userId = await fundedUser(testApp, 100_000, 'live');
       const recipients = Array.from({ length: 10 }, () => newRecipient());
       const created = await Promise.all(recipients.map((recipient, index) => withdraw(userId, 1_000 + index, recipient)));
       const [one, two] = [senderOn(chain), senderOn(chain)];
@@ -199,7 +187,7 @@ for (const kind of storeKinds) {
 
     it('a crash after signing, before broadcasting: the next pass broadcasts the same transaction, and pays once', async () => {
       const chain = newChain();
-      const userId = await fundedLiveUser(3_000);
+      const userId = await fundedUser(testApp, 3_000, 'live');
       const recipient = newRecipient();
       const created = await withdraw(userId, 3_000, recipient);
       const crashing = senderOn(chain, {
@@ -229,7 +217,7 @@ for (const kind of storeKinds) {
     it('a transfer not mined in time is cancelled at its nonce; it fails once the cancellation is mined, and the next withdrawal takes the next nonce', async () => {
       const chain = newChain();
       const sender = senderOn(chain);
-      const userId = await fundedLiveUser(9_000);
+      const userId = await fundedUser(testApp, 9_000, 'live');
       const recipient = newRecipient();
       const stuck = await withdraw(userId, 4_000, recipient);
       await sender.runOnce();
@@ -272,7 +260,7 @@ for (const kind of storeKinds) {
     it('a transfer the node keeps refusing is cancelled, so its nonce does not hold back the ones after it', async () => {
       const chain = newChain();
       const sender = senderOn(chain);
-      const userId = await fundedLiveUser(9_000);
+      const userId = await fundedUser(testApp, 9_000, 'live');
       const refused = await withdraw(userId, 2_000, newRecipient());
       chain.refusalsLeft = 3;
       await sender.runOnce();
@@ -303,7 +291,7 @@ for (const kind of storeKinds) {
           throw new Error('stopped before broadcasting');
         },
       });
-      const userId = await fundedLiveUser(1_000);
+      const userId = await fundedUser(testApp, 1_000, 'live');
       const created = await withdraw(userId, 1_000, newRecipient());
       await sender.runOnce();
       const send = (await getWithdrawalSend(testApp.store.db, created.id))!;
@@ -322,11 +310,9 @@ for (const kind of storeKinds) {
     it('leaves sandbox withdrawals and networks without an RPC alone; fails live ones that could not be sent in time', async () => {
       const chain = newChain();
       const sender = senderOn(chain);
-      const sandboxScope = { organizationId: testApp.organizationId, environment: 'sandbox' as const };
-      const sandboxUser = await createApprovedUser(testApp.store.db, sandboxScope, testApp.clock.nowMs());
-      await fundUser(testApp.store.db, sandboxScope, sandboxUser, 1_000, testApp.clock.nowMs());
+      const sandboxUser = await fundedUser(testApp, 1_000);
       const simulated = await withdraw(sandboxUser, 1_000, newRecipient(), 'base', testApp.sandboxKey);
-      const liveUser = await fundedLiveUser(3_000);
+      const liveUser = await fundedUser(testApp, 3_000, 'live');
       const elsewhere = await withdraw(liveUser, 1_000, newRecipient(), 'polygon');
       chain.unreachable = true;
       const waiting = await withdraw(liveUser, 1_000, newRecipient());

@@ -7,7 +7,7 @@ import { defaultApprovalMethod, defaultApprovalTimeoutMinutes, type ApprovalMeth
 import { newId } from '../../domain/ids.js';
 import { basisPointsPerUnit, defaultLimitWarningThresholdBps } from '../../domain/limit-warnings.js';
 import { spendWindow, type SpendingLimitFrequency } from '../../domain/limit-windows.js';
-import type { Sql } from '../../store/database.js';
+import { forShare, forUpdate, type Sql } from '../../store/database.js';
 import { openCardCountsOfAgents } from '../cards/counts.js';
 import { recordEvent } from '../events/service.js';
 import { requirePolicy } from '../policies/service.js';
@@ -211,7 +211,7 @@ export async function getAgent(sql: Sql, scope: Scope, agentId: string): Promise
 
 /** For writes that depend on the agent's status: on PostgreSQL the row stays locked until the transaction ends. */
 export async function getAgentForUpdate(tx: Sql, scope: Scope, agentId: string): Promise<Agent> {
-  const row = await tx.get<AgentRow>(`${selectAgent}${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [agentId, scope.organizationId, scope.environment]);
+  const row = await tx.get<AgentRow>(`${selectAgent}${forUpdate(tx)}`, [agentId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'id' });
   return agentFromRow(row);
 }
@@ -223,7 +223,7 @@ export async function getAgentForUpdate(tx: Sql, scope: Scope, agentId: string):
  * a card cannot be created for an agent whose deregistration is closing its cards at that moment.
  */
 export async function lockActiveAgent(tx: Sql, scope: Scope, agentId: string): Promise<Agent> {
-  const row = await tx.get<AgentRow>(`${selectAgent}${tx.dialect === 'postgres' ? ' FOR SHARE' : ''}`, [agentId, scope.organizationId, scope.environment]);
+  const row = await tx.get<AgentRow>(`${selectAgent}${forShare(tx)}`, [agentId, scope.organizationId, scope.environment]);
   if (row === undefined) throw new AppError('resource_not_found', { resource: 'agent', id: agentId, param: 'id' });
   const agent = agentFromRow(row);
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId, status: agent.status });

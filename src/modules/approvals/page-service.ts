@@ -6,7 +6,7 @@ import { environmentTimeMs } from '../../domain/clock.js';
 import type { SpendingLimitFrequency } from '../../domain/limit-windows.js';
 import { AppError } from '../../domain/errors.js';
 import { effectiveIntentStatus, type IntentStatus } from '../../domain/intents.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
 import { agentPolicyAt } from '../agents/policy.js';
 import { getAgent } from '../agents/service.js';
 import { getCard } from '../cards/service.js';
@@ -52,7 +52,7 @@ interface Located {
 /** The intent a link names (a cardholder method's, in its scope) and its environment's time; undefined for none. */
 async function locate(sql: Sql, token: string, wallClockMs: number, lock: boolean): Promise<Located | undefined> {
   const row = await sql.get<IntentRow & { organization_id: string; environment: 'sandbox' | 'live' }>(
-    `SELECT * FROM intents WHERE approval_token_hash = ?${lock && sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    `SELECT * FROM intents WHERE approval_token_hash = ?${lock ? forUpdate(sql) : ''}`,
     [approvalTokenHash(token)],
   );
   if (row === undefined) return undefined;

@@ -7,7 +7,8 @@ import { AppError, isAppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers } from '../../ledger/transfers.js';
-import type { Sql } from '../../store/database.js';
+import { forShare, forUpdate, type Sql } from '../../store/database.js';
+import { sweepDueRows } from '../../store/due-rows.js';
 import type { OnExpiry } from '../../domain/spending-policy.js';
 import type { ExposureMode } from '../../domain/credential-exposure.js';
 import type { ApprovalMethod } from '../../domain/intents.js';
@@ -238,7 +239,8 @@ function cardNotFound(cardId: string): AppError {
   return new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
 }
 
-function cardNotActive(card: Card): AppError {
+/** 409 card_not_active: the refusal of any action that needs an active (or not closed) card. */
+export function cardNotActive(card: Pick<Card, 'id' | 'status' | 'statusReason'>): AppError {
   return new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
 }
 
@@ -258,9 +260,9 @@ export async function getCardForUpdate(tx: Sql, scope: Scope, cardId: string, op
   if (tx.dialect === 'postgres' && options.agentLocked !== true) {
     const owner = await tx.get<{ agent_id: string }>('SELECT agent_id FROM cards WHERE id = ? AND organization_id = ? AND environment = ?', [cardId, scope.organizationId, scope.environment]);
     if (owner === undefined) throw cardNotFound(cardId);
-    await tx.get('SELECT id FROM agents WHERE id = ? FOR SHARE', [owner.agent_id]);
+    await tx.get(`SELECT id FROM agents WHERE id = ?${forShare(tx)}`, [owner.agent_id]);
   }
-  const row = await tx.get<CardRow>(`SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+  const row = await tx.get<CardRow>(`SELECT * FROM cards WHERE id = ? AND organization_id = ? AND environment = ?${forUpdate(tx)}`, [
     cardId,
     scope.organizationId,
     scope.environment,
@@ -708,34 +710,33 @@ export async function closeCard(tx: Sql, scope: Scope, card: Pick<Card, 'id'>, r
   return closed;
 }
 
-const expiryScanPageSize = 200;
-
 /**
  * Due work: cards whose `expiresAt` has passed are closed (statusReason expired), or frozen when their policy's
  * onExpiry says so (a frozen card stays as it is). Returns how many changed.
  */
 export async function closeExpiredCards(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let closedCount = 0;
-  let afterId = '';
-  for (;;) {
-    const rows = await tx.all<{ id: string; on_expiry: OnExpiry }>(
-      `SELECT id, on_expiry FROM cards WHERE status IN ('active', 'frozen') AND expires_at <= ? AND (on_expiry = 'close' OR status = 'active')
-         AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
-      [nowMs, scope.organizationId, scope.environment, afterId, expiryScanPageSize],
-    );
-    for (const row of rows) {
-      try {
-        if (row.on_expiry === 'freeze') await freezeCard(tx, scope, row.id, 'expired', systemActor('expired'), nowMs);
-        else await closeCard(tx, scope, row, 'expired', nowMs);
-        closedCount += 1;
-      } catch (error) {
-        // Another worker closed it between the scan and the lock (PostgreSQL, several processes): nothing to do.
-        if (!(isAppError(error) && (error.code === 'card_not_active' || error.code === 'card_already_closed'))) throw error;
+  return sweepDueRows(
+    (afterId, limit) =>
+      tx.all<{ id: string; on_expiry: OnExpiry }>(
+        `SELECT id, on_expiry FROM cards WHERE status IN ('active', 'frozen') AND expires_at <= ? AND (on_expiry = 'close' OR status = 'active')
+           AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
+        [nowMs, scope.organizationId, scope.environment, afterId, limit],
+      ),
+    async (rows) => {
+      let closedCount = 0;
+      for (const row of rows) {
+        try {
+          if (row.on_expiry === 'freeze') await freezeCard(tx, scope, row.id, 'expired', systemActor('expired'), nowMs);
+          else await closeCard(tx, scope, row, 'expired', nowMs);
+          closedCount += 1;
+        } catch (error) {
+          // Another worker closed it between the scan and the lock (PostgreSQL, several processes): nothing to do.
+          if (!(isAppError(error) && (error.code === 'card_not_active' || error.code === 'card_already_closed'))) throw error;
+        }
       }
-    }
-    if (rows.length < expiryScanPageSize) return closedCount;
-    afterId = rows[rows.length - 1]!.id;
-  }
+      return closedCount;
+    },
+  );
 }
 
 /**

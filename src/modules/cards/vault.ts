@@ -3,14 +3,11 @@
 // Nothing here logs, and no error it throws carries a card number, a CVV or ciphertext.
 import crypto from 'node:crypto';
 import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-numbers.js';
+import { openSealedValue, sealValue } from '../../sealing.js';
 import type { Secrets } from '../../secrets.js';
 
 export type VaultSecrets = Pick<Secrets, 'masterKey'>;
 
-const cipherName = 'aes-256-gcm';
-const formatPrefix = 'v1:';
-const ivLength = 12;
-const tagLength = 16;
 const keyLength = 32;
 
 function keyOf(secrets: VaultSecrets): Buffer {
@@ -18,29 +15,14 @@ function keyOf(secrets: VaultSecrets): Buffer {
   return Buffer.from(secrets.masterKey);
 }
 
-/** `v1:` + base64(iv | ciphertext | tag), with a fresh random 12-byte IV for every card. */
-export function encryptPan(secrets: VaultSecrets, pan: string, iv: Uint8Array = crypto.randomBytes(ivLength)): string {
-  if (iv.length !== ivLength) throw new Error(`the IV must be ${ivLength} bytes`);
-  const cipher = crypto.createCipheriv(cipherName, keyOf(secrets), iv, { authTagLength: tagLength });
-  const ciphertext = Buffer.concat([cipher.update(pan, 'utf8'), cipher.final()]);
-  return formatPrefix + Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64');
+/** Sealed under the master key itself (src/sealing.ts), with a fresh random IV for every card. */
+export function encryptPan(secrets: VaultSecrets, pan: string, iv?: Uint8Array): string {
+  return sealValue(keyOf(secrets), pan, iv === undefined ? {} : { iv });
 }
 
 /** Throws (without detail) when the stored value is malformed, was altered, or was sealed under another key. */
 export function decryptPan(secrets: VaultSecrets, stored: string): string {
-  if (!stored.startsWith(formatPrefix)) throw new Error('stored card number has an unknown format');
-  const sealed = Buffer.from(stored.slice(formatPrefix.length), 'base64');
-  if (sealed.length <= ivLength + tagLength) throw new Error('stored card number is truncated');
-  const iv = sealed.subarray(0, ivLength);
-  const tag = sealed.subarray(sealed.length - tagLength);
-  const ciphertext = sealed.subarray(ivLength, sealed.length - tagLength);
-  const decipher = crypto.createDecipheriv(cipherName, keyOf(secrets), iv, { authTagLength: tagLength });
-  decipher.setAuthTag(tag);
-  try {
-    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-  } catch {
-    throw new Error('stored card number failed authentication (altered, or sealed under another key)');
-  }
+  return openSealedValue(keyOf(secrets), stored, 'card number');
 }
 
 /** HMAC-SHA256(masterKey, "pan:" + pan), hex: unique per environment, and how a presented PAN finds its card. */

@@ -6,6 +6,7 @@
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { forUpdate, type Sql } from '../../store/database.js';
+import { sweepDueRows } from '../../store/due-rows.js';
 import { getAgent } from '../agents/service.js';
 import { getCardForPrincipal, type Card } from '../cards/service.js';
 import type { VaultSecrets } from '../cards/vault.js';
@@ -276,24 +277,26 @@ export async function deleteOtp(tx: Sql, scope: Scope, principal: Principal, tok
   return { object: 'otp' as const, challengeId: challenge.id, deleted: true as const };
 }
 
-const expiryScanPageSize = 500;
-
 /** Due work: every pending challenge of the scope past its 5 minutes becomes `expired`, with `challenge.expired`. */
 export async function expireDueChallenges(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let expired = 0;
-  let afterId = '';
-  for (;;) {
-    const rows = await tx.all<ChallengeRow>(
-      `SELECT * FROM challenges WHERE status = 'pending' AND organization_id = ? AND environment = ? AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
-      [scope.organizationId, scope.environment, nowMs, afterId, expiryScanPageSize],
-    );
-    for (const row of rows) {
-      const changed = await tx.run(`UPDATE challenges SET status = 'expired', otp_token_hash = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`, [nowMs, row.id]);
-      if (changed.changes === 0) continue;
-      expired += 1;
-      await recordEvent(tx, scope, 'challenge.expired', presentChallenge({ ...fromRow(row), status: 'expired', otpTokenActive: false, updatedAtMs: nowMs }, nowMs), nowMs);
-    }
-    if (rows.length < expiryScanPageSize) return expired;
-    afterId = rows[rows.length - 1]!.id;
-  }
+  return sweepDueRows(
+    (afterId, limit) =>
+      tx.all<ChallengeRow>(`SELECT * FROM challenges WHERE status = 'pending' AND organization_id = ? AND environment = ? AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`, [
+        scope.organizationId,
+        scope.environment,
+        nowMs,
+        afterId,
+        limit,
+      ]),
+    async (rows) => {
+      let expired = 0;
+      for (const row of rows) {
+        const changed = await tx.run(`UPDATE challenges SET status = 'expired', otp_token_hash = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`, [nowMs, row.id]);
+        if (changed.changes === 0) continue;
+        expired += 1;
+        await recordEvent(tx, scope, 'challenge.expired', presentChallenge({ ...fromRow(row), status: 'expired', otpTokenActive: false, updatedAtMs: nowMs }, nowMs), nowMs);
+      }
+      return expired;
+    },
+  );
 }

@@ -6,7 +6,7 @@ import { formatExpirationMonth, formatExpirationYear } from '../../domain/card-n
 import { hashCredential } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
 import { getCardForUpdate, type Card } from '../cards/service.js';
 import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
@@ -58,7 +58,7 @@ export type RedeemCheck = (card: Card, intentId: string) => Promise<string | und
 export async function redeemDetailsToken(tx: Sql, principal: FillerKeyPrincipal, token: string, fingerprint: Fingerprint, secrets: VaultSecrets, check: RedeemCheck, nowMs: number) {
   const scope = scopeOf(principal);
   const row = await tx.get<DetailsTokenRow>(
-    `SELECT id, card_id, intent_id, access_event_id, expires_at, redeemed_at FROM details_tokens WHERE token_hash = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    `SELECT id, card_id, intent_id, access_event_id, expires_at, redeemed_at FROM details_tokens WHERE token_hash = ? AND organization_id = ? AND environment = ?${forUpdate(tx)}`,
     [hashCredential(token), scope.organizationId, scope.environment],
   );
   if (row === undefined) throw new AppError('details_token_not_found', { param: 'token' });

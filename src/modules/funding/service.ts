@@ -25,6 +25,7 @@ import { externalAccountId, userAccountId } from '../../ledger/accounts.js';
 import { lockAccounts, postTransfers, type TransferInput } from '../../ledger/transfers.js';
 import type { Secrets } from '../../secrets.js';
 import type { Sql } from '../../store/database.js';
+import { sweepDueRows } from '../../store/due-rows.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../../domain/scope.js';
@@ -363,28 +364,30 @@ export async function completeDeposit(tx: Sql, scope: Scope, deposit: Deposit, n
   return completed;
 }
 
-const dueScanPageSize = 500;
-
 /**
  * The due-work step: completes every pending simulated deposit of the scope with enough confirmations at `nowMs`, page
  * by page so memory stays bounded however many are pending. Returns how many it completed. Deposits seen on a real
  * chain are left to its watcher: only blocks confirm them, never time.
  */
 export async function completeConfirmedDeposits(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let completedCount = 0;
-  let afterId = '';
-  for (;;) {
-    const rows = await tx.all<DepositRow>(
-      `SELECT * FROM deposits WHERE status = 'pending' AND block_hash IS NULL AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`,
-      [scope.organizationId, scope.environment, afterId, dueScanPageSize],
-    );
-    for (const row of rows) {
-      const deposit = depositFromRow(row);
-      if (!isFundingNetwork(deposit.network)) throw new Error(`pending deposit ${deposit.id} is on unsupported network ${deposit.network}`);
-      if (confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs) < deposit.minConfirmations) continue;
-      if ((await completeDeposit(tx, scope, deposit, nowMs)) !== undefined) completedCount += 1;
-    }
-    if (rows.length < dueScanPageSize) return completedCount;
-    afterId = rows[rows.length - 1]!.id;
-  }
+  return sweepDueRows(
+    // Deposits short of their confirmations stay pending: the id cursor steps past them.
+    (afterId, limit) =>
+      tx.all<DepositRow>(`SELECT * FROM deposits WHERE status = 'pending' AND block_hash IS NULL AND organization_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?`, [
+        scope.organizationId,
+        scope.environment,
+        afterId,
+        limit,
+      ]),
+    async (rows) => {
+      let completedCount = 0;
+      for (const row of rows) {
+        const deposit = depositFromRow(row);
+        if (!isFundingNetwork(deposit.network)) throw new Error(`pending deposit ${deposit.id} is on unsupported network ${deposit.network}`);
+        if (confirmationsAt(deposit.network, deposit.observedAtMs, deposit.confirmationsAtObservation, nowMs) < deposit.minConfirmations) continue;
+        if ((await completeDeposit(tx, scope, deposit, nowMs)) !== undefined) completedCount += 1;
+      }
+      return completedCount;
+    },
+  );
 }

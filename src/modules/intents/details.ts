@@ -9,7 +9,7 @@ import { approvalExpiredReason, attestationWarnings, effectiveIntentStatus, reve
 import { evaluateDetailsRiskRules, riskDeclineOf, type DetailsRiskFacts } from '../../domain/risk-rules.js';
 import type { Sql } from '../../store/database.js';
 import { getAgent, type AgentStatusFollower } from '../agents/service.js';
-import { getCardForUpdate } from '../cards/service.js';
+import { cardNotActive, getCardForUpdate } from '../cards/service.js';
 import { decryptPan, deriveCvv, type VaultSecrets } from '../cards/vault.js';
 import { recordEvent } from '../events/service.js';
 import { visibleTo, type Principal } from '../../domain/principal.js';
@@ -97,7 +97,7 @@ export async function accessCardDetails(
 ): Promise<CardDetailsOutcome> {
   const card = await getCardForUpdate(tx, scope, cardId);
   if (!visibleTo(principal, card.agentId)) throw new AppError('resource_not_found', { resource: 'card', id: cardId, param: 'cardId' });
-  if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+  if (card.status !== 'active') throw cardNotActive(card);
   const agent = await getAgent(tx, scope, card.agentId);
   if (agent.status !== 'active') throw new AppError('agent_not_active', { agentId: agent.id, status: agent.status });
   const exposureMode = await credentialExposureOf(tx, scope, card, agent);

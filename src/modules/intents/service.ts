@@ -16,12 +16,13 @@ import {
   type IntentStatus,
   type IntentWarning,
 } from '../../domain/intents.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
+import { sweepDueRows } from '../../store/due-rows.js';
 import { agentPolicyAt } from '../agents/policy.js';
 import { approvalTokenHash, approvalLinkToken, approvalUrlFor, isCardholderMethod, recordApprovalDecision, type ApprovalDecider, type ApprovalLinkContext, type ApprovalTerms, type WebauthnEvidence } from '../approvals/service.js';
 import { approvalSettingsOf } from '../policies/card-policy.js';
 import { getAgent } from '../agents/service.js';
-import { getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
+import { cardNotActive, getCardForUpdate, getCardForPrincipal } from '../cards/service.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
 import { visibleTo, type Principal } from '../../domain/principal.js';
@@ -197,7 +198,7 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
     const existing = await findByClientId(tx, scope, card.id, input.intentId);
     if (existing !== undefined) return existing;
   }
-  if (card.status !== 'active') throw new AppError('card_not_active', { cardId: card.id, status: card.status, reason: card.statusReason === null ? '' : ` (${card.statusReason})` });
+  if (card.status !== 'active') throw cardNotActive(card);
 
   const agent = await getAgent(tx, scope, card.agentId);
   // A suspended agent's card may have been unfrozen by hand; intents are still refused (docs/decisions.md, Agents).
@@ -268,7 +269,7 @@ export async function declareIntent(tx: Sql, scope: Scope, principal: Principal,
 }
 
 export async function getIntent(sql: Sql, scope: Scope, principal: Principal, intentId: string, lock = false): Promise<Intent> {
-  const row = await sql.get<IntentRow>(`SELECT * FROM intents WHERE id = ? AND organization_id = ? AND environment = ?${lock && sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+  const row = await sql.get<IntentRow>(`SELECT * FROM intents WHERE id = ? AND organization_id = ? AND environment = ?${lock ? forUpdate(sql) : ''}`, [
     intentId,
     scope.organizationId,
     scope.environment,
@@ -377,45 +378,43 @@ export async function transitionIntent(
   return updated;
 }
 
-const expiryScanPageSize = 500;
-
 /**
  * Due work: writes the expiry of every intent of the scope whose time has passed, with `intent.expired` — or, for one
  * still waiting for approval, its rejection (`approval_expired`) with `intent.rejected` and an approval record.
  */
 export async function expireDueIntents(tx: Sql, scope: Scope, nowMs: number): Promise<number> {
-  let expired = 0;
-  let afterId = '';
-  // Page through every due intent (not just the first page), so one clock advance writes all of them.
-  for (;;) {
-    const rows = await tx.all<IntentRow>(
-      `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
-      [scope.organizationId, scope.environment, nowMs, afterId, expiryScanPageSize],
-    );
-    for (const row of rows) {
-      const intent = intentFromRow(row);
-      const timedOut = row.status === 'pending_approval';
-      const changed = timedOut
-        ? await tx.run(`UPDATE intents SET status = 'rejected', decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ? AND status = ?`, [approvalExpiredReason, nowMs, nowMs, row.id, row.status])
-        : await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
-      if (changed.changes === 0) continue;
-      expired += 1;
-      if (!timedOut) {
-        await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intent, status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
-        continue;
+  return sweepDueRows(
+    (afterId, limit) =>
+      tx.all<IntentRow>(
+        `SELECT * FROM intents WHERE organization_id = ? AND environment = ? AND status IN ('pending_approval', 'pending', 'revealed') AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
+        [scope.organizationId, scope.environment, nowMs, afterId, limit],
+      ),
+    async (rows) => {
+      let expired = 0;
+      for (const row of rows) {
+        const intent = intentFromRow(row);
+        const timedOut = row.status === 'pending_approval';
+        const changed = timedOut
+          ? await tx.run(`UPDATE intents SET status = 'rejected', decision_reason = ?, decided_at = ?, updated_at = ? WHERE id = ? AND status = ?`, [approvalExpiredReason, nowMs, nowMs, row.id, row.status])
+          : await tx.run(`UPDATE intents SET status = 'expired', updated_at = ? WHERE id = ? AND status = ?`, [nowMs, row.id, row.status]);
+        if (changed.changes === 0) continue;
+        expired += 1;
+        if (!timedOut) {
+          await recordEvent(tx, scope, 'intent.expired', presentIntent({ ...intent, status: 'expired', updatedAtMs: nowMs }, nowMs), nowMs);
+          continue;
+        }
+        await recordEvent(tx, scope, 'intent.rejected', presentIntent({ ...intent, status: 'rejected', decisionReason: approvalExpiredReason, updatedAtMs: nowMs }, nowMs), nowMs);
+        await recordApprovalDecision(
+          tx,
+          scope,
+          approvalTermsOf(intent),
+          { decision: 'rejected', method: intent.approvalMethod ?? 'apiKey', decidedBy: { type: 'timeout' }, reason: approvalExpiredReason, webauthn: null },
+          nowMs,
+        );
       }
-      await recordEvent(tx, scope, 'intent.rejected', presentIntent({ ...intent, status: 'rejected', decisionReason: approvalExpiredReason, updatedAtMs: nowMs }, nowMs), nowMs);
-      await recordApprovalDecision(
-        tx,
-        scope,
-        approvalTermsOf(intent),
-        { decision: 'rejected', method: intent.approvalMethod ?? 'apiKey', decidedBy: { type: 'timeout' }, reason: approvalExpiredReason, webauthn: null },
-        nowMs,
-      );
-    }
-    if (rows.length < expiryScanPageSize) return expired;
-    afterId = rows[rows.length - 1]!.id;
-  }
+      return expired;
+    },
+  );
 }
 
 /** The card's intents an authorization can be matched against: revealed and within their 24 h. */

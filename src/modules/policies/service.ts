@@ -6,7 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { RiskAction } from '../../domain/risk-rules.js';
 import { isKnownTimeZone, mergeControls, noControls, parseTimeOfDay, policyControlKeys, type ControlSource, type OnExpiry, type PolicyControls } from '../../domain/spending-policy.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
 import { rawPanNeedsAcknowledgement, type ExposureMode } from '../../domain/credential-exposure.js';
 import type { ApprovalMethod } from '../../domain/intents.js';
 import { getOrganization } from '../organizations/service.js';
@@ -235,8 +235,7 @@ function policyNotFound(policyId: string, param: string): AppError {
 }
 
 export async function getPolicy(sql: Sql, scope: Scope, policyId: string, lock = false, param = 'id'): Promise<SpendingPolicy> {
-  const forUpdate = lock && sql.dialect === 'postgres' ? ' FOR UPDATE' : '';
-  const row = await sql.get<PolicyRow>(`SELECT * FROM spending_policies WHERE id = ? AND organization_id = ? AND environment = ?${forUpdate}`, [
+  const row = await sql.get<PolicyRow>(`SELECT * FROM spending_policies WHERE id = ? AND organization_id = ? AND environment = ?${lock ? forUpdate(sql) : ''}`, [
     policyId,
     scope.organizationId,
     scope.environment,

@@ -1,7 +1,7 @@
 // Transactions (SPEC §4): one authorization and its life — pending → settled → refunded, pending → voided, or
 // declined at once. This module owns the table and how a transaction reads; the card network (src/network) writes it.
 import { AppError } from '../../domain/errors.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
 import { approvedSpendCents } from '../agents/policy.js';
 import { recordEvent } from '../events/service.js';
 import { columnEquals, inScope, listPage, type ListQuery, type RowFilter } from '../pagination.js';
@@ -195,7 +195,7 @@ export async function postedChargesCents(sql: Sql, scope: Scope, userId: string)
 
 /** For the network's state changes: locked on PostgreSQL until the transaction ends. */
 export async function getTransactionForUpdate(tx: Sql, scope: Scope, transactionId: string): Promise<Transaction> {
-  const row = await tx.get<TransactionRow>(`SELECT * FROM transactions WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+  const row = await tx.get<TransactionRow>(`SELECT * FROM transactions WHERE id = ? AND organization_id = ? AND environment = ?${forUpdate(tx)}`, [
     transactionId,
     scope.organizationId,
     scope.environment,

@@ -4,7 +4,7 @@ import type { Environment } from '../../domain/environment.js';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { openUserAccounts } from '../../ledger/accounts.js';
-import type { Sql } from '../../store/database.js';
+import { forUpdate, type Sql } from '../../store/database.js';
 import { recordEvent } from '../events/service.js';
 import { inScope, listPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../../domain/scope.js';
@@ -180,7 +180,7 @@ export async function getUser(sql: Sql, scope: Scope, userId: string): Promise<U
 
 /** For writes that depend on the user's status: on PostgreSQL the row stays locked until the transaction ends. */
 export async function getUserForUpdate(tx: Sql, scope: Scope, userId: string): Promise<User> {
-  const row = await tx.get<UserRow>(`SELECT * FROM users WHERE id = ? AND organization_id = ? AND environment = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [
+  const row = await tx.get<UserRow>(`SELECT * FROM users WHERE id = ? AND organization_id = ? AND environment = ?${forUpdate(tx)}`, [
     userId,
     scope.organizationId,
     scope.environment,

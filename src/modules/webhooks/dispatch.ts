@@ -39,7 +39,7 @@ export async function fanOutEvents(db: Database, wallClockMs: number, batchSize:
   if (waiting === undefined) return 0;
   return db.transaction(async (tx) => {
     const events = await tx.all<EventRow>(
-      `SELECT id, organization_id, environment, type, data, created_at FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?${tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      `SELECT id, organization_id, environment, type, data, created_at FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?${forUpdate(tx, { skipLocked: true })}`,
       [batchSize],
     );
     if (events.length === 0) return 0;
@@ -146,7 +146,7 @@ export async function leaseDueDeliveries(db: Database, request: LeaseRequest): P
 
   const leased = await db.transaction(async (tx) => {
     const candidates = await tx.all<CandidateRow>(
-      `SELECT d.id, d.endpoint_id${dueFrom}${notFull} ORDER BY d.next_attempt_at LIMIT ?${tx.dialect === 'postgres' ? ' FOR UPDATE OF d SKIP LOCKED' : ''}`,
+      `SELECT d.id, d.endpoint_id${dueFrom}${notFull} ORDER BY d.next_attempt_at LIMIT ?${forUpdate(tx, { of: 'd', skipLocked: true })}`,
       [...params, candidateLimit],
     );
     const slots = new Map(request.endpointSlots);

@@ -5,7 +5,7 @@ import { AppError } from '../../domain/errors.js';
 import { eventMatchesFilters, isValidEventFilter } from '../../domain/event-types.js';
 import { newId } from '../../domain/ids.js';
 import type { Secrets } from '../../secrets.js';
-import { forUpdate, type Sql } from '../../store/database.js';
+import { forShare, forUpdate, type Sql } from '../../store/database.js';
 import { getEvent, recordEvent } from '../events/service.js';
 import { columnEquals, decodeCursor, inScope, listPage, toPage, type ListQuery } from '../pagination.js';
 import type { Scope } from '../../domain/scope.js';
@@ -330,7 +330,7 @@ export interface EndpointTarget {
  */
 export async function enabledEndpointsOf(tx: Sql, scope: Scope): Promise<EndpointTarget[]> {
   const rows = await tx.all<{ id: string; event_filters: string }>(
-    `SELECT id, event_filters FROM webhook_endpoints WHERE organization_id = ? AND environment = ? AND status = 'enabled' AND deleted_at IS NULL ORDER BY id${tx.dialect === 'postgres' ? ' FOR SHARE' : ''}`,
+    `SELECT id, event_filters FROM webhook_endpoints WHERE organization_id = ? AND environment = ? AND status = 'enabled' AND deleted_at IS NULL ORDER BY id${forShare(tx)}`,
     [scope.organizationId, scope.environment],
   );
   return rows.map((row) => ({ id: row.id, eventFilters: JSON.parse(row.event_filters) as string[] }));

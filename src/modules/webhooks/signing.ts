@@ -3,13 +3,11 @@
 // `GET /v1/webhooks/{id}/secret` must show it again. A signature is `v1,` + base64 HMAC-SHA256 of
 // "id.timestamp.body" under the base64-decoded secret.
 import crypto from 'node:crypto';
+import { openSealedValue, sealValue } from '../../sealing.js';
 import type { Secrets } from '../../secrets.js';
 
 export const webhookSecretPrefix = 'whsec_';
 const secretBytes = 32;
-const sealedFormatPrefix = 'v1:';
-const ivLength = 12;
-const tagLength = 16;
 
 export function newWebhookSecret(): string {
   return webhookSecretPrefix + crypto.randomBytes(secretBytes).toString('base64');
@@ -20,27 +18,14 @@ function sealingKey(secrets: Pick<Secrets, 'masterKey'>): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', Buffer.from(secrets.masterKey), Buffer.alloc(0), 'cardrail webhook secrets v1', 32));
 }
 
+/** Sealed (src/sealing.ts) under the webhook-secret key and bound to its endpoint: another endpoint's id will not open it. */
 export function sealWebhookSecret(secrets: Pick<Secrets, 'masterKey'>, endpointId: string, secret: string): string {
-  const iv = crypto.randomBytes(ivLength);
-  const cipher = crypto.createCipheriv('aes-256-gcm', sealingKey(secrets), iv, { authTagLength: tagLength });
-  cipher.setAAD(Buffer.from(endpointId, 'utf8'));
-  const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return sealedFormatPrefix + Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64');
+  return sealValue(sealingKey(secrets), secret, { associatedData: endpointId });
 }
 
 /** Throws (without detail) when the stored value is malformed, altered, of another endpoint or under another key. */
 export function openWebhookSecret(secrets: Pick<Secrets, 'masterKey'>, endpointId: string, sealed: string): string {
-  if (!sealed.startsWith(sealedFormatPrefix)) throw new Error('stored webhook secret has an unknown format');
-  const bytes = Buffer.from(sealed.slice(sealedFormatPrefix.length), 'base64');
-  if (bytes.length <= ivLength + tagLength) throw new Error('stored webhook secret is truncated');
-  const decipher = crypto.createDecipheriv('aes-256-gcm', sealingKey(secrets), bytes.subarray(0, ivLength), { authTagLength: tagLength });
-  decipher.setAAD(Buffer.from(endpointId, 'utf8'));
-  decipher.setAuthTag(bytes.subarray(bytes.length - tagLength));
-  try {
-    return Buffer.concat([decipher.update(bytes.subarray(ivLength, bytes.length - tagLength)), decipher.final()]).toString('utf8');
-  } catch {
-    throw new Error('stored webhook secret failed authentication (altered, or sealed under another key)');
-  }
+  return openSealedValue(sealingKey(secrets), sealed, 'webhook secret', { associatedData: endpointId });
 }
 
 /** The HMAC key of a `whsec_…` secret: its base64 part, decoded. */

@@ -3,10 +3,10 @@
 // spending limit, with only the fields an agent may set, and never unfreezing or closing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertError, scopeOf, useTestApp } from '../../helpers/app.js';
 import { fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { eventTypesAbout, registerAgent, scopeOf, type RegisteredAgent } from './arrange.js';
+import { eventTypesAbout, registerAgent, type RegisteredAgent } from './arrange.js';
 
 for (const kind of storeKinds) {
   describe(`agents and their cards (${kind})`, () => {

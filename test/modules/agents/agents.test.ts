@@ -12,9 +12,9 @@ import {
   type AgentStatusFollower,
 } from '../../../src/modules/agents/service.js';
 import type { Sql } from '../../../src/store/database.js';
-import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertError, scopeOf, useTestApp } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { agentFields, approvedUser, eventTypesAbout, registerAgent, scopeOf } from './arrange.js';
+import { agentFields, approvedUser, eventTypesAbout, registerAgent } from './arrange.js';
 
 const tokenPattern = /^at_dev_[A-Za-z0-9_-]{43}$/;
 

@@ -2,8 +2,7 @@
 // registered through the API.
 import assert from 'node:assert/strict';
 import type { Environment } from '../../../src/domain/environment.js';
-import type { Scope } from '../../../src/domain/scope.js';
-import type { TestApp } from '../../helpers/app.js';
+import { scopeOf, type TestApp } from '../../helpers/app.js';
 import { createApprovedUser } from '../../helpers/money.js';
 
 /** Every field of the agent object (SPEC §4, §11). */
@@ -35,10 +34,6 @@ export const agentFields = [
   'updatedAt',
   'userId',
 ];
-
-export function scopeOf(testApp: TestApp, environment: Environment = 'sandbox'): Scope {
-  return { organizationId: testApp.organizationId, environment };
-}
 
 export async function approvedUser(testApp: TestApp, environment: Environment = 'sandbox'): Promise<string> {
   return createApprovedUser(testApp.store.db, scopeOf(testApp, environment), testApp.clock.nowMs());

@@ -3,10 +3,10 @@
 // (currentSpend, cardCount) and settings (maxCards, defaultCardLimit…), previousStatus and deregisteredAt.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertError, scopeOf, useTestApp } from '../../helpers/app.js';
 import { fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { agentFields, approvedUser, eventTypesAbout, registerAgent, scopeOf } from './arrange.js';
+import { agentFields, approvedUser, eventTypesAbout, registerAgent } from './arrange.js';
 
 for (const kind of storeKinds) {
   describe(`agents: create, update, figures (${kind})`, () => {

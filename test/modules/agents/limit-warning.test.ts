@@ -8,10 +8,11 @@ import { createApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/http/logger.js';
 import { testSecrets } from '../../../src/secrets.js';
-import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertError, scopeOf, useTestApp } from '../../helpers/app.js';
 import { fundUser } from '../../helpers/money.js';
+import { advanceSandbox } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { registerAgent, scopeOf, type RegisteredAgent } from './arrange.js';
+import { registerAgent, type RegisteredAgent } from './arrange.js';
 
 const hourSeconds = 60 * 60;
 const daySeconds = 24 * hourSeconds;
@@ -40,11 +41,6 @@ for (const kind of storeKinds) {
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(response.json.status, 'pending', response.body);
       return response.json.id;
-    }
-
-    async function advance(seconds: number): Promise<void> {
-      const response = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
-      assert.equal(response.statusCode, 200, response.body);
     }
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -82,11 +78,11 @@ for (const kind of storeKinds) {
       assert.equal(listed.json.data.length, 1, listed.body);
 
       await authorize(cardId, 1_500);
-      await advance(5 * daySeconds);
+      await advanceSandbox(testApp, 5 * daySeconds);
       await authorize(cardId, 400);
       assert.equal((await warnings(agent.id)).length, 1, 'once per window');
 
-      await advance(22 * daySeconds); // 2026-04-06
+      await advanceSandbox(testApp, 22 * daySeconds); // 2026-04-06
       await authorize(cardId, 7_000);
       assert.equal((await warnings(agent.id)).length, 1);
       await authorize(cardId, 1_200);
@@ -114,10 +110,10 @@ for (const kind of storeKinds) {
       const { agent, cardId } = await agentWithCard({ spendingLimit: 10_000, spendingLimitFrequency: 'per24HourPeriod' });
       await authorize(cardId, 8_500);
       assert.equal((await warnings(agent.id)).length, 1);
-      await advance(12 * hourSeconds);
+      await advanceSandbox(testApp, 12 * hourSeconds);
       await authorize(cardId, 1_000);
       assert.equal((await warnings(agent.id)).length, 1);
-      await advance(12 * hourSeconds + 1); // the first 8,500 no longer counts; 1,000 does
+      await advanceSandbox(testApp, 12 * hourSeconds + 1); // the first 8,500 no longer counts; 1,000 does
       await authorize(cardId, 7_000);
       const all = await warnings(agent.id);
       assert.equal(all.length, 2);
@@ -197,7 +193,7 @@ for (const kind of storeKinds) {
         };
         await authorize(cardId, 1_000, viaRestarted);
         assert.equal((await warnings(agent.id)).length, 1);
-        await advance(25 * daySeconds); // April
+        await advanceSandbox(testApp, 25 * daySeconds); // April
         await authorize(cardId, 9_000, viaRestarted);
         assert.equal((await warnings(agent.id)).length, 2);
       } finally {

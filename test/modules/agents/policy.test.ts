@@ -3,11 +3,11 @@
 // window.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { useTestApp, type TestApp } from '../../helpers/app.js';
+import { scopeOf, useTestApp, type TestApp } from '../../helpers/app.js';
+import { fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { newId } from '../../../src/domain/ids.js';
-import { fundUser } from '../../helpers/money.js';
-import { registerAgent, scopeOf } from './arrange.js';
+import { registerAgent } from './arrange.js';
 
 async function sandboxOffsetMs(testApp: TestApp): Promise<number> {
   const clock = await testApp.request('GET', '/v1/sandbox/clock');

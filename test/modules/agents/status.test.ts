@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getUser, setApplicationStatus } from '../../../src/modules/users/service.js';
-import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertError, scopeOf, useTestApp } from '../../helpers/app.js';
 import { fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { registerAgent, scopeOf } from './arrange.js';
+import { registerAgent } from './arrange.js';
 
 for (const kind of storeKinds) {
   describe(`agent status and funding (${kind})`, () => {

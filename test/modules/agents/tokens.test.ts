@@ -5,23 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { liveTokensPerAgentMax } from '../../../src/modules/agents/tokens.js';
 import { initializeOrganization } from '../../../src/modules/organizations/bootstrap.js';
-import { assertError, useTestApp, type TestApp } from '../../helpers/app.js';
+import { assertError, useTestApp } from '../../helpers/app.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { registerAgent } from './arrange.js';
 
 const tokenPattern = /^at_dev_[A-Za-z0-9_-]{43}$/;
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-async function sandboxNowMs(testApp: TestApp): Promise<number> {
-  const clock = await testApp.request('GET', '/v1/sandbox/clock');
-  assert.equal(clock.statusCode, 200, clock.body);
-  return Date.parse(clock.json.now);
-}
-
-async function advanceSandbox(testApp: TestApp, seconds: number): Promise<void> {
-  const response = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
-  assert.equal(response.statusCode, 200, response.body);
-}
 
 for (const kind of storeKinds) {
   describe(`agent tokens (${kind})`, () => {

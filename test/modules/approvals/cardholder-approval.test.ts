@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verifyApprovalRecord } from '../../../src/sdk/index.js';
 import { assertError, useTestApp, type TestApp } from '../../helpers/app.js';
+import { advanceSandbox } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { advanceSandbox, eventsAbout, fundedCardholder, issueCard, type Cardholder } from '../../network/arrange.js';
+import { eventsAbout, fundedCardholder, issueCard, type Cardholder } from '../../network/arrange.js';
 
 const minuteSeconds = 60;
 

@@ -1,12 +1,10 @@
 // Arranging card tests: an approved, funded user with an agent. The agent row is written with SQL until the card
 // tests move to `POST /v1/agents/register`.
 import assert from 'node:assert/strict';
-import type { Environment } from '../../../src/domain/environment.js';
 import { newId } from '../../../src/domain/ids.js';
-import { verifyLedger } from '../../../src/ledger/verify.js';
 import type { Scope } from '../../../src/domain/scope.js';
-import type { TestApp } from '../../helpers/app.js';
-import { createApprovedUser, fundUser } from '../../helpers/money.js';
+import { scopeOf, type TestApp } from '../../helpers/app.js';
+import { fundedUser } from '../../helpers/money.js';
 
 export type AgentStatus = 'active' | 'suspended' | 'deregistered';
 
@@ -21,36 +19,11 @@ export async function insertAgent(testApp: TestApp, scope: Scope, userId: string
   return agentId;
 }
 
-export function sandboxScope(testApp: TestApp, environment: Environment = 'sandbox'): Scope {
-  return { organizationId: testApp.organizationId, environment };
-}
-
 /** An approved user funded with `amountCents` and an active agent of theirs. */
 export async function fundedAgent(testApp: TestApp, amountCents: number): Promise<{ userId: string; agentId: string }> {
-  const scope = sandboxScope(testApp);
-  const userId = await createApprovedUser(testApp.store.db, scope, testApp.clock.nowMs());
-  if (amountCents > 0) await fundUser(testApp.store.db, scope, userId, amountCents, testApp.clock.nowMs());
-  const agentId = await insertAgent(testApp, scope, userId);
+  const userId = await fundedUser(testApp, amountCents);
+  const agentId = await insertAgent(testApp, scopeOf(testApp), userId);
   return { userId, agentId };
-}
-
-export interface Balance {
-  total: number;
-  pending: number;
-  reserved: number;
-  available: number;
-}
-
-export async function balanceOf(testApp: TestApp, userId: string): Promise<Balance> {
-  const response = await testApp.request('GET', `/v1/balances/${userId}`);
-  assert.equal(response.statusCode, 200, response.body);
-  const { total, pending, reserved, available } = response.json as Balance;
-  return { total, pending, reserved, available };
-}
-
-export async function assertLedgerSound(testApp: TestApp): Promise<void> {
-  const report = await verifyLedger(testApp.store.db);
-  assert.deepEqual(report.problems, []);
 }
 
 export async function createCardThroughApi(testApp: TestApp, agentId: string, body: Record<string, unknown>) {

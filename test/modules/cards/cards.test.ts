@@ -7,9 +7,10 @@ import { createCard, freezeCard, getCard, getCardForPrincipal, listAgentCards, s
 import { createCardBody } from '../../../src/modules/cards/schemas.js';
 import { decryptPan, panFingerprint } from '../../../src/modules/cards/vault.js';
 import { testSecrets } from '../../../src/secrets.js';
-import { assertError, startTestApp, type TestApp } from '../../helpers/app.js';
+import { assertError, scopeOf, startTestApp, type TestApp } from '../../helpers/app.js';
+import { assertLedgerSound, balanceOf } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { assertLedgerSound, balanceOf, cardEvents, createCardThroughApi, fundedAgent, insertAgent, sandboxScope } from './arrange.js';
+import { cardEvents, createCardThroughApi, fundedAgent, insertAgent } from './arrange.js';
 
 const secrets = testSecrets();
 
@@ -51,6 +52,7 @@ for (const kind of storeKinds) {
           approvalMethod: null,
           approvalTimeoutMinutes: null,
           pinnedMerchant: null,
+          issuer: 'sandbox',
           last4: undefined,
           expirationMonth: String(now.getUTCMonth() + 1).padStart(2, '0'),
           expirationYear: String(now.getUTCFullYear() + 3),
@@ -136,7 +138,7 @@ for (const kind of storeKinds) {
     });
 
     it('refuses unapproved users (403), inactive agents (409), unknown or foreign agents (404) and bad input', async () => {
-      const scope = sandboxScope(testApp);
+      const scope = scopeOf(testApp);
       const pendingUser = await testApp.request('POST', '/v1/users', { body: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' } });
       const unapprovedAgent = await insertAgent(testApp, scope, pendingUser.json.id);
       const notApproved = await testApp.request('POST', `/v1/agents/${unapprovedAgent}/cards`, { body: { purpose: 'x', maxAmount: 100 } });
@@ -252,7 +254,7 @@ for (const kind of storeKinds) {
     });
 
     it('unfreeze lifts any freeze reason and records the reason it lifted', async () => {
-      const scope = sandboxScope(testApp);
+      const scope = scopeOf(testApp);
       const { agentId } = await fundedAgent(testApp, 1_000);
       const card = await createCardThroughApi(testApp, agentId, { purpose: 'Risky', type: 'multi', maxAmount: 500 });
       const frozen = await testApp.store.db.transaction((tx) => freezeCard(tx, scope, card.id, 'risk_merchant_drift', systemActor('risk'), testApp.clock.nowMs()));
@@ -354,7 +356,7 @@ for (const kind of storeKinds) {
     });
 
     it("an agent token sees its own agent's cards and gets 404 for any other", async () => {
-      const scope = sandboxScope(testApp);
+      const scope = scopeOf(testApp);
       const mine = await fundedAgent(testApp, 1_000);
       const theirs = await fundedAgent(testApp, 1_000);
       const myCard = await createCardThroughApi(testApp, mine.agentId, { purpose: 'mine', maxAmount: 100 });
@@ -407,7 +409,7 @@ for (const kind of storeKinds) {
     });
 
     it('draws another number when a generated one is already issued, and gives up after a bounded number of draws', async () => {
-      const scope = sandboxScope(testApp);
+      const scope = scopeOf(testApp);
       const { userId, agentId } = await fundedAgent(testApp, 10_000);
       const input = createCardBody.parse({ purpose: 'Collision', maxAmount: 100 });
       const taken = new Uint8Array(8).fill(3);

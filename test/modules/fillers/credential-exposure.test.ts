@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertError, useTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
+import { advanceSandbox } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { advanceSandbox, authorizeAt, eventsAbout, fundedCardholder, issueCard, presented, type Cardholder } from '../../network/arrange.js';
+import { authorizeAt, eventsAbout, fundedCardholder, issueCard, presented, type Cardholder } from '../../network/arrange.js';
 
 const typeOfStatus: Record<number, string> = { 403: 'authorization_error', 404: 'not_found_error', 409: 'conflict_error', 422: 'validation_error' };
 

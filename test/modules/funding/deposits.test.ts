@@ -5,7 +5,6 @@ import { before, describe, it } from 'node:test';
 import { fundingMethods } from '../../../src/domain/funding-networks.js';
 import { externalAccountId, userAccountId } from '../../../src/ledger/accounts.js';
 import { postTransfers } from '../../../src/ledger/transfers.js';
-import { verifyLedger } from '../../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../../src/modules/events/service.js';
 import { depositAddresses } from '../../../src/modules/funding/addresses.js';
 import { completeConfirmedDeposits } from '../../../src/modules/funding/service.js';
@@ -16,6 +15,7 @@ import { getUser } from '../../../src/modules/users/service.js';
 import { testSecrets } from '../../../src/secrets.js';
 import { runDueWorkEverywhere } from '../../../src/workers/due-work.js';
 import { useTestApp } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { approveUser, createApprovedUser, createUser } from './approved-user.js';
 
@@ -54,11 +54,6 @@ for (const kind of storeKinds) {
     const transferCount = async () => Number((await app.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM ledger_transfers'))?.n);
     const eventTypesOf = async (depositId: string) =>
       (await listEventsOfScope(app.store.db, scope)).filter((event) => event.data.object.id === depositId).map((event) => event.type);
-    const assertLedgerHolds = async () => {
-      const report = await verifyLedger(app.store.db);
-      assert.deepEqual(report.problems, []);
-      assert.equal(report.ok, true);
-    };
     const addressesOf = async (userId: string, environment: 'sandbox' | 'live' = 'sandbox') => {
       const user = await getUser(app.store.db, { organizationId: app.organizationId, environment }, userId);
       return depositAddresses(testSecrets().hdSeed, environment, user.fundingIndex);
@@ -178,7 +173,7 @@ for (const kind of storeKinds) {
       assert.equal(events[0]!.data.object.status, 'pending');
       assert.equal(events[1]!.data.object.status, 'completed');
       assert.equal(events[1]!.data.object.amountCents, 123);
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
 
     it('completes at once when already confirmed, and counts Solana slots', async () => {
@@ -202,7 +197,7 @@ for (const kind of storeKinds) {
       await advance(1); // two 400 ms slots
       assert.equal((await readDeposit(solana.json.id)).status, 'completed');
       assert.deepEqual(await balanceOf(userId), balance(500 + 100 + 250));
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
 
     it('records a wrong network or an unsupported token as rejected and never credits it', async () => {
@@ -243,7 +238,7 @@ for (const kind of storeKinds) {
       assert.equal(again.json.id, bitcoin.json.id);
       assert.deepEqual(await balanceOf(userId), balance(0));
       assert.equal(await transferCount(), transfersBefore);
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
 
     it('treats the same txHash on the same network as one deposit, credited once', async () => {
@@ -282,7 +277,7 @@ for (const kind of storeKinds) {
       assert.deepEqual(await balanceOf(userId), balance(700));
       const stored = await app.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM deposits WHERE tx_hash = ?', [racedHash]);
       assert.equal(Number(stored?.n), 1);
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
 
     it('repays debt first', async () => {
@@ -319,7 +314,7 @@ for (const kind of storeKinds) {
       const noDebt = await deposit({ userId, network: 'base', token: 'USDC', amount: '1000000', confirmations: 12 });
       assert.deepEqual((await transfersOf(noDebt.json.id)).map((transfer) => transfer.kind), ['deposit.credit']);
       assert.deepEqual(await balanceOf(userId), balance(600, 0));
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
 
     it('completes a deposit below one cent with nothing posted and keeps the remainder', async () => {
@@ -336,7 +331,7 @@ for (const kind of storeKinds) {
       assert.deepEqual(await eventTypesOf(dust.json.id), ['deposit.completed']);
       assert.equal(await transferCount(), transfersBefore);
       assert.deepEqual(await balanceOf(userId), balance(0));
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
 
     it('accepts and credits deposits to users who are not approved', async () => {
@@ -449,7 +444,7 @@ for (const kind of storeKinds) {
       await runDueWorkEverywhere(app.app.context);
       assert.equal((await readDeposit(late.json.id)).status, 'completed');
       assert.deepEqual(await balanceOf(userId), balance(650));
-      await assertLedgerHolds();
+      await assertLedgerSound(app);
     });
   });
 }

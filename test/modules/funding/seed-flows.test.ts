@@ -3,9 +3,9 @@
 // wrong network, wrong token, still pending).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { verifyLedger } from '../../../src/ledger/verify.js';
 import { listEventsOfScope } from '../../../src/modules/events/service.js';
 import { useTestApp } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { approveUser } from './approved-user.js';
 
@@ -51,7 +51,7 @@ for (const kind of storeKinds) {
       assert.equal(balance.json.total, 25_000);
       assert.equal(balance.json.available, 25_000);
       assert.equal(balance.json.available, balance.json.total - balance.json.pending - balance.json.reserved);
-      assert.equal((await verifyLedger(app.store.db)).ok, true);
+      await assertLedgerSound(app);
     });
 
     it('seed 000 Funding Issues: wrong network, wrong token and still-pending deposits leave the balance unchanged, each saying why', async () => {
@@ -80,7 +80,7 @@ for (const kind of storeKinds) {
       const after = await app.request('GET', `/v1/users/${userId}/deposits`);
       assert.deepEqual(after.json.data.map((item: { status: string }) => item.status), ['completed', 'rejected', 'rejected']);
       assert.equal((await app.request('GET', `/v1/balances/${userId}`)).json.total, 1_000);
-      assert.equal((await verifyLedger(app.store.db)).ok, true);
+      await assertLedgerSound(app);
     });
   });
 }

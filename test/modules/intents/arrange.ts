@@ -1,17 +1,11 @@
 // Arranging intent tests through the public API: an approved, funded user (helpers/money.ts), an agent registered
 // with `POST /v1/agents/register` (with its token) and a card issued with `POST /v1/agents/{id}/cards`.
 import assert from 'node:assert/strict';
-import { verifyLedger } from '../../../src/ledger/verify.js';
-import type { Scope } from '../../../src/domain/scope.js';
 import type { TestApp, TestResponse } from '../../helpers/app.js';
-import { createApprovedUser, fundUser } from '../../helpers/money.js';
+import { fundedUser } from '../../helpers/money.js';
 
 export const hourMs = 60 * 60_000;
 export const dayMs = 24 * hourMs;
-
-export function sandboxScope(testApp: TestApp): Scope {
-  return { organizationId: testApp.organizationId, environment: 'sandbox' };
-}
 
 export interface AgentCard {
   userId: string;
@@ -27,9 +21,7 @@ export async function agentWithCard(
   testApp: TestApp,
   options: { agent?: Record<string, unknown>; card?: Record<string, unknown>; fundCents?: number } = {},
 ): Promise<AgentCard> {
-  const scope = sandboxScope(testApp);
-  const userId = await createApprovedUser(testApp.store.db, scope, testApp.clock.nowMs());
-  await fundUser(testApp.store.db, scope, userId, options.fundCents ?? 100_000, testApp.clock.nowMs());
+  const userId = await fundedUser(testApp, options.fundCents ?? 100_000);
   const registered = await testApp.request('POST', '/v1/agents/register', { body: { userId, name: 'checkout-bot', ...options.agent } });
   assert.equal(registered.statusCode, 200, registered.body);
   assert.match(registered.json.token, /^at_dev_/);
@@ -65,18 +57,6 @@ export async function getIntent(testApp: TestApp, intentId: string, key?: string
   return response.json;
 }
 
-/** The sandbox environment's time (wall clock plus the sandbox offset), as the API sees it. */
-export async function sandboxNowMs(testApp: TestApp): Promise<number> {
-  const response = await testApp.request('GET', '/v1/sandbox/clock');
-  assert.equal(response.statusCode, 200, response.body);
-  return Date.parse(response.json.now);
-}
-
-export async function advanceSandboxClock(testApp: TestApp, seconds: number): Promise<void> {
-  const response = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
-  assert.equal(response.statusCode, 200, response.body);
-}
-
 export interface EventRow {
   id: string;
   type: string;
@@ -102,9 +82,4 @@ export async function intentRow(testApp: TestApp, intentId: string) {
 export async function countRows(testApp: TestApp, sql: string, params: Array<string | number>): Promise<number> {
   const row = await testApp.store.db.get<{ count: number | string }>(sql, params);
   return Number(row?.count ?? 0);
-}
-
-export async function assertLedgerSound(testApp: TestApp): Promise<void> {
-  const report = await verifyLedger(testApp.store.db);
-  assert.deepEqual(report.problems, []);
 }

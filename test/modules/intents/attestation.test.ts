@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { assertError, useTestApp, type TestApp } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { agentWithCard, assertLedgerSound, countRows, declareIntent, eventsAbout, getIntent, readDetails } from './arrange.js';
+import { agentWithCard, countRows, declareIntent, eventsAbout, getIntent, readDetails } from './arrange.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;

@@ -8,11 +8,11 @@ import { afterEach, describe, it } from 'node:test';
 import { decryptPan, deriveCvv } from '../../../src/modules/cards/vault.js';
 import { testSecrets } from '../../../src/secrets.js';
 import { assertError, useTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
 import {
-  advanceSandboxClock,
   agentWithCard,
-  assertLedgerSound,
   countRows,
   createCard,
   dayMs,
@@ -22,7 +22,6 @@ import {
   headphonesDetails,
   intentRow,
   readDetails,
-  sandboxNowMs,
 } from './arrange.js';
 
 const secrets = testSecrets();
@@ -234,7 +233,7 @@ for (const kind of storeKinds) {
       assert.equal((await readDetails(testApp, cardId, token)).statusCode, 200);
 
       // Past the pending hour it still serves: it was revealed.
-      await advanceSandboxClock(testApp, 2 * 3_600);
+      await advanceSandbox(testApp, 2 * 3_600);
       assert.equal((await intentRow(testApp, intent.id)).status, 'revealed');
       assert.equal((await readDetails(testApp, cardId, token)).statusCode, 200);
 
@@ -247,7 +246,7 @@ for (const kind of storeKinds) {
       assert.equal((await getIntent(testApp, intent.id, token)).status, 'expired');
       assert.equal((await intentRow(testApp, intent.id)).status, 'revealed');
 
-      await advanceSandboxClock(testApp, 1);
+      await advanceSandbox(testApp, 1);
       assert.equal((await intentRow(testApp, intent.id)).status, 'expired');
       const expired = await eventsAbout(testApp, intent.id, 'intent.expired');
       assert.equal(expired.length, 1);
@@ -258,7 +257,7 @@ for (const kind of storeKinds) {
     it('an intent that expired answers 409 intent_expired, not intent_required; a newer one serves again', async () => {
       const { token, cardId } = await agentWithCard(testApp);
       const intent = await declareIntent(testApp, cardId, token, { intentId: 'order-x' });
-      await advanceSandboxClock(testApp, 3_600);
+      await advanceSandbox(testApp, 3_600);
       for (const response of [await readDetails(testApp, cardId, token), await readDetails(testApp, cardId, testApp.sandboxKey)]) {
         assertError(response, intentExpired);
         assert.ok(response.json.error.message.includes(intent.id), 'the message names the intent');
@@ -293,7 +292,7 @@ for (const kind of storeKinds) {
 
       // Waiting for approval longer than approvalTimeoutMinutes (60 by default): rejected, approval_expired.
       const late = await declareIntent(testApp, cardId, token, { intentId: 'order-late' });
-      await advanceSandboxClock(testApp, 3_600);
+      await advanceSandbox(testApp, 3_600);
       const refused = await readDetails(testApp, cardId, token, { intentId: late.id });
       assertError(refused, { status: 409, type: 'conflict_error', code: 'intent_rejected', param: 'intentId' });
       assert.match(refused.json.error.message, /approval_expired/);
@@ -327,13 +326,13 @@ for (const kind of storeKinds) {
       assert.equal((await readDetails(testApp, otherCard.id, token)).statusCode, 200);
 
       // Half an hour on the sandbox clock: still limited, half as long to wait.
-      await advanceSandboxClock(testApp, 1_800);
+      await advanceSandbox(testApp, 1_800);
       const stillLimited = await readDetails(testApp, cardId, token);
       assertError(stillLimited, { status: 429, type: 'rate_limit_error', code: 'details_rate_limited' });
       assert.equal(stillLimited.headers['retry-after'], '1800');
 
       // An hour after the reads they no longer count.
-      await advanceSandboxClock(testApp, 1_800);
+      await advanceSandbox(testApp, 1_800);
       const again = await readDetails(testApp, cardId, token);
       assert.equal(again.statusCode, 200, again.body);
       assert.equal(await countRows(testApp, 'SELECT COUNT(*) AS count FROM card_detail_accesses WHERE card_id = ?', [cardId]), 11);

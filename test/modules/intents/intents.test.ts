@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
 import {
-  advanceSandboxClock,
   agentWithCard,
-  assertLedgerSound,
   countRows,
   createCard,
   declareIntent,
@@ -19,7 +19,6 @@ import {
   dayMs,
   intentRow,
   readDetails,
-  sandboxNowMs,
 } from './arrange.js';
 
 const intentFields = [
@@ -290,7 +289,7 @@ for (const kind of storeKinds) {
       assert.deepEqual(await eventsAbout(testApp, intent.id, 'intent.expired'), []);
 
       // The clock-advance endpoint runs due work: the row itself is expired, with one intent.expired event.
-      await advanceSandboxClock(testApp, 1);
+      await advanceSandbox(testApp, 1);
       const row = await intentRow(testApp, intent.id);
       assert.equal(row.status, 'expired');
       const expiredEvents = await eventsAbout(testApp, intent.id, 'intent.expired');
@@ -299,17 +298,17 @@ for (const kind of storeKinds) {
       assert.equal(expiredObject.id, intent.id);
       assert.equal(expiredObject.status, 'expired');
       assert.equal((await getIntent(testApp, intent.id)).status, 'expired');
-      await advanceSandboxClock(testApp, 1);
+      await advanceSandbox(testApp, 1);
       assert.equal((await eventsAbout(testApp, intent.id, 'intent.expired')).length, 1, 'expired once');
     });
 
     it('the sandbox clock alone expires a pending intent after 3600 s', async () => {
       const { token, cardId } = await agentWithCard(testApp);
       const intent = await declareIntent(testApp, cardId, token);
-      await advanceSandboxClock(testApp, 3_599);
+      await advanceSandbox(testApp, 3_599);
       assert.equal((await intentRow(testApp, intent.id)).status, 'pending');
       assert.equal((await getIntent(testApp, intent.id)).status, 'pending');
-      await advanceSandboxClock(testApp, 1);
+      await advanceSandbox(testApp, 1);
       assert.equal((await intentRow(testApp, intent.id)).status, 'expired');
       assert.equal((await getIntent(testApp, intent.id, token)).status, 'expired');
       assert.equal((await eventsAbout(testApp, intent.id, 'intent.expired')).length, 1);
@@ -320,7 +319,7 @@ for (const kind of storeKinds) {
       const { token, cardId } = await agentWithCard(testApp);
       const count = 501;
       for (let index = 0; index < count; index += 1) await declareIntent(testApp, cardId, token, { amount: 100 + index });
-      await advanceSandboxClock(testApp, 3_600);
+      await advanceSandbox(testApp, 3_600);
       assert.equal(await countRows(testApp, `SELECT COUNT(*) AS count FROM intents WHERE card_id = ? AND status = 'expired'`, [cardId]), count);
       assert.equal(await countRows(testApp, `SELECT COUNT(*) AS count FROM intents WHERE card_id = ? AND status <> 'expired'`, [cardId]), 0);
       assert.equal(await countRows(testApp, `SELECT COUNT(*) AS count FROM events WHERE type = 'intent.expired' AND data LIKE ?`, [`%"cardId":"${cardId}"%`]), count);
@@ -396,7 +395,7 @@ for (const kind of storeKinds) {
       testApp.clock.advanceMs(2 * hourMs);
       assert.equal((await getIntent(testApp, waiting.id)).status, 'pending_approval', 'an approval waits its approvalTimeoutMinutes (here 3 h)');
       assert.equal((await testApp.request('POST', `/v1/intents/${waiting.id}/approve`)).statusCode, 200);
-      await advanceSandboxClock(testApp, 3_600);
+      await advanceSandbox(testApp, 3_600);
       assert.equal((await intentRow(testApp, waiting.id)).status, 'expired');
       assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_expired' });
     });
@@ -405,7 +404,7 @@ for (const kind of storeKinds) {
       const { token, cardId } = await agentWithCard(testApp, { agent: { requireApproval: true, autoApproveBelow: 1_000 } });
       const waiting = await declareIntent(testApp, cardId, token, { amount: 1_000 });
       assert.equal(waiting.status, 'pending_approval');
-      await advanceSandboxClock(testApp, 3_600);
+      await advanceSandbox(testApp, 3_600);
       assert.equal((await intentRow(testApp, waiting.id)).status, 'rejected');
       assert.equal((await eventsAbout(testApp, waiting.id, 'intent.rejected')).length, 1);
       assert.deepEqual(await eventsAbout(testApp, waiting.id, 'intent.expired'), []);
@@ -430,7 +429,7 @@ for (const kind of storeKinds) {
       assertError(await testApp.request('POST', `/v1/intents/${waiting.id}/cancel`, { key: token }), { status: 409, type: 'conflict_error', code: 'invalid_status_transition' });
       assertError(await readDetails(testApp, cardId, token), { status: 409, type: 'conflict_error', code: 'intent_rejected' });
       // A rejected intent never expires: the sweep leaves it alone.
-      await advanceSandboxClock(testApp, 25 * 3_600);
+      await advanceSandbox(testApp, 25 * 3_600);
       assert.equal((await intentRow(testApp, waiting.id)).status, 'rejected');
       assert.deepEqual(await eventsAbout(testApp, waiting.id, 'intent.expired'), []);
     });

@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { assertError, useTestApp, type TestApp } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { advanceSandboxClock, agentWithCard, assertLedgerSound, createCard, getIntent, readDetails, sandboxNowMs } from './arrange.js';
+import { agentWithCard, createCard, getIntent, readDetails } from './arrange.js';
 
 const ledgerOsIntent = { summary: 'Buy a keyboard', expectedAmount: 10_000, expectedMerchant: 'Amazon', expectedCurrency: 'USD' };
 
@@ -107,16 +109,16 @@ for (const kind of storeKinds) {
     it('keeps a pending intent for ttlMinutes, also after an approval', async () => {
       const { token, cardId, agentId } = await agentWithCard(testApp);
       const short = (await declare(testApp, cardId, token, { ...ledgerOsIntent, ttlMinutes: 5 })).json;
-      await advanceSandboxClock(testApp, 5 * 60 - 1);
+      await advanceSandbox(testApp, 5 * 60 - 1);
       assert.equal((await getIntent(testApp, short.id)).status, 'pending');
-      await advanceSandboxClock(testApp, 1);
+      await advanceSandbox(testApp, 1);
       assert.equal((await getIntent(testApp, short.id)).status, 'expired');
 
       const approvalCard = await createCard(testApp, agentId, { requireApproval: true });
       const waiting = (await declare(testApp, approvalCard.id, token, { ...ledgerOsIntent, ttlMinutes: 3 })).json;
       assert.equal(waiting.status, 'pending_approval');
       // Within the approval timeout (60 minutes by default), well past the intent's own 3.
-      await advanceSandboxClock(testApp, 50 * 60);
+      await advanceSandbox(testApp, 50 * 60);
       const approved = await testApp.request('POST', `/v1/intents/${waiting.id}/approve`, { body: {} });
       assert.equal(approved.statusCode, 200, approved.body);
       const approvedAtMs = await sandboxNowMs(testApp);

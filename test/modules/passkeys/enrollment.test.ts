@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { initializeOrganization } from '../../../src/modules/organizations/bootstrap.js';
 import { passkeysPerUserMax } from '../../../src/modules/passkeys/schemas.js';
 import { assertError, useTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
+import { advanceSandbox } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { enrollPasskey, SoftwareAuthenticator } from '../../helpers/webauthn.js';
 
@@ -60,11 +61,6 @@ for (const kind of storeKinds) {
       const events = await testApp.request('GET', `/v1/events?type=${type}&limit=100`);
       assert.equal(events.statusCode, 200, events.body);
       return events.json.data;
-    }
-
-    async function advance(seconds: number): Promise<void> {
-      const advanced = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
-      assert.equal(advanced.statusCode, 200, advanced.body);
     }
 
     const hosted = (method: string, path: string, body?: unknown) => testApp.request(method, path, { key: null, ...(body === undefined ? {} : { body }) });
@@ -210,9 +206,9 @@ for (const kind of storeKinds) {
       assert.equal(started.statusCode, 200, started.body);
       const registration = new SoftwareAuthenticator().register(started.json, 'http://localhost');
 
-      await advance(24 * 3600 - 1);
+      await advanceSandbox(testApp, 24 * 3600 - 1);
       assertHtml(await hosted('GET', path), 200);
-      await advance(2);
+      await advanceSandbox(testApp, 2);
       const expired = await hosted('GET', path);
       assertHtml(expired, 410);
       assert.match(expired.body, /This link has expired/);

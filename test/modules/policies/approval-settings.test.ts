@@ -8,10 +8,9 @@ import { getAgent } from '../../../src/modules/agents/service.js';
 import { getCard } from '../../../src/modules/cards/service.js';
 import { approvalSettingsOf } from '../../../src/modules/policies/card-policy.js';
 import { migrate } from '../../../src/store/migrate.js';
-import { assertError, useTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
+import { assertError, scopeOf, useTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { eventsAbout, fundedCardholder, issueCard } from '../../network/arrange.js';
-import { scopeOf } from '../agents/arrange.js';
 
 const typeOfStatus: Record<number, string> = { 400: 'invalid_request_error', 403: 'authorization_error', 422: 'validation_error' };
 

@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertError, useTestApp, type TestApp, type TestResponse } from '../../helpers/app.js';
+import { assertLedgerSound, balanceOf } from '../../helpers/money.js';
+import { advanceSandbox } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { advanceSandbox, assertLedgerSound, authorizeAt, balanceOf, eventsAbout, fundedCardholder, hourSeconds, issueCard } from '../../network/arrange.js';
+import { authorizeAt, eventsAbout, fundedCardholder, hourSeconds, issueCard } from '../../network/arrange.js';
 
 const typeOfStatus: Record<number, string> = { 400: 'invalid_request_error', 403: 'authorization_error', 404: 'not_found_error', 422: 'validation_error' };
 

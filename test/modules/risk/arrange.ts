@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import type { RiskAction, RiskRuleName } from '../../../src/domain/risk-rules.js';
 import { riskRuleNames } from '../../../src/domain/risk-rules.js';
 import type { TestApp } from '../../helpers/app.js';
-import { advanceSandbox, authorizeAt, fundedCardholder, issueCard, revealCard, type Cardholder } from '../../network/arrange.js';
+import { advanceSandbox } from '../../helpers/sandbox-clock.js';
+import { authorizeAt, fundedCardholder, issueCard, revealCard, type Cardholder } from '../../network/arrange.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { riskEventType, riskRuleSnakeName, type RiskAction } from '../../../src/domain/risk-rules.js';
 import { useTestApp } from '../../helpers/app.js';
+import { assertLedgerSound, balanceOf } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { assertLedgerSound, balanceOf, cardOf, eventsAbout, issueCard } from '../../network/arrange.js';
+import { cardOf, eventsAbout, issueCard } from '../../network/arrange.js';
 import { alertsOfTransaction, call, onlyRule, ruleScenarios, ruleWorld, type Json, type RuleScenario } from './arrange.js';
 
 const actions: readonly RiskAction[] = ['alert', 'decline', 'freeze_card', 'suspend_agent'];

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { riskPresets } from '../../../src/domain/risk-rules.js';
 import { assertError, useTestApp } from '../../helpers/app.js';
+import { assertLedgerSound } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { assertLedgerSound, authorizeAt, cardOf, eventsAbout, fundedCardholder, issueCard } from '../../network/arrange.js';
+import { authorizeAt, cardOf, eventsAbout, fundedCardholder, issueCard } from '../../network/arrange.js';
 import { alertsOfTransaction, call, type Json } from './arrange.js';
 
 for (const kind of storeKinds) {

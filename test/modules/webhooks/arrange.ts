@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { TestApp } from '../../helpers/app.js';
 import type { WebhookConfig } from '../../../src/config.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { WebhookDeliveryWorker } from '../../../src/workers/webhook-delivery.js';
 
 export interface CreatedEndpoint {
@@ -36,18 +37,6 @@ export async function deliveries(testApp: TestApp, endpointId: string, query = '
   return response.json.data;
 }
 
-export async function sandboxNowMs(testApp: TestApp): Promise<number> {
-  const response = await testApp.request('GET', '/v1/sandbox/clock');
-  assert.equal(response.statusCode, 200, response.body);
-  return Date.parse(response.json.now);
-}
-
-export async function advanceSandboxSeconds(testApp: TestApp, seconds: number): Promise<void> {
-  if (seconds <= 0) return;
-  const response = await testApp.request('POST', '/v1/sandbox/clock/advance', { body: { seconds } });
-  assert.equal(response.statusCode, 200, response.body);
-}
-
 /**
  * Moves the sandbox clock to just before `atMs` (at least a second short of it), so a test can show that nothing
  * is sent early, and answers the seconds still needed to pass it.
@@ -55,6 +44,6 @@ export async function advanceSandboxSeconds(testApp: TestApp, seconds: number): 
 export async function advanceToJustBefore(testApp: TestApp, atMs: number): Promise<number> {
   const deltaMs = atMs - (await sandboxNowMs(testApp));
   const beforeSeconds = Math.floor(deltaMs / 1000) - 1;
-  await advanceSandboxSeconds(testApp, beforeSeconds);
+  await advanceSandbox(testApp, beforeSeconds);
   return Math.max(1, Math.ceil((atMs - (await sandboxNowMs(testApp))) / 1000) + 1);
 }

@@ -8,9 +8,10 @@ import { attemptsMax, retryDelaysMs } from '../../../src/modules/webhooks/retry-
 import { defaultWebhookConfig } from '../../../src/config.js';
 import { verifyWebhook } from '../../../src/sdk/webhooks.js';
 import { startTestApp, useTestApp } from '../../helpers/app.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { startWebhookReceiver, verifyBoth, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { advanceSandboxSeconds, advanceToJustBefore, createEndpoint, createUser, deliveries, newWorker, sandboxNowMs } from './arrange.js';
+import { advanceToJustBefore, createEndpoint, createUser, deliveries, newWorker } from './arrange.js';
 
 for (const kind of storeKinds) {
   describe(`webhook delivery (${kind})`, () => {
@@ -84,7 +85,7 @@ for (const kind of storeKinds) {
       assert.ok(Buffer.byteLength(excerpt.slice(0, -1), 'utf8') <= 500);
       assert.doesNotMatch(excerpt, /[\u0000\ufffd]/);
       const next = Date.parse(failed.nextAttemptAt);
-      await advanceSandboxSeconds(testApp, Math.ceil((next - (await sandboxNowMs(testApp))) / 1000) + 1);
+      await advanceSandbox(testApp, Math.ceil((next - (await sandboxNowMs(testApp))) / 1000) + 1);
       await worker.runOnce();
       const [delivered] = await deliveries(testApp, endpoint.id);
       assert.deepEqual(delivered.attempts.map((attempt: any) => attempt.responseExcerpt), [excerpt, 'ok']);
@@ -128,7 +129,7 @@ for (const kind of storeKinds) {
         const remainingSeconds = await advanceToJustBefore(testApp, next);
         assert.deepEqual(await worker.runOnce(), [], `attempt ${attempt} must not go before ${pending.nextAttemptAt}`);
         assert.equal(receiver.received.length, attempt - 1);
-        await advanceSandboxSeconds(testApp, remainingSeconds);
+        await advanceSandbox(testApp, remainingSeconds);
         const results = await worker.runOnce();
         assert.deepEqual(results.map((result) => result.attemptNumber), [attempt]);
         assert.equal(receiver.received.length, attempt);
@@ -158,7 +159,7 @@ for (const kind of storeKinds) {
       for (let attempt = 2; attempt <= attemptsMax; attempt += 1) {
         const [pending] = await deliveries(testApp, failing.id);
         assert.equal(pending.status, 'pending', `before attempt ${attempt}`);
-        await advanceSandboxSeconds(testApp, Math.ceil((Date.parse(pending.nextAttemptAt) - (await sandboxNowMs(testApp))) / 1000) + 1);
+        await advanceSandbox(testApp, Math.ceil((Date.parse(pending.nextAttemptAt) - (await sandboxNowMs(testApp))) / 1000) + 1);
         await worker.runOnce();
       }
       await worker.drain();
@@ -178,7 +179,7 @@ for (const kind of storeKinds) {
       const toWatcher = receiver.received.filter((webhook) => webhook.path.endsWith('/watcher'));
       assert.deepEqual(toWatcher.map((webhook) => verifyBoth(webhook, watcher.secret).type), ['webhook.delivery_exhausted']);
       // Nothing more is due, however far the clock goes.
-      await advanceSandboxSeconds(testApp, 7 * 24 * 3600);
+      await advanceSandbox(testApp, 7 * 24 * 3600);
       assert.deepEqual(await worker.drain(), []);
     });
 
@@ -197,7 +198,7 @@ for (const kind of storeKinds) {
       const list = await deliveries(testApp, endpoint.id);
       assert.deepEqual(list.map((delivery) => delivery.status).sort(), ['canceled', 'failed']);
       await createUser(testApp, 'Poe');
-      await advanceSandboxSeconds(testApp, 24 * 3600);
+      await advanceSandbox(testApp, 24 * 3600);
       assert.deepEqual(await worker.drain(), []);
       assert.equal(receiver.received.length, 1);
 
@@ -240,12 +241,12 @@ for (const kind of storeKinds) {
       verifyBoth(during, oldSecret);
       verifyBoth(during, newSecret);
 
-      await advanceSandboxSeconds(testApp, 23 * 3600);
+      await advanceSandbox(testApp, 23 * 3600);
       await createUser(testApp, 'Poe');
       await worker.drain();
       verifyBoth(receiver.received[2]!, oldSecret);
 
-      await advanceSandboxSeconds(testApp, 3600 + 1);
+      await advanceSandbox(testApp, 3600 + 1);
       await createUser(testApp, 'Moe');
       await worker.drain();
       const afterWindow = receiver.received[3]!;

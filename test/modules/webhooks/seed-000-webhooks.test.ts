@@ -5,9 +5,10 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '../../../src/sdk/webhooks.js';
 import { useTestApp } from '../../helpers/app.js';
+import { advanceSandbox, sandboxNowMs } from '../../helpers/sandbox-clock.js';
 import { freePort } from '../../helpers/server-process.js';
 import { startWebhookReceiver, verifyBoth, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { advanceSandboxSeconds, createEndpoint, createUser, deliveries, newWorker, sandboxNowMs } from './arrange.js';
+import { createEndpoint, createUser, deliveries, newWorker } from './arrange.js';
 
 describe('seed 000 webhook issues', () => {
   const testApp = useTestApp({ store: 'sqlite' }, { perTest: true });
@@ -33,7 +34,7 @@ describe('seed 000 webhook issues', () => {
     receiver.setResponder(() => 500);
     const patched = await testApp.request('PATCH', `/v1/webhooks/${endpoint.id}`, { body: { url: receiver.url } });
     assert.equal(patched.statusCode, 200, patched.body);
-    await advanceSandboxSeconds(testApp, Math.ceil((Date.parse(unreachable.nextAttemptAt) - (await sandboxNowMs(testApp))) / 1000) + 1);
+    await advanceSandbox(testApp, Math.ceil((Date.parse(unreachable.nextAttemptAt) - (await sandboxNowMs(testApp))) / 1000) + 1);
     await worker.drain();
     const [erroring] = await deliveries(testApp, endpoint.id);
     assert.deepEqual(erroring.attempts.map((attempt: any) => attempt.statusCode), [null, 500]);
@@ -48,7 +49,7 @@ describe('seed 000 webhook issues', () => {
     assert.equal(sent.attempts[0].statusCode, 200);
     const webhookTest = receiver.received.find((webhook) => JSON.parse(webhook.rawBody).type === 'webhook.test')!;
     assert.equal(verifyBoth(webhookTest, endpoint.secret).data.object.endpointId, endpoint.id);
-    await advanceSandboxSeconds(testApp, 6 * 60);
+    await advanceSandbox(testApp, 6 * 60);
     await worker.drain();
     const original = (await deliveries(testApp, endpoint.id)).find((delivery) => delivery.id === unreachable.id);
     assert.equal(original.status, 'succeeded');
@@ -97,7 +98,7 @@ describe('seed 000 webhook issues', () => {
     await worker.drain();
     for (let round = 0; round < 2; round += 1) {
       const [pending] = await deliveries(testApp, endpoint.id);
-      await advanceSandboxSeconds(testApp, Math.ceil((Date.parse(pending.nextAttemptAt) - (await sandboxNowMs(testApp))) / 1000) + 1);
+      await advanceSandbox(testApp, Math.ceil((Date.parse(pending.nextAttemptAt) - (await sandboxNowMs(testApp))) / 1000) + 1);
       await worker.drain();
     }
     assert.equal(receiver.received.length, 3);

@@ -2,9 +2,8 @@
 // withdrawal as `POST /v1/users/{id}/withdrawals`, the chain and token named by chain id and contract.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { verifyLedger } from '../../../src/ledger/verify.js';
 import { assertError, useTestApp } from '../../helpers/app.js';
-import { createApprovedUser, fundUser } from '../../helpers/money.js';
+import { assertLedgerSound, createApprovedUser, fundUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -34,7 +33,7 @@ for (const kind of storeKinds) {
       assert.deepEqual([solana.json.network, solana.json.token], ['solana', 'USDC']);
       const balance = (await testApp.request('GET', `/v1/balances/${userId}`)).json;
       assert.deepEqual([balance.available, balance.pending], [7_000, 3_000]);
-      assert.deepEqual((await verifyLedger(testApp.store.db)).problems, []);
+      await assertLedgerSound(testApp);
     });
 
     it('refuses an unknown chain, a token not on it, an address of another chain, and more than is available', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { verifyLedger } from '../../../src/ledger/verify.js';
 import { createWithdrawal } from '../../../src/modules/withdrawals/service.js';
 import { isAppError } from '../../../src/domain/errors.js';
 import { useTestApp } from '../../helpers/app.js';
-import { createApprovedUser, fundUser } from '../../helpers/money.js';
+import { assertLedgerSound, fundedUser } from '../../helpers/money.js';
 import { storeKinds } from '../../helpers/stores.js';
 
 const evmAddress = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -18,32 +17,21 @@ for (const kind of storeKinds) {
       scope = { organizationId: testApp.organizationId, environment: 'sandbox' };
     });
 
-    async function fundedUser(amountCents: number): Promise<string> {
-      const userId = await createApprovedUser(testApp.store.db, scope, testApp.clock.nowMs());
-      await fundUser(testApp.store.db, scope, userId, amountCents, testApp.clock.nowMs());
-      return userId;
-    }
-
     async function balance(userId: string) {
       const response = await testApp.request('GET', `/v1/balances/${userId}`);
       assert.equal(response.statusCode, 200);
       return response.json as { total: number; pending: number; reserved: number; available: number };
     }
 
-    async function ledgerIsSound() {
-      const report = await verifyLedger(testApp.store.db);
-      assert.deepEqual(report.problems, []);
-    }
-
     it('holds the amount at once, then pays it out on confirmation', async () => {
-      const userId = await fundedUser(10_000);
+      const userId = await fundedUser(testApp, 10_000);
       const created = await testApp.request('POST', `/v1/users/${userId}/withdrawals`, { body: { network: 'base', token: 'USDC', amount: 2_500, address: evmAddress } });
       assert.equal(created.statusCode, 200);
       assert.equal(created.json.object, 'withdrawal');
       assert.equal(created.json.status, 'pending');
       assert.match(created.json.id, /^wd_/);
       assert.deepEqual(await balance(userId), { object: 'balance', userId, currency: 'USD', total: 10_000, pending: 2_500, reserved: 0, available: 7_500, debt: 0 });
-      await ledgerIsSound();
+      await assertLedgerSound(testApp);
 
       const submitted = await testApp.request('POST', `/v1/sandbox/withdrawals/${created.json.id}/submit`);
       assert.equal(submitted.json.status, 'submitted');
@@ -54,7 +42,7 @@ for (const kind of storeKinds) {
       assert.equal(after.total, 7_500);
       assert.equal(after.pending, 0);
       assert.equal(after.available, 7_500);
-      await ledgerIsSound();
+      await assertLedgerSound(testApp);
 
       const events = await testApp.store.db.all<{ type: string }>(`SELECT type FROM events WHERE data LIKE ? ORDER BY id`, [`%${created.json.id}%`]);
       assert.deepEqual(events.map((event) => event.type), ['withdrawal.created', 'withdrawal.submitted', 'withdrawal.confirmed']);
@@ -66,7 +54,7 @@ for (const kind of storeKinds) {
     });
 
     it('releases the hold when the network fails the withdrawal, and refuses later outcomes', async () => {
-      const userId = await fundedUser(5_000);
+      const userId = await fundedUser(testApp, 5_000);
       const created = await testApp.request('POST', `/v1/users/${userId}/withdrawals`, { body: { network: 'solana', token: 'USDC', amount: 5_000, address: solanaAddress } });
       assert.equal(created.statusCode, 200);
       assert.equal((await balance(userId)).available, 0);
@@ -81,11 +69,11 @@ for (const kind of storeKinds) {
       assert.deepEqual(await balance(userId), { object: 'balance', userId, currency: 'USD', total: 5_000, pending: 0, reserved: 0, available: 5_000, debt: 0 });
       const again = await testApp.request('POST', `/v1/sandbox/withdrawals/${created.json.id}/fail`);
       assert.equal(again.statusCode, 409);
-      await ledgerIsSound();
+      await assertLedgerSound(testApp);
     });
 
     it('refuses withdrawals beyond available, for unapproved users, and to unsupported or malformed destinations', async () => {
-      const userId = await fundedUser(1_000);
+      const userId = await fundedUser(testApp, 1_000);
       const tooMuch = await testApp.request('POST', `/v1/users/${userId}/withdrawals`, { body: { network: 'base', token: 'USDC', amount: 1_001, address: evmAddress } });
       assert.equal(tooMuch.statusCode, 409);
       assert.equal(tooMuch.json.error.code, 'insufficient_balance');
@@ -115,12 +103,12 @@ for (const kind of storeKinds) {
       assert.equal((await balance(userId)).available, 1_000);
       const listed = await testApp.request('GET', `/v1/users/${userId}/withdrawals`);
       assert.equal(listed.json.data.length, 0);
-      await ledgerIsSound();
+      await assertLedgerSound(testApp);
     });
 
     it("answers 404 for another user's or another tenant's withdrawal", async () => {
-      const owner = await fundedUser(1_000);
-      const other = await fundedUser(1_000);
+      const owner = await fundedUser(testApp, 1_000);
+      const other = await fundedUser(testApp, 1_000);
       const created = await testApp.request('POST', `/v1/users/${owner}/withdrawals`, { body: { network: 'base', token: 'USDT', amount: 10, address: evmAddress } });
       assert.equal((await testApp.request('GET', `/v1/users/${other}/withdrawals/${created.json.id}`)).statusCode, 404);
       assert.equal((await testApp.request('GET', `/v1/users/${owner}/withdrawals/${created.json.id}`, { key: testApp.liveKey })).statusCode, 404);
@@ -128,7 +116,7 @@ for (const kind of storeKinds) {
     });
 
     it('concurrent withdrawals against one balance never take it below zero', async () => {
-      const userId = await fundedUser(10_000);
+      const userId = await fundedUser(testApp, 10_000);
       const attempts = 40;
       const outcomes = await Promise.allSettled(
         Array.from({ length: attempts }, () =>
@@ -144,7 +132,7 @@ for (const kind of storeKinds) {
       const after = await balance(userId);
       assert.equal(after.available, 100);
       assert.equal(after.pending, 9_900);
-      await ledgerIsSound();
+      await assertLedgerSound(testApp);
     });
   });
 }
