@@ -113,28 +113,15 @@ export function reservationAfterApproval(
   return { releaseCents: 0, topUpCents, reservationAfterCents: left + topUpCents };
 }
 
-/** What an incremental authorization (SPEC §4) is judged on: the pending authorization, its card, agent, user and funds. */
-export interface IncrementFacts {
+/**
+ * What an incremental authorization (SPEC §4) is judged on: the pending authorization, its card (as an authorization's,
+ * its spend excluding this increment), agent, user and funds.
+ */
+export interface IncrementFacts extends Pick<AuthorizationFacts, 'userApproved' | 'agentActive' | 'agentRemainingCents'> {
   extraCents: number;
   /** The pending authorization's amount before this increment. */
   authorizedCents: number;
-  card: {
-    status: 'active' | 'frozen' | 'closed';
-    type: 'single' | 'multi';
-    maxAmountCents: number;
-    reservationCents: number;
-    /** The effective limits (the card's own, else its policies'). */
-    limitPerAuthCents: number | null;
-    limitPerDayCents: number | null;
-    limitPerMonthCents: number | null;
-    /** Approved spend on the card in the current UTC day and month, this increment excluded. */
-    spentTodayCents: number;
-    spentThisMonthCents: number;
-  };
-  userApproved: boolean;
-  agentActive: boolean;
-  /** What the agent may still spend in its window; null when it has no limit. */
-  agentRemainingCents: number | null;
+  card: Omit<AuthorizationFacts['card'], 'singleUseConsumed'>;
   /** The agent's limit is per transaction: it bounds the whole authorization, as maxAmount does. */
   agentLimitPerTransaction: boolean;
   /** The card's effective lifetime cap and its approved spend so far; absent when it has no cap. */
