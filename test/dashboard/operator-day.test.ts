@@ -1,6 +1,7 @@
 // The dashboard in a real browser (SPEC §8): Debian's Chromium, driven by playwright-core, walks an
 // operator's day against a fresh `cardrail serve` process — sign in; create and approve a user; an agent's spend bar;
-// freeze a card from its page and see it declined in the sandbox panel; approve an intent from the queue; a new
+// a card's issuer; freeze a card from its page and see it declined in the sandbox panel; approve an intent from the
+// queue; the issuer for new cards (no Lithic program on this server, so only the simulator can be chosen); a new
 // transaction appearing on the overview without a reload while an authorization is made through the API; open a
 // failed webhook delivery and press Send Test; rotate a webhook secret; revoke a key and be signed out with the API's
 // message. Every screen visited is checked with axe-core (no serious or critical violation) and the page text, every
@@ -110,7 +111,9 @@ describe('dashboard: an operator’s day in Chromium', { skip: skipWithoutChromi
   }
 
   before(async () => {
-    server = await startServerProcess({ dataDir, logLevel: 'warn' });
+    // No Lithic program, whatever the environment running the tests holds: the issuer choice offers the simulator only.
+    const noLithicProgram = Object.fromEntries(['API_KEY', 'ENVIRONMENT', 'BASE_URL', 'WEBHOOK_SECRET', 'ASA_SECRET'].map((name) => [`CARDRAIL_LITHIC_${name}`, '']));
+    server = await startServerProcess({ dataDir, logLevel: 'warn', env: noLithicProgram });
     // The first start in a checkout may build the server and the dashboard.
     ({ sandboxKey } = await server.waitForKeys(180_000));
     dashboardUrl = (await server.waitForOutput(bannerPatterns.dashboard, 10_000))[1]!;
@@ -236,6 +239,8 @@ describe('dashboard: an operator’s day in Chromium', { skip: skipWithoutChromi
     await page.getByRole('heading', { level: 1, name: /^Card •••• \d{4}$/ }).waitFor({ timeout: waitMs });
     assert.ok(page.url().endsWith(`/dashboard/cards/${cardA}`), page.url());
     await settle();
+    const issuer = panel('Card').locator('dt', { hasText: /^Issuer$/ }).locator('xpath=following-sibling::dd[1]');
+    assert.equal(await issuer.textContent(), 'Sandbox simulator');
     await page.screenshot({ path: join(screenshotDirectory, 'dashboard-card.png'), fullPage: false });
 
     await page.getByRole('button', { name: 'Freeze card' }).click();
@@ -359,8 +364,24 @@ describe('dashboard: an operator’s day in Chromium', { skip: skipWithoutChromi
 
   it('shows the other screens, accessible, with their lists and links', async () => {
     await navigate('Cards', 'Cards');
-    await panel('Cards').getByText('Electronics').waitFor({ timeout: waitMs });
+    const electronics = panel('Cards').locator('tr', { hasText: 'Electronics' });
+    await electronics.waitFor({ timeout: waitMs });
+    await electronics.getByText('simulator', { exact: true }).waitFor({ timeout: waitMs });
+    // Where new sandbox cards are issued: the simulator; Lithic is offered but cannot be chosen on this server.
+    const issuerChoice = panel('Issuer for new cards');
+    await issuerChoice.getByText('New sandbox cards are issued on Sandbox simulator').waitFor({ timeout: waitMs });
+    assert.equal(await issuerChoice.getByLabel('Issuer').inputValue(), 'sandbox');
+    assert.equal(await issuerChoice.getByRole('option', { name: 'Sandbox simulator' }).isDisabled(), false);
+    assert.equal(await issuerChoice.getByRole('option', { name: 'Lithic (not configured on this server)' }).isDisabled(), true);
     await checkScreen('cards');
+    await issuerChoice.getByRole('button', { name: 'Save issuer' }).click();
+    await issuerChoice.getByRole('status').filter({ hasText: 'Saved: new cards are issued on Sandbox simulator.' }).waitFor({ timeout: waitMs });
+    const settings = await ok('GET', '/v1/settings/issuer');
+    assert.equal(settings.issuer, 'sandbox');
+    assert.notEqual(settings.updatedAt, null, 'the choice was saved through the API');
+    const refused = await api('PATCH', '/v1/settings/issuer', { issuer: 'lithic' });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.json.error.code, 'issuer_not_configured');
     await navigate('Transactions', 'Transactions');
     await page.getByLabel('Status').selectOption('declined');
     const declined = page.locator('tr', { hasText: 'AMZN Mktp US*9Z' });

@@ -14,6 +14,7 @@ export type QueryRoot =
   | 'agentPolicy'
   | 'agentTokens'
   | 'cards'
+  | 'issuerSettings'
   | 'intents'
   | 'transactions'
   | 'spend'

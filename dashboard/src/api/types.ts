@@ -18,6 +18,7 @@ export type AgentPolicy = Success<'getAgentPolicy'>;
 export type AgentToken = Item<'listAgentTokens'>;
 export type CreatedAgentToken = Success<'createAgentToken'>;
 export type Card = Success<'getCard'>;
+export type IssuerSettings = Success<'getIssuerSettings'>;
 export type Intent = Success<'getIntent'>;
 export type Transaction = Success<'getTransaction'>;
 export type NetworkAnswer = Success<'simulateAuthorization'>;
@@ -36,6 +37,7 @@ export type RiskRuleName = keyof RiskSettings['rules'];
 export type RiskAction = RiskSettings['rules']['velocity']['action'];
 export type SpendingLimitFrequency = Agent['spendingLimitFrequency'];
 export type CardStatus = Card['status'];
+export type IssuerName = IssuerSettings['issuer'];
 export type TransactionStatus = Transaction['status'];
 export type IntentStatus = Intent['status'];
 

@@ -28,7 +28,8 @@ type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange' | 'v
   label: string;
   value: string;
   onChange: (value: string) => void;
-  options: ReadonlyArray<{ value: string; label: string }>;
+  /** A disabled option is shown but cannot be chosen (e.g. what this server cannot do). */
+  options: ReadonlyArray<{ value: string; label: string; disabled?: boolean }>;
 };
 
 export function SelectField({ label, value, onChange, options, ...rest }: SelectProps) {
@@ -38,7 +39,7 @@ export function SelectField({ label, value, onChange, options, ...rest }: Select
       <label htmlFor={id}>{label}</label>
       <select id={id} value={value} onChange={(event) => onChange(event.target.value)} {...rest}>
         {options.map((option) => (
-          <option key={option.value} value={option.value}>
+          <option key={option.value} value={option.value} disabled={option.disabled}>
             {option.label}
           </option>
         ))}

@@ -1,5 +1,5 @@
-// One card: its limits, reservation, pinned merchant, status and reason; freeze / unfreeze / close (confirmed);
-// limit changes; its intents and transactions; its risk overrides. Last four digits only, never the number.
+// One card: its issuer, limits, reservation, pinned merchant, status and reason; freeze / unfreeze / close
+// (confirmed); limit changes; its intents and transactions; its risk overrides. Last four digits only, never the number.
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { useCard, useCardIntentPages, useCardPolicy, useCardStatusAction, useUpdateCard, type CardStatusAction } from '../api/cards';
@@ -10,6 +10,7 @@ import { Notice, StatusBadge } from '../components/feedback';
 import { formatCents, formatTime, optionalText, parseDollars, words } from '../components/format';
 import { TextField } from '../components/Form';
 import { IntentRows } from '../components/IntentRows';
+import { issuerLabel } from '../components/issuers';
 import { MutationForm } from '../components/MutationForm';
 import { PagedList } from '../components/PagedList';
 import { Panel } from '../components/Panel';
@@ -121,6 +122,8 @@ export function CardDetail({ id }: { id: string }) {
               <dd>{current.purpose}</dd>
               <dt>Type</dt>
               <dd>{current.type === 'single' ? 'single use' : 'multi use'}</dd>
+              <dt>Issuer</dt>
+              <dd>{issuerLabel(current.issuer)}</dd>
               <dt>Number</dt>
               <dd>
                 •••• {current.last4}, expires {current.expirationMonth}/{current.expirationYear}
