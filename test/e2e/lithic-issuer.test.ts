@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { sendIssuerCardUpdates } from '../../src/workers/issuer-card-updates.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { createApprovedUser, fundUser } from '../helpers/money.js';
+import { assertLedgerSound, createApprovedUser, fundUser } from '../helpers/money.js';
 import { freePort } from '../helpers/server-process.js';
 import { storeKinds } from '../helpers/stores.js';
 import { startLithicStandIn, type LithicStandIn } from '../lithic/stand-in.js';
@@ -116,10 +115,7 @@ for (const storeKind of storeKinds) {
       await standIn?.close();
     });
 
-    afterEach(async () => {
-      const report = await verifyLedger(testApp.store.db);
-      assert.deepEqual(report.problems, []);
-    });
+    afterEach(async () => assertLedgerSound(testApp));
 
     it('issues a live card at Lithic through its SDK and keeps only its token, last four digits and expiry', async () => {
       const card = await call(live.key, 'GET', `/v1/cards/${live.cardId}`);
